@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+#   make                 build mmscope.ko against KDIR (default: running kernel)
+#   make tools           build the mmscope CLI (STATIC=1 for a static binary)
+#   make selftests       build the selftests (STATIC=1 for static binaries)
+#   make install         modules_install, plus the CLI and its completion
+#   make check           host checks, then the selftests in the VM matrix
+#   make demo            boot a VM, show mmscope's view of a sample program
+#   make shell KERNEL=6.1|6.12|debug   an interactive VM with mmscope loaded
+#
+# check, demo and shell install what they need with apt (selftests/vm/deps.sh).
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+KERNEL ?= 6.12
+VM := selftests/vm
+
+all: module
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+tools:
+	$(MAKE) -C userspace-tools
+
+selftests:
+	$(MAKE) -C selftests
+
+install: module tools
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	$(MAKE) -C userspace-tools install
+
+deps:
+	$(VM)/deps.sh
+
+check: deps
+	selftests/host-checks.sh
+	$(VM)/matrix.sh
+
+demo: deps
+	$(VM)/run.sh $(KERNEL) demo
+
+shell: deps
+	$(VM)/run.sh $(KERNEL) shell
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	$(MAKE) -C userspace-tools clean
+	$(MAKE) -C selftests clean
+
+.PHONY: all module tools selftests install deps check demo shell clean

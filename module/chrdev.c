@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/mmscope: a misc device whose ioctls are the whole query ABI (see
+ * include/uapi/linux/mmscope.h). Each open file has its own target.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "mmscope.h"
+
+struct mmscope_file {
+	struct mmscope_target target;
+};
+
+/*
+ * Commands are matched without their size bits: a request that grew keeps
+ * its command, and copy_struct_from_user() reconciles the sizes.
+ */
+#define MMSCOPE_CMD(cmd) ((cmd) & ~IOCSIZE_MASK)
+
+/* Largest request size accepted; anything above cannot be ours. */
+#define MMSCOPE_REQ_MAX PAGE_SIZE
+
+/*
+ * Read a request that begins with its own __u32 size. Older, smaller
+ * versions are zero-extended; newer ones must have zeros where we have no
+ * fields (-E2BIG otherwise).
+ */
+static int mmscope_get_req(void *req, size_t ksize, void __user *uarg,
+			   u32 *usize)
+{
+	if (get_user(*usize, (u32 __user *)uarg))
+		return -EFAULT;
+	if (*usize < ksize || *usize > MMSCOPE_REQ_MAX)
+		return -EINVAL;
+	return copy_struct_from_user(req, ksize, uarg, *usize);
+}
+
+static int mmscope_put_req(void __user *uarg, const void *req, size_t ksize,
+			   u32 usize)
+{
+	return copy_to_user(uarg, req, min_t(size_t, ksize, usize)) ? -EFAULT : 0;
+}
+
+static int mmscope_ioc_set_target(struct mmscope_file *mf, void __user *uarg)
+{
+	struct mmscope_set_target req;
+	u32 usize;
+	int ret;
+
+	ret = mmscope_get_req(&req, sizeof(req), uarg, &usize);
+	if (ret)
+		return ret;
+	if (req.flags || req.reserved)
+		return -EINVAL;
+	return mmscope_target_set(&mf->target, req.pid);
+}
+
+static int mmscope_ioc_mm_info(struct mmscope_file *mf, void __user *uarg)
+{
+	struct mmscope_mm_user *users = NULL;
+	struct mmscope_subject subject;
+	struct mmscope_mm_info info;
+	u64 users_ptr;
+	u32 usize, cap;
+	int ret;
+
+	ret = mmscope_get_req(&info, sizeof(info), uarg, &usize);
+	if (ret)
+		return ret;
+	if (info.flags || info.reserved || (!info.users_ptr && info.users_cap))
+		return -EINVAL;
+	users_ptr = info.users_ptr;
+	cap = min_t(u32, info.users_cap, MMSCOPE_MM_USERS_MAX);
+	if (cap) {
+		users = kvcalloc(cap, sizeof(*users), GFP_KERNEL);
+		if (!users)
+			return -ENOMEM;
+	}
+
+	ret = mmscope_target_get(&mf->target, &subject);
+	if (ret)
+		goto out_free_users;
+
+	memset(&info, 0, sizeof(info));
+	info.size = sizeof(info);
+	info.users_ptr = users_ptr;
+	info.users_cap = cap;
+	mmscope_mm_fill(&subject, &info);
+	if (subject.mm) {
+		info.users_total = mmscope_mm_users(subject.mm, users, cap);
+		info.users_count = min(info.users_total, cap);
+	}
+	mmscope_subject_put(&subject);
+
+	if (info.users_count &&
+	    copy_to_user(u64_to_user_ptr(users_ptr), users,
+			 info.users_count * sizeof(*users))) {
+		ret = -EFAULT;
+		goto out_free_users;
+	}
+	ret = mmscope_put_req(uarg, &info, sizeof(info), usize);
+
+out_free_users:
+	kvfree(users);
+	return ret;
+}
+
+/* A record size the caller may use: at least ours, at most a sane bound. */
+static bool mmscope_vma_size_ok(u32 size)
+{
+	return size >= sizeof(struct mmscope_vma) && size <= 4 * sizeof(struct mmscope_vma);
+}
+
+static int mmscope_ioc_vmas(struct mmscope_file *mf, void __user *uarg)
+{
+	struct mmscope_subject subject;
+	struct mmscope_vmas req;
+	u32 usize;
+	int ret;
+
+	ret = mmscope_get_req(&req, sizeof(req), uarg, &usize);
+	if (ret)
+		return ret;
+	if (req.flags || req.reserved || !req.count ||
+	    !mmscope_vma_size_ok(req.vma_size))
+		return -EINVAL;
+
+	ret = mmscope_target_get(&mf->target, &subject);
+	if (ret)
+		return ret;
+	ret = mmscope_vmas_copy(subject.mm, &req);
+	mmscope_subject_put(&subject);
+	if (ret)
+		return ret;
+	return mmscope_put_req(uarg, &req, sizeof(req), usize);
+}
+
+static int mmscope_ioc_lookup(struct mmscope_file *mf, void __user *uarg)
+{
+	struct mmscope_vma *vma = NULL;
+	struct mmscope_subject subject;
+	struct mmscope_lookup req;
+	unsigned long task_size;
+	u32 usize;
+	int ret;
+
+	ret = mmscope_get_req(&req, sizeof(req), uarg, &usize);
+	if (ret)
+		return ret;
+	if (req.flags || (req.vma_ptr && !mmscope_vma_size_ok(req.vma_size)))
+		return -EINVAL;
+	if (req.vma_ptr) {
+		vma = kmalloc(sizeof(*vma), GFP_KERNEL);
+		if (!vma)
+			return -ENOMEM;
+	}
+
+	ret = mmscope_target_get(&mf->target, &subject);
+	if (ret)
+		goto out_free_vma;
+	task_size = subject.mm ? subject.mm->task_size : TASK_SIZE_MAX;
+	if (req.addr >= task_size)
+		ret = -EINVAL;
+	else
+		ret = mmscope_lookup(subject.mm, req.addr, vma, &req.out_flags,
+				     &req.gap);
+	mmscope_subject_put(&subject);
+	if (ret)
+		goto out_free_vma;
+
+	if (vma && (req.out_flags & MMSCOPE_LOOKUP_FOUND)) {
+		ret = mmscope_copy_vma_to_user(req.vma_ptr, req.vma_size, vma);
+		if (ret)
+			goto out_free_vma;
+	}
+	ret = mmscope_put_req(uarg, &req, sizeof(req), usize);
+
+out_free_vma:
+	kfree(vma);
+	return ret;
+}
+
+static int mmscope_ioc_vm_flag_names(void __user *uarg)
+{
+	struct mmscope_vm_flag_names *names;
+	u32 usize;
+	int ret;
+
+	names = kmalloc(sizeof(*names), GFP_KERNEL);
+	if (!names)
+		return -ENOMEM;
+	ret = mmscope_get_req(names, sizeof(*names), uarg, &usize);
+	if (ret)
+		goto out_free_names;
+	if (names->flags) {
+		ret = -EINVAL;
+		goto out_free_names;
+	}
+	memset(names, 0, sizeof(*names));
+	names->size = sizeof(*names);
+	mmscope_vm_flag_names(names);
+	ret = mmscope_put_req(uarg, names, sizeof(*names), usize);
+
+out_free_names:
+	kfree(names);
+	return ret;
+}
+
+static long mmscope_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct mmscope_file *mf = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (MMSCOPE_CMD(cmd)) {
+	case MMSCOPE_CMD(MMSCOPE_IOC_SET_TARGET):
+	case MMSCOPE_CMD(MMSCOPE_IOC_MM_INFO):
+	case MMSCOPE_CMD(MMSCOPE_IOC_VMAS):
+	case MMSCOPE_CMD(MMSCOPE_IOC_LOOKUP):
+	case MMSCOPE_CMD(MMSCOPE_IOC_VM_FLAG_NAMES):
+		break;
+	default:
+		return -ENOTTY;
+	}
+	/* Like /proc/kpageflags: what mmscope shows is for the admin only. */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+
+	switch (MMSCOPE_CMD(cmd)) {
+	case MMSCOPE_CMD(MMSCOPE_IOC_SET_TARGET):
+		return mmscope_ioc_set_target(mf, uarg);
+	case MMSCOPE_CMD(MMSCOPE_IOC_MM_INFO):
+		return mmscope_ioc_mm_info(mf, uarg);
+	case MMSCOPE_CMD(MMSCOPE_IOC_VMAS):
+		return mmscope_ioc_vmas(mf, uarg);
+	case MMSCOPE_CMD(MMSCOPE_IOC_LOOKUP):
+		return mmscope_ioc_lookup(mf, uarg);
+	default:
+		return mmscope_ioc_vm_flag_names(uarg);
+	}
+}
+
+static int mmscope_open(struct inode *inode, struct file *file)
+{
+	struct mmscope_file *mf;
+
+	mf = kzalloc(sizeof(*mf), GFP_KERNEL);
+	if (!mf)
+		return -ENOMEM;
+	mmscope_target_init(&mf->target);
+	file->private_data = mf;
+	return 0;
+}
+
+static int mmscope_release(struct inode *inode, struct file *file)
+{
+	struct mmscope_file *mf = file->private_data;
+
+	mmscope_target_destroy(&mf->target);
+	kfree(mf);
+	return 0;
+}
+
+static const struct file_operations mmscope_fops = {
+	.owner		= THIS_MODULE,
+	.open		= mmscope_open,
+	.release	= mmscope_release,
+	.unlocked_ioctl	= mmscope_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct miscdevice mmscope_miscdev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "mmscope",
+	.fops	= &mmscope_fops,
+	.mode	= 0600,
+};
+
+int mmscope_chrdev_init(void)
+{
+	return misc_register(&mmscope_miscdev);
+}
+
+void mmscope_chrdev_exit(void)
+{
+	misc_deregister(&mmscope_miscdev);
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Declarations shared by the files of mmscope.ko. */
+#ifndef _MMSCOPE_H
+#define _MMSCOPE_H
+
+#include "compat.h"
+
+#include <linux/mutex.h>
+#include <linux/pid.h>
+#include <linux/seq_file.h>
+#include <linux/types.h>
+#include <linux/mmscope.h>
+
+struct mm_struct;
+struct task_struct;
+struct vm_area_struct;
+
+/*
+ * The process a reader looks at: the debugfs files share one, and every open
+ * file of /dev/mmscope has its own. Only the pid is held, so a target does not
+ * pin a dead process's memory; each query resolves it anew.
+ */
+struct mmscope_target {
+	struct mutex lock;	/* protects @pid */
+	struct pid *pid;	/* NULL until set */
+};
+
+/* A target resolved for the length of one query. */
+struct mmscope_subject {
+	struct task_struct *task;
+	struct mm_struct *mm;	/* NULL for a kernel thread */
+};
+
+/* target.c */
+void mmscope_target_init(struct mmscope_target *target);
+void mmscope_target_destroy(struct mmscope_target *target);
+int mmscope_target_set(struct mmscope_target *target, u64 nr);
+int mmscope_target_get(struct mmscope_target *target,
+		       struct mmscope_subject *subject);
+void mmscope_subject_put(struct mmscope_subject *subject);
+
+/* mm.c */
+void mmscope_mm_fill(const struct mmscope_subject *subject,
+		     struct mmscope_mm_info *info);
+u32 mmscope_mm_users(struct mm_struct *mm, struct mmscope_mm_user *users,
+		     u32 cap);
+
+/* vma.c */
+void mmscope_vma_fill(struct vm_area_struct *vma, struct mmscope_vma *out);
+const char *mmscope_vma_kind_name(u32 kind);
+void mmscope_vm_flag_names(struct mmscope_vm_flag_names *out);
+void mmscope_seq_vm_flags(struct seq_file *m, unsigned long vm_flags);
+void mmscope_seq_vma(struct seq_file *m, const struct mmscope_vma *v);
+int mmscope_copy_vma_to_user(u64 uptr, u32 usize, const struct mmscope_vma *v);
+int mmscope_vmas_copy(struct mm_struct *mm, struct mmscope_vmas *req);
+int mmscope_lookup(struct mm_struct *mm, u64 addr, struct mmscope_vma *vma,
+		   u32 *out_flags, u64 *gap);
+
+/* debugfs.c */
+void mmscope_debugfs_init(void);
+void mmscope_debugfs_exit(void);
+
+/* chrdev.c */
+int mmscope_chrdev_init(void);
+void mmscope_chrdev_exit(void);
+
+#endif /* _MMSCOPE_H */

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Every bad input to /dev/mmscope gets its errno: sizes, reserved fields,
+ * flags, pointers, commands, and callers without CAP_SYS_ADMIN.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "libmmscope.h"
+#include "util.h"
+
+/* An address with nothing mapped: a page we map, then unmap. */
+static void *unmapped(void)
+{
+	void *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	munmap(p, 4096);
+	return p;
+}
+
+static int ioc(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? -errno : 0;
+}
+
+FIXTURE(abi) {
+	int fd;
+};
+
+FIXTURE_SETUP(abi)
+{
+	self->fd = open_target(getpid());
+	ASSERT_GE(self->fd, 0);
+}
+
+FIXTURE_TEARDOWN(abi)
+{
+	close(self->fd);
+}
+
+TEST_F(abi, unknown_commands)
+{
+	struct mmscope_set_target t = { .size = sizeof(t), .pid = 1 };
+
+	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IO(MMSCOPE_IOC_MAGIC, 0x7f), NULL));
+	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IOW(MMSCOPE_IOC_MAGIC, 0x00, struct mmscope_set_target), &t));
+	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IOW('x', 0x01, struct mmscope_set_target), &t));
+	/* The right number with the wrong direction is another command. */
+	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IOR(MMSCOPE_IOC_MAGIC, 0x01, struct mmscope_set_target), &t));
+}
+
+TEST_F(abi, wrong_sizes)
+{
+	struct { struct mmscope_set_target t; __u64 extra; } big = {
+		.t = { .size = sizeof(big), .pid = 1 },
+	};
+	struct mmscope_set_target t = { .pid = getpid() };
+
+	t.size = 0;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_SET_TARGET, &t));
+	t.size = sizeof(t) - 4;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_SET_TARGET, &t));
+	t.size = 1 << 20;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_SET_TARGET, &t));
+	/* A newer, larger struct: fine while its extra fields are zero. */
+	EXPECT_EQ(0, ioc(self->fd, MMSCOPE_IOC_SET_TARGET, &big));
+	big.extra = 1;
+	EXPECT_EQ(-E2BIG, ioc(self->fd, MMSCOPE_IOC_SET_TARGET, &big));
+}
+
+TEST_F(abi, reserved_and_flags_must_be_zero)
+{
+	struct mmscope_set_target t = { .size = sizeof(t), .pid = getpid() };
+	struct mmscope_mm_info m = { .size = sizeof(m) };
+	struct mmscope_vmas v = { .size = sizeof(v), .count = 1,
+				  .vma_size = sizeof(struct mmscope_vma) };
+	struct mmscope_lookup l = { .size = sizeof(l) };
+	struct mmscope_vm_flag_names *n = calloc(1, sizeof(*n));
+	struct mmscope_vma rec;
+
+	v.vmas_ptr = (uintptr_t)&rec;
+	t.flags = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_SET_TARGET, &t));
+	t.flags = 0;
+	t.reserved = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_SET_TARGET, &t));
+	m.flags = 0x80000000;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_MM_INFO, &m));
+	m.flags = 0;
+	m.reserved = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_MM_INFO, &m));
+	v.flags = 2;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VMAS, &v));
+	v.flags = 0;
+	v.reserved = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VMAS, &v));
+	v.reserved = 0;
+	EXPECT_EQ(0, ioc(self->fd, MMSCOPE_IOC_VMAS, &v));
+	l.flags = 4;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_LOOKUP, &l));
+	n->size = sizeof(*n);
+	n->flags = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VM_FLAG_NAMES, n));
+	free(n);
+}
+
+TEST_F(abi, bad_request_pointers)
+{
+	EXPECT_EQ(-EFAULT, ioc(self->fd, MMSCOPE_IOC_SET_TARGET, NULL));
+	EXPECT_EQ(-EFAULT, ioc(self->fd, MMSCOPE_IOC_MM_INFO, unmapped()));
+	EXPECT_EQ(-EFAULT, ioc(self->fd, MMSCOPE_IOC_VMAS, unmapped()));
+	EXPECT_EQ(-EFAULT, ioc(self->fd, MMSCOPE_IOC_LOOKUP, (void *)1));
+	EXPECT_EQ(-EFAULT, ioc(self->fd, MMSCOPE_IOC_VM_FLAG_NAMES, NULL));
+}
+
+TEST_F(abi, bad_buffer_pointers)
+{
+	struct mmscope_vmas v = { .size = sizeof(v), .count = 4,
+				  .vma_size = sizeof(struct mmscope_vma) };
+	struct mmscope_mm_info m = { .size = sizeof(m), .users_cap = 4 };
+	struct mmscope_lookup l = { .size = sizeof(l),
+				    .vma_size = sizeof(struct mmscope_vma) };
+
+	v.vmas_ptr = 0;
+	EXPECT_EQ(-EFAULT, ioc(self->fd, MMSCOPE_IOC_VMAS, &v));
+	v.vmas_ptr = (uintptr_t)unmapped();
+	EXPECT_EQ(-EFAULT, ioc(self->fd, MMSCOPE_IOC_VMAS, &v));
+	m.users_ptr = (uintptr_t)unmapped();
+	EXPECT_EQ(-EFAULT, ioc(self->fd, MMSCOPE_IOC_MM_INFO, &m));
+	l.addr = (uintptr_t)&l;
+	l.vma_ptr = (uintptr_t)unmapped();
+	EXPECT_EQ(-EFAULT, ioc(self->fd, MMSCOPE_IOC_LOOKUP, &l));
+	/* A kernel address as a buffer is refused, not written. */
+	v.vmas_ptr = 0xffffffff81000000ULL;
+	EXPECT_EQ(-EFAULT, ioc(self->fd, MMSCOPE_IOC_VMAS, &v));
+}
+
+TEST_F(abi, bad_buffer_sizes)
+{
+	struct mmscope_vma rec[2];
+	struct mmscope_vmas v = { .size = sizeof(v), .vmas_ptr = (uintptr_t)rec };
+	struct mmscope_mm_info m = { .size = sizeof(m), .users_cap = 4 };
+	struct mmscope_lookup l = { .size = sizeof(l), .vma_ptr = (uintptr_t)rec };
+
+	v.count = 0;
+	v.vma_size = sizeof(rec[0]);
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VMAS, &v));
+	v.count = 1;
+	v.vma_size = sizeof(rec[0]) - 8;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VMAS, &v));
+	v.vma_size = 0;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VMAS, &v));
+	v.vma_size = 1 << 30;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VMAS, &v));
+	/* Room for users but no pointer to them. */
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_MM_INFO, &m));
+	l.addr = (uintptr_t)rec;
+	l.vma_size = 16;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_LOOKUP, &l));
+}
+
+/* Out-structs are zeroed before they are copied out: no stale bytes. */
+TEST_F(abi, outputs_are_zeroed)
+{
+	struct mmscope_mm_info m;
+	struct mmscope_vm_flag_names *n = malloc(sizeof(*n));
+	int bit, i;
+
+	memset(&m, 0xa5, sizeof(m));
+	m.size = sizeof(m);
+	m.flags = 0;
+	m.users_ptr = 0;
+	m.users_cap = 0;
+	m.reserved = 0;
+	ASSERT_EQ(0, ioc(self->fd, MMSCOPE_IOC_MM_INFO, &m));
+	EXPECT_EQ(0, m.reserved);
+	EXPECT_EQ(0, m.users_count);
+	for (i = strlen((char *)m.comm); i < MMSCOPE_COMM_LEN; i++)
+		EXPECT_EQ(0, m.comm[i]);
+
+	memset(n, 0xa5, sizeof(*n));
+	n->size = sizeof(*n);
+	n->flags = 0;
+	ASSERT_EQ(0, ioc(self->fd, MMSCOPE_IOC_VM_FLAG_NAMES, n));
+	for (bit = 0; bit < 64; bit++) {
+		size_t len = strlen((char *)n->names[bit]);
+
+		EXPECT_EQ(!!(n->known & (1ULL << bit)), len > 0);
+		for (i = len; i < MMSCOPE_FLAG_NAME_LEN; i++)
+			ASSERT_EQ(0, n->names[bit][i]);
+	}
+	free(n);
+}
+
+static int ioctl_as_nobody(void *arg)
+{
+	struct mmscope_mm_info m;
+	int fd = *(int *)arg;
+
+	/* An fd opened by root, used after dropping privileges. */
+	if (mmscope_mm_info(fd, &m, NULL, NULL) != -EPERM)
+		return 1;
+	if (mmscope_set_target(fd, 1) != -EPERM)
+		return 2;
+	/* Unknown commands are still unknown. */
+	if (ioc(fd, _IO(MMSCOPE_IOC_MAGIC, 0x7f), NULL) != -ENOTTY)
+		return 3;
+	return 0;
+}
+
+static int open_as_nobody(void *arg)
+{
+	if (mmscope_open(NULL) != -EACCES)
+		return 1;
+	if (open(DEBUGFS_DIR "/maps", O_RDONLY) >= 0)
+		return 2;
+	return 0;
+}
+
+TEST_F(abi, needs_cap_sys_admin)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat(MMSCOPE_DEVICE, &st));
+	EXPECT_EQ(0600, st.st_mode & 07777);
+	EXPECT_EQ(0, st.st_uid);
+	EXPECT_EQ(0, run_as_nobody(ioctl_as_nobody, &self->fd));
+	EXPECT_EQ(0, run_as_nobody(open_as_nobody, NULL));
+}
+
+TEST_HARNESS_MAIN

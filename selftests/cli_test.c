@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The mmscope CLI: its JSON contract (keys and values, against /proc), its
+ * tables, and its error messages and exit codes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "json.h"
+#include "libmmscope.h"
+#include "util.h"
+
+#define MAPS_KEYS "start end perms offset dev inode path vm_flags flags anon_vma vm_ops kind"
+#define MM_KEYS "pid comm kernel_thread has_mm mm_users mm_count map_count total_vm " \
+	"locked_vm pinned_vm data_vm exec_vm stack_vm rss_file rss_anon rss_shmem " \
+	"swap_ents hiwater_rss hiwater_vm start_code end_code start_data end_data " \
+	"start_brk brk start_stack arg_start arg_end env_start env_end mmap_base " \
+	"task_size pgd_phys pgtables_bytes users"
+
+static char out[4 << 20], err[4096];
+static struct proc_vma maps[1024];
+
+static const char *cli_path(void)
+{
+	const char *env = getenv("MMSCOPE_CLI");
+
+	if (env)
+		return env;
+	return access("/bin/mmscope", X_OK) ? "../userspace-tools/mmscope" : "/bin/mmscope";
+}
+
+static void drain(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	while (len + 1 < size && (n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += n;
+	buf[len] = '\0';
+}
+
+/* Run the CLI as uid (0: as we are); returns its exit code, -1 on a signal. */
+static int run_cli_as(uid_t uid, const char *first, ...)
+{
+	const char *argv[16] = { "mmscope", first };
+	int po[2], pe[2], status, argc = 2;
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, first);
+	while (argc < 15 && (argv[argc] = va_arg(ap, const char *)))
+		argc++;
+	va_end(ap);
+	if (pipe(po) || pipe(pe))
+		return -2;
+	pid = fork();
+	if (!pid) {
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		if (uid && (setgid(uid) || setuid(uid)))
+			_exit(99);
+		execv(cli_path(), (char **)argv);
+		_exit(98);
+	}
+	close(po[1]);
+	close(pe[1]);
+	/* Errors are short; the output may be long: read it first. */
+	drain(po[0], out, sizeof(out));
+	drain(pe[0], err, sizeof(err));
+	close(po[0]);
+	close(pe[0]);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+#define run_cli(...) run_cli_as(0, __VA_ARGS__, NULL)
+
+static pid_t start_sleeper(void)
+{
+	pid_t pid = fork();
+
+	if (!pid) {
+		for (;;)
+			pause();
+	}
+	usleep(100 * 1000);
+	return pid;
+}
+
+static void stop(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static bool hex_is(const struct json *j, unsigned long long v)
+{
+	char want[32];
+
+	snprintf(want, sizeof(want), "0x%llx", v);
+	return j && j->type == JSON_STRING && !strcmp(j->string, want);
+}
+
+TEST(maps_json_matches_proc)
+{
+	struct json *root, *v, *f;
+	char pid_s[16], keys[512], dev[16];
+	int n, i;
+	pid_t pid;
+
+	pid = start_sleeper();
+	snprintf(pid_s, sizeof(pid_s), "%d", pid);
+	ASSERT_EQ(0, run_cli("-j", "maps", pid_s));
+	n = proc_maps(pid, maps, 1024);
+	root = json_parse(out);
+	ASSERT_NE(NULL, root);
+	ASSERT_EQ(JSON_ARRAY, root->type);
+	ASSERT_EQ(n, json_count(root));
+	for (v = root->child, i = 0; v; v = v->next, i++) {
+		json_keys(v, keys, sizeof(keys));
+		ASSERT_STREQ(MAPS_KEYS, keys);
+		EXPECT_TRUE(hex_is(json_get(v, "start"), maps[i].start));
+		EXPECT_TRUE(hex_is(json_get(v, "end"), maps[i].end));
+		EXPECT_TRUE(hex_is(json_get(v, "offset"), maps[i].offset));
+		EXPECT_STREQ(maps[i].perms, json_get(v, "perms")->string);
+		snprintf(dev, sizeof(dev), "%02x:%02x", maps[i].major, maps[i].minor);
+		EXPECT_STREQ(dev, json_get(v, "dev")->string);
+		EXPECT_EQ(JSON_NUMBER, json_get(v, "inode")->type);
+		EXPECT_EQ(maps[i].inode, json_get(v, "inode")->number);
+		EXPECT_STREQ(maps[i].path, json_get(v, "path")->string);
+		EXPECT_EQ(JSON_BOOL, json_get(v, "anon_vma")->type);
+		EXPECT_TRUE(json_get(v, "vm_ops")->type == JSON_NULL ||
+			    json_get(v, "vm_ops")->type == JSON_STRING);
+		EXPECT_EQ(0, strncmp(json_get(v, "vm_flags")->string, "0x", 2));
+		/* The decoded names agree with the permissions. */
+		bool readable = false;
+
+		for (f = json_get(v, "flags")->child; f; f = f->next) {
+			EXPECT_EQ(0, strncmp(f->string, "VM_", 3));
+			readable |= !strcmp(f->string, "VM_READ");
+		}
+		EXPECT_EQ(maps[i].perms[0] == 'r', readable);
+		EXPECT_NE(NULL, strstr(" anon text data bss heap stack vdso vvar file shm pfnmap io ",
+				       json_get(v, "kind")->string));
+	}
+	json_free(root);
+	stop(pid);
+}
+
+TEST(mm_json_matches_proc)
+{
+	struct json *root, *users;
+	char pid_s[16], keys[1024];
+	pid_t pid;
+
+	pid = start_sleeper();
+	snprintf(pid_s, sizeof(pid_s), "%d", pid);
+	ASSERT_EQ(0, run_cli("--json", "mm", pid_s));
+	root = json_parse(out);
+	ASSERT_NE(NULL, root);
+	json_keys(root, keys, sizeof(keys));
+	EXPECT_STREQ(MM_KEYS, keys);
+	EXPECT_EQ(pid, json_get(root, "pid")->number);
+	EXPECT_FALSE(json_get(root, "kernel_thread")->boolean);
+	EXPECT_TRUE(json_get(root, "has_mm")->boolean);
+	EXPECT_EQ(proc_status(pid, "VmSize"), json_get(root, "total_vm")->number * 4);
+	EXPECT_EQ(proc_status(pid, "VmRSS"), (json_get(root, "rss_anon")->number +
+					      json_get(root, "rss_file")->number +
+					      json_get(root, "rss_shmem")->number) * 4);
+	EXPECT_TRUE(hex_is(json_get(root, "start_code"), proc_stat_field(pid, 26)));
+	EXPECT_TRUE(hex_is(json_get(root, "start_stack"), proc_stat_field(pid, 28)));
+	EXPECT_TRUE(hex_is(json_get(root, "env_end"), proc_stat_field(pid, 51)));
+	users = json_get(root, "users");
+	ASSERT_EQ(1, json_count(users));
+	EXPECT_EQ(pid, json_get(users->child, "tid")->number);
+	json_free(root);
+	stop(pid);
+}
+
+TEST(mm_json_kernel_thread)
+{
+	struct json *root;
+
+	ASSERT_EQ(0, run_cli("-j", "mm", "2"));
+	root = json_parse(out);
+	ASSERT_NE(NULL, root);
+	EXPECT_TRUE(json_get(root, "kernel_thread")->boolean);
+	EXPECT_FALSE(json_get(root, "has_mm")->boolean);
+	EXPECT_EQ(JSON_NULL, json_get(root, "total_vm")->type);
+	EXPECT_EQ(0, json_count(json_get(root, "users")));
+	json_free(root);
+	ASSERT_EQ(0, run_cli("-j", "maps", "2"));
+	EXPECT_STREQ("[]\n", out);
+}
+
+TEST(lookup_json)
+{
+	struct json *root, *vma;
+	char pid_s[16], addr[32];
+	int n;
+	pid_t pid;
+
+	pid = start_sleeper();
+	snprintf(pid_s, sizeof(pid_s), "%d", pid);
+	n = proc_maps(pid, maps, 1024);
+	ASSERT_GT(n, 1);
+
+	snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)maps[1].start + 1);
+	ASSERT_EQ(0, run_cli("-p", "lookup", pid_s, addr));
+	root = json_parse(out);
+	ASSERT_NE(NULL, root);
+	json_keys(root, addr, sizeof(addr));
+	EXPECT_STREQ("addr vma contains gap", addr);
+	EXPECT_TRUE(json_get(root, "contains")->boolean);
+	EXPECT_EQ(0, json_get(root, "gap")->number);
+	vma = json_get(root, "vma");
+	EXPECT_TRUE(hex_is(json_get(vma, "start"), maps[1].start));
+	json_free(root);
+
+	/* Below the first VMA: the first VMA, and the gap up to it. */
+	ASSERT_EQ(0, run_cli("-j", "lookup", pid_s, "0x1000"));
+	root = json_parse(out);
+	ASSERT_NE(NULL, root);
+	EXPECT_FALSE(json_get(root, "contains")->boolean);
+	EXPECT_EQ(maps[0].start - 0x1000, json_get(root, "gap")->number);
+	EXPECT_TRUE(hex_is(json_get(json_get(root, "vma"), "start"), maps[0].start));
+	json_free(root);
+
+	/* Above the last: nothing. */
+	snprintf(addr, sizeof(addr), "%llu", (unsigned long long)maps[n - 1].end);
+	ASSERT_EQ(0, run_cli("-j", "lookup", pid_s, addr));
+	root = json_parse(out);
+	ASSERT_NE(NULL, root);
+	EXPECT_EQ(JSON_NULL, json_get(root, "vma")->type);
+	json_free(root);
+	stop(pid);
+}
+
+TEST(tables)
+{
+	char pid_s[16], *p;
+	int lines = 0, n;
+	pid_t pid;
+
+	pid = start_sleeper();
+	snprintf(pid_s, sizeof(pid_s), "%d", pid);
+	n = proc_maps(pid, maps, 1024);
+	ASSERT_EQ(0, run_cli("maps", pid_s));
+	for (p = out; (p = strchr(p, '\n')); p++)
+		lines++;
+	EXPECT_EQ(n + 1, lines);	/* a header, then one line per VMA */
+	EXPECT_EQ(0, strncmp(out, "START-END", 9));
+	ASSERT_EQ(0, run_cli("-v", "maps", pid_s));
+	EXPECT_NE(NULL, strstr(out, "    vm_flags 0x"));
+	ASSERT_EQ(0, run_cli("mm", pid_s));
+	EXPECT_NE(NULL, strstr(out, "map_count"));
+	EXPECT_NE(NULL, strstr(out, "pgd_phys         0x"));
+	stop(pid);
+}
+
+TEST(errors)
+{
+	char pid_s[16], want[64];
+	struct json *root;
+
+	snprintf(pid_s, sizeof(pid_s), "%d", unused_pid());
+	EXPECT_EQ(1, run_cli("maps", pid_s));
+	snprintf(want, sizeof(want), "mmscope: no such process: %s\n", pid_s);
+	EXPECT_STREQ(want, err);
+	EXPECT_STREQ("", out);
+
+	/* With -j the error is also JSON on stdout. */
+	EXPECT_EQ(1, run_cli("-j", "mm", pid_s));
+	root = json_parse(out);
+	ASSERT_NE(NULL, root);
+	EXPECT_NE(NULL, strstr(json_get(root, "error")->string, "no such process"));
+	json_free(root);
+
+	EXPECT_EQ(2, run_cli("mm", "abc"));
+	EXPECT_NE(NULL, strstr(err, "invalid PID 'abc'"));
+	EXPECT_EQ(2, run_cli("mm", "-3"));
+	EXPECT_EQ(2, run_cli("mm", "0"));
+	EXPECT_EQ(1, run_cli("-d", "/nonexistent", "mm", "1"));
+	EXPECT_STREQ("mmscope: /nonexistent not found: is the module loaded? (sudo insmod mmscope.ko)\n",
+		     err);
+	EXPECT_EQ(1, run_cli("lookup", "1", "0xffffffffffffffff"));
+	EXPECT_NE(NULL, strstr(err, "invalid address 0xffffffffffffffff"));
+	EXPECT_EQ(2, run_cli("lookup", "1", "zz"));
+	EXPECT_NE(NULL, strstr(err, "invalid address 'zz'"));
+	EXPECT_EQ(2, run_cli("frobnicate"));
+	EXPECT_NE(NULL, strstr(err, "unknown object 'frobnicate'"));
+	EXPECT_EQ(2, run_cli("maps"));
+	EXPECT_NE(NULL, strstr(err, "usage: mmscope maps PID"));
+	EXPECT_EQ(2, run_cli("--bogus"));
+	EXPECT_EQ(0, run_cli("--help"));
+	EXPECT_NE(NULL, strstr(out, "Usage: mmscope"));
+}
+
+TEST(not_root)
+{
+	EXPECT_EQ(1, run_cli_as(65534, "maps", "1", NULL));
+	EXPECT_STREQ("mmscope: permission denied: mmscope needs CAP_SYS_ADMIN\n", err);
+}
+
+TEST_HARNESS_MAIN

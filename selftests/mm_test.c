@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The mm_struct summary against /proc/PID/stat, /proc/PID/status and
+ * /proc/PID/maps, and the list of tasks sharing an mm.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "libmmscope.h"
+#include "util.h"
+
+#define KB(pages) ((long long)(pages) * (getpagesize() / 1024))
+
+struct status_snapshot {
+	long long vm_size, vm_peak, vm_lck, vm_pin, vm_hwm, vm_rss, rss_anon;
+	long long rss_file, rss_shmem, vm_data, vm_stk, vm_exe, vm_swap, vm_pte;
+};
+
+static void read_status(pid_t pid, struct status_snapshot *s)
+{
+	s->vm_size = proc_status(pid, "VmSize");
+	s->vm_peak = proc_status(pid, "VmPeak");
+	s->vm_lck = proc_status(pid, "VmLck");
+	s->vm_pin = proc_status(pid, "VmPin");
+	s->vm_hwm = proc_status(pid, "VmHWM");
+	s->vm_rss = proc_status(pid, "VmRSS");
+	s->rss_anon = proc_status(pid, "RssAnon");
+	s->rss_file = proc_status(pid, "RssFile");
+	s->rss_shmem = proc_status(pid, "RssShmem");
+	s->vm_data = proc_status(pid, "VmData");
+	s->vm_stk = proc_status(pid, "VmStk");
+	s->vm_exe = proc_status(pid, "VmExe");
+	s->vm_swap = proc_status(pid, "VmSwap");
+	s->vm_pte = proc_status(pid, "VmPTE");
+}
+
+/* What /proc/PID/status would print for the mm mmscope reported. */
+static void status_of(const struct mmscope_mm_info *m, struct status_snapshot *s)
+{
+	unsigned long long text;
+
+	/* fs/proc/task_mmu.c: task_mem() */
+	text = ((m->end_code + 4095) & ~4095ULL) - (m->start_code & ~4095ULL);
+	if (text > m->exec_vm * getpagesize())
+		text = m->exec_vm * getpagesize();
+	s->vm_size = KB(m->total_vm);
+	s->vm_peak = KB(m->hiwater_vm);
+	s->vm_lck = KB(m->locked_vm);
+	s->vm_pin = KB(m->pinned_vm);
+	s->vm_hwm = KB(m->hiwater_rss);
+	s->vm_rss = KB(m->rss_anon + m->rss_file + m->rss_shmem);
+	s->rss_anon = KB(m->rss_anon);
+	s->rss_file = KB(m->rss_file);
+	s->rss_shmem = KB(m->rss_shmem);
+	s->vm_data = KB(m->data_vm);
+	s->vm_stk = KB(m->stack_vm);
+	s->vm_exe = text >> 10;
+	s->vm_swap = KB(m->swap_ents);
+	s->vm_pte = m->pgtables_bytes >> 10;
+}
+
+/*
+ * mmscope, then the oracle, then mmscope again: the two agree when nothing
+ * changed in between, and then the oracle must agree too. Retry otherwise.
+ */
+static bool stable_snapshot(int fd, pid_t pid, struct mmscope_mm_info *m,
+			    struct status_snapshot *proc)
+{
+	struct mmscope_mm_info again;
+	int tries;
+
+	for (tries = 0; tries < 20; tries++) {
+		if (mmscope_mm_info(fd, m, NULL, NULL))
+			return false;
+		read_status(pid, proc);
+		if (mmscope_mm_info(fd, &again, NULL, NULL))
+			return false;
+		if (!memcmp(m, &again, sizeof(again)))
+			return true;
+	}
+	return false;
+}
+
+TEST(status_and_stat_match)
+{
+	struct status_snapshot proc, ours;
+	struct mmscope_mm_info m;
+	char *locked, *shared;
+	int fd;
+
+	/* Give every counter something to count. */
+	locked = mmap(NULL, 64 << 10, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0);
+	shared = mmap(NULL, 256 << 10, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, locked);
+	ASSERT_NE(MAP_FAILED, shared);
+	memset(shared, 1, 256 << 10);
+
+	fd = open_target(getpid());
+	ASSERT_GE(fd, 0);
+	ASSERT_TRUE(stable_snapshot(fd, getpid(), &m, &proc));
+	status_of(&m, &ours);
+	EXPECT_EQ(proc.vm_size, ours.vm_size);
+	EXPECT_EQ(proc.vm_peak, ours.vm_peak);
+	EXPECT_EQ(proc.vm_lck, ours.vm_lck);
+	EXPECT_EQ(proc.vm_pin, ours.vm_pin);
+	EXPECT_EQ(proc.vm_hwm, ours.vm_hwm);
+	EXPECT_EQ(proc.vm_rss, ours.vm_rss);
+	EXPECT_EQ(proc.rss_anon, ours.rss_anon);
+	EXPECT_EQ(proc.rss_file, ours.rss_file);
+	EXPECT_EQ(proc.rss_shmem, ours.rss_shmem);
+	EXPECT_EQ(proc.vm_data, ours.vm_data);
+	EXPECT_EQ(proc.vm_stk, ours.vm_stk);
+	EXPECT_EQ(proc.vm_exe, ours.vm_exe);
+	EXPECT_EQ(proc.vm_swap, ours.vm_swap);
+	EXPECT_EQ(proc.vm_pte, ours.vm_pte);
+	EXPECT_GE(ours.vm_lck, 64);
+	EXPECT_GE(ours.rss_shmem, 256);
+
+	/* proc(5) stat fields 26-28 and 45-51. */
+	EXPECT_EQ(proc_stat_field(0, 26), m.start_code);
+	EXPECT_EQ(proc_stat_field(0, 27), m.end_code);
+	EXPECT_EQ(proc_stat_field(0, 28), m.start_stack);
+	EXPECT_EQ(proc_stat_field(0, 45), m.start_data);
+	EXPECT_EQ(proc_stat_field(0, 46), m.end_data);
+	EXPECT_EQ(proc_stat_field(0, 47), m.start_brk);
+	EXPECT_EQ(proc_stat_field(0, 48), m.arg_start);
+	EXPECT_EQ(proc_stat_field(0, 49), m.arg_end);
+	EXPECT_EQ(proc_stat_field(0, 50), m.env_start);
+	EXPECT_EQ(proc_stat_field(0, 51), m.env_end);
+	/* brk: the end of the [heap] VMA is page-aligned brk. */
+	EXPECT_EQ((unsigned long)sbrk(0), m.brk);
+
+	EXPECT_EQ(0, m.pgd_phys & 4095);
+	EXPECT_NE(0, m.pgd_phys);
+	EXPECT_LE(m.mmap_base, m.task_size);
+	munmap(locked, 64 << 10);
+	munmap(shared, 256 << 10);
+	close(fd);
+}
+
+TEST(map_count_matches_maps)
+{
+	static struct proc_vma vmas[512];
+	struct mmscope_mm_info m, again;
+	int fd, n, tries;
+
+	fd = open_target(getpid());
+	ASSERT_GE(fd, 0);
+	for (tries = 0; tries < 20; tries++) {
+		ASSERT_EQ(0, mmscope_mm_info(fd, &m, NULL, NULL));
+		n = proc_maps(0, vmas, 512);
+		ASSERT_EQ(0, mmscope_mm_info(fd, &again, NULL, NULL));
+		if (m.map_count == again.map_count)
+			break;
+	}
+	EXPECT_EQ(n, m.map_count);
+	close(fd);
+}
+
+/* The task size follows the paging mode: 47 or 56 bits of user space. */
+TEST(task_size_follows_paging_mode)
+{
+	static char cpuinfo[1 << 16];
+	struct mmscope_mm_info m;
+	bool la57;
+	int fd;
+
+	ASSERT_GT(read_file("/proc/cpuinfo", cpuinfo, sizeof(cpuinfo)), 0);
+	la57 = strstr(cpuinfo, " la57") != NULL;
+	fd = open_target(getpid());
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, mmscope_mm_info(fd, &m, NULL, NULL));
+	EXPECT_EQ(la57 ? 0x00fffffffffff000ULL : 0x00007ffffffff000ULL, m.task_size);
+	TH_LOG("paging: %s-level", la57 ? "5" : "4");
+	close(fd);
+}
+
+static bool has_user(const struct mmscope_mm_user *users, uint32_t n, pid_t tid,
+		     const char *comm)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (users[i].tid == (uint32_t)tid &&
+		    (!comm || !strcmp((const char *)users[i].comm, comm)))
+			return true;
+	return false;
+}
+
+struct named_thread {
+	pthread_t thread;
+	pid_t tid;
+	char name[16];
+	pthread_barrier_t *ready;
+};
+
+static void *named_thread_fn(void *arg)
+{
+	struct named_thread *t = arg;
+
+	t->tid = syscall(SYS_gettid);
+	prctl(PR_SET_NAME, t->name);
+	pthread_barrier_wait(t->ready);
+	pause();
+	return NULL;
+}
+
+TEST(threads_share_one_mm)
+{
+	struct mmscope_mm_user users[16];
+	struct named_thread threads[3];
+	pthread_barrier_t ready;
+	struct mmscope_mm_info m;
+	uint32_t n = 16;
+	int fd, i;
+
+	pthread_barrier_init(&ready, NULL, 4);
+	for (i = 0; i < 3; i++) {
+		snprintf(threads[i].name, sizeof(threads[i].name), "mmscope-t%d", i);
+		threads[i].ready = &ready;
+		ASSERT_EQ(0, pthread_create(&threads[i].thread, NULL,
+					    named_thread_fn, &threads[i]));
+	}
+	pthread_barrier_wait(&ready);
+
+	fd = open_target(getpid());
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, mmscope_mm_info(fd, &m, users, &n));
+	EXPECT_EQ(4, m.users_total);
+	EXPECT_EQ(4, n);
+	/* Each thread holds an mm_users reference: /proc's Threads count. */
+	EXPECT_EQ(proc_status(0, "Threads"), m.mm_users);
+	EXPECT_TRUE(has_user(users, n, getpid(), NULL));
+	for (i = 0; i < 3; i++)
+		EXPECT_TRUE(has_user(users, n, threads[i].tid, threads[i].name));
+
+	/* A buffer too small still reports the total. */
+	n = 2;
+	ASSERT_EQ(0, mmscope_mm_info(fd, &m, users, &n));
+	EXPECT_EQ(2, n);
+	EXPECT_EQ(4, m.users_total);
+	close(fd);	/* the threads go with this test's process */
+}
+
+/* Shared between the test and its helpers. */
+struct vfork_pids {
+	volatile pid_t parent, child;
+	int release[2];
+};
+
+static int vfork_child(void *arg)
+{
+	struct vfork_pids *pids = arg;
+	char c;
+
+	pids->child = getpid();
+	/* Block until the test has looked; the parent is suspended meanwhile. */
+	if (read(pids->release[0], &c, 1) < 0)
+		return 1;
+	return 0;
+}
+
+/* A vfork child runs on its parent's mm until it execs or exits. */
+TEST(vfork_child_shares_mm)
+{
+	static char stack[256 << 10];
+	struct mmscope_mm_user users[8];
+	struct vfork_pids *pids;
+	struct mmscope_mm_info m;
+	uint32_t n = 8;
+	pid_t helper;
+	int fd, i;
+
+	pids = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, pids);
+	ASSERT_EQ(0, pipe(pids->release));
+	helper = fork();
+	ASSERT_GE(helper, 0);
+	if (!helper) {
+		pids->parent = getpid();
+		clone(vfork_child, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, pids);
+		wait(NULL);
+		_exit(0);
+	}
+	for (i = 0; i < 5000 && !pids->child; i++)
+		usleep(1000);
+	ASSERT_NE(0, pids->child);
+
+	fd = open_target(helper);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, mmscope_mm_info(fd, &m, users, &n));
+	EXPECT_EQ(2, m.users_total);
+	EXPECT_TRUE(has_user(users, n, helper, NULL));
+	EXPECT_TRUE(has_user(users, n, pids->child, NULL));
+	close(fd);
+
+	ASSERT_EQ(1, write(pids->release[1], "x", 1));
+	ASSERT_EQ(helper, waitpid(helper, NULL, 0));
+	munmap(pids, 4096);
+}
+
+TEST(forked_child_has_its_own_mm)
+{
+	struct mmscope_mm_user users[8];
+	struct mmscope_mm_info parent, child;
+	uint32_t n = 8;
+	int fd, wake[2];
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, pipe(wake));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		if (read(wake[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	fd = open_target(getpid());
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, mmscope_mm_info(fd, &parent, users, &n));
+	EXPECT_FALSE(has_user(users, n, pid, NULL));
+	ASSERT_EQ(0, mmscope_set_target(fd, pid));
+	n = 8;
+	ASSERT_EQ(0, mmscope_mm_info(fd, &child, users, &n));
+	EXPECT_EQ(1, child.users_total);
+	EXPECT_TRUE(has_user(users, n, pid, NULL));
+	EXPECT_NE(parent.pgd_phys, child.pgd_phys);
+	/* The child starts as a copy: same layout, same size. */
+	EXPECT_EQ(parent.start_stack, child.start_stack);
+	EXPECT_EQ(parent.total_vm, child.total_vm);
+	close(fd);
+	ASSERT_EQ(1, write(wake[1], "x", 1));
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+}
+
+TEST_HARNESS_MAIN

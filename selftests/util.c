@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "libmmscope.h"
+#include "util.h"
+
+ssize_t read_file(const char *path, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (len + 1 < size) {
+		n = read(fd, buf + len, size - 1 - len);
+		if (n < 0) {
+			n = -errno;
+			close(fd);
+			return n;
+		}
+		if (!n)
+			break;
+		len += n;
+	}
+	buf[len] = '\0';
+	close(fd);
+	return len;
+}
+
+int write_file(const char *path, const char *s)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return n;
+}
+
+static char proc_buf[64 << 20];
+
+static void proc_path(char *out, size_t size, pid_t pid, const char *file)
+{
+	if (pid)
+		snprintf(out, size, "/proc/%d/%s", pid, file);
+	else
+		snprintf(out, size, "/proc/self/%s", file);
+}
+
+int proc_maps(pid_t pid, struct proc_vma *vmas, size_t max)
+{
+	char path[64], *line, *next;
+	struct proc_vma *v;
+	ssize_t len;
+	size_t n = 0;
+	int pos;
+
+	proc_path(path, sizeof(path), pid, "maps");
+	len = read_file(path, proc_buf, sizeof(proc_buf));
+	if (len < 0)
+		return len;
+	for (line = proc_buf; *line && n < max; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		v = &vmas[n];
+		memset(v, 0, offsetof(struct proc_vma, path));
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %x:%x %" SCNu64 " %n",
+			   &v->start, &v->end, v->perms, &v->offset, &v->major,
+			   &v->minor, &v->inode, &pos) != 7)
+			return -EINVAL;
+		snprintf(v->path, sizeof(v->path), "%s", line + pos);
+		snprintf(v->line, sizeof(v->line), "%s", line);
+		if (!strcmp(v->path, "[vsyscall]"))
+			continue;
+		n++;
+	}
+	return n;
+}
+
+static char *status_line(const char *buf, const char *key)
+{
+	size_t klen = strlen(key);
+	const char *p = buf;
+
+	while (p && *p) {
+		if (!strncmp(p, key, klen) && p[klen] == ':')
+			return (char *)p + klen + 1;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return NULL;
+}
+
+long long proc_status(pid_t pid, const char *key)
+{
+	static char buf[16384];
+	char path[64], *val;
+
+	proc_path(path, sizeof(path), pid, "status");
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	val = status_line(buf, key);
+	return val ? strtoll(val, NULL, 10) : -1;
+}
+
+unsigned long long proc_stat_field(pid_t pid, int n)
+{
+	static char buf[4096];
+	char path[64], *p;
+	int field;
+
+	proc_path(path, sizeof(path), pid, "stat");
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return 0;
+	/* comm (field 2) may hold spaces: count fields after its ')'. */
+	p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	p += 2;
+	for (field = 3; field < n && p; field++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	return p ? strtoull(p, NULL, 10) : 0;
+}
+
+/* The smaps entry of the VMA starting at start, NUL-terminated in place. */
+static char *smaps_entry(pid_t pid, uint64_t start)
+{
+	char path[64], head[32], *p, *end;
+	int hlen;
+
+	proc_path(path, sizeof(path), pid, "smaps");
+	if (read_file(path, proc_buf, sizeof(proc_buf)) < 0)
+		return NULL;
+	hlen = snprintf(head, sizeof(head), "%08" PRIx64 "-", start);
+	for (p = proc_buf; p && *p; ) {
+		if (!strncmp(p, head, hlen))
+			break;
+		p = strstr(p, "VmFlags:");
+		if (p)
+			p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	if (!p || !*p)
+		return NULL;
+	end = strstr(p, "VmFlags:");
+	if (end && (end = strchr(end, '\n')))
+		*end = '\0';
+	return p;
+}
+
+int proc_smaps_vmflags(pid_t pid, uint64_t start, char *out, size_t size)
+{
+	char *entry = smaps_entry(pid, start), *flags;
+
+	if (!entry || !(flags = strstr(entry, "VmFlags:")))
+		return -ENOENT;
+	snprintf(out, size, "%s", flags + strlen("VmFlags:"));
+	return 0;
+}
+
+long long proc_smaps_field(pid_t pid, uint64_t start, const char *key)
+{
+	char *entry = smaps_entry(pid, start), *val;
+
+	if (!entry)
+		return -1;
+	val = status_line(strchr(entry, '\n') + 1, key);
+	return val ? strtoll(val, NULL, 10) : -1;
+}
+
+/* fs/proc/task_mmu.c: show_smap_vma_flags() */
+static const struct {
+	const char *name, *mnemonic;
+} mnemonics[] = {
+	{ "VM_READ", "rd" }, { "VM_WRITE", "wr" }, { "VM_EXEC", "ex" },
+	{ "VM_SHARED", "sh" }, { "VM_MAYREAD", "mr" }, { "VM_MAYWRITE", "mw" },
+	{ "VM_MAYEXEC", "me" }, { "VM_MAYSHARE", "ms" }, { "VM_GROWSDOWN", "gd" },
+	{ "VM_PFNMAP", "pf" }, { "VM_LOCKED", "lo" }, { "VM_IO", "io" },
+	{ "VM_SEQ_READ", "sr" }, { "VM_RAND_READ", "rr" }, { "VM_DONTCOPY", "dc" },
+	{ "VM_DONTEXPAND", "de" }, { "VM_LOCKONFAULT", "lf" }, { "VM_ACCOUNT", "ac" },
+	{ "VM_NORESERVE", "nr" }, { "VM_HUGETLB", "ht" }, { "VM_SYNC", "sf" },
+	{ "VM_PAT", "ar" }, { "VM_WIPEONFORK", "wf" }, { "VM_DONTDUMP", "dd" },
+	{ "VM_SOFTDIRTY", "sd" }, { "VM_MIXEDMAP", "mm" }, { "VM_HUGEPAGE", "hg" },
+	{ "VM_NOHUGEPAGE", "nh" }, { "VM_MERGEABLE", "mg" },
+	{ "VM_UFFD_MISSING", "um" }, { "VM_UFFD_WP", "uw" }, { "VM_UFFD_MINOR", "ui" },
+	{ "VM_SHADOW_STACK", "ss" }, { "VM_SEALED", "sl" },
+};
+
+const char *vm_flag_mnemonic(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(mnemonics) / sizeof(mnemonics[0]); i++)
+		if (!strcmp(mnemonics[i].name, name))
+			return mnemonics[i].mnemonic;
+	return NULL;
+}
+
+int open_target(pid_t pid)
+{
+	int fd, ret;
+
+	fd = mmscope_open(NULL);
+	if (fd < 0)
+		return fd;
+	ret = mmscope_set_target(fd, pid);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+bool vma_matches_proc(const struct mmscope_vma *v, const struct proc_vma *p)
+{
+	return v->start == p->start && v->end == p->end &&
+	       !strcmp((const char *)v->perms, p->perms) && v->offset == p->offset &&
+	       v->dev_major == p->major && v->dev_minor == p->minor &&
+	       v->inode == p->inode && !strcmp((const char *)v->path, p->path);
+}
+
+pid_t unused_pid(void)
+{
+	pid_t pid;
+
+	for (pid = 4000000; pid > 1000; pid -= 7919)
+		if (kill(pid, 0) && errno == ESRCH)
+			return pid;
+	return -1;
+}
+
+int run_as_nobody(int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		if (setgid(65534) || setuid(65534))
+			_exit(99);
+		_exit(fn(arg));
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}

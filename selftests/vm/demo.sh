@@ -1,0 +1,20 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# `make demo`, inside the VM: start the sample program and show what
+# mmscope sees of it. Runs under busybox sh.
+set -e
+/tests/sample >/tmp/sample.out &
+while [ ! -s /tmp/sample.out ]; do sleep 0.1; done
+read -r pid heap </tmp/sample.out
+
+step() { echo; echo "\$ $*"; "$@"; }
+
+echo "The sample program is PID $pid; its heap block is at $heap."
+step mmscope mm "$pid"
+step mmscope maps "$pid"
+step mmscope lookup "$pid" "$heap"
+step mmscope -p lookup "$pid" 0x1000
+echo "$pid" >/sys/kernel/debug/mmscope/target
+step cat /sys/kernel/debug/mmscope/target
+step head -n 4 /sys/kernel/debug/mmscope/maps
+kill "$pid"

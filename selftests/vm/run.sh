@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# run.sh KERNEL MODE: boot matrix entry KERNEL (6.1, 6.12, debug) under QEMU
+# TCG with mmscope.ko, the static tools and the selftests, and run MODE
+# (check, demo, shell). For check, exits 0 only if every test passed, the
+# module loaded and unloaded, no timeout hit and the console shows no splat.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kernel=${1:?usage: run.sh 6.1|6.12|debug check|demo|shell}
+mode=${2:-check}
+timeout_s=${MMSCOPE_VM_TIMEOUT:-900}
+
+root=$("$MMSCOPE_TOP/selftests/vm/fetch-kernel.sh" "$kernel")
+kdir=$(kdir "$kernel")
+release=$(make -s -C "$kdir" kernelrelease 2>/dev/null || true)
+[ -n "$release" ] || die "cannot read the kernel release of $kdir"
+
+# Paging mode per entry: both 4- and 5-level are covered across the matrix.
+case "$kernel" in
+6.1 | debug) cpu=max,la57=on cmdline= ;;
+6.12) cpu=max cmdline=no5lvl ;;
+esac
+
+work=$MMSCOPE_CACHE/vm/$kernel
+rm -rf "$work" && mkdir -p "$work/initramfs"/{bin,sbin,dev,proc,sys,tmp,tests,lib/modules/extra}
+
+# The module, built against this kernel in a private copy of the sources so
+# that the three kernels never share object files.
+log "$kernel: building mmscope.ko against $kdir"
+src=$work/src
+mkdir -p "$src"
+cp -a "$MMSCOPE_TOP"/{Kbuild,module,include} "$src/"
+make -s -C "$kdir" M="$src" modules >"$work/module-build.log" 2>&1 ||
+	{ cat "$work/module-build.log" >&2; die "module build failed for $kernel"; }
+cp "$src/mmscope.ko" "$work/initramfs/"
+
+# Static user tools and tests, built once for every kernel.
+make -s -C "$MMSCOPE_TOP" tools selftests STATIC=1 >&2
+cp "$MMSCOPE_TOP/userspace-tools/mmscope" "$work/initramfs/bin/"
+cp "$MMSCOPE_TOP"/selftests/*_test "$MMSCOPE_TOP/selftests/sample" "$work/initramfs/tests/"
+cp "$MMSCOPE_TOP/selftests/vm/demo.sh" "$work/initramfs/demo.sh"
+cp /bin/busybox "$work/initramfs/bin/busybox"
+cp "$MMSCOPE_TOP/selftests/vm/init.sh" "$work/initramfs/init"
+chmod +x "$work/initramfs/init" "$work/initramfs/demo.sh"
+
+(cd "$work/initramfs" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initramfs.gz"
+
+console=$work/console.log
+result=$work/result.log
+: >"$console" >"$result"
+qemu=(qemu-system-x86_64 -machine q35,accel=tcg -cpu "$cpu" -smp 2 -m 2G
+	-nodefaults -no-reboot -kernel "$root/boot/vmlinuz" -initrd "$work/initramfs.gz")
+append="console=ttyS0 panic=-1 $cmdline mmscope.mode=$mode"
+
+if [ "$mode" = shell ]; then
+	log "$kernel: interactive shell (poweroff -f to leave)"
+	exec "${qemu[@]}" -nographic -serial mon:stdio -serial "file:$result" \
+		-append "$append"
+fi
+
+log "$kernel: booting ($cpu${cmdline:+, $cmdline}) for $mode"
+start=$SECONDS
+rc=0
+timeout --foreground "$timeout_s" "${qemu[@]}" -display none \
+	-serial "file:$console" -serial "file:$result" \
+	-append "$append quiet" </dev/null || rc=$?
+log "$kernel: VM ran $((SECONDS - start)) s"
+
+if [ "$mode" = demo ]; then
+	sed '/^MMSCOPE-RESULT/d' "$result"
+	grep -q '^MMSCOPE-RESULT: success' "$result" || die "demo failed; console: $console"
+	exit 0
+fi
+
+status=0
+cat "$result"
+if [ $rc -eq 124 ]; then
+	echo "FAIL: $kernel: timed out after $timeout_s s" >&2
+	status=1
+elif [ $rc -ne 0 ]; then
+	echo "FAIL: $kernel: qemu exited with $rc" >&2
+	status=1
+fi
+grep -q '^MMSCOPE-RESULT: success' "$result" ||
+	{ echo "FAIL: $kernel: no success line on the result channel" >&2; status=1; }
+splat='Kernel panic|BUG:|WARNING:|Oops|KASAN|general protection|kernel BUG|possible circular locking|possible recursive locking|lockdep|inconsistent lock state|suspicious RCU usage|detected stalls|self-detected stall|soft lockup|hard LOCKUP|blocked for more than|sleeping function called|list_add corruption|list_del corruption|UBSAN'
+if grep -Eq "$splat" "$console"; then
+	echo "FAIL: $kernel: kernel splat in $console:" >&2
+	grep -En -A20 "$splat" "$console" | head -n 80 >&2
+	status=1
+fi
+if grep -q '^not ok' "$result"; then
+	echo "FAIL: $kernel: failed tests:" >&2
+	grep '^not ok' "$result" >&2
+	status=1
+fi
+[ $status -eq 0 ] && log "$kernel: PASS" || log "$kernel: FAIL (console: $console)"
+exit $status
