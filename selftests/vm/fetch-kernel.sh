@@ -32,8 +32,11 @@ if [ ! -f "$root/.mmscope-unpacked" ]; then
 	mkdir -p "$dl"
 	deb=$(ls "$dl/${pkg}_${version//:/%3a}"_*.deb 2>/dev/null | head -n1 || true)
 	if [ -z "$deb" ]; then
-		(cd "$dl" && apt-get download -q "$pkg=$version") ||
-			die "cannot download $pkg=$version (apt-get update?)"
+		# apt prints progress on stdout, and stdout is our answer.
+		(cd "$dl" && apt-get download -q "$pkg=$version" >&2) ||
+			{ [ "$(id -u)" -eq 0 ] && apt-get update -q >&2 &&
+				(cd "$dl" && apt-get download -q "$pkg=$version" >&2); } ||
+			die "cannot download $pkg=$version"
 		deb=$(ls "$dl/${pkg}_"*.deb | head -n1)
 	fi
 	rm -rf "$root" && mkdir -p "$root"
