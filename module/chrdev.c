@@ -147,7 +147,6 @@ static int mmscope_ioc_lookup(struct mmscope_file *mf, void __user *uarg)
 	struct mmscope_vma *vma = NULL;
 	struct mmscope_subject subject;
 	struct mmscope_lookup req;
-	unsigned long task_size;
 	u32 usize;
 	int ret;
 
@@ -165,8 +164,7 @@ static int mmscope_ioc_lookup(struct mmscope_file *mf, void __user *uarg)
 	ret = mmscope_target_get(&mf->target, &subject);
 	if (ret)
 		goto out_free_vma;
-	task_size = subject.mm ? subject.mm->task_size : TASK_SIZE_MAX;
-	if (req.addr >= task_size)
+	if (req.addr >= mmscope_subject_task_size(&subject))
 		ret = -EINVAL;
 	else
 		ret = mmscope_lookup(subject.mm, req.addr, vma, &req.out_flags,
@@ -176,7 +174,8 @@ static int mmscope_ioc_lookup(struct mmscope_file *mf, void __user *uarg)
 		goto out_free_vma;
 
 	if (vma && (req.out_flags & MMSCOPE_LOOKUP_FOUND)) {
-		ret = mmscope_copy_vma_to_user(req.vma_ptr, req.vma_size, vma);
+		ret = mmscope_copy_record(u64_to_user_ptr(req.vma_ptr), req.vma_size,
+					  vma, sizeof(*vma));
 		if (ret)
 			goto out_free_vma;
 	}
@@ -185,6 +184,76 @@ static int mmscope_ioc_lookup(struct mmscope_file *mf, void __user *uarg)
 out_free_vma:
 	kfree(vma);
 	return ret;
+}
+
+static int mmscope_ioc_walk(struct mmscope_file *mf, void __user *uarg)
+{
+	struct mmscope_subject subject;
+	struct mmscope_walk *walk;
+	u32 usize;
+	u64 addr;
+	int ret;
+
+	walk = kzalloc(sizeof(*walk), GFP_KERNEL);
+	if (!walk)
+		return -ENOMEM;
+	ret = mmscope_get_req(walk, sizeof(*walk), uarg, &usize);
+	if (ret)
+		goto out_free_walk;
+	if (walk->flags || walk->reserved) {
+		ret = -EINVAL;
+		goto out_free_walk;
+	}
+	addr = walk->addr;
+	memset(walk, 0, sizeof(*walk));
+	walk->size = sizeof(*walk);
+	walk->addr = addr;
+
+	ret = mmscope_target_get(&mf->target, &subject);
+	if (ret)
+		goto out_free_walk;
+	if (addr >= mmscope_subject_task_size(&subject))
+		ret = -EINVAL;
+	else if (!subject.mm)
+		ret = -ENOENT;	/* a kernel thread has no user page tables */
+	else
+		ret = mmscope_walk_addr(subject.mm, walk);
+	mmscope_subject_put(&subject);
+	if (!ret)
+		ret = mmscope_put_req(uarg, walk, sizeof(*walk), usize);
+
+out_free_walk:
+	kfree(walk);
+	return ret;
+}
+
+static int mmscope_ioc_pages(struct mmscope_file *mf, void __user *uarg)
+{
+	struct mmscope_subject subject;
+	struct mmscope_pages req;
+	u32 usize;
+	int ret;
+
+	ret = mmscope_get_req(&req, sizeof(req), uarg, &usize);
+	if (ret)
+		return ret;
+	if (req.flags || req.reserved || !req.count ||
+	    req.record_size < sizeof(struct mmscope_page) ||
+	    req.record_size > 4 * sizeof(struct mmscope_page) ||
+	    req.start >= req.end)
+		return -EINVAL;
+
+	ret = mmscope_target_get(&mf->target, &subject);
+	if (ret)
+		return ret;
+	if (req.end > mmscope_subject_task_size(&subject))
+		ret = -EINVAL;
+	else
+		ret = mmscope_pages_copy(subject.mm, &req);
+	mmscope_subject_put(&subject);
+	if (ret)
+		return ret;
+	return mmscope_put_req(uarg, &req, sizeof(req), usize);
 }
 
 static int mmscope_ioc_vm_flag_names(void __user *uarg)
@@ -224,6 +293,8 @@ static long mmscope_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 	case MMSCOPE_CMD(MMSCOPE_IOC_VMAS):
 	case MMSCOPE_CMD(MMSCOPE_IOC_LOOKUP):
 	case MMSCOPE_CMD(MMSCOPE_IOC_VM_FLAG_NAMES):
+	case MMSCOPE_CMD(MMSCOPE_IOC_WALK):
+	case MMSCOPE_CMD(MMSCOPE_IOC_PAGES):
 		break;
 	default:
 		return -ENOTTY;
@@ -241,6 +312,10 @@ static long mmscope_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 		return mmscope_ioc_vmas(mf, uarg);
 	case MMSCOPE_CMD(MMSCOPE_IOC_LOOKUP):
 		return mmscope_ioc_lookup(mf, uarg);
+	case MMSCOPE_CMD(MMSCOPE_IOC_WALK):
+		return mmscope_ioc_walk(mf, uarg);
+	case MMSCOPE_CMD(MMSCOPE_IOC_PAGES):
+		return mmscope_ioc_pages(mf, uarg);
 	default:
 		return mmscope_ioc_vm_flag_names(uarg);
 	}

@@ -74,4 +74,78 @@ static inline unsigned long mmscope_mm_counter(struct mm_struct *mm, int member)
 #endif
 }
 
+/* A PMD read without its lock; one word on x86-64, where 6.1 has no helper. */
+static inline pmd_t mmscope_pmdp_get_lockless(pmd_t *pmdp)
+{
+#ifdef MMSCOPE_HAVE_PMDP_GET_LOCKLESS
+	return pmdp_get_lockless(pmdp);
+#else
+	return READ_ONCE(*pmdp);
+#endif
+}
+
+/*
+ * The mappings of one page, as /proc/kpagecount counts them: 6.12 has
+ * folio_precise_page_mapcount() (fs/proc/internal.h, not exported), 6.1
+ * page_mapcount() with slab and typed pages counting 0.
+ */
+static inline int mmscope_page_mapcount(struct folio *folio, struct page *page)
+{
+#ifdef MMSCOPE_HAVE_PAGE_MAPCOUNT_IS_TYPE
+	int mapcount = atomic_read(&page->_mapcount) + 1;
+
+	if (page_mapcount_is_type(mapcount))
+		mapcount = 0;
+	if (folio_test_large(folio))
+		mapcount += folio_entire_mapcount(folio);
+	return mapcount;
+#else
+	if (PageSlab(page) || page_has_type(page))
+		return 0;
+	return page_mapcount(page);
+#endif
+}
+
+/*
+ * The mappings of a whole folio. With the large-folio mapcount (6.11) it
+ * is an inline; 6.1 keeps the old DoubleMap scheme in an unexported
+ * folio_mapcount(), restated here.
+ */
+static inline int mmscope_folio_mapcount(struct folio *folio)
+{
+#ifdef MMSCOPE_HAVE_LARGE_MAPCOUNT
+	return folio_mapcount(folio);
+#else
+	int i, compound, nr, ret;
+
+	if (!folio_test_large(folio))
+		return atomic_read(&folio->_mapcount) + 1;
+	compound = folio_entire_mapcount(folio);
+	if (folio_test_hugetlb(folio))
+		return compound;
+	ret = compound;
+	nr = folio_nr_pages(folio);
+	for (i = 0; i < nr; i++)
+		ret += atomic_read(&folio_page(folio, i)->_mapcount) + 1;
+	/* File pages have the compound mapcount in each _mapcount. */
+	if (!folio_test_anon(folio))
+		return ret - compound * nr;
+	if (folio_test_double_map(folio))
+		ret -= nr;
+	return ret;
+#endif
+}
+
+/*
+ * Whether do_wp_page() may reuse a page of a PTE-mapped large anonymous
+ * folio. Since wp_can_reuse_anon_folio() (6.5) it never does; 6.1 applies
+ * its refcount test to them as to small folios. mm/memory.c is not in the
+ * headers, so this keys on the large-folio mapcount that came after it.
+ */
+#ifdef MMSCOPE_HAVE_LARGE_MAPCOUNT
+#define MMSCOPE_COW_REUSES_LARGE_FOLIOS 0
+#else
+#define MMSCOPE_COW_REUSES_LARGE_FOLIOS 1
+#endif
+
 #endif /* _MMSCOPE_COMPAT_H */

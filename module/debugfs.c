@@ -14,6 +14,7 @@
 #include <linux/mmap_lock.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "mmscope.h"
@@ -21,9 +22,12 @@
 static struct dentry *mmscope_debugfs_dir;
 static struct mmscope_target mmscope_debugfs_target;
 
-static DEFINE_MUTEX(mmscope_lookup_lock);
-static u64 mmscope_lookup_addr;
-static bool mmscope_lookup_set;
+/* What was last written to lookup, pagetable and pages. */
+static DEFINE_MUTEX(mmscope_input_lock);
+static struct {
+	u64 lookup_addr, walk_addr, pages_start, pages_end;
+	bool lookup_set, walk_set, pages_set;
+} mmscope_input;
 
 static int mmscope_debugfs_allowed(void)
 {
@@ -281,10 +285,10 @@ static int lookup_show(struct seq_file *m, void *unused)
 	u64 addr, gap;
 	int ret;
 
-	mutex_lock(&mmscope_lookup_lock);
-	addr = mmscope_lookup_addr;
-	set = mmscope_lookup_set;
-	mutex_unlock(&mmscope_lookup_lock);
+	mutex_lock(&mmscope_input_lock);
+	addr = mmscope_input.lookup_addr;
+	set = mmscope_input.lookup_set;
+	mutex_unlock(&mmscope_input_lock);
 	if (!set) {
 		seq_puts(m, "no address: write one to lookup\n");
 		return 0;
@@ -301,7 +305,7 @@ static int lookup_show(struct seq_file *m, void *unused)
 	}
 	if (ret)
 		goto out_free_vma;
-	if (subject.mm && addr >= subject.mm->task_size)
+	if (addr >= mmscope_subject_task_size(&subject))
 		ret = -EINVAL;
 	else
 		ret = mmscope_lookup(subject.mm, addr, vma, &out_flags, &gap);
@@ -330,22 +334,29 @@ static int lookup_open(struct inode *inode, struct file *file)
 	return mmscope_debugfs_allowed() ?: single_open(file, lookup_show, NULL);
 }
 
+/* A user address written as text; base 0, so "0x7ffd..." and decimal work. */
+static int mmscope_parse_addr(const char __user *ubuf, size_t count, u64 *addr)
+{
+	int ret = kstrtou64_from_user(ubuf, count, 0, addr);
+
+	if (ret)
+		return ret;
+	return *addr < TASK_SIZE_MAX ? 0 : -EINVAL;
+}
+
 static ssize_t lookup_write(struct file *file, const char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
 	u64 addr;
 	int ret;
 
-	/* Base 0: "0x7ffd..." and decimal both work. */
-	ret = kstrtou64_from_user(ubuf, count, 0, &addr);
+	ret = mmscope_parse_addr(ubuf, count, &addr);
 	if (ret)
 		return ret;
-	if (addr >= TASK_SIZE_MAX)
-		return -EINVAL;
-	mutex_lock(&mmscope_lookup_lock);
-	mmscope_lookup_addr = addr;
-	mmscope_lookup_set = true;
-	mutex_unlock(&mmscope_lookup_lock);
+	mutex_lock(&mmscope_input_lock);
+	mmscope_input.lookup_addr = addr;
+	mmscope_input.lookup_set = true;
+	mutex_unlock(&mmscope_input_lock);
 	return count;
 }
 
@@ -358,6 +369,253 @@ static const struct file_operations lookup_fops = {
 	.release	= single_release,
 };
 
+/* --- pagetable --------------------------------------------------------- */
+
+/* One page record, as pagetable and pages print it. */
+static void mmscope_seq_page(struct seq_file *m, const struct mmscope_page *p)
+{
+	seq_printf(m, "%016llx %10llx %-16s", p->addr, p->size,
+		   mmscope_entry_state_name(p->state));
+	if (p->state == MMSCOPE_ENTRY_PRESENT)
+		seq_printf(m, " pfn=%#llx page_size=%#llx", p->pfn, p->page_size);
+	else if (p->state != MMSCOPE_ENTRY_NONE && p->state != MMSCOPE_ENTRY_NO_VMA &&
+		 p->state != MMSCOPE_ENTRY_BAD)
+		seq_printf(m, " swap_type=%u swap_offset=%#llx", p->swap_type, p->swap_offset);
+	seq_printf(m, " cow=%s pte=", mmscope_cow_name(p->cow));
+	mmscope_seq_pte_bits(m, p->pte_flags);
+	if (p->flags & MMSCOPE_PAGE_HAS_STRUCT_PAGE) {
+		seq_printf(m, " refcount=%u mapcount=%u folio_mapcount=%u order=%u page=",
+			   p->refcount, p->mapcount, p->folio_mapcount, p->order);
+		mmscope_seq_page_flags(m, p->page_flags);
+		if (p->flags & MMSCOPE_PAGE_FILE)
+			seq_printf(m, " ino=%llu", p->ino);
+		seq_printf(m, " index=%#llx", p->index);
+	}
+	seq_putc(m, '\n');
+}
+
+static int pagetable_show(struct seq_file *m, void *unused)
+{
+	struct mmscope_subject subject;
+	struct mmscope_walk *walk;
+	struct mmscope_level *l;
+	bool set;
+	u64 addr;
+	u32 i;
+	int ret;
+
+	mutex_lock(&mmscope_input_lock);
+	addr = mmscope_input.walk_addr;
+	set = mmscope_input.walk_set;
+	mutex_unlock(&mmscope_input_lock);
+	if (!set) {
+		seq_puts(m, "no address: write one to pagetable\n");
+		return 0;
+	}
+	ret = mmscope_target_get(&mmscope_debugfs_target, &subject);
+	if (ret == -ENOENT) {
+		seq_puts(m, "no target: write a PID to target\n");
+		return 0;
+	}
+	if (ret)
+		return ret;
+	walk = kzalloc(sizeof(*walk), GFP_KERNEL);
+	if (!walk) {
+		ret = -ENOMEM;
+		goto out_put_subject;
+	}
+	walk->addr = addr;
+	if (!subject.mm)
+		ret = -ENOENT;
+	else if (addr >= mmscope_subject_task_size(&subject))
+		ret = -EINVAL;
+	else
+		ret = mmscope_walk_addr(subject.mm, walk);
+	if (ret)
+		goto out_free_walk;
+
+	seq_printf(m, "addr: %#llx  paging: %u-level%s\n", addr, walk->paging_levels,
+		   walk->out_flags & MMSCOPE_WALK_NO_VMA ? "  (no VMA here)" : "");
+	for (i = 0; i < walk->nr_levels; i++) {
+		l = &walk->levels[i];
+		/* crash's vtop: the entry's physical address => its value. */
+		seq_printf(m, "%3s: %016llx => %016llx  [%u] %s ",
+			   mmscope_level_name_upper(l->level), l->table_phys + l->index * 8,
+			   l->entry, l->index, mmscope_entry_state_name(l->state));
+		mmscope_seq_pte_bits(m, l->bits);
+		if (l->leaf_size)
+			seq_printf(m, " leaf=%lluK", l->leaf_size >> 10);
+		seq_putc(m, '\n');
+	}
+	if (walk->page.state == MMSCOPE_ENTRY_PRESENT)
+		seq_printf(m, "PAGE: %016llx\n", walk->phys & PAGE_MASK);
+	seq_puts(m, "page: ");
+	mmscope_seq_page(m, &walk->page);
+
+out_free_walk:
+	kfree(walk);
+out_put_subject:
+	mmscope_subject_put(&subject);
+	return ret;
+}
+
+static int pagetable_open(struct inode *inode, struct file *file)
+{
+	return mmscope_debugfs_allowed() ?: single_open(file, pagetable_show, NULL);
+}
+
+static ssize_t pagetable_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	u64 addr;
+	int ret;
+
+	ret = mmscope_parse_addr(ubuf, count, &addr);
+	if (ret)
+		return ret;
+	mutex_lock(&mmscope_input_lock);
+	mmscope_input.walk_addr = addr;
+	mmscope_input.walk_set = true;
+	mutex_unlock(&mmscope_input_lock);
+	return count;
+}
+
+static const struct file_operations pagetable_fops = {
+	.owner		= THIS_MODULE,
+	.open		= pagetable_open,
+	.read		= seq_read,
+	.write		= pagetable_write,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
+
+/* --- pages ------------------------------------------------------------- */
+
+/*
+ * A seq_file over the records of the range written to "pages", fetched one
+ * batch at a time so that memory stays bounded for any range. The position
+ * is the record number; a restart at the same position reuses the batch.
+ */
+struct pages_iter {
+	struct mmscope_page recs[MMSCOPE_PAGES_BATCH];
+	unsigned long cursor, end;
+	loff_t base;		/* record number of recs[0] */
+	int nr;
+};
+
+/* Make record @pos available, fetching batches as needed. */
+static void *pages_seek(struct pages_iter *it, loff_t pos)
+{
+	struct mmscope_subject subject;
+	int ret;
+
+	while (pos >= it->base + it->nr) {
+		if (it->cursor >= it->end)
+			return NULL;
+		ret = mmscope_target_get(&mmscope_debugfs_target, &subject);
+		if (ret)
+			return ERR_PTR(ret);
+		it->base += it->nr;
+		ret = mmscope_pages_fill(subject.mm, &it->cursor, it->end, it->recs,
+					 MMSCOPE_PAGES_BATCH);
+		mmscope_subject_put(&subject);
+		if (ret < 0)
+			return ERR_PTR(ret);
+		it->nr = ret;
+		cond_resched();
+	}
+	return &it->recs[pos - it->base];
+}
+
+static void *pages_start(struct seq_file *m, loff_t *pos)
+{
+	struct pages_iter *it = m->private;
+	bool set;
+
+	if (*pos < it->base || !*pos) {
+		mutex_lock(&mmscope_input_lock);
+		set = mmscope_input.pages_set;
+		it->cursor = mmscope_input.pages_start & PAGE_MASK;
+		it->end = mmscope_input.pages_end;
+		mutex_unlock(&mmscope_input_lock);
+		if (!set)
+			return NULL;
+		it->base = 0;
+		it->nr = 0;
+	}
+	return pages_seek(it, *pos);
+}
+
+static void *pages_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	return pages_seek(m->private, ++*pos);
+}
+
+static void pages_stop(struct seq_file *m, void *v)
+{
+}
+
+static int pages_show(struct seq_file *m, void *v)
+{
+	mmscope_seq_page(m, v);
+	return 0;
+}
+
+static const struct seq_operations pages_seq_ops = {
+	.start	= pages_start,
+	.next	= pages_next,
+	.stop	= pages_stop,
+	.show	= pages_show,
+};
+
+static int pages_open(struct inode *inode, struct file *file)
+{
+	return mmscope_debugfs_allowed() ?:
+	       seq_open_private(file, &pages_seq_ops, sizeof(struct pages_iter));
+}
+
+/* "START END" or "START-END", each in any base kstrtou64() reads. */
+static ssize_t pages_write(struct file *file, const char __user *ubuf,
+			   size_t count, loff_t *ppos)
+{
+	char buf[64], *sep;
+	u64 start, end;
+	int ret;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	strim(buf);
+	sep = strpbrk(buf + 1, " -");
+	if (!sep)
+		return -EINVAL;
+	*sep++ = '\0';
+	ret = kstrtou64(strim(buf), 0, &start);
+	if (!ret)
+		ret = kstrtou64(strim(sep), 0, &end);
+	if (ret)
+		return ret;
+	if (start >= end || end > TASK_SIZE_MAX)
+		return -EINVAL;
+	mutex_lock(&mmscope_input_lock);
+	mmscope_input.pages_start = start;
+	mmscope_input.pages_end = end;
+	mmscope_input.pages_set = true;
+	mutex_unlock(&mmscope_input_lock);
+	return count;
+}
+
+static const struct file_operations pages_fops = {
+	.owner		= THIS_MODULE,
+	.open		= pages_open,
+	.read		= seq_read,
+	.write		= pages_write,
+	.llseek		= seq_lseek,
+	.release	= seq_release_private,
+};
+
 void mmscope_debugfs_init(void)
 {
 	mmscope_target_init(&mmscope_debugfs_target);
@@ -366,6 +624,8 @@ void mmscope_debugfs_init(void)
 	debugfs_create_file("mm", 0400, mmscope_debugfs_dir, NULL, &mm_fops);
 	debugfs_create_file("maps", 0400, mmscope_debugfs_dir, NULL, &maps_fops);
 	debugfs_create_file("lookup", 0600, mmscope_debugfs_dir, NULL, &lookup_fops);
+	debugfs_create_file("pagetable", 0600, mmscope_debugfs_dir, NULL, &pagetable_fops);
+	debugfs_create_file("pages", 0600, mmscope_debugfs_dir, NULL, &pages_fops);
 }
 
 void mmscope_debugfs_exit(void)

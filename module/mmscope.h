@@ -9,6 +9,7 @@
 #include <linux/pid.h>
 #include <linux/seq_file.h>
 #include <linux/types.h>
+#include <linux/uaccess.h>
 #include <linux/mmscope.h>
 
 struct mm_struct;
@@ -31,6 +32,20 @@ struct mmscope_subject {
 	struct mm_struct *mm;	/* NULL for a kernel thread */
 };
 
+/*
+ * Copy one record out to a user slot of @usize bytes (at least @ksize: the
+ * caller's version of the struct may be newer), zeroing what we lack.
+ */
+static inline int mmscope_copy_record(void __user *dst, u32 usize,
+				      const void *rec, size_t ksize)
+{
+	if (copy_to_user(dst, rec, ksize))
+		return -EFAULT;
+	if (usize > ksize && clear_user(dst + ksize, usize - ksize))
+		return -EFAULT;
+	return 0;
+}
+
 /* target.c */
 void mmscope_target_init(struct mmscope_target *target);
 void mmscope_target_destroy(struct mmscope_target *target);
@@ -38,6 +53,7 @@ int mmscope_target_set(struct mmscope_target *target, u64 nr);
 int mmscope_target_get(struct mmscope_target *target,
 		       struct mmscope_subject *subject);
 void mmscope_subject_put(struct mmscope_subject *subject);
+unsigned long mmscope_subject_task_size(const struct mmscope_subject *subject);
 
 /* mm.c */
 void mmscope_mm_fill(const struct mmscope_subject *subject,
@@ -51,10 +67,32 @@ const char *mmscope_vma_kind_name(u32 kind);
 void mmscope_vm_flag_names(struct mmscope_vm_flag_names *out);
 void mmscope_seq_vm_flags(struct seq_file *m, unsigned long vm_flags);
 void mmscope_seq_vma(struct seq_file *m, const struct mmscope_vma *v);
-int mmscope_copy_vma_to_user(u64 uptr, u32 usize, const struct mmscope_vma *v);
 int mmscope_vmas_copy(struct mm_struct *mm, struct mmscope_vmas *req);
 int mmscope_lookup(struct mm_struct *mm, u64 addr, struct mmscope_vma *vma,
 		   u32 *out_flags, u64 *gap);
+
+/* walk.c */
+int mmscope_walk_addr(struct mm_struct *mm, struct mmscope_walk *walk);
+int mmscope_pages_copy(struct mm_struct *mm, struct mmscope_pages *req);
+int mmscope_pages_fill(struct mm_struct *mm, unsigned long *addr, unsigned long end,
+		       struct mmscope_page *recs, unsigned int max);
+
+/* Records filled per hold of the mmap lock; user copies happen unlocked. */
+#define MMSCOPE_PAGES_BATCH 64
+const char *mmscope_level_name(u32 level);
+const char *mmscope_level_name_upper(u32 level);
+const char *mmscope_entry_state_name(u32 state);
+void mmscope_seq_pte_bits(struct seq_file *m, u32 bits);
+
+/* page.c */
+void mmscope_page_fill(struct mmscope_page *rec, struct vm_area_struct *vma,
+		       bool huge);
+void mmscope_seq_page_flags(struct seq_file *m, u64 flags);
+
+/* cow.c */
+u32 mmscope_cow_verdict(struct vm_area_struct *vma, const struct mmscope_page *rec,
+			bool writable, bool huge);
+const char *mmscope_cow_name(u32 cow);
 
 /* debugfs.c */
 void mmscope_debugfs_init(void);

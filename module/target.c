@@ -115,3 +115,9 @@ void mmscope_subject_put(struct mmscope_subject *subject)
 	subject->mm = NULL;
 	subject->task = NULL;
 }
+
+/* The end of the target's user address space (the largest for a kthread). */
+unsigned long mmscope_subject_task_size(const struct mmscope_subject *subject)
+{
+	return subject->mm ? subject->mm->task_size : TASK_SIZE_MAX;
+}

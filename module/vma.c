@@ -317,24 +317,6 @@ void mmscope_seq_vma(struct seq_file *m, const struct mmscope_vma *v)
 		   mmscope_vma_kind_name(v->kind));
 }
 
-/* Copy a record to a user slot of @usize bytes, zeroing what we lack. */
-static int mmscope_copy_vma_out(void __user *dst, u32 usize,
-				const struct mmscope_vma *v)
-{
-	size_t n = min_t(size_t, usize, sizeof(*v));
-
-	if (copy_to_user(dst, v, n))
-		return -EFAULT;
-	if (usize > n && clear_user(dst + n, usize - n))
-		return -EFAULT;
-	return 0;
-}
-
-int mmscope_copy_vma_to_user(u64 uptr, u32 usize, const struct mmscope_vma *v)
-{
-	return mmscope_copy_vma_out(u64_to_user_ptr(uptr), usize, v);
-}
-
 /* Records filled per hold of the mmap lock; user copies happen unlocked. */
 #define MMSCOPE_VMA_BATCH 8
 
@@ -390,8 +372,8 @@ int mmscope_vmas_copy(struct mm_struct *mm, struct mmscope_vmas *req)
 		mmap_read_unlock(mm);
 
 		for (i = 0; i < n; i++) {
-			ret = mmscope_copy_vma_out(dst + (size_t)(done + i) * req->vma_size,
-						   req->vma_size, &batch[i]);
+			ret = mmscope_copy_record(dst + (size_t)(done + i) * req->vma_size,
+						  req->vma_size, &batch[i], sizeof(batch[i]));
 			if (ret)
 				goto out_free_batch;
 		}

@@ -99,6 +99,105 @@ int mmscope_vm_flag_names(int fd, struct mmscope_vm_flag_names *names)
 	return ioctl_err(fd, MMSCOPE_IOC_VM_FLAG_NAMES, names);
 }
 
+int mmscope_walk(int fd, uint64_t addr, struct mmscope_walk *walk)
+{
+	memset(walk, 0, sizeof(*walk));
+	walk->size = sizeof(*walk);
+	walk->addr = addr;
+	return ioctl_err(fd, MMSCOPE_IOC_WALK, walk);
+}
+
+int mmscope_pages_all(int fd, uint64_t start, uint64_t end,
+		      struct mmscope_page **recs, size_t *count)
+{
+	struct mmscope_page *all = NULL, *grown;
+	struct mmscope_pages req;
+	size_t n = 0, cap = 0;
+	int ret;
+
+	for (;;) {
+		if (cap - n < 256) {
+			cap = cap ? cap * 2 : 1024;
+			grown = realloc(all, cap * sizeof(*all));
+			if (!grown) {
+				free(all);
+				return -ENOMEM;
+			}
+			all = grown;
+		}
+		memset(&req, 0, sizeof(req));
+		req.size = sizeof(req);
+		req.start = start;
+		req.end = end;
+		req.records_ptr = (uintptr_t)(all + n);
+		req.record_size = sizeof(*all);
+		req.count = cap - n;
+		ret = ioctl_err(fd, MMSCOPE_IOC_PAGES, &req);
+		if (ret) {
+			free(all);
+			return ret;
+		}
+		n += req.count;
+		start = req.next;
+		if (req.out_flags & MMSCOPE_PAGES_DONE)
+			break;
+	}
+	*recs = all;
+	*count = n;
+	return 0;
+}
+
+#define NAME(table, i) ((i) < sizeof(table) / sizeof(table[0]) && table[i] ? table[i] : "?")
+
+static const char *const level_names[] = { "pgd", "p4d", "pud", "pmd", "pte" };
+
+const char *mmscope_level_name(uint32_t level)
+{
+	return NAME(level_names, level);
+}
+
+static const char *const state_names[MMSCOPE_ENTRY_STATE_COUNT] = {
+	"none", "table", "present", "swap", "migration", "device_private",
+	"device_exclusive", "hwpoison", "marker", "bad", "no_vma",
+};
+
+const char *mmscope_state_name(uint32_t state)
+{
+	return NAME(state_names, state);
+}
+
+static const char *const cow_names[MMSCOPE_COW_COUNT] = {
+	"none", "writable", "reuse", "copy", "zero", "shared", "readonly",
+};
+
+const char *mmscope_cow_name(uint32_t cow)
+{
+	return NAME(cow_names, cow);
+}
+
+static const char *const pte_bits[] = {
+	"present", "rw", "user", "pwt", "pcd", "accessed", "dirty", "huge",
+	"global", "nx", "soft_dirty", "uffd_wp", "protnone", "special",
+	"devmap", "pat", "exclusive",
+};
+
+const char *mmscope_pte_bit_name(unsigned int bit)
+{
+	return bit < sizeof(pte_bits) / sizeof(pte_bits[0]) ? pte_bits[bit] : NULL;
+}
+
+static const char *const pg_bits[] = {
+	"anon", "ksm", "swapbacked", "swapcache", "lru", "active", "referenced",
+	"dirty", "writeback", "locked", "unevictable", "mlocked", "hugetlb",
+	"reserved", "anon_exclusive", "zero_page", "huge_zero_page", "head",
+	"tail", "thp",
+};
+
+const char *mmscope_pg_bit_name(unsigned int bit)
+{
+	return bit < sizeof(pg_bits) / sizeof(pg_bits[0]) ? pg_bits[bit] : NULL;
+}
+
 static const char *const kind_names[MMSCOPE_KIND_COUNT] = {
 	[MMSCOPE_KIND_ANON] = "anon",	[MMSCOPE_KIND_TEXT] = "text",
 	[MMSCOPE_KIND_DATA] = "data",	[MMSCOPE_KIND_BSS] = "bss",

@@ -22,7 +22,17 @@ int mmscope_vmas_all(int fd, struct mmscope_vma **vmas, size_t *count);
 int mmscope_lookup(int fd, uint64_t addr, struct mmscope_lookup *res,
 		   struct mmscope_vma *vma);
 int mmscope_vm_flag_names(int fd, struct mmscope_vm_flag_names *names);
+int mmscope_walk(int fd, uint64_t addr, struct mmscope_walk *walk);
+/* The records of [start, end), in a malloc()ed array the caller frees. */
+int mmscope_pages_all(int fd, uint64_t start, uint64_t end,
+		      struct mmscope_page **recs, size_t *count);
 
 const char *mmscope_kind_name(uint32_t kind);
+const char *mmscope_level_name(uint32_t level);
+const char *mmscope_state_name(uint32_t state);
+const char *mmscope_cow_name(uint32_t cow);
+/* Names of MMSCOPE_PTE_* (bit i) and MMSCOPE_PG_* (bit i); NULL past the end. */
+const char *mmscope_pte_bit_name(unsigned int bit);
+const char *mmscope_pg_bit_name(unsigned int bit);
 
 #endif

@@ -60,11 +60,17 @@ static void usage(FILE *f)
 		"  mm PID             the mm_struct: counters, layout, page tables, users\n"
 		"  maps PID           every VMA: /proc/PID/maps fields, flags, kind, vm_ops\n"
 		"  lookup PID ADDR    the VMA containing ADDR, or the first one above it\n"
+		"  walk PID ADDR      the page-table walk of ADDR, level by level (as crash's\n"
+		"                     vtop), the page's state and its copy-on-write verdict\n"
+		"  pages PID START-END  every page of a range: state, PFN, COW, counts\n"
+		"  cow PID START-END  copy-on-write verdicts, as runs\n"
 		"\n"
 		"Options:\n"
 		"  -j, --json         JSON output\n"
 		"  -p, --pretty       indented JSON (implies -j)\n"
 		"  -v, --verbose      maps: decode vm_flags under each VMA\n"
+		"      --vma N        pages, cow: the range of VMA number N (from 0, as in maps)\n"
+		"      --dot          walk: a Graphviz picture of the walk\n"
 		"  -d, --device PATH  the mmscope device (default " MMSCOPE_DEVICE ")\n"
 		"  -h, --help         this text\n"
 		"  -V, --version      the version\n"
@@ -465,6 +471,561 @@ static int do_lookup(int argc, char **argv)
 	return 0;
 }
 
+/* --- walk, pages, cow ---------------------------------------------------- */
+
+static bool dot_output;
+static const char *vma_index_arg;
+
+/* Space-separated names (or a JSON array) of the set bits of @bits. */
+static void put_bits(uint64_t bits, const char *(*name)(unsigned int))
+{
+	const char *sep = "";
+	unsigned int bit;
+
+	if (json_output)
+		jw_start_array(jw);
+	for (bit = 0; bit < 64 && name(bit); bit++) {
+		if (!(bits & (1ULL << bit)))
+			continue;
+		if (json_output) {
+			jw_string(jw, name(bit));
+		} else {
+			printf("%s%s", sep, name(bit));
+			sep = ",";
+		}
+	}
+	if (json_output)
+		jw_end_array(jw);
+	else if (!*sep)
+		printf("-");
+}
+
+static const char *size_name(uint64_t size)
+{
+	static char buf[32];
+
+	if (size >= (1ULL << 30) && !(size & ((1ULL << 30) - 1)))
+		snprintf(buf, sizeof(buf), "%lluG", (unsigned long long)size >> 30);
+	else if (size >= (1ULL << 20) && !(size & ((1ULL << 20) - 1)))
+		snprintf(buf, sizeof(buf), "%lluM", (unsigned long long)size >> 20);
+	else
+		snprintf(buf, sizeof(buf), "%lluK", (unsigned long long)size >> 10);
+	return buf;
+}
+
+/* Look up the VMA of addr, for the walk's "vma" line. */
+static bool vma_of(int fd, uint64_t addr, struct mmscope_vma *vma)
+{
+	struct mmscope_lookup res;
+
+	return !mmscope_lookup(fd, addr, &res, vma) &&
+	       (res.out_flags & MMSCOPE_LOOKUP_CONTAINS);
+}
+
+static void json_page_state(const struct mmscope_page *p)
+{
+	jw_start_object(jw);
+	jw_key(jw, "refcount");
+	jw_uint(jw, p->refcount);
+	jw_key(jw, "mapcount");
+	jw_uint(jw, p->mapcount);
+	jw_key(jw, "folio_mapcount");
+	jw_uint(jw, p->folio_mapcount);
+	jw_key(jw, "order");
+	jw_uint(jw, p->order);
+	jw_key(jw, "flags");
+	put_bits(p->page_flags, mmscope_pg_bit_name);
+	jw_key(jw, "anon_exclusive");
+	jw_bool(jw, p->page_flags & MMSCOPE_PG_ANON_EXCLUSIVE);
+	jw_key(jw, "zero_page");
+	jw_bool(jw, p->page_flags & (MMSCOPE_PG_ZERO | MMSCOPE_PG_HUGE_ZERO));
+	jw_key(jw, "ksm");
+	jw_bool(jw, p->page_flags & MMSCOPE_PG_KSM);
+	jw_key(jw, "mapping");
+	jw_string(jw, p->page_flags & MMSCOPE_PG_ANON ? "anon" :
+		  p->flags & MMSCOPE_PAGE_FILE ? "file" : "none");
+	jw_key(jw, "ino");
+	jw_uint(jw, p->ino);
+	jw_key(jw, "index");
+	jw_uint(jw, p->index);
+	jw_end_object(jw);
+}
+
+static bool has_swap(const struct mmscope_page *p)
+{
+	return p->state == MMSCOPE_ENTRY_SWAP || p->state == MMSCOPE_ENTRY_MIGRATION ||
+	       p->state == MMSCOPE_ENTRY_DEVICE_PRIVATE ||
+	       p->state == MMSCOPE_ENTRY_DEVICE_EXCLUSIVE || p->state == MMSCOPE_ENTRY_HWPOISON;
+}
+
+static void json_walk(const struct mmscope_walk *w, const struct mmscope_vma *vma)
+{
+	const struct mmscope_page *p = &w->page;
+	bool present = p->state == MMSCOPE_ENTRY_PRESENT;
+	uint32_t i;
+
+	jw_start_object(jw);
+	jw_key(jw, "addr");
+	jw_hex(jw, w->addr);
+	jw_key(jw, "paging_levels");
+	jw_uint(jw, w->paging_levels);
+	jw_key(jw, "levels");
+	jw_start_array(jw);
+	for (i = 0; i < w->nr_levels; i++) {
+		const struct mmscope_level *l = &w->levels[i];
+
+		jw_start_object(jw);
+		jw_key(jw, "level");
+		jw_string(jw, mmscope_level_name(l->level));
+		jw_key(jw, "index");
+		jw_uint(jw, l->index);
+		jw_key(jw, "table_phys");
+		jw_hex(jw, l->table_phys);
+		jw_key(jw, "entry");
+		jw_hex(jw, l->entry);
+		jw_key(jw, "state");
+		jw_string(jw, mmscope_state_name(l->state));
+		jw_key(jw, "flags");
+		put_bits(l->bits, mmscope_pte_bit_name);
+		jw_key(jw, "leaf");
+		if (l->leaf_size)
+			jw_uint(jw, l->leaf_size);
+		else
+			jw_null(jw);
+		jw_end_object(jw);
+	}
+	jw_end_array(jw);
+	jw_key(jw, "state");
+	jw_string(jw, mmscope_state_name(p->state));
+	jw_key(jw, "present");
+	jw_bool(jw, present);
+	jw_key(jw, "pfn");
+	if (present)
+		jw_uint(jw, p->pfn);
+	else
+		jw_null(jw);
+	jw_key(jw, "phys");
+	if (present)
+		jw_hex(jw, w->phys);
+	else
+		jw_null(jw);
+	jw_key(jw, "page_size");
+	jw_uint(jw, p->page_size);
+	jw_key(jw, "pte_flags");
+	put_bits(p->pte_flags, mmscope_pte_bit_name);
+	jw_key(jw, "swap");
+	if (has_swap(p)) {
+		jw_start_object(jw);
+		jw_key(jw, "type");
+		jw_uint(jw, p->swap_type);
+		jw_key(jw, "offset");
+		jw_uint(jw, p->swap_offset);
+		jw_end_object(jw);
+	} else {
+		jw_null(jw);
+	}
+	jw_key(jw, "page");
+	if (p->flags & MMSCOPE_PAGE_HAS_STRUCT_PAGE)
+		json_page_state(p);
+	else
+		jw_null(jw);
+	jw_key(jw, "vma");
+	if (vma)
+		json_vma(vma);
+	else
+		jw_null(jw);
+	jw_key(jw, "cow");
+	jw_string(jw, mmscope_cow_name(p->cow));
+	jw_end_object(jw);
+}
+
+/* crash's vtop: one line per level, then what the leaf holds. */
+static void text_walk(const struct mmscope_walk *w, const struct mmscope_vma *vma)
+{
+	const struct mmscope_page *p = &w->page;
+	uint32_t i;
+
+	printf("VIRTUAL           PHYSICAL\n%-17llx ", w->addr);
+	if (p->state == MMSCOPE_ENTRY_PRESENT)
+		printf("%llx\n\n", w->phys);
+	else
+		printf("(not mapped: %s)\n\n", mmscope_state_name(p->state));
+	for (i = 0; i < w->nr_levels; i++) {
+		const struct mmscope_level *l = &w->levels[i];
+		char name[8];
+		int c;
+
+		snprintf(name, sizeof(name), "%s", mmscope_level_name(l->level));
+		for (c = 0; name[c]; c++)
+			name[c] -= 'a' - 'A';
+		printf("%4s: %016llx => %016llx  [%3u] ", name,
+		       l->table_phys + l->index * 8, l->entry, l->index);
+		if (l->leaf_size)
+			printf("leaf %s ", size_name(l->leaf_size));
+		else
+			printf("%s ", mmscope_state_name(l->state));
+		put_bits(l->bits, mmscope_pte_bit_name);
+		printf("\n");
+	}
+	if (p->state == MMSCOPE_ENTRY_PRESENT)
+		printf("PAGE: %016llx  (pfn %#llx, %s page)\n", w->phys & ~(uint64_t)4095,
+		       p->pfn, size_name(p->page_size));
+	printf("\n  %-9s %s", "state", mmscope_state_name(p->state));
+	if (has_swap(p))
+		printf(" (type %u, offset %#llx)", p->swap_type, p->swap_offset);
+	printf("\n  %-9s ", "flags");
+	put_bits(p->pte_flags, mmscope_pte_bit_name);
+	printf("\n  %-9s %s\n", "cow", mmscope_cow_name(p->cow));
+	if (p->flags & MMSCOPE_PAGE_HAS_STRUCT_PAGE) {
+		printf("  %-9s refcount %u, mapcount %u, folio_mapcount %u, order %u\n",
+		       "page", p->refcount, p->mapcount, p->folio_mapcount, p->order);
+		printf("  %-9s ", "");
+		put_bits(p->page_flags, mmscope_pg_bit_name);
+		if (p->flags & MMSCOPE_PAGE_FILE)
+			printf(" (file: inode %llu, index %#llx)", p->ino, p->index);
+		else if (p->page_flags & MMSCOPE_PG_ANON)
+			printf(" (anon index %#llx)", p->index);
+		printf("\n");
+	} else if (p->state == MMSCOPE_ENTRY_PRESENT) {
+		printf("  %-9s none: no struct page semantics (VM_PFNMAP/VM_IO)\n", "page");
+	}
+	if (vma) {
+		printf("  %-9s ", "vma");
+		text_vma(vma);
+	} else {
+		printf("  %-9s none: no VMA contains this address\n", "vma");
+	}
+}
+
+/* Graphviz: the tables as nodes, the walk as edges. */
+static void dot_walk(const struct mmscope_walk *w)
+{
+	uint32_t i;
+
+	printf("digraph walk {\n  rankdir=LR;\n  node [shape=record, fontname=monospace];\n");
+	printf("  va [label=\"VA|%#llx\", shape=box];\n", w->addr);
+	for (i = 0; i < w->nr_levels; i++) {
+		const struct mmscope_level *l = &w->levels[i];
+
+		printf("  t%u [label=\"%s table|phys %#llx|[%u] = %#llx|%s\"];\n", i,
+		       mmscope_level_name(l->level), l->table_phys, l->index, l->entry,
+		       l->leaf_size ? size_name(l->leaf_size) : mmscope_state_name(l->state));
+		printf("  %s -> t%u;\n", i ? "" : "va", i);
+		if (i)
+			printf("  t%u -> t%u;\n", i - 1, i);
+	}
+	printf("\n");
+	if (w->page.state == MMSCOPE_ENTRY_PRESENT && w->nr_levels)
+		printf("  page [label=\"page|pfn %#llx|phys %#llx|cow: %s\", shape=box];\n"
+		       "  t%u -> page;\n", w->page.pfn, w->phys,
+		       mmscope_cow_name(w->page.cow), w->nr_levels - 1);
+	printf("}\n");
+}
+
+static int do_walk(int argc, char **argv)
+{
+	struct mmscope_vma vma;
+	struct mmscope_walk w;
+	bool has_vma;
+	uint64_t addr;
+	int fd, ret;
+
+	if (argc != 2) {
+		p_err("usage: mmscope walk PID ADDR [--dot]");
+		return 2;
+	}
+	if (parse_addr(argv[1], &addr))
+		return 2;
+	fd = open_target(argv[0]);
+	if (fd < 0)
+		return -fd;
+	ret = mmscope_vm_flag_names(fd, &flag_names);
+	if (!ret)
+		ret = mmscope_walk(fd, addr, &w);
+	has_vma = !ret && vma_of(fd, addr, &vma);
+	close(fd);
+	if (ret == -EINVAL) {
+		p_err("invalid address %s: not a user address of process %s (at or above its TASK_SIZE)",
+		      argv[1], argv[0]);
+		return 1;
+	}
+	if (ret == -ENOENT) {
+		p_err("process %s is a kernel thread: it has no user page tables", argv[0]);
+		return 1;
+	}
+	if (ret) {
+		p_errno(-ret, argv[0]);
+		return 1;
+	}
+	if (dot_output)
+		dot_walk(&w);
+	else if (json_output)
+		json_walk(&w, has_vma ? &vma : NULL);
+	else
+		text_walk(&w, has_vma ? &vma : NULL);
+	return 0;
+}
+
+/* "START-END": both in any base strtoull() reads. */
+static int parse_range(const char *arg, uint64_t *start, uint64_t *end)
+{
+	unsigned long long a, b;
+	char *dash;
+
+	errno = 0;
+	a = strtoull(arg, &dash, 0);
+	if (errno || dash == arg || *dash != '-' || *arg == '-')
+		goto bad;
+	b = strtoull(dash + 1, &dash, 0);
+	if (errno || *dash || a >= b)
+		goto bad;
+	*start = a;
+	*end = b;
+	return 0;
+bad:
+	p_err("invalid range '%s': expected START-END with START below END, e.g. 0x400000-0x401000",
+	      arg);
+	return -1;
+}
+
+/* The range of `pages`/`cow`: START-END, or the N-th VMA with --vma N. */
+static int target_range(int fd, const char *arg, uint64_t *start, uint64_t *end)
+{
+	struct mmscope_vma *vmas;
+	unsigned long n;
+	size_t count;
+	char *tail;
+	int ret;
+
+	if (!vma_index_arg)
+		return parse_range(arg, start, end) ? 2 : 0;
+	errno = 0;
+	n = strtoul(vma_index_arg, &tail, 10);
+	if (errno || *tail || tail == vma_index_arg) {
+		p_err("invalid VMA number '%s'", vma_index_arg);
+		return 2;
+	}
+	ret = mmscope_vmas_all(fd, &vmas, &count);
+	if (ret) {
+		p_errno(-ret, "maps");
+		return 1;
+	}
+	if (n >= count) {
+		p_err("no VMA number %lu: the process has %zu (numbered from 0, as in maps)",
+		      n, count);
+		free(vmas);
+		return 1;
+	}
+	*start = vmas[n].start;
+	*end = vmas[n].end;
+	free(vmas);
+	return 0;
+}
+
+static int fetch_pages(int argc, char **argv, const char *usage, uint64_t *start,
+		       uint64_t *end, struct mmscope_page **recs, size_t *n)
+{
+	int fd, ret;
+
+	if (argc != (vma_index_arg ? 1 : 2)) {
+		p_err("%s", usage);
+		return 2;
+	}
+	fd = open_target(argv[0]);
+	if (fd < 0)
+		return -fd;
+	ret = target_range(fd, argv[1], start, end);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	ret = mmscope_pages_all(fd, *start, *end, recs, n);
+	close(fd);
+	if (ret == -EINVAL) {
+		p_err("invalid range: END is above the TASK_SIZE of process %s", argv[0]);
+		return 1;
+	}
+	if (ret) {
+		p_errno(-ret, argv[0]);
+		return 1;
+	}
+	return 0;
+}
+
+static int do_pages(int argc, char **argv)
+{
+	uint64_t start, end, per_state[MMSCOPE_ENTRY_STATE_COUNT] = { 0 };
+	uint64_t per_cow[MMSCOPE_COW_COUNT] = { 0 }, rss[3] = { 0 };
+	static const char *const rss_names[3] = { "4K", "2M", "1G" };
+	struct mmscope_page *recs;
+	size_t n, i;
+	int ret, s;
+
+	ret = fetch_pages(argc, argv, "usage: mmscope pages PID START-END | mmscope pages --vma N PID",
+			  &start, &end, &recs, &n);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++) {
+		const struct mmscope_page *p = &recs[i];
+
+		per_state[p->state < MMSCOPE_ENTRY_STATE_COUNT ? p->state : 0] += p->size / 4096;
+		per_cow[p->cow < MMSCOPE_COW_COUNT ? p->cow : 0] += p->size / 4096;
+		if (p->state == MMSCOPE_ENTRY_PRESENT)
+			rss[p->page_size >= (1ULL << 30) ? 2 : p->page_size >= (1ULL << 21)] += p->size;
+	}
+
+	if (json_output) {
+		jw_start_object(jw);
+		jw_key(jw, "start");
+		jw_hex(jw, start);
+		jw_key(jw, "end");
+		jw_hex(jw, end);
+		jw_key(jw, "records");
+		jw_start_array(jw);
+		for (i = 0; i < n; i++) {
+			const struct mmscope_page *p = &recs[i];
+
+			jw_start_object(jw);
+			jw_key(jw, "addr");
+			jw_hex(jw, p->addr);
+			jw_key(jw, "size");
+			jw_uint(jw, p->size);
+			jw_key(jw, "state");
+			jw_string(jw, mmscope_state_name(p->state));
+			jw_key(jw, "pfn");
+			if (p->state == MMSCOPE_ENTRY_PRESENT)
+				jw_uint(jw, p->pfn);
+			else
+				jw_null(jw);
+			jw_key(jw, "page_size");
+			jw_uint(jw, p->page_size);
+			jw_key(jw, "pte_flags");
+			put_bits(p->pte_flags, mmscope_pte_bit_name);
+			jw_key(jw, "cow");
+			jw_string(jw, mmscope_cow_name(p->cow));
+			jw_key(jw, "mapcount");
+			jw_uint(jw, p->mapcount);
+			jw_key(jw, "refcount");
+			jw_uint(jw, p->refcount);
+			jw_key(jw, "page_flags");
+			put_bits(p->page_flags, mmscope_pg_bit_name);
+			jw_end_object(jw);
+		}
+		jw_end_array(jw);
+		jw_key(jw, "summary");
+		jw_start_object(jw);
+		jw_key(jw, "pages");
+		jw_start_object(jw);
+		for (s = 0; s < MMSCOPE_ENTRY_STATE_COUNT; s++) {
+			if (!per_state[s])
+				continue;
+			jw_key(jw, mmscope_state_name(s));
+			jw_uint(jw, per_state[s]);
+		}
+		jw_end_object(jw);
+		jw_key(jw, "cow");
+		jw_start_object(jw);
+		for (s = 0; s < MMSCOPE_COW_COUNT; s++) {
+			if (!per_cow[s])
+				continue;
+			jw_key(jw, mmscope_cow_name(s));
+			jw_uint(jw, per_cow[s]);
+		}
+		jw_end_object(jw);
+		jw_key(jw, "rss");
+		jw_start_object(jw);
+		for (s = 0; s < 3; s++) {
+			jw_key(jw, rss_names[s]);
+			jw_uint(jw, rss[s]);
+		}
+		jw_end_object(jw);
+		jw_end_object(jw);
+		jw_end_object(jw);
+		free(recs);
+		return 0;
+	}
+
+	printf("%-16s %10s %-10s %-12s %-5s %-9s %4s %4s %s\n", "ADDR", "SIZE", "STATE",
+	       "PFN", "PAGE", "COW", "MAPC", "REFC", "FLAGS");
+	for (i = 0; i < n; i++) {
+		const struct mmscope_page *p = &recs[i];
+		char pfn[24] = "-";
+
+		if (p->state == MMSCOPE_ENTRY_PRESENT)
+			snprintf(pfn, sizeof(pfn), "%#llx", p->pfn);
+		else if (has_swap(p))
+			snprintf(pfn, sizeof(pfn), "swp %u:%#llx", p->swap_type, p->swap_offset);
+		printf("%016llx %10s %-10s %-12s %-5s %-9s %4u %4u ", p->addr, size_name(p->size),
+		       mmscope_state_name(p->state), pfn,
+		       p->page_size ? size_name(p->page_size) : "-", mmscope_cow_name(p->cow),
+		       p->mapcount, p->refcount);
+		put_bits(p->pte_flags, mmscope_pte_bit_name);
+		if (p->flags & MMSCOPE_PAGE_HAS_STRUCT_PAGE) {
+			printf(" ");
+			put_bits(p->page_flags, mmscope_pg_bit_name);
+		}
+		printf("\n");
+	}
+	printf("\nsummary of %#llx-%#llx (in 4K pages):\n  state:", (unsigned long long)start,
+	       (unsigned long long)end);
+	for (s = 0; s < MMSCOPE_ENTRY_STATE_COUNT; s++)
+		if (per_state[s])
+			printf(" %s %llu", mmscope_state_name(s), (unsigned long long)per_state[s]);
+	printf("\n  cow:  ");
+	for (s = 0; s < MMSCOPE_COW_COUNT; s++)
+		if (per_cow[s])
+			printf(" %s %llu", mmscope_cow_name(s), (unsigned long long)per_cow[s]);
+	printf("\n  rss:   4K %llu kB, 2M %llu kB, 1G %llu kB\n",
+	       (unsigned long long)rss[0] >> 10, (unsigned long long)rss[1] >> 10,
+	       (unsigned long long)rss[2] >> 10);
+	free(recs);
+	return 0;
+}
+
+/* The verdicts alone, as runs of equal verdicts. */
+static int do_cow(int argc, char **argv)
+{
+	struct mmscope_page *recs;
+	uint64_t start, end;
+	size_t n, i, j;
+	int ret;
+
+	ret = fetch_pages(argc, argv, "usage: mmscope cow PID START-END | mmscope cow --vma N PID",
+			  &start, &end, &recs, &n);
+	if (ret)
+		return ret;
+	if (json_output)
+		jw_start_array(jw);
+	else
+		printf("%-33s %-9s %s\n", "START-END", "COW", "PAGES");
+	for (i = 0; i < n; i = j) {
+		uint64_t run_end = recs[i].addr + recs[i].size;
+
+		for (j = i + 1; j < n && recs[j].cow == recs[i].cow && recs[j].addr == run_end; j++)
+			run_end = recs[j].addr + recs[j].size;
+		if (json_output) {
+			jw_start_object(jw);
+			jw_key(jw, "start");
+			jw_hex(jw, recs[i].addr);
+			jw_key(jw, "end");
+			jw_hex(jw, run_end);
+			jw_key(jw, "cow");
+			jw_string(jw, mmscope_cow_name(recs[i].cow));
+			jw_key(jw, "pages");
+			jw_uint(jw, (run_end - recs[i].addr) / 4096);
+			jw_end_object(jw);
+		} else {
+			printf("%016llx-%016llx %-9s %llu\n", recs[i].addr,
+			       (unsigned long long)run_end, mmscope_cow_name(recs[i].cow),
+			       (unsigned long long)(run_end - recs[i].addr) / 4096);
+		}
+	}
+	if (json_output)
+		jw_end_array(jw);
+	free(recs);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -472,6 +1033,9 @@ static const struct {
 	{ "mm", do_mm },
 	{ "maps", do_maps },
 	{ "lookup", do_lookup },
+	{ "walk", do_walk },
+	{ "pages", do_pages },
+	{ "cow", do_cow },
 };
 
 int main(int argc, char **argv)
@@ -481,6 +1045,8 @@ int main(int argc, char **argv)
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "device", required_argument, NULL, 'd' },
+		{ "dot", no_argument, NULL, 'D' },
+		{ "vma", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{}
@@ -501,6 +1067,12 @@ int main(int argc, char **argv)
 			break;
 		case 'd':
 			device = optarg;
+			break;
+		case 'D':
+			dot_output = true;
+			break;
+		case 'n':
+			vma_index_arg = optarg;
 			break;
 		case 'h':
 			usage(stdout);

@@ -14,7 +14,12 @@ step mmscope mm "$pid"
 step mmscope maps "$pid"
 step mmscope lookup "$pid" "$heap"
 step mmscope -p lookup "$pid" 0x1000
+step mmscope walk "$pid" "$heap"
+step mmscope --vma 6 pages "$pid"
+step mmscope --vma 6 cow "$pid"
 echo "$pid" >/sys/kernel/debug/mmscope/target
 step cat /sys/kernel/debug/mmscope/target
 step head -n 4 /sys/kernel/debug/mmscope/maps
+echo "$heap" >/sys/kernel/debug/mmscope/pagetable
+step cat /sys/kernel/debug/mmscope/pagetable
 kill "$pid"

@@ -23,6 +23,7 @@ out=/dev/ttyS1
 say() { echo "$*" >"$out"; }
 finish() {
 	sync
+	sleep 0.5	# let the UARTs drain before the machine goes
 	poweroff -f
 }
 

@@ -257,10 +257,232 @@ struct mmscope_vm_flag_names {
 	__u8 names[64][MMSCOPE_FLAG_NAME_LEN];
 };
 
+/* --- Page tables, page state and copy-on-write ------------------------- */
+
+/* Page-table levels (mmscope_level.level). */
+enum mmscope_pt_level {
+	MMSCOPE_LEVEL_PGD = 0,
+	MMSCOPE_LEVEL_P4D = 1,	/* only when 5-level paging is active */
+	MMSCOPE_LEVEL_PUD = 2,
+	MMSCOPE_LEVEL_PMD = 3,
+	MMSCOPE_LEVEL_PTE = 4,
+};
+
+/* What an entry holds (mmscope_level.state, mmscope_page.state). */
+enum mmscope_entry_state {
+	MMSCOPE_ENTRY_NONE = 0,		/* empty: nothing mapped, no table */
+	MMSCOPE_ENTRY_TABLE = 1,	/* points to the next level's table */
+	MMSCOPE_ENTRY_PRESENT = 2,	/* maps a page (a leaf; PROT_NONE too) */
+	MMSCOPE_ENTRY_SWAP = 3,		/* swapped out: swap_type, swap_offset */
+	MMSCOPE_ENTRY_MIGRATION = 4,	/* under migration */
+	MMSCOPE_ENTRY_DEVICE_PRIVATE = 5,
+	MMSCOPE_ENTRY_DEVICE_EXCLUSIVE = 6,
+	MMSCOPE_ENTRY_HWPOISON = 7,
+	MMSCOPE_ENTRY_MARKER = 8,	/* a PTE marker (uffd-wp, poison, guard) */
+	MMSCOPE_ENTRY_BAD = 9,		/* corrupt (pXd_bad) */
+	MMSCOPE_ENTRY_NO_VMA = 10,	/* pages only: a range with no VMA */
+	MMSCOPE_ENTRY_STATE_COUNT
+};
+
+/*
+ * Decoded entry bits (mmscope_level.bits, mmscope_page.pte_flags). For a
+ * non-present entry only SOFT_DIRTY, UFFD_WP and EXCLUSIVE are meaningful,
+ * read from their swap-entry positions.
+ */
+#define MMSCOPE_PTE_PRESENT	(1U << 0)
+#define MMSCOPE_PTE_RW		(1U << 1)
+#define MMSCOPE_PTE_USER	(1U << 2)
+#define MMSCOPE_PTE_PWT		(1U << 3)
+#define MMSCOPE_PTE_PCD		(1U << 4)
+#define MMSCOPE_PTE_ACCESSED	(1U << 5)
+#define MMSCOPE_PTE_DIRTY	(1U << 6)
+#define MMSCOPE_PTE_HUGE	(1U << 7)	/* PS: a leaf above the PTE level */
+#define MMSCOPE_PTE_GLOBAL	(1U << 8)
+#define MMSCOPE_PTE_NX		(1U << 9)
+#define MMSCOPE_PTE_SOFT_DIRTY	(1U << 10)
+#define MMSCOPE_PTE_UFFD_WP	(1U << 11)
+#define MMSCOPE_PTE_PROTNONE	(1U << 12)
+#define MMSCOPE_PTE_SPECIAL	(1U << 13)
+#define MMSCOPE_PTE_DEVMAP	(1U << 14)
+#define MMSCOPE_PTE_PAT		(1U << 15)
+#define MMSCOPE_PTE_EXCLUSIVE	(1U << 16)	/* swap entry of an exclusive page */
+
+/**
+ * struct mmscope_level - one entry of a page-table walk
+ * @table_phys: physical address of the table that holds the entry
+ * @entry: the raw entry
+ * @leaf_size: bytes a present leaf maps (1G, 2M, 4K), else 0
+ * @index: the entry's index in its table
+ * @level: enum mmscope_pt_level
+ * @state: enum mmscope_entry_state
+ * @bits: MMSCOPE_PTE_*
+ */
+struct mmscope_level {
+	__u64 table_phys;
+	__u64 entry;
+	__u64 leaf_size;
+	__u32 index;
+	__u32 level;
+	__u32 state;
+	__u32 bits;
+};
+
+/* What a write by the target would do now (mmscope_page.cow). */
+enum mmscope_cow {
+	MMSCOPE_COW_NONE = 0,		/* not present: a fault will populate */
+	MMSCOPE_COW_WRITABLE = 1,	/* the PTE allows the write: no fault */
+	MMSCOPE_COW_REUSE = 2,		/* a write fault that keeps the page */
+	MMSCOPE_COW_COPY = 3,		/* a write fault that copies the page */
+	MMSCOPE_COW_ZERO = 4,		/* the zero page: a write allocates */
+	MMSCOPE_COW_SHARED = 5,		/* MAP_SHARED: never copies */
+	MMSCOPE_COW_READONLY = 6,	/* no VM_WRITE (or no VMA): SIGSEGV */
+	MMSCOPE_COW_COUNT
+};
+
+/* mmscope_page.page_flags: what struct page / folio says. */
+#define MMSCOPE_PG_ANON		(1ULL << 0)
+#define MMSCOPE_PG_KSM		(1ULL << 1)
+#define MMSCOPE_PG_SWAPBACKED	(1ULL << 2)
+#define MMSCOPE_PG_SWAPCACHE	(1ULL << 3)
+#define MMSCOPE_PG_LRU		(1ULL << 4)
+#define MMSCOPE_PG_ACTIVE	(1ULL << 5)
+#define MMSCOPE_PG_REFERENCED	(1ULL << 6)
+#define MMSCOPE_PG_DIRTY	(1ULL << 7)
+#define MMSCOPE_PG_WRITEBACK	(1ULL << 8)
+#define MMSCOPE_PG_LOCKED	(1ULL << 9)
+#define MMSCOPE_PG_UNEVICTABLE	(1ULL << 10)
+#define MMSCOPE_PG_MLOCKED	(1ULL << 11)
+#define MMSCOPE_PG_HUGETLB	(1ULL << 12)
+#define MMSCOPE_PG_RESERVED	(1ULL << 13)
+#define MMSCOPE_PG_ANON_EXCLUSIVE (1ULL << 14)
+#define MMSCOPE_PG_ZERO		(1ULL << 15)	/* the shared zero page */
+#define MMSCOPE_PG_HUGE_ZERO	(1ULL << 16)	/* the huge zero page */
+#define MMSCOPE_PG_HEAD		(1ULL << 17)	/* first page of a large folio */
+#define MMSCOPE_PG_TAIL		(1ULL << 18)	/* any other page of one */
+#define MMSCOPE_PG_THP		(1ULL << 19)	/* large folio, not hugetlb */
+
+/* mmscope_page.flags */
+#define MMSCOPE_PAGE_HAS_STRUCT_PAGE (1U << 0) /* page state fields are valid */
+#define MMSCOPE_PAGE_FILE	(1U << 1)	/* page cache: ino and index */
+
+/**
+ * struct mmscope_page - one page, or one run of a range, and its state
+ * @addr: first virtual address covered
+ * @size: bytes covered: the page size for a present leaf; a run of empty
+ *	or unmapped space otherwise
+ * @pfn: page frame of the first page covered, when present
+ * @page_size: size of the mapping (4K, 2M, 1G) when present, else 0
+ * @swap_offset: offset of a swap or migration entry
+ * @page_flags: MMSCOPE_PG_* (valid with MMSCOPE_PAGE_HAS_STRUCT_PAGE)
+ * @ino: inode number of a page-cache page
+ * @index: page index in its file or anon_vma
+ * @state: enum mmscope_entry_state of the leaf entry
+ * @pte_flags: MMSCOPE_PTE_* of the leaf entry
+ * @cow: enum mmscope_cow
+ * @swap_type: type (swap device) of a swap entry
+ * @refcount: the folio's reference count
+ * @mapcount: mappings of this page, as /proc/kpagecount counts them
+ * @folio_mapcount: mappings of the whole folio
+ * @order: the folio's order
+ * @flags: MMSCOPE_PAGE_*
+ * @reserved: 0
+ */
+struct mmscope_page {
+	__u64 addr;
+	__u64 size;
+	__u64 pfn;
+	__u64 page_size;
+	__u64 swap_offset;
+	__u64 page_flags;
+	__u64 ino;
+	__u64 index;
+	__u32 state;
+	__u32 pte_flags;
+	__u32 cow;
+	__u32 swap_type;
+	__u32 refcount;
+	__u32 mapcount;
+	__u32 folio_mapcount;
+	__u32 order;
+	__u32 flags;
+	__u32 reserved;
+};
+
+#define MMSCOPE_MAX_LEVELS	5
+
+/* mmscope_walk.out_flags */
+#define MMSCOPE_WALK_NO_VMA	(1U << 0)	/* no VMA contains addr */
+
+/**
+ * struct mmscope_walk - MMSCOPE_IOC_WALK: one address, every level
+ * @size: sizeof(struct mmscope_walk)
+ * @flags: must be 0
+ * @addr: in: a user address below the target's TASK_SIZE
+ * @nr_levels: out: entries filled in @levels (the walk stops at a leaf or
+ *	at a missing table)
+ * @paging_levels: out: 4 or 5
+ * @out_flags: out: MMSCOPE_WALK_*
+ * @reserved: must be 0
+ * @phys: out: physical address of @addr's byte when present
+ * @levels: out: PGD first
+ * @page: out: the leaf: state, PFN, page state, COW verdict
+ *
+ * The walk is a snapshot taken under the target's mmap lock and the page
+ * table lock; it never changes the target's page tables or faults in.
+ */
+struct mmscope_walk {
+	__u32 size;
+	__u32 flags;
+	__u64 addr;
+	__u32 nr_levels;
+	__u32 paging_levels;
+	__u32 out_flags;
+	__u32 reserved;
+	__u64 phys;
+	struct mmscope_level levels[MMSCOPE_MAX_LEVELS];
+	struct mmscope_page page;
+};
+
+/* mmscope_pages.out_flags */
+#define MMSCOPE_PAGES_DONE	(1U << 0)	/* the range is complete */
+
+/**
+ * struct mmscope_pages - MMSCOPE_IOC_PAGES: the pages of a range, batched
+ * @size: sizeof(struct mmscope_pages)
+ * @flags: must be 0
+ * @start: in: first address (rounded down to a page)
+ * @end: in: end of the range, above @start and at most the TASK_SIZE
+ * @records_ptr: in: array of @count records of @record_size bytes
+ * @record_size: in: sizeof(struct mmscope_page) as the caller knows it
+ * @count: in: room at @records_ptr; out: records written
+ * @next: out: pass as @start to continue
+ * @out_flags: out: MMSCOPE_PAGES_*
+ * @reserved: must be 0
+ *
+ * One record per present page (one per PMD or PUD leaf, not one per 4K of
+ * it), per swap or other non-present entry, and per run of empty entries
+ * or of space with no VMA. Kernel memory per call is one small batch
+ * whatever the range, and the mmap lock is dropped between batches.
+ */
+struct mmscope_pages {
+	__u32 size;
+	__u32 flags;
+	__u64 start;
+	__u64 end;
+	__u64 records_ptr;
+	__u32 record_size;
+	__u32 count;
+	__u64 next;
+	__u32 out_flags;
+	__u32 reserved;
+};
+
 #define MMSCOPE_IOC_SET_TARGET	_IOW(MMSCOPE_IOC_MAGIC, 0x01, struct mmscope_set_target)
 #define MMSCOPE_IOC_MM_INFO	_IOWR(MMSCOPE_IOC_MAGIC, 0x02, struct mmscope_mm_info)
 #define MMSCOPE_IOC_VMAS	_IOWR(MMSCOPE_IOC_MAGIC, 0x03, struct mmscope_vmas)
 #define MMSCOPE_IOC_LOOKUP	_IOWR(MMSCOPE_IOC_MAGIC, 0x04, struct mmscope_lookup)
 #define MMSCOPE_IOC_VM_FLAG_NAMES _IOWR(MMSCOPE_IOC_MAGIC, 0x05, struct mmscope_vm_flag_names)
+#define MMSCOPE_IOC_WALK	_IOWR(MMSCOPE_IOC_MAGIC, 0x10, struct mmscope_walk)
+#define MMSCOPE_IOC_PAGES	_IOWR(MMSCOPE_IOC_MAGIC, 0x11, struct mmscope_pages)
 
 #endif /* _UAPI_LINUX_MMSCOPE_H */

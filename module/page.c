@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What struct page and its folio say about a mapped page: references,
+ * mappings, order, flags, and what maps it (anon_vma or a file).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/page-flags.h>
+
+#include "mmscope.h"
+
+static const struct {
+	u64 flag;
+	const char *name;
+} mmscope_pg_names[] = {
+	{ MMSCOPE_PG_ANON, "anon" },
+	{ MMSCOPE_PG_KSM, "ksm" },
+	{ MMSCOPE_PG_SWAPBACKED, "swapbacked" },
+	{ MMSCOPE_PG_SWAPCACHE, "swapcache" },
+	{ MMSCOPE_PG_LRU, "lru" },
+	{ MMSCOPE_PG_ACTIVE, "active" },
+	{ MMSCOPE_PG_REFERENCED, "referenced" },
+	{ MMSCOPE_PG_DIRTY, "dirty" },
+	{ MMSCOPE_PG_WRITEBACK, "writeback" },
+	{ MMSCOPE_PG_LOCKED, "locked" },
+	{ MMSCOPE_PG_UNEVICTABLE, "unevictable" },
+	{ MMSCOPE_PG_MLOCKED, "mlocked" },
+	{ MMSCOPE_PG_HUGETLB, "hugetlb" },
+	{ MMSCOPE_PG_RESERVED, "reserved" },
+	{ MMSCOPE_PG_ANON_EXCLUSIVE, "anon_exclusive" },
+	{ MMSCOPE_PG_ZERO, "zero_page" },
+	{ MMSCOPE_PG_HUGE_ZERO, "huge_zero_page" },
+	{ MMSCOPE_PG_HEAD, "head" },
+	{ MMSCOPE_PG_TAIL, "tail" },
+	{ MMSCOPE_PG_THP, "thp" },
+};
+
+void mmscope_seq_page_flags(struct seq_file *m, u64 flags)
+{
+	const char *sep = "";
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(mmscope_pg_names); i++) {
+		if (!(flags & mmscope_pg_names[i].flag))
+			continue;
+		seq_printf(m, "%s%s", sep, mmscope_pg_names[i].name);
+		sep = ",";
+	}
+	if (!*sep)
+		seq_puts(m, "-");
+}
+
+/**
+ * mmscope_page_fill - fill the page-state fields of @rec
+ * @rec: the record; @rec->pfn names the page
+ * @vma: the VMA mapping it
+ * @huge: the page is mapped by a PMD or PUD leaf
+ *
+ * Locking: the page table lock of the entry mapping the page must be held,
+ * so that the page stays mapped, hence referenced, while it is read.
+ */
+void mmscope_page_fill(struct mmscope_page *rec, struct vm_area_struct *vma,
+		       bool huge)
+{
+	struct folio *folio;
+	struct page *page;
+	u64 flags = 0;
+
+	if (!pfn_valid(rec->pfn))
+		return;
+	page = pfn_to_page(rec->pfn);
+	folio = page_folio(page);
+	rec->flags |= MMSCOPE_PAGE_HAS_STRUCT_PAGE;
+	rec->refcount = folio_ref_count(folio);
+	rec->mapcount = mmscope_page_mapcount(folio, page);
+	rec->folio_mapcount = mmscope_folio_mapcount(folio);
+	rec->order = folio_order(folio);
+
+	if (folio_test_anon(folio))
+		flags |= MMSCOPE_PG_ANON;
+	if (folio_test_ksm(folio))
+		flags |= MMSCOPE_PG_KSM;
+	if (folio_test_swapbacked(folio))
+		flags |= MMSCOPE_PG_SWAPBACKED;
+	if (folio_test_swapcache(folio))
+		flags |= MMSCOPE_PG_SWAPCACHE;
+	if (folio_test_lru(folio))
+		flags |= MMSCOPE_PG_LRU;
+	if (folio_test_active(folio))
+		flags |= MMSCOPE_PG_ACTIVE;
+	if (folio_test_referenced(folio))
+		flags |= MMSCOPE_PG_REFERENCED;
+	if (folio_test_dirty(folio))
+		flags |= MMSCOPE_PG_DIRTY;
+	if (folio_test_writeback(folio))
+		flags |= MMSCOPE_PG_WRITEBACK;
+	if (folio_test_locked(folio))
+		flags |= MMSCOPE_PG_LOCKED;
+	if (folio_test_unevictable(folio))
+		flags |= MMSCOPE_PG_UNEVICTABLE;
+	if (folio_test_mlocked(folio))
+		flags |= MMSCOPE_PG_MLOCKED;
+	if (folio_test_hugetlb(folio))
+		flags |= MMSCOPE_PG_HUGETLB;
+	if (PageReserved(page))
+		flags |= MMSCOPE_PG_RESERVED;
+	if (folio_test_large(folio)) {
+		flags |= page == &folio->page ? MMSCOPE_PG_HEAD : MMSCOPE_PG_TAIL;
+		if (!folio_test_hugetlb(folio))
+			flags |= MMSCOPE_PG_THP;
+	}
+	if (is_zero_pfn(rec->pfn))
+		flags |= MMSCOPE_PG_ZERO;
+
+	if (folio_test_anon(folio)) {
+		/* hugetlb keeps the bit on the head page only. */
+		if (PageAnonExclusive(folio_test_hugetlb(folio) ? &folio->page : page))
+			flags |= MMSCOPE_PG_ANON_EXCLUSIVE;
+		rec->index = folio->index + folio_page_idx(folio, page);
+	} else if (folio->mapping) {
+		rec->flags |= MMSCOPE_PAGE_FILE;
+		rec->ino = folio->mapping->host->i_ino;
+		rec->index = folio->index + folio_page_idx(folio, page);
+	} else if (huge && vma_is_anonymous(vma) && folio_test_large(folio)) {
+		/*
+		 * The huge zero folio is not exported to test for, but it is
+		 * the only folio without anon_vma or mapping that a PMD leaf
+		 * of an anonymous VMA can map.
+		 */
+		flags |= MMSCOPE_PG_HUGE_ZERO;
+	}
+	rec->page_flags = flags;
+}
