@@ -268,3 +268,49 @@ int run_as_nobody(int (*fn)(void *), void *arg)
 		return -1;
 	return WEXITSTATUS(status);
 }
+
+int pagemap_read(pid_t pid, uint64_t addr, size_t n, uint64_t *out)
+{
+	char path[64];
+	ssize_t len;
+	int fd;
+
+	proc_path(path, sizeof(path), pid, "pagemap");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = pread(fd, out, n * 8, addr / 4096 * 8);
+	close(fd);
+	return len == (ssize_t)(n * 8) ? 0 : -EIO;
+}
+
+static uint64_t kpage_word(const char *file, uint64_t pfn)
+{
+	uint64_t word = ~0ULL;
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (pread(fd, &word, 8, pfn * 8) != 8)
+			word = ~0ULL;
+		close(fd);
+	}
+	return word;
+}
+
+uint64_t kpageflags(uint64_t pfn)
+{
+	return kpage_word("/proc/kpageflags", pfn);
+}
+
+uint64_t kpagecount(uint64_t pfn)
+{
+	return kpage_word("/proc/kpagecount", pfn);
+}
+
+int pages_of(int fd, uint64_t start, uint64_t end, struct mmscope_page **recs)
+{
+	size_t n;
+	int ret = mmscope_pages_all(fd, start, end, recs, &n);
+
+	return ret ? ret : (int)n;
+}

@@ -41,6 +41,40 @@ int proc_smaps_vmflags(pid_t pid, uint64_t start, char *out, size_t size);
 /* A "Key:" line (kB) of the smaps entry starting at start; -1 if absent. */
 long long proc_smaps_field(pid_t pid, uint64_t start, const char *key);
 
+/* /proc/PID/pagemap bits (Documentation/admin-guide/mm/pagemap.rst) */
+#define PM_PFN_MASK		((1ULL << 55) - 1)
+#define PM_SOFT_DIRTY		(1ULL << 55)
+#define PM_MMAP_EXCLUSIVE	(1ULL << 56)
+#define PM_UFFD_WP		(1ULL << 57)
+#define PM_FILE			(1ULL << 61)
+#define PM_SWAP			(1ULL << 62)
+#define PM_PRESENT		(1ULL << 63)
+#define PM_SWAP_TYPE(e)		((e) & 0x1f)
+#define PM_SWAP_OFFSET(e)	(((e) & PM_PFN_MASK) >> 5)
+
+/* /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h) */
+#define KPF_DIRTY		4
+#define KPF_LRU			5
+#define KPF_ANON		12
+#define KPF_SWAPCACHE		13
+#define KPF_SWAPBACKED		14
+#define KPF_COMPOUND_HEAD	15
+#define KPF_COMPOUND_TAIL	16
+#define KPF_HUGE		17
+#define KPF_UNEVICTABLE		18
+#define KPF_KSM			21
+#define KPF_THP			22
+#define KPF_ZERO_PAGE		24
+#define KPF_MLOCKED		33
+
+/* n pagemap entries from addr (pid 0: self); 0 or -errno. */
+int pagemap_read(pid_t pid, uint64_t addr, size_t n, uint64_t *out);
+/* The kpageflags / kpagecount word of a PFN; ~0 on error. */
+uint64_t kpageflags(uint64_t pfn);
+uint64_t kpagecount(uint64_t pfn);
+/* mmscope's records of [start, end) into a malloc()ed array; the count or -errno. */
+int pages_of(int fd, uint64_t start, uint64_t end, struct mmscope_page **recs);
+
 /* The smaps mnemonic of a VM_* flag name, or NULL when smaps has none. */
 const char *vm_flag_mnemonic(const char *name);
 

@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The copy-on-write verdict, proven by experiment: for each verdict, do
+ * the write and compare the PFN before and after (reuse and writable keep
+ * it, copy and zero change it), or die by SIGSEGV (readonly).
+ *
+ * The tests pin themselves to one CPU: whether do_wp_page() reuses a page
+ * depends on references held by per-CPU LRU batches, which the fault
+ * drains on its own CPU only. On one CPU the kernel's decision is
+ * deterministic, so a wrong prediction is a real bug.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "libmmscope.h"
+#include "util.h"
+
+#define PAGE 4096UL
+#define MB (1UL << 20)
+
+struct seen {
+	uint32_t cow;
+	uint64_t pfn;
+	bool rw;
+};
+
+static struct seen look(int fd, const void *addr)
+{
+	struct seen s = { .cow = ~0U };
+	struct mmscope_walk w;
+
+	if (!mmscope_walk(fd, (uintptr_t)addr, &w)) {
+		s.cow = w.page.cow;
+		s.pfn = w.page.pfn;
+		s.rw = w.page.pte_flags & MMSCOPE_PTE_RW;
+	}
+	return s;
+}
+
+static void pin_to_one_cpu(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static char *anon_pages(size_t n)
+{
+	char *p = mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p != MAP_FAILED)
+		madvise(p, n * PAGE, MADV_NOHUGEPAGE);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+FIXTURE(cow) {
+	int fd;
+};
+
+FIXTURE_SETUP(cow)
+{
+	pin_to_one_cpu();
+	self->fd = open_target(getpid());
+	ASSERT_GE(self->fd, 0);
+}
+
+FIXTURE_TEARDOWN(cow)
+{
+	close(self->fd);
+}
+
+/* A read fault maps the zero page; the write gives a page of our own. */
+TEST_F(cow, zero_page_then_writable)
+{
+	struct seen before, after;
+	char *p = anon_pages(1);
+
+	ASSERT_NE(NULL, p);
+	(void)*(volatile char *)p;
+	before = look(self->fd, p);
+	EXPECT_EQ(MMSCOPE_COW_ZERO, before.cow);
+	EXPECT_FALSE(before.rw);
+	p[0] = 1;
+	after = look(self->fd, p);
+	EXPECT_NE(before.pfn, after.pfn);
+	EXPECT_EQ(MMSCOPE_COW_WRITABLE, after.cow);
+	EXPECT_TRUE(after.rw);
+	munmap(p, PAGE);
+}
+
+/* The child's side of a fork experiment, over two pipes. */
+struct child_io {
+	int to_child[2], to_parent[2];
+};
+
+static void child_report(struct child_io *io, const void *addr)
+{
+	int fd = open_target(getpid());
+	struct seen s = look(fd, addr);
+
+	close(fd);
+	if (write(io->to_parent[1], &s, sizeof(s)) != sizeof(s))
+		_exit(2);
+}
+
+static void child_wait(struct child_io *io)
+{
+	char c;
+
+	if (read(io->to_child[0], &c, 1) != 1)
+		_exit(0);
+}
+
+static struct seen parent_ask(struct child_io *io)
+{
+	struct seen s = { .cow = ~0U };
+
+	if (write(io->to_child[1], "g", 1) != 1 ||
+	    read(io->to_parent[0], &s, sizeof(s)) != sizeof(s))
+		s.cow = ~0U;
+	return s;
+}
+
+/*
+ * fork: both sides see "copy" on the same PFN with read-only PTEs. The
+ * child writes and gets a new page; the parent's page is then its alone,
+ * "reuse", and its write keeps the PFN.
+ */
+TEST_F(cow, fork_copy_then_reuse)
+{
+	struct seen mine, child, again;
+	struct child_io io;
+	pid_t pid;
+	char *p = anon_pages(64);
+
+	ASSERT_NE(NULL, p);
+	memset(p, 1, 64 * PAGE);
+	EXPECT_EQ(MMSCOPE_COW_WRITABLE, look(self->fd, p).cow);
+	ASSERT_EQ(0, pipe(io.to_child));
+	ASSERT_EQ(0, pipe(io.to_parent));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		child_wait(&io);
+		child_report(&io, p);		/* before its write */
+		child_wait(&io);
+		p[0] = 2;
+		child_report(&io, p);		/* after it */
+		child_wait(&io);
+		_exit(p[0] == 2 ? 0 : 1);
+	}
+
+	child = parent_ask(&io);
+	mine = look(self->fd, p);
+	EXPECT_EQ(MMSCOPE_COW_COPY, child.cow);
+	EXPECT_EQ(MMSCOPE_COW_COPY, mine.cow);
+	EXPECT_EQ(mine.pfn, child.pfn);
+	EXPECT_FALSE(mine.rw);
+	EXPECT_FALSE(child.rw);
+
+	again = parent_ask(&io);
+	EXPECT_NE(child.pfn, again.pfn);	/* the child's copy */
+	EXPECT_EQ(MMSCOPE_COW_WRITABLE, again.cow);
+	EXPECT_EQ(1, p[0]);			/* and not our data */
+
+	mine = look(self->fd, p);
+	EXPECT_EQ(MMSCOPE_COW_REUSE, mine.cow);
+	p[0] = 3;
+	again = look(self->fd, p);
+	EXPECT_EQ(mine.pfn, again.pfn);		/* reused: same page */
+	EXPECT_EQ(MMSCOPE_COW_WRITABLE, again.cow);
+
+	ASSERT_EQ(1, write(io.to_child[1], "x", 1));
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+	munmap(p, 64 * PAGE);
+}
+
+/* The parent writes first: a copy for it, and the child's page is left. */
+TEST_F(cow, fork_parent_writes_first)
+{
+	struct seen before, after;
+	pid_t pid;
+	int wake[2];
+	char c, *p = anon_pages(64);
+
+	ASSERT_NE(NULL, p);
+	memset(p, 1, 64 * PAGE);
+	ASSERT_EQ(0, pipe(wake));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		if (read(wake[0], &c, 1) < 0)
+			_exit(1);
+		_exit(p[0] == 1 ? 0 : 1);	/* the parent's write is not ours */
+	}
+	before = look(self->fd, p);
+	EXPECT_EQ(MMSCOPE_COW_COPY, before.cow);
+	p[0] = 2;
+	after = look(self->fd, p);
+	EXPECT_NE(before.pfn, after.pfn);
+	EXPECT_EQ(MMSCOPE_COW_WRITABLE, after.cow);
+	ASSERT_EQ(1, write(wake[1], "x", 1));
+	int status;
+
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	munmap(p, 64 * PAGE);
+}
+
+/* MAP_SHARED never copies, even when a write must fault (soft-dirty). */
+TEST_F(cow, shared_never_copies)
+{
+	struct seen before, after;
+	char *p;
+
+	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	p[0] = 1;
+	EXPECT_EQ(MMSCOPE_COW_WRITABLE, look(self->fd, p).cow);
+	/* clear_refs 4 write-protects every PTE to track soft-dirty. */
+	ASSERT_EQ(0, write_file("/proc/self/clear_refs", "4"));
+	before = look(self->fd, p);
+	EXPECT_EQ(MMSCOPE_COW_SHARED, before.cow);
+	EXPECT_FALSE(before.rw);
+	p[0] = 2;
+	after = look(self->fd, p);
+	EXPECT_EQ(before.pfn, after.pfn);
+	EXPECT_EQ(MMSCOPE_COW_WRITABLE, after.cow);
+	munmap(p, PAGE);
+}
+
+/* A private file mapping: "copy" on the page cache, an anon page after. */
+TEST_F(cow, private_file_mapping)
+{
+	static const char data[PAGE] = "mmscope";
+	struct mmscope_walk w;
+	struct seen before, after;
+	char path[] = "/tmp/mmscope-cow-XXXXXX";
+	char *p;
+	int fd;
+
+	fd = mkstemp(path);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(PAGE, write(fd, data, PAGE));
+	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ('m', *(volatile char *)p);
+	before = look(self->fd, p);
+	EXPECT_EQ(MMSCOPE_COW_COPY, before.cow);
+	ASSERT_EQ(0, mmscope_walk(self->fd, (uintptr_t)p, &w));
+	EXPECT_FALSE(w.page.page_flags & MMSCOPE_PG_ANON);
+	EXPECT_TRUE(w.page.flags & MMSCOPE_PAGE_FILE);
+	p[0] = 'M';
+	after = look(self->fd, p);
+	EXPECT_NE(before.pfn, after.pfn);
+	EXPECT_EQ(MMSCOPE_COW_WRITABLE, after.cow);
+	ASSERT_EQ(0, mmscope_walk(self->fd, (uintptr_t)p, &w));
+	EXPECT_TRUE(w.page.page_flags & MMSCOPE_PG_ANON);
+	munmap(p, PAGE);
+	close(fd);
+	unlink(path);
+}
+
+/* A THP: writable, then "copy" for both sides of a fork, proven per side. */
+TEST_F(cow, thp_before_and_after_fork)
+{
+	struct seen mine, child, again;
+	struct child_io io;
+	char *raw, *p;
+	pid_t pid;
+
+	raw = mmap(NULL, 4 * MB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, raw);
+	p = (char *)(((uintptr_t)raw + 2 * MB - 1) & ~(2 * MB - 1));
+	ASSERT_EQ(0, madvise(p, 2 * MB, MADV_HUGEPAGE));
+	memset(p, 1, 2 * MB);
+	if (proc_smaps_field(0, (uintptr_t)raw, "AnonHugePages") <= 0)
+		SKIP(munmap(raw, 4 * MB); return, "no THP given");
+	mine = look(self->fd, p + PAGE);
+	EXPECT_EQ(MMSCOPE_COW_WRITABLE, mine.cow);
+
+	ASSERT_EQ(0, pipe(io.to_child));
+	ASSERT_EQ(0, pipe(io.to_parent));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		child_wait(&io);
+		child_report(&io, p + PAGE);
+		child_wait(&io);
+		p[PAGE] = 2;
+		child_report(&io, p + PAGE);
+		child_wait(&io);
+		_exit(0);
+	}
+	child = parent_ask(&io);
+	mine = look(self->fd, p + PAGE);
+	EXPECT_EQ(MMSCOPE_COW_COPY, child.cow);
+	EXPECT_EQ(MMSCOPE_COW_COPY, mine.cow);
+	EXPECT_EQ(mine.pfn, child.pfn);
+
+	again = parent_ask(&io);
+	EXPECT_NE(child.pfn, again.pfn);	/* the child copied its 4K */
+
+	/* The THP is still the child's too: our write copies as well. */
+	mine = look(self->fd, p + PAGE);
+	EXPECT_EQ(MMSCOPE_COW_COPY, mine.cow);
+	p[PAGE] = 3;
+	again = look(self->fd, p + PAGE);
+	EXPECT_NE(mine.pfn, again.pfn);
+	EXPECT_EQ(MMSCOPE_COW_WRITABLE, again.cow);
+
+	ASSERT_EQ(1, write(io.to_child[1], "x", 1));
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+	munmap(raw, 4 * MB);
+}
+
+/* readonly: a write must die by SIGSEGV, as the verdict says. */
+TEST_F(cow, readonly_dies_by_sigsegv)
+{
+	int status;
+	pid_t pid;
+	char *p;
+
+	p = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	(void)*(volatile char *)p;
+	EXPECT_EQ(MMSCOPE_COW_READONLY, look(self->fd, p).cow);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		*(volatile char *)p = 1;
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(SIGSEGV, WTERMSIG(status));
+	munmap(p, PAGE);
+}
+
+/* Nothing mapped yet: "none", and the write then populates. */
+TEST_F(cow, not_present_is_none)
+{
+	char *p = anon_pages(1);
+
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(MMSCOPE_COW_NONE, look(self->fd, p).cow);
+	p[0] = 1;
+	EXPECT_EQ(MMSCOPE_COW_WRITABLE, look(self->fd, p).cow);
+	munmap(p, PAGE);
+}
+
+TEST_HARNESS_MAIN

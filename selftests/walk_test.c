@@ -1,0 +1,507 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Page-table walks and page state against the kernel's own oracles:
+ * /proc/PID/pagemap (PFN, present, swapped, soft-dirty, exclusive, file),
+ * /proc/kpageflags, /proc/kpagecount and smaps; the table chain of every
+ * paging level; THP, PROT_NONE and mlock; and bad input.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "libmmscope.h"
+#include "util.h"
+
+#define PAGE 4096UL
+#define MB (1UL << 20)
+
+static uint64_t pm[(64 * MB) / PAGE + 1024];
+
+/* Where the region of a variant starts and ends. */
+static int find_vma_range(uint64_t addr, uint64_t *start, uint64_t *end)
+{
+	static struct proc_vma maps[1024];
+	int n = proc_maps(0, maps, 1024), i;
+
+	for (i = 0; i < n; i++) {
+		if (maps[i].start <= addr && addr < maps[i].end) {
+			*start = maps[i].start;
+			*end = maps[i].end;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static bool bit(uint64_t word, int nr)
+{
+	return word & (1ULL << nr);
+}
+
+/*
+ * Some kernels' /proc/kpageflags (Debian's 6.12 among them) set KPF_KSM
+ * for every anonymous page: stable_page_flags() tests
+ * "mapping & PAGE_MAPPING_KSM", and that constant includes the ANON bit.
+ * Ask the oracle about a page that cannot be KSM, and read it as it is.
+ */
+static bool kpf_ksm_on_every_anon_page(void)
+{
+	static int quirk = -1;
+	uint64_t e;
+	char *p;
+
+	if (quirk >= 0)
+		return quirk;
+	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return false;
+	p[0] = 1;
+	quirk = !pagemap_read(0, (uintptr_t)p, 1, &e) && (e & PM_PRESENT) &&
+		bit(kpageflags(e & PM_PFN_MASK), KPF_KSM);
+	munmap(p, PAGE);
+	if (quirk)
+		fprintf(stderr, "# note: this kernel's kpageflags sets KPF_KSM on every anon page\n");
+	return quirk;
+}
+
+/* pagemap ORs the VMA's VM_SOFTDIRTY into every page's soft-dirty bit. */
+static bool vma_soft_dirty(int fd, uint64_t addr)
+{
+	static struct mmscope_vm_flag_names names;
+	static uint64_t vm_softdirty;
+	struct mmscope_lookup res;
+	struct mmscope_vma vma;
+	int b;
+
+	if (!vm_softdirty && !mmscope_vm_flag_names(fd, &names))
+		for (b = 0; b < 64; b++)
+			if (!strcmp((char *)names.names[b], "VM_SOFTDIRTY"))
+				vm_softdirty = 1ULL << b;
+	return !mmscope_lookup(fd, addr, &res, &vma) &&
+	       (res.out_flags & MMSCOPE_LOOKUP_CONTAINS) && (vma.vm_flags & vm_softdirty);
+}
+
+/*
+ * Compare every 4K page of [start, end) as mmscope reports it with what
+ * pagemap, kpageflags and kpagecount say. Returns the mismatches.
+ */
+static int compare_range(int fd, uint64_t start, uint64_t end, bool verbose)
+{
+	bool ksm_quirk = kpf_ksm_on_every_anon_page(), vma_sd;
+	size_t n = (end - start) / PAGE;
+	struct mmscope_page *recs, *r;
+	int nrec, i, bad = 0;
+	uint64_t k, idx, e, pfn, kf;
+
+#define MISMATCH(fmt, ...) do {							\
+		if (verbose && bad < 8)						\
+			fprintf(stderr, "# %llx: " fmt "\n",			\
+				(unsigned long long)(r->addr + k * PAGE), ##__VA_ARGS__); \
+		bad++;								\
+	} while (0)
+
+	nrec = pages_of(fd, start, end, &recs);
+	if (nrec < 0 || pagemap_read(0, start, n, pm))
+		return -1;
+	for (i = 0; i < nrec; i++) {
+		r = &recs[i];
+		vma_sd = r->state == MMSCOPE_ENTRY_PRESENT && vma_soft_dirty(fd, r->addr);
+		for (k = 0; k < r->size / PAGE; k++) {
+			idx = (r->addr - start) / PAGE + k;
+			e = pm[idx];
+			if (r->state == MMSCOPE_ENTRY_PRESENT) {
+				pfn = r->pfn + k;
+				if (!(e & PM_PRESENT) || (e & PM_PFN_MASK) != pfn) {
+					MISMATCH("present pfn %llx, pagemap %llx", (unsigned long long)pfn,
+						 (unsigned long long)e);
+					continue;
+				}
+				if (!!(e & PM_SOFT_DIRTY) !=
+				    (vma_sd || (r->pte_flags & MMSCOPE_PTE_SOFT_DIRTY)))
+					MISMATCH("soft-dirty");
+				if (!(r->flags & MMSCOPE_PAGE_HAS_STRUCT_PAGE) ||
+				    (r->page_flags & (MMSCOPE_PG_ZERO | MMSCOPE_PG_HUGE_ZERO)))
+					continue;
+				if (!!(e & PM_FILE) != !(r->page_flags & MMSCOPE_PG_ANON))
+					MISMATCH("file bit");
+				if (k)
+					continue;	/* the folio's flags: once */
+				if (!!(e & PM_MMAP_EXCLUSIVE) != (r->mapcount == 1))
+					MISMATCH("exclusive: mapcount %u", r->mapcount);
+				if (kpagecount(pfn) != r->mapcount)
+					MISMATCH("mapcount %u, kpagecount %llu", r->mapcount,
+						 (unsigned long long)kpagecount(pfn));
+				kf = kpageflags(pfn);
+				if (bit(kf, KPF_ANON) != !!(r->page_flags & MMSCOPE_PG_ANON))
+					MISMATCH("anon");
+				if (bit(kf, KPF_KSM) != !!(r->page_flags & (ksm_quirk ?
+						MMSCOPE_PG_ANON : MMSCOPE_PG_KSM)))
+					MISMATCH("ksm");
+				if (bit(kf, KPF_HUGE) != !!(r->page_flags & MMSCOPE_PG_HUGETLB))
+					MISMATCH("hugetlb");
+				if ((r->page_flags & MMSCOPE_PG_ANON) &&
+				    bit(kf, KPF_THP) != !!(r->page_flags & MMSCOPE_PG_THP))
+					MISMATCH("thp");
+				if (bit(kf, KPF_DIRTY) != !!(r->page_flags & MMSCOPE_PG_DIRTY))
+					MISMATCH("dirty");
+				if (bit(kf, KPF_LRU) != !!(r->page_flags & MMSCOPE_PG_LRU))
+					MISMATCH("lru");
+				if (bit(kf, KPF_UNEVICTABLE) != !!(r->page_flags & MMSCOPE_PG_UNEVICTABLE))
+					MISMATCH("unevictable");
+				if (bit(kf, KPF_MLOCKED) != !!(r->page_flags & MMSCOPE_PG_MLOCKED))
+					MISMATCH("mlocked");
+			} else if (r->state == MMSCOPE_ENTRY_SWAP) {
+				if (!(e & PM_SWAP) || PM_SWAP_TYPE(e) != r->swap_type ||
+				    PM_SWAP_OFFSET(e) != r->swap_offset)
+					MISMATCH("swap %u:%llx, pagemap %llx", r->swap_type,
+						 (unsigned long long)r->swap_offset,
+						 (unsigned long long)e);
+			} else if (e & (PM_PRESENT | PM_SWAP)) {
+				MISMATCH("%s, pagemap %llx", mmscope_state_name(r->state),
+					 (unsigned long long)e);
+			}
+		}
+	}
+	free(recs);
+	return bad;
+}
+
+/* Pages move (LRU batches drain, stacks grow): compare until it settles. */
+static int settled_compare(int fd, uint64_t start, uint64_t end)
+{
+	int tries, bad = -1;
+
+	for (tries = 0; tries < 5 && bad; tries++) {
+		bad = compare_range(fd, start, end, tries == 4);
+		if (bad)
+			usleep(200 * 1000);
+	}
+	return bad;
+}
+
+enum region { REGION_HEAP, REGION_STACK, REGION_TEXT, REGION_ANON64M };
+
+FIXTURE(region) {
+	int fd;
+	uint64_t start, end;
+	char *mem;
+};
+
+FIXTURE_VARIANT(region) {
+	enum region region;
+};
+
+FIXTURE_VARIANT_ADD(region, heap) { .region = REGION_HEAP };
+FIXTURE_VARIANT_ADD(region, stack) { .region = REGION_STACK };
+FIXTURE_VARIANT_ADD(region, text) { .region = REGION_TEXT };
+FIXTURE_VARIANT_ADD(region, anon64m) { .region = REGION_ANON64M };
+
+FIXTURE_SETUP(region)
+{
+	uint64_t addr = 0;
+	size_t i;
+
+	self->fd = open_target(getpid());
+	ASSERT_GE(self->fd, 0);
+	self->mem = NULL;
+	switch (variant->region) {
+	case REGION_HEAP:
+		self->mem = sbrk(256 << 10);
+		ASSERT_NE((void *)-1, self->mem);
+		memset(self->mem, 1, 128 << 10);	/* half of it */
+		addr = (uintptr_t)self->mem;
+		break;
+	case REGION_STACK:
+		addr = (uintptr_t)&addr;
+		break;
+	case REGION_TEXT:
+		addr = (uintptr_t)compare_range;
+		break;
+	case REGION_ANON64M:
+		self->mem = mmap(NULL, 64 * MB, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, self->mem);
+		/* Writes, reads (the zero page) and holes. */
+		for (i = 0; i < 64 * MB; i += PAGE) {
+			if (i % (4 * PAGE) == 0)
+				self->mem[i] = 1;
+			else if (i % (4 * PAGE) == PAGE)
+				(void)*(volatile char *)&self->mem[i];
+		}
+		addr = (uintptr_t)self->mem;
+		break;
+	}
+	ASSERT_EQ(0, find_vma_range(addr, &self->start, &self->end));
+}
+
+FIXTURE_TEARDOWN(region)
+{
+	if (variant->region == REGION_ANON64M)
+		munmap(self->mem, 64 * MB);
+	close(self->fd);
+}
+
+TEST_F_TIMEOUT(region, page_state_matches_oracles, 300)
+{
+	EXPECT_EQ(0, settled_compare(self->fd, self->start, self->end));
+}
+
+/* clear_refs 4 clears soft-dirty; a write sets it again, page by page. */
+TEST(soft_dirty_after_clear_refs)
+{
+	size_t i, n = 256;
+	char *mem;
+	int fd;
+
+	fd = open_target(getpid());
+	ASSERT_GE(fd, 0);
+	mem = mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	ASSERT_EQ(0, madvise(mem, n * PAGE, MADV_NOHUGEPAGE));
+	memset(mem, 1, n * PAGE);
+	ASSERT_EQ(0, write_file("/proc/self/clear_refs", "4"));
+	for (i = 0; i < n; i += 2)
+		mem[i * PAGE] = 2;
+	EXPECT_EQ(0, settled_compare(fd, (uintptr_t)mem, (uintptr_t)mem + n * PAGE));
+	for (i = 0; i < n; i++) {
+		struct mmscope_walk w;
+
+		ASSERT_EQ(0, mmscope_walk(fd, (uintptr_t)mem + i * PAGE, &w));
+		EXPECT_EQ(i % 2 == 0, !!(w.page.pte_flags & MMSCOPE_PTE_SOFT_DIRTY));
+	}
+	munmap(mem, n * PAGE);
+	close(fd);
+}
+
+/* Each level's entry points at the next level's table; PGD is mm->pgd. */
+TEST(levels_chain)
+{
+	static char cpuinfo[1 << 16];
+	struct mmscope_mm_info mm;
+	struct mmscope_walk w;
+	uint64_t e;
+	uint32_t i;
+	bool la57;
+	int fd;
+
+	ASSERT_GT(read_file("/proc/cpuinfo", cpuinfo, sizeof(cpuinfo)), 0);
+	la57 = strstr(cpuinfo, " la57") != NULL;
+	fd = open_target(getpid());
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, mmscope_mm_info(fd, &mm, NULL, NULL));
+	ASSERT_EQ(0, mmscope_walk(fd, (uintptr_t)&w, &w));
+	EXPECT_EQ(la57 ? 5 : 4, w.paging_levels);
+	ASSERT_EQ(w.paging_levels, w.nr_levels);
+	EXPECT_EQ(mm.pgd_phys, w.levels[0].table_phys);
+	for (i = 0; i < w.nr_levels; i++) {
+		EXPECT_EQ(i + (w.paging_levels == 4 && i ? 1 : 0), w.levels[i].level);
+		EXPECT_LT(w.levels[i].index, 512);
+		if (i + 1 < w.nr_levels) {
+			EXPECT_EQ(MMSCOPE_ENTRY_TABLE, w.levels[i].state);
+			EXPECT_EQ(w.levels[i + 1].table_phys, w.levels[i].entry & 0x000ffffffffff000ULL);
+		}
+	}
+	/* The last entry maps our stack page: pagemap's PFN. */
+	ASSERT_EQ(0, pagemap_read(0, (uintptr_t)&w, 1, &e));
+	EXPECT_EQ(MMSCOPE_ENTRY_PRESENT, w.page.state);
+	EXPECT_EQ(e & PM_PFN_MASK, w.page.pfn);
+	EXPECT_EQ(w.page.pfn, (w.levels[w.nr_levels - 1].entry & 0x000ffffffffff000ULL) >> 12);
+	EXPECT_EQ(w.page.pfn * PAGE + ((uintptr_t)&w & (PAGE - 1)), w.phys);
+	EXPECT_EQ(PAGE, w.levels[w.nr_levels - 1].leaf_size);
+	EXPECT_EQ(MMSCOPE_COW_WRITABLE, w.page.cow);
+	close(fd);
+}
+
+TEST(thp_is_a_pmd_leaf)
+{
+	struct mmscope_walk w;
+	struct mmscope_page *recs;
+	char *raw, *mem;
+	int fd, n;
+
+	raw = mmap(NULL, 8 * MB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, raw);
+	mem = (char *)(((uintptr_t)raw + 2 * MB - 1) & ~(2 * MB - 1));
+	ASSERT_EQ(0, madvise(mem, 4 * MB, MADV_HUGEPAGE));
+	memset(mem, 1, 4 * MB);
+	if (proc_smaps_field(0, (uintptr_t)raw, "AnonHugePages") <= 0)
+		SKIP(munmap(raw, 8 * MB); return, "no THP given (AnonHugePages: 0)");
+
+	fd = open_target(getpid());
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, mmscope_walk(fd, (uintptr_t)mem + 12345, &w));
+	ASSERT_EQ(w.paging_levels - 1, w.nr_levels);	/* down to the PMD */
+	EXPECT_EQ(MMSCOPE_LEVEL_PMD, w.levels[w.nr_levels - 1].level);
+	EXPECT_EQ(2 * MB, w.levels[w.nr_levels - 1].leaf_size);
+	EXPECT_TRUE(w.levels[w.nr_levels - 1].bits & MMSCOPE_PTE_HUGE);
+	EXPECT_EQ(2 * MB, w.page.page_size);
+	EXPECT_TRUE(w.page.page_flags & MMSCOPE_PG_THP);
+	EXPECT_EQ(9, w.page.order);
+	EXPECT_TRUE(kpageflags(w.page.pfn) & (1ULL << KPF_THP));
+
+	/* pages: one record for the whole leaf, not 512. */
+	n = pages_of(fd, (uintptr_t)mem, (uintptr_t)mem + 4 * MB, &recs);
+	ASSERT_GE(n, 1);
+	EXPECT_EQ(2 * MB, recs[0].size);
+	EXPECT_EQ(2 * MB, recs[0].page_size);
+	EXPECT_TRUE(recs[0].page_flags & MMSCOPE_PG_HEAD);
+	free(recs);
+	/* smaps agrees on how much of it is huge. */
+	EXPECT_GE(proc_smaps_field(0, (uintptr_t)raw, "AnonHugePages"), 2048);
+	EXPECT_EQ(0, settled_compare(fd, (uintptr_t)mem, (uintptr_t)mem + 4 * MB));
+	munmap(raw, 8 * MB);
+	close(fd);
+}
+
+TEST(prot_none)
+{
+	struct mmscope_walk w;
+	uint64_t e;
+	char *p;
+	int fd;
+
+	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	p[0] = 1;
+	ASSERT_EQ(0, mprotect(p, PAGE, PROT_NONE));
+	fd = open_target(getpid());
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, mmscope_walk(fd, (uintptr_t)p, &w));
+	ASSERT_EQ(0, pagemap_read(0, (uintptr_t)p, 1, &e));
+	EXPECT_EQ(MMSCOPE_ENTRY_PRESENT, w.page.state);
+	EXPECT_TRUE(w.page.pte_flags & MMSCOPE_PTE_PROTNONE);
+	EXPECT_FALSE(w.page.pte_flags & MMSCOPE_PTE_PRESENT);
+	EXPECT_EQ(MMSCOPE_COW_READONLY, w.page.cow);
+	EXPECT_TRUE(e & PM_PRESENT);
+	EXPECT_EQ(e & PM_PFN_MASK, w.page.pfn);
+	munmap(p, PAGE);
+	close(fd);
+}
+
+TEST(mlock_makes_pages_unevictable)
+{
+	struct mmscope_walk w;
+	char *p;
+	int fd;
+
+	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	p[0] = 1;
+	ASSERT_EQ(0, mlock(p, PAGE));
+	fd = open_target(getpid());
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, mmscope_walk(fd, (uintptr_t)p, &w));
+	EXPECT_TRUE(w.page.page_flags & MMSCOPE_PG_MLOCKED);
+	EXPECT_TRUE(w.page.page_flags & MMSCOPE_PG_UNEVICTABLE);
+	EXPECT_EQ(0, settled_compare(fd, (uintptr_t)p, (uintptr_t)p + PAGE));
+	munlock(p, PAGE);
+	munmap(p, PAGE);
+	close(fd);
+}
+
+TEST(address_without_vma)
+{
+	struct mmscope_walk w;
+	char *p;
+	int fd;
+
+	p = mmap(NULL, 3 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, munmap(p + PAGE, PAGE));
+	fd = open_target(getpid());
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, mmscope_walk(fd, (uintptr_t)p + PAGE, &w));
+	EXPECT_TRUE(w.out_flags & MMSCOPE_WALK_NO_VMA);
+	EXPECT_NE(MMSCOPE_ENTRY_PRESENT, w.page.state);
+	EXPECT_EQ(MMSCOPE_COW_READONLY, w.page.cow);
+	EXPECT_GE(w.nr_levels, 1);
+	/* Far from anything: the walk stops early at an empty upper level. */
+	ASSERT_EQ(0, mmscope_walk(fd, 0x100000000000ULL, &w));
+	EXPECT_TRUE(w.out_flags & MMSCOPE_WALK_NO_VMA);
+	EXPECT_EQ(MMSCOPE_ENTRY_NONE, w.levels[w.nr_levels - 1].state);
+	munmap(p, 3 * PAGE);
+	close(fd);
+}
+
+TEST(bad_input)
+{
+	struct mmscope_page recs[4];
+	struct mmscope_pages req = { .size = sizeof(req) };
+	struct mmscope_mm_info mm;
+	struct mmscope_walk w;
+	struct timespec t0, t1;
+	uint64_t next;
+	int fd, calls = 0;
+
+	fd = open_target(getpid());
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, mmscope_mm_info(fd, &mm, NULL, NULL));
+	EXPECT_EQ(-EINVAL, mmscope_walk(fd, mm.task_size, &w));
+	EXPECT_EQ(-EINVAL, mmscope_walk(fd, 0x8000000000000000ULL, &w));
+	EXPECT_EQ(-EINVAL, mmscope_walk(fd, ~0ULL, &w));
+
+	req.records_ptr = (uintptr_t)recs;
+	req.record_size = sizeof(recs[0]);
+	req.count = 4;
+	req.start = 0x20000;
+	req.end = 0x20000;
+	EXPECT_EQ(-1, ioctl(fd, MMSCOPE_IOC_PAGES, &req));
+	EXPECT_EQ(EINVAL, errno);
+	req.end = 0x10000;
+	EXPECT_EQ(-1, ioctl(fd, MMSCOPE_IOC_PAGES, &req));
+	EXPECT_EQ(EINVAL, errno);
+	req.end = mm.task_size + PAGE;
+	EXPECT_EQ(-1, ioctl(fd, MMSCOPE_IOC_PAGES, &req));
+	EXPECT_EQ(EINVAL, errno);
+	req.end = 0x40000;
+	req.record_size = sizeof(recs[0]) - 8;
+	EXPECT_EQ(-1, ioctl(fd, MMSCOPE_IOC_PAGES, &req));
+	EXPECT_EQ(EINVAL, errno);
+	req.record_size = sizeof(recs[0]);
+	req.count = 0;
+	EXPECT_EQ(-1, ioctl(fd, MMSCOPE_IOC_PAGES, &req));
+	EXPECT_EQ(EINVAL, errno);
+	req.count = 4;
+	req.records_ptr = 8;
+	EXPECT_EQ(-1, ioctl(fd, MMSCOPE_IOC_PAGES, &req));
+	EXPECT_EQ(EFAULT, errno);
+	req.flags = 1;
+	req.records_ptr = (uintptr_t)recs;
+	EXPECT_EQ(-1, ioctl(fd, MMSCOPE_IOC_PAGES, &req));
+	EXPECT_EQ(EINVAL, errno);
+	req.flags = 0;
+
+	/*
+	 * A terabyte of mostly unmapped space: a handful of records, in
+	 * batches of four, with no huge allocation anywhere.
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	next = 0x100000000000ULL;
+	do {
+		req.start = next;
+		req.end = 0x100000000000ULL + (1ULL << 40);
+		req.count = 4;
+		ASSERT_EQ(0, ioctl(fd, MMSCOPE_IOC_PAGES, &req));
+		next = req.next;
+		calls++;
+	} while (!(req.out_flags & MMSCOPE_PAGES_DONE) && calls < 1000);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	EXPECT_TRUE(req.out_flags & MMSCOPE_PAGES_DONE);
+	EXPECT_LT(calls, 1000);
+	TH_LOG("1 TiB in %d calls, %ld ms", calls,
+	       (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+	close(fd);
+
+	/* A kernel thread has no user page tables. */
+	fd = open_target(2);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(-ENOENT, mmscope_walk(fd, 0x400000, &w));
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
