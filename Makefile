@@ -42,8 +42,12 @@ demo: deps
 shell: deps
 	$(VM)/run.sh $(KERNEL) shell
 
+# Not Kbuild's "make M=... clean": it deletes every *.o and *.ko under this
+# tree, the kernels cached in .cache/ included.
 clean:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	rm -f mmscope.ko mmscope.mod mmscope.mod.c mmscope.mod.o mmscope.o \
+		Module.symvers modules.order .module-common.o .*.cmd \
+		module/*.o module/.*.cmd
 	$(MAKE) -C userspace-tools clean
 	$(MAKE) -C selftests clean
 

@@ -304,6 +304,155 @@ TEST(errors)
 	EXPECT_NE(NULL, strstr(out, "Usage: mmscope"));
 }
 
+#define WALK_KEYS "addr paging_levels levels state present pfn phys page_size pte_flags swap page vma cow"
+#define LEVEL_KEYS "level index table_phys entry state flags leaf"
+#define PAGE_KEYS "refcount mapcount folio_mapcount order flags anon_exclusive zero_page ksm mapping ino index"
+#define RECORD_KEYS "addr size state pfn page_size pte_flags cow mapcount refcount page_flags"
+
+/*
+ * A child that writes the first page of p and reads the second after its
+ * fork, so that its pages are its own: exclusive, writable, the zero page.
+ * The test's own pages would not do: running the CLI forks the test.
+ */
+static pid_t start_toucher(char *p)
+{
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(ready))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		p[0] = 1;
+		(void)*(volatile char *)(p + 4096);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	if (read(ready[0], &c, 1) != 1)
+		pid = -1;
+	close(ready[0]);
+	close(ready[1]);
+	return pid;
+}
+
+TEST(walk_json_matches_pagemap)
+{
+	struct json *root, *l;
+	char pid_s[16], addr[32], keys[512];
+	uint64_t e;
+	pid_t pid;
+	char *p;
+
+	p = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, madvise(p, 8 * 4096, MADV_NOHUGEPAGE));
+	pid = start_toucher(p);
+	ASSERT_GT(pid, 0);
+	ASSERT_EQ(0, pagemap_read(pid, (uintptr_t)p, 1, &e));
+	snprintf(pid_s, sizeof(pid_s), "%d", pid);
+	snprintf(addr, sizeof(addr), "%p", (void *)(p + 8));
+	ASSERT_EQ(0, run_cli("-j", "walk", pid_s, addr));
+	root = json_parse(out);
+	ASSERT_NE(NULL, root);
+	json_keys(root, keys, sizeof(keys));
+	EXPECT_STREQ(WALK_KEYS, keys);
+	EXPECT_TRUE(json_get(root, "present")->boolean);
+	EXPECT_EQ(e & PM_PFN_MASK, json_get(root, "pfn")->number);
+	EXPECT_TRUE(hex_is(json_get(root, "phys"), (e & PM_PFN_MASK) * 4096 + 8));
+	EXPECT_EQ(4096, json_get(root, "page_size")->number);
+	EXPECT_STREQ("writable", json_get(root, "cow")->string);
+	EXPECT_EQ(JSON_NULL, json_get(root, "swap")->type);
+	json_keys(json_get(root, "page"), keys, sizeof(keys));
+	EXPECT_STREQ(PAGE_KEYS, keys);
+	EXPECT_TRUE(json_get(json_get(root, "page"), "anon_exclusive")->boolean);
+	EXPECT_TRUE(hex_is(json_get(json_get(root, "vma"), "start"), (uintptr_t)p));
+	l = json_get(root, "levels");
+	ASSERT_EQ(json_get(root, "paging_levels")->number, json_count(l));
+	json_keys(l->child, keys, sizeof(keys));
+	EXPECT_STREQ(LEVEL_KEYS, keys);
+	EXPECT_STREQ("pgd", json_get(l->child, "level")->string);
+	json_free(root);
+
+	ASSERT_EQ(0, run_cli("--dot", "walk", pid_s, addr));
+	EXPECT_EQ(0, strncmp(out, "digraph walk {", 14));
+	EXPECT_NE(NULL, strstr(out, "-> page;"));
+	ASSERT_EQ(0, run_cli("walk", pid_s, addr));
+	EXPECT_NE(NULL, strstr(out, "PGD: "));
+	EXPECT_NE(NULL, strstr(out, "PAGE: "));
+	EXPECT_NE(NULL, strstr(out, "  cow       writable"));
+	stop(pid);
+	munmap(p, 8 * 4096);
+}
+
+TEST(pages_and_cow_json)
+{
+	struct json *root, *recs, *summary;
+	char pid_s[16], range[64], keys[512];
+	pid_t pid;
+	char *p;
+
+	p = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, madvise(p, 8 * 4096, MADV_NOHUGEPAGE));
+	pid = start_toucher(p);
+	ASSERT_GT(pid, 0);
+	snprintf(pid_s, sizeof(pid_s), "%d", pid);
+	snprintf(range, sizeof(range), "%p-%p", (void *)p, (void *)(p + 8 * 4096));
+	ASSERT_EQ(0, run_cli("-j", "pages", pid_s, range));
+	root = json_parse(out);
+	ASSERT_NE(NULL, root);
+	json_keys(root, keys, sizeof(keys));
+	EXPECT_STREQ("start end records summary", keys);
+	recs = json_get(root, "records");
+	ASSERT_EQ(3, json_count(recs));		/* written, zero page, empty run */
+	json_keys(recs->child, keys, sizeof(keys));
+	EXPECT_STREQ(RECORD_KEYS, keys);
+	EXPECT_STREQ("writable", json_get(recs->child, "cow")->string);
+	EXPECT_STREQ("zero", json_get(recs->child->next, "cow")->string);
+	EXPECT_STREQ("none", json_get(recs->child->next->next, "state")->string);
+	summary = json_get(root, "summary");
+	EXPECT_EQ(2, json_get(json_get(summary, "pages"), "present")->number);
+	EXPECT_EQ(6, json_get(json_get(summary, "pages"), "none")->number);
+	EXPECT_EQ(8192, json_get(json_get(summary, "rss"), "4K")->number);
+	json_free(root);
+
+	ASSERT_EQ(0, run_cli("-j", "cow", pid_s, range));
+	root = json_parse(out);
+	ASSERT_NE(NULL, root);
+	ASSERT_EQ(3, json_count(root));
+	json_keys(root->child, keys, sizeof(keys));
+	EXPECT_STREQ("start end cow pages", keys);
+	EXPECT_EQ(6, json_get(root->child->next->next, "pages")->number);
+	json_free(root);
+
+	ASSERT_EQ(0, run_cli("pages", pid_s, range));
+	EXPECT_NE(NULL, strstr(out, "summary of "));
+	stop(pid);
+	munmap(p, 8 * 4096);
+}
+
+TEST(walk_pages_cow_errors)
+{
+	char pid_s[16];
+
+	snprintf(pid_s, sizeof(pid_s), "%d", getpid());
+	EXPECT_EQ(2, run_cli("pages", pid_s, "0x5000-0x1000"));
+	EXPECT_NE(NULL, strstr(err, "invalid range '0x5000-0x1000'"));
+	EXPECT_EQ(2, run_cli("cow", pid_s, "nonsense"));
+	EXPECT_EQ(1, run_cli("--vma", "99999", "pages", pid_s));
+	EXPECT_NE(NULL, strstr(err, "no VMA number 99999"));
+	EXPECT_EQ(1, run_cli("walk", "2", "0x400000"));
+	EXPECT_NE(NULL, strstr(err, "kernel thread"));
+	EXPECT_EQ(1, run_cli("walk", pid_s, "0x8000000000000000"));
+	EXPECT_NE(NULL, strstr(err, "invalid address"));
+	EXPECT_EQ(1, run_cli("pages", pid_s, "0x1000-0xffffffffffff0000"));
+	EXPECT_NE(NULL, strstr(err, "above the TASK_SIZE"));
+	EXPECT_EQ(0, run_cli("--vma", "0", "cow", pid_s));
+}
+
 TEST(not_root)
 {
 	EXPECT_EQ(1, run_cli_as(65534, "maps", "1", NULL));

@@ -360,4 +360,88 @@ TEST_F(cow, not_present_is_none)
 	munmap(p, PAGE);
 }
 
+#ifndef MAP_HUGE_SHIFT
+#define MAP_HUGE_SHIFT 26
+#endif
+
+/* KSM: identical MADV_MERGEABLE pages share one page, and a write copies. */
+TEST_F_TIMEOUT(cow, ksm_merged_pages_copy, 180)
+{
+	struct mmscope_walk a, b;
+	struct seen after;
+	char run[8] = "";
+	int i;
+	char *p;
+
+	if (read_file("/sys/kernel/mm/ksm/run", run, sizeof(run)) < 0)
+		SKIP(return, "no KSM in this kernel");
+	p = anon_pages(2);
+	ASSERT_NE(NULL, p);
+	memset(p, 0x5a, 2 * PAGE);
+	ASSERT_EQ(0, madvise(p, 2 * PAGE, MADV_MERGEABLE));
+	write_file("/sys/kernel/mm/ksm/sleep_millisecs", "0");
+	write_file("/sys/kernel/mm/ksm/pages_to_scan", "10000");
+	ASSERT_EQ(0, write_file("/sys/kernel/mm/ksm/run", "1"));
+	for (i = 0; i < 600; i++) {
+		ASSERT_EQ(0, mmscope_walk(self->fd, (uintptr_t)p, &a));
+		ASSERT_EQ(0, mmscope_walk(self->fd, (uintptr_t)p + PAGE, &b));
+		if ((a.page.page_flags & MMSCOPE_PG_KSM) && a.page.pfn == b.page.pfn)
+			break;
+		usleep(100 * 1000);
+	}
+	write_file("/sys/kernel/mm/ksm/run", "0");
+	ASSERT_TRUE(a.page.page_flags & MMSCOPE_PG_KSM);
+	EXPECT_TRUE(b.page.page_flags & MMSCOPE_PG_KSM);
+	EXPECT_EQ(a.page.pfn, b.page.pfn);
+	EXPECT_TRUE(kpageflags(a.page.pfn) & (1ULL << KPF_KSM));
+	EXPECT_EQ(MMSCOPE_COW_COPY, a.page.cow);
+	EXPECT_FALSE(a.page.page_flags & MMSCOPE_PG_ANON_EXCLUSIVE);
+	p[0] = 1;
+	after = look(self->fd, p);
+	EXPECT_NE(a.page.pfn, after.pfn);
+	EXPECT_EQ(MMSCOPE_COW_WRITABLE, after.cow);
+	EXPECT_EQ(b.page.pfn, look(self->fd, p + PAGE).pfn);	/* the other stays */
+	munmap(p, 2 * PAGE);
+}
+
+/* hugetlb after fork: "copy" while shared, "reuse" once the child copied. */
+TEST_F(cow, hugetlb_fork)
+{
+	struct seen mine, again;
+	int status, wake[2];
+	pid_t pid;
+	char c, *p;
+
+	p = mmap(NULL, 2 * MB, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | (21 << MAP_HUGE_SHIFT), -1, 0);
+	if (p == MAP_FAILED)
+		SKIP(return, "no 2M hugetlb page reserved");
+	p[0] = 1;
+	EXPECT_EQ(MMSCOPE_COW_WRITABLE, look(self->fd, p).cow);
+	ASSERT_EQ(0, pipe(wake));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		if (read(wake[0], &c, 1) != 1)
+			_exit(1);
+		p[0] = 2;	/* a copy: a second hugetlb page */
+		_exit(0);
+	}
+	/* Shared with the child: a write would copy. */
+	mine = look(self->fd, p);
+	EXPECT_EQ(MMSCOPE_COW_COPY, mine.cow);
+	EXPECT_FALSE(mine.rw);
+	ASSERT_EQ(1, write(wake[1], "x", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	/* The child copied and left: the page is ours alone. */
+	mine = look(self->fd, p);
+	EXPECT_EQ(MMSCOPE_COW_REUSE, mine.cow);
+	p[0] = 3;
+	again = look(self->fd, p);
+	EXPECT_EQ(mine.pfn, again.pfn);
+	EXPECT_EQ(MMSCOPE_COW_WRITABLE, again.cow);
+	munmap(p, 2 * MB);
+}
+
 TEST_HARNESS_MAIN

@@ -190,4 +190,76 @@ TEST(bad_lookup_writes)
 	EXPECT_EQ(-EINVAL, write_file(DEBUGFS_DIR "/lookup", "-1"));
 }
 
+/* The walk as text: one line per level, then the page, like crash's vtop. */
+TEST(pagetable_file)
+{
+	char addr[32], want[64];
+	uint64_t e;
+	int levels = 0;
+	char *p, *line;
+
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	p[0] = 1;
+	ASSERT_EQ(0, set_target(getpid()));
+	snprintf(addr, sizeof(addr), "%p", (void *)(p + 100));
+	ASSERT_EQ(0, write_file(DEBUGFS_DIR "/pagetable", addr));
+	ASSERT_GT(read_file(DEBUGFS_DIR "/pagetable", text, sizeof(text)), 0);
+	ASSERT_EQ(0, pagemap_read(0, (uintptr_t)p, 1, &e));
+	for (line = text; (line = strstr(line, " => ")); line++)
+		levels++;
+	EXPECT_GE(levels, 4);
+	EXPECT_NE(NULL, strstr(text, "PGD: "));
+	EXPECT_NE(NULL, strstr(text, "PTE: "));
+	snprintf(want, sizeof(want), "PAGE: %016llx\n",
+		 (unsigned long long)(e & PM_PFN_MASK) * 4096);
+	EXPECT_NE(NULL, strstr(text, want));
+	EXPECT_NE(NULL, strstr(text, " cow=writable "));
+	EXPECT_NE(NULL, strstr(text, "anon_exclusive"));
+	munmap(p, 4096);
+}
+
+TEST(pages_file)
+{
+	char range[64];
+	int lines = 0;
+	char *p, *line;
+
+	p = mmap(NULL, 16 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, madvise(p, 16 * 4096, MADV_NOHUGEPAGE));
+	p[0] = 1;
+	p[4096] = 1;
+	ASSERT_EQ(0, set_target(getpid()));
+	snprintf(range, sizeof(range), "%p-%p", (void *)p, (void *)(p + 16 * 4096));
+	ASSERT_EQ(0, write_file(DEBUGFS_DIR "/pages", range));
+	ASSERT_GT(read_file(DEBUGFS_DIR "/pages", text, sizeof(text)), 0);
+	for (line = text; (line = strchr(line, '\n')); line++)
+		lines++;
+	/* Two present pages, then one run of fourteen empty ones. */
+	EXPECT_EQ(3, lines);
+	EXPECT_NE(NULL, strstr(text, " present "));
+	EXPECT_NE(NULL, strstr(text, "       e000 none "));
+	/* Space-separated works too. */
+	snprintf(range, sizeof(range), "%lu %lu", (unsigned long)p,
+		 (unsigned long)p + 4096);
+	ASSERT_EQ(0, write_file(DEBUGFS_DIR "/pages", range));
+	ASSERT_GT(read_file(DEBUGFS_DIR "/pages", text, sizeof(text)), 0);
+	EXPECT_EQ(NULL, strstr(text, " none "));
+	munmap(p, 16 * 4096);
+}
+
+TEST(bad_pagetable_and_pages_writes)
+{
+	EXPECT_EQ(-EINVAL, write_file(DEBUGFS_DIR "/pagetable", "x"));
+	EXPECT_EQ(-EINVAL, write_file(DEBUGFS_DIR "/pagetable", "0x8000000000000000"));
+	EXPECT_EQ(-EINVAL, write_file(DEBUGFS_DIR "/pages", "abc"));
+	EXPECT_EQ(-EINVAL, write_file(DEBUGFS_DIR "/pages", "0x5000-0x3000"));
+	EXPECT_EQ(-EINVAL, write_file(DEBUGFS_DIR "/pages", "0x5000-0x5000"));
+	EXPECT_EQ(-EINVAL, write_file(DEBUGFS_DIR "/pages", "0x5000"));
+	EXPECT_EQ(-EINVAL, write_file(DEBUGFS_DIR "/pages", "0x1000-0xffffffffffffffff"));
+	EXPECT_EQ(-EINVAL, write_file(DEBUGFS_DIR "/pages",
+				      "0x1000-0x2000 and then a great deal more text than fits"));
+}
+
 TEST_HARNESS_MAIN

@@ -20,7 +20,6 @@
 #define PAGE 4096UL
 #define MB (1UL << 20)
 
-static uint64_t pm[(64 * MB) / PAGE + 1024];
 
 /* Where the region of a variant starts and ends. */
 static int find_vma_range(uint64_t addr, uint64_t *start, uint64_t *end)
@@ -97,6 +96,7 @@ static int compare_range(int fd, uint64_t start, uint64_t end, bool verbose)
 	struct mmscope_page *recs, *r;
 	int nrec, i, bad = 0;
 	uint64_t k, idx, e, pfn, kf;
+	uint64_t *pm;
 
 #define MISMATCH(fmt, ...) do {							\
 		if (verbose && bad < 8)						\
@@ -105,9 +105,12 @@ static int compare_range(int fd, uint64_t start, uint64_t end, bool verbose)
 		bad++;								\
 	} while (0)
 
-	nrec = pages_of(fd, start, end, &recs);
-	if (nrec < 0 || pagemap_read(0, start, n, pm))
+	pm = malloc(n * sizeof(*pm));
+	nrec = pm ? pages_of(fd, start, end, &recs) : -1;
+	if (nrec < 0 || pagemap_read(0, start, n, pm)) {
+		free(pm);
 		return -1;
+	}
 	for (i = 0; i < nrec; i++) {
 		r = &recs[i];
 		vma_sd = r->state == MMSCOPE_ENTRY_PRESENT && vma_soft_dirty(fd, r->addr);
@@ -168,6 +171,7 @@ static int compare_range(int fd, uint64_t start, uint64_t end, bool verbose)
 		}
 	}
 	free(recs);
+	free(pm);
 	return bad;
 }
 
@@ -502,6 +506,102 @@ TEST(bad_input)
 	ASSERT_GE(fd, 0);
 	EXPECT_EQ(-ENOENT, mmscope_walk(fd, 0x400000, &w));
 	close(fd);
+}
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+#ifndef MAP_HUGE_SHIFT
+#define MAP_HUGE_SHIFT 26
+#endif
+
+static bool swap_active(void)
+{
+	char swaps[4096];
+
+	/* A header line, then one line per swap device. */
+	return read_file("/proc/swaps", swaps, sizeof(swaps)) > 0 &&
+	       strchr(swaps, '\n') && strchr(strchr(swaps, '\n') + 1, '/');
+}
+
+/* MADV_PAGEOUT to zram: swap entries whose type and offset are pagemap's. */
+TEST_F_TIMEOUT(region, swap_entries_match_pagemap, 120)
+{
+	struct mmscope_walk w;
+	size_t i, n = 16;
+	char *p;
+
+	if (variant->region != REGION_ANON64M)
+		SKIP(return, "one region is enough");
+	if (!swap_active())
+		SKIP(return, "no swap device");
+	p = mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, madvise(p, n * PAGE, MADV_NOHUGEPAGE));
+	for (i = 0; i < n; i++)
+		memset(p + i * PAGE, (int)i + 1, PAGE);
+	ASSERT_EQ(0, madvise(p, n * PAGE, MADV_PAGEOUT));
+	ASSERT_EQ(0, mmscope_walk(self->fd, (uintptr_t)p, &w));
+	ASSERT_EQ(MMSCOPE_ENTRY_SWAP, w.page.state);
+	EXPECT_EQ(MMSCOPE_COW_NONE, w.page.cow);
+	EXPECT_EQ(0, settled_compare(self->fd, (uintptr_t)p, (uintptr_t)p + n * PAGE));
+	/* Nothing was lost: reading brings every page back. */
+	for (i = 0; i < n; i++)
+		EXPECT_EQ((char)(i + 1), p[i * PAGE + 100]);
+	ASSERT_EQ(0, mmscope_walk(self->fd, (uintptr_t)p, &w));
+	EXPECT_EQ(MMSCOPE_ENTRY_PRESENT, w.page.state);
+	munmap(p, n * PAGE);
+}
+
+/* hugetlb: a PMD leaf for 2M, a PUD leaf for 1G (pages set aside at boot). */
+FIXTURE(hugetlb) {
+	int fd;
+};
+
+FIXTURE_VARIANT(hugetlb) {
+	unsigned long size;
+	int size_log2;
+};
+
+FIXTURE_VARIANT_ADD(hugetlb, pmd_2m) { .size = 2 * MB, .size_log2 = 21 };
+FIXTURE_VARIANT_ADD(hugetlb, pud_1g) { .size = 1024 * MB, .size_log2 = 30 };
+
+FIXTURE_SETUP(hugetlb)
+{
+	self->fd = open_target(getpid());
+	ASSERT_GE(self->fd, 0);
+}
+
+FIXTURE_TEARDOWN(hugetlb)
+{
+	close(self->fd);
+}
+
+TEST_F_TIMEOUT(hugetlb, leaf_at_its_level, 300)
+{
+	struct mmscope_walk w;
+	char *p;
+
+	p = mmap(NULL, variant->size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
+		 (variant->size_log2 << MAP_HUGE_SHIFT), -1, 0);
+	if (p == MAP_FAILED)
+		SKIP(return, "no %lu kB hugetlb page reserved", variant->size >> 10);
+	p[0] = 1;
+	p[variant->size - 1] = 1;
+	ASSERT_EQ(0, mmscope_walk(self->fd, (uintptr_t)p + 5 * PAGE + 7, &w));
+	ASSERT_EQ(MMSCOPE_ENTRY_PRESENT, w.page.state);
+	EXPECT_EQ(variant->size, w.page.page_size);
+	EXPECT_EQ(variant->size, w.levels[w.nr_levels - 1].leaf_size);
+	EXPECT_EQ(variant->size == 2 * MB ? MMSCOPE_LEVEL_PMD : MMSCOPE_LEVEL_PUD,
+		  w.levels[w.nr_levels - 1].level);
+	EXPECT_TRUE(w.levels[w.nr_levels - 1].bits & MMSCOPE_PTE_HUGE);
+	EXPECT_TRUE(w.page.page_flags & MMSCOPE_PG_HUGETLB);
+	EXPECT_FALSE(w.page.page_flags & MMSCOPE_PG_THP);
+	EXPECT_TRUE(kpageflags(w.page.pfn) & (1ULL << KPF_HUGE));
+	EXPECT_EQ(MMSCOPE_COW_WRITABLE, w.page.cow);
+	EXPECT_EQ(0, settled_compare(self->fd, (uintptr_t)p, (uintptr_t)p + variant->size));
+	munmap(p, variant->size);
 }
 
 TEST_HARNESS_MAIN

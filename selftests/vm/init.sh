@@ -27,15 +27,31 @@ finish() {
 	poweroff -f
 }
 
-# Our own modules first, then the kernel's (6.1 has the drivers as modules).
-for m in /lib/modules/extra/*.ko; do
-	[ -e "$m" ] && insmod "$m" 2>/dev/null
-done
+# The kernel's own modules that the tests use, dependencies first.
+if [ -f /lib/modules/extra/order ]; then
+	while read -r m; do
+		insmod "/lib/modules/extra/$m.ko" || say "# note: insmod $m failed"
+	done </lib/modules/extra/order
+fi
+
+# Swap on zram, for the swap-entry tests (they skip without it).
+if [ -e /sys/block/zram0 ] && echo 64M >/sys/block/zram0/disksize &&
+	mkswap /dev/zram0 >/dev/null && swapon /dev/zram0; then
+	:
+else
+	say "# note: no zram swap: swap tests will skip"
+fi
 if ! insmod /mmscope.ko; then
 	say "MMSCOPE-RESULT: insmod failed"
 	finish
 fi
 say "kernel: $(uname -r) paging: $(grep -q la57 /proc/cpuinfo && [ -z "$(grep -o no5lvl /proc/cmdline)" ] && echo 5-level || echo 4-level)"
+
+# What the tests that skip without them will find.
+for h in /sys/kernel/mm/hugepages/hugepages-*; do
+	say "# hugetlb ${h##*-}: $(cat "$h/nr_hugepages") pages"
+done
+say "# swap: $(tail -n +2 /proc/swaps | awk '{print $1, $3}' | tr '\n' ' ')"
 
 case "$mode" in
 shell)

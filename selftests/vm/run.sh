@@ -44,14 +44,35 @@ cp /bin/busybox "$work/initramfs/bin/busybox"
 cp "$MMSCOPE_TOP/selftests/vm/init.sh" "$work/initramfs/init"
 chmod +x "$work/initramfs/init" "$work/initramfs/demo.sh"
 
+# The kernel's own modules the tests need (zram for swap), dependencies
+# first; Debian's 6.1 builds zram as a module, 6.12 compresses its modules.
+moddir=$root/lib/modules/$release/kernel
+add_module() {
+	local file dep
+	grep -qx "$1" "$work/initramfs/lib/modules/extra/order" 2>/dev/null && return 0
+	file=$(find "$moddir" -name "$1.ko" -o -name "$1.ko.xz" 2>/dev/null | head -n1)
+	[ -n "$file" ] || return 0	# built in, or not built at all
+	for dep in $(modinfo -F depends "$file" | tr ',' ' '); do
+		add_module "$dep"
+	done
+	case "$file" in
+	*.xz) xz -dc "$file" >"$work/initramfs/lib/modules/extra/$1.ko" ;;
+	*) cp "$file" "$work/initramfs/lib/modules/extra/$1.ko" ;;
+	esac
+	echo "$1" >>"$work/initramfs/lib/modules/extra/order"
+}
+[ -d "$moddir" ] && add_module zram
+
 (cd "$work/initramfs" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initramfs.gz"
 
 console=$work/console.log
 result=$work/result.log
 : >"$console" >"$result"
-qemu=(qemu-system-x86_64 -machine q35,accel=tcg -cpu "$cpu" -smp 2 -m 2G
+qemu=(qemu-system-x86_64 -machine q35,accel=tcg -cpu "$cpu" -smp 2 -m 4G
 	-nodefaults -no-reboot -kernel "$root/boot/vmlinuz" -initrd "$work/initramfs.gz")
-append="console=ttyS0 panic=-1 $cmdline mmscope.mode=$mode"
+# hugetlb pages of both sizes for the walk tests: one 1G, thirty-two 2M.
+append="console=ttyS0 panic=-1 $cmdline hugepagesz=1G hugepages=1 hugepagesz=2M hugepages=32"
+append+=" mmscope.mode=$mode"
 
 if [ "$mode" = shell ]; then
 	log "$kernel: interactive shell (poweroff -f to leave)"
