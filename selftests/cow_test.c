@@ -285,7 +285,7 @@ TEST_F(cow, thp_before_and_after_fork)
 	p = (char *)(((uintptr_t)raw + 2 * MB - 1) & ~(2 * MB - 1));
 	ASSERT_EQ(0, madvise(p, 2 * MB, MADV_HUGEPAGE));
 	memset(p, 1, 2 * MB);
-	if (proc_smaps_field(0, (uintptr_t)raw, "AnonHugePages") <= 0)
+	if (proc_smaps_field(0, (uintptr_t)p, "AnonHugePages") <= 0)
 		SKIP(munmap(raw, 4 * MB); return, "no THP given");
 	mine = look(self->fd, p + PAGE);
 	EXPECT_EQ(MMSCOPE_COW_WRITABLE, mine.cow);

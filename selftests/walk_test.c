@@ -333,7 +333,7 @@ TEST(thp_is_a_pmd_leaf)
 	mem = (char *)(((uintptr_t)raw + 2 * MB - 1) & ~(2 * MB - 1));
 	ASSERT_EQ(0, madvise(mem, 4 * MB, MADV_HUGEPAGE));
 	memset(mem, 1, 4 * MB);
-	if (proc_smaps_field(0, (uintptr_t)raw, "AnonHugePages") <= 0)
+	if (proc_smaps_field(0, (uintptr_t)mem, "AnonHugePages") <= 0)
 		SKIP(munmap(raw, 8 * MB); return, "no THP given (AnonHugePages: 0)");
 
 	fd = open_target(getpid());
@@ -356,7 +356,7 @@ TEST(thp_is_a_pmd_leaf)
 	EXPECT_TRUE(recs[0].page_flags & MMSCOPE_PG_HEAD);
 	free(recs);
 	/* smaps agrees on how much of it is huge. */
-	EXPECT_GE(proc_smaps_field(0, (uintptr_t)raw, "AnonHugePages"), 2048);
+	EXPECT_GE(proc_smaps_field(0, (uintptr_t)mem, "AnonHugePages"), 2048);
 	EXPECT_EQ(0, settled_compare(fd, (uintptr_t)mem, (uintptr_t)mem + 4 * MB));
 	munmap(raw, 8 * MB);
 	close(fd);
