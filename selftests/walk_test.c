@@ -134,7 +134,14 @@ static int compare_range(int fd, uint64_t start, uint64_t end, bool verbose)
 					MISMATCH("file bit");
 				if (k)
 					continue;	/* the folio's flags: once */
-				if (!!(e & PM_MMAP_EXCLUSIVE) != (r->mapcount == 1))
+				/*
+				 * For hugetlb, pagemap's exclusive bit also asks
+				 * hugetlb_pmd_shared() of the table holding the
+				 * entry, which for a 1G page is a PUD table whose
+				 * share count means nothing: compare only others.
+				 */
+				if (!(r->page_flags & MMSCOPE_PG_HUGETLB) &&
+				    !!(e & PM_MMAP_EXCLUSIVE) != (r->mapcount == 1))
 					MISMATCH("exclusive: mapcount %u", r->mapcount);
 				if (kpagecount(pfn) != r->mapcount)
 					MISMATCH("mapcount %u, kpagecount %llu", r->mapcount,
