@@ -112,10 +112,13 @@ out_free_users:
 	return ret;
 }
 
-/* A record size the caller may use: at least ours, at most a sane bound. */
-static bool mmscope_vma_size_ok(u32 size)
+/*
+ * A record size the caller may use: at least ours (a newer caller's larger
+ * records get their tail zeroed), at most a sane bound.
+ */
+static bool mmscope_record_size_ok(u32 usize, size_t ksize)
 {
-	return size >= sizeof(struct mmscope_vma) && size <= 4 * sizeof(struct mmscope_vma);
+	return usize >= ksize && usize <= 4 * ksize;
 }
 
 static int mmscope_ioc_vmas(struct mmscope_file *mf, void __user *uarg)
@@ -129,7 +132,7 @@ static int mmscope_ioc_vmas(struct mmscope_file *mf, void __user *uarg)
 	if (ret)
 		return ret;
 	if (req.flags || req.reserved || !req.count ||
-	    !mmscope_vma_size_ok(req.vma_size))
+	    !mmscope_record_size_ok(req.vma_size, sizeof(struct mmscope_vma)))
 		return -EINVAL;
 
 	ret = mmscope_target_get(&mf->target, &subject);
@@ -153,7 +156,8 @@ static int mmscope_ioc_lookup(struct mmscope_file *mf, void __user *uarg)
 	ret = mmscope_get_req(&req, sizeof(req), uarg, &usize);
 	if (ret)
 		return ret;
-	if (req.flags || (req.vma_ptr && !mmscope_vma_size_ok(req.vma_size)))
+	if (req.flags ||
+	    (req.vma_ptr && !mmscope_record_size_ok(req.vma_size, sizeof(struct mmscope_vma))))
 		return -EINVAL;
 	if (req.vma_ptr) {
 		vma = kmalloc(sizeof(*vma), GFP_KERNEL);
@@ -238,8 +242,7 @@ static int mmscope_ioc_pages(struct mmscope_file *mf, void __user *uarg)
 	if (ret)
 		return ret;
 	if (req.flags || req.reserved || !req.count ||
-	    req.record_size < sizeof(struct mmscope_page) ||
-	    req.record_size > 4 * sizeof(struct mmscope_page) ||
+	    !mmscope_record_size_ok(req.record_size, sizeof(struct mmscope_page)) ||
 	    req.start >= req.end)
 		return -EINVAL;
 

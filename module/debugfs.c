@@ -23,11 +23,35 @@ static struct dentry *mmscope_debugfs_dir;
 static struct mmscope_target mmscope_debugfs_target;
 
 /* What was last written to lookup, pagetable and pages. */
+struct mmscope_range_input {
+	u64 start, end;		/* end is unused for a single address */
+	bool set;
+};
+
 static DEFINE_MUTEX(mmscope_input_lock);
-static struct {
-	u64 lookup_addr, walk_addr, pages_start, pages_end;
-	bool lookup_set, walk_set, pages_set;
-} mmscope_input;
+static struct mmscope_range_input mmscope_lookup_input, mmscope_walk_input,
+				  mmscope_pages_input;
+
+static void mmscope_input_store(struct mmscope_range_input *in, u64 start, u64 end)
+{
+	mutex_lock(&mmscope_input_lock);
+	in->start = start;
+	in->end = end;
+	in->set = true;
+	mutex_unlock(&mmscope_input_lock);
+}
+
+static bool mmscope_input_load(struct mmscope_range_input *in, u64 *start, u64 *end)
+{
+	bool set;
+
+	mutex_lock(&mmscope_input_lock);
+	*start = in->start;
+	*end = in->end;
+	set = in->set;
+	mutex_unlock(&mmscope_input_lock);
+	return set;
+}
 
 static int mmscope_debugfs_allowed(void)
 {
@@ -280,16 +304,11 @@ static int lookup_show(struct seq_file *m, void *unused)
 {
 	struct mmscope_subject subject;
 	struct mmscope_vma *vma;
+	u64 addr, gap, unused_end;
 	u32 out_flags;
-	bool set;
-	u64 addr, gap;
 	int ret;
 
-	mutex_lock(&mmscope_input_lock);
-	addr = mmscope_input.lookup_addr;
-	set = mmscope_input.lookup_set;
-	mutex_unlock(&mmscope_input_lock);
-	if (!set) {
+	if (!mmscope_input_load(&mmscope_lookup_input, &addr, &unused_end)) {
 		seq_puts(m, "no address: write one to lookup\n");
 		return 0;
 	}
@@ -344,8 +363,9 @@ static int mmscope_parse_addr(const char __user *ubuf, size_t count, u64 *addr)
 	return *addr < TASK_SIZE_MAX ? 0 : -EINVAL;
 }
 
-static ssize_t lookup_write(struct file *file, const char __user *ubuf,
-			    size_t count, loff_t *ppos)
+/* An address written as text: "0x7ffd..." or decimal. */
+static ssize_t mmscope_addr_write(struct mmscope_range_input *in,
+				  const char __user *ubuf, size_t count)
 {
 	u64 addr;
 	int ret;
@@ -353,11 +373,14 @@ static ssize_t lookup_write(struct file *file, const char __user *ubuf,
 	ret = mmscope_parse_addr(ubuf, count, &addr);
 	if (ret)
 		return ret;
-	mutex_lock(&mmscope_input_lock);
-	mmscope_input.lookup_addr = addr;
-	mmscope_input.lookup_set = true;
-	mutex_unlock(&mmscope_input_lock);
+	mmscope_input_store(in, addr, 0);
 	return count;
+}
+
+static ssize_t lookup_write(struct file *file, const char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	return mmscope_addr_write(&mmscope_lookup_input, ubuf, count);
 }
 
 static const struct file_operations lookup_fops = {
@@ -399,16 +422,11 @@ static int pagetable_show(struct seq_file *m, void *unused)
 	struct mmscope_subject subject;
 	struct mmscope_walk *walk;
 	struct mmscope_level *l;
-	bool set;
-	u64 addr;
+	u64 addr, unused_end;
 	u32 i;
 	int ret;
 
-	mutex_lock(&mmscope_input_lock);
-	addr = mmscope_input.walk_addr;
-	set = mmscope_input.walk_set;
-	mutex_unlock(&mmscope_input_lock);
-	if (!set) {
+	if (!mmscope_input_load(&mmscope_walk_input, &addr, &unused_end)) {
 		seq_puts(m, "no address: write one to pagetable\n");
 		return 0;
 	}
@@ -467,17 +485,7 @@ static int pagetable_open(struct inode *inode, struct file *file)
 static ssize_t pagetable_write(struct file *file, const char __user *ubuf,
 			       size_t count, loff_t *ppos)
 {
-	u64 addr;
-	int ret;
-
-	ret = mmscope_parse_addr(ubuf, count, &addr);
-	if (ret)
-		return ret;
-	mutex_lock(&mmscope_input_lock);
-	mmscope_input.walk_addr = addr;
-	mmscope_input.walk_set = true;
-	mutex_unlock(&mmscope_input_lock);
-	return count;
+	return mmscope_addr_write(&mmscope_walk_input, ubuf, count);
 }
 
 static const struct file_operations pagetable_fops = {
@@ -530,16 +538,13 @@ static void *pages_seek(struct pages_iter *it, loff_t pos)
 static void *pages_start(struct seq_file *m, loff_t *pos)
 {
 	struct pages_iter *it = m->private;
-	bool set;
+	u64 start, end;
 
 	if (*pos < it->base || !*pos) {
-		mutex_lock(&mmscope_input_lock);
-		set = mmscope_input.pages_set;
-		it->cursor = mmscope_input.pages_start & PAGE_MASK;
-		it->end = mmscope_input.pages_end;
-		mutex_unlock(&mmscope_input_lock);
-		if (!set)
+		if (!mmscope_input_load(&mmscope_pages_input, &start, &end))
 			return NULL;
+		it->cursor = start & PAGE_MASK;
+		it->end = end;
 		it->base = 0;
 		it->nr = 0;
 	}
@@ -599,11 +604,7 @@ static ssize_t pages_write(struct file *file, const char __user *ubuf,
 		return ret;
 	if (start >= end || end > TASK_SIZE_MAX)
 		return -EINVAL;
-	mutex_lock(&mmscope_input_lock);
-	mmscope_input.pages_start = start;
-	mmscope_input.pages_end = end;
-	mmscope_input.pages_set = true;
-	mutex_unlock(&mmscope_input_lock);
+	mmscope_input_store(&mmscope_pages_input, start, end);
 	return count;
 }
 

@@ -42,7 +42,15 @@ struct mmscope_walker {
 	struct mmscope_walk *trace;	/* per-level record, or NULL */
 	struct mmscope_page *recs;
 	unsigned int nr, max;
+	unsigned int steps;		/* walk steps taken in this batch */
 };
+
+/*
+ * Empty entries merge into one record, so records alone do not bound the
+ * work of a batch over a huge sparse VMA: steps do. 4096 steps cover at
+ * most 4096 PTE tables, well under a millisecond each.
+ */
+#define MMSCOPE_STEPS_PER_BATCH 4096
 
 static const char * const mmscope_level_names[] = {
 	[MMSCOPE_LEVEL_PGD] = "pgd", [MMSCOPE_LEVEL_P4D] = "p4d",
@@ -431,6 +439,7 @@ static unsigned long mmscope_walk_step(struct mmscope_walker *w, unsigned long a
 	pud_t *pudp, pud;
 	pmd_t *pmdp, pmd;
 
+	mmap_assert_locked(w->mm);
 again:
 	if (w->trace)
 		w->trace->nr_levels = 0;
@@ -540,13 +549,19 @@ int mmscope_walk_addr(struct mm_struct *mm, struct mmscope_walk *walk)
 	return 0;
 }
 
-/* Fill @w with the records of [*addr, end), stopping when it is full. */
+/*
+ * Fill @w with the records of [*addr, end), stopping when it is full or
+ * has walked enough; *addr says where the next batch starts.
+ *
+ * Locking: the mmap read lock of @w->mm.
+ */
 static void mmscope_pages_batch(struct mmscope_walker *w, unsigned long *addr,
 				unsigned long end)
 {
 	struct vm_area_struct *vma;
 	unsigned long next, vend;
 
+	mmap_assert_locked(w->mm);
 	while (*addr < end && w->nr < w->max) {
 		vma = find_vma(w->mm, *addr);
 		if (!vma || vma->vm_start >= end) {
@@ -563,6 +578,8 @@ static void mmscope_pages_batch(struct mmscope_walker *w, unsigned long *addr,
 		w->vma = vma;
 		vend = min(end, vma->vm_end);
 		while (*addr < vend) {
+			if (++w->steps > MMSCOPE_STEPS_PER_BATCH)
+				return;		/* let the lock go for a while */
 			next = mmscope_walk_step(w, *addr, vend);
 			if (next == *addr)
 				return;		/* batch full */

@@ -42,43 +42,83 @@ int mmscope_mm_info(int fd, struct mmscope_mm_info *info,
 	return ret;
 }
 
-int mmscope_vmas_all(int fd, struct mmscope_vma **vmas, size_t *count)
-{
-	struct mmscope_vmas req;
-	struct mmscope_vma *all = NULL, *grown;
-	size_t n = 0, cap = 0;
-	uint64_t start = 0;
-	int ret;
+/*
+ * The shape of the batched queries (VMAS, PAGES): call @fill with room for
+ * some records and a cursor until it says it is done, growing one array.
+ */
+typedef int (*batch_fill_t)(int fd, void *room, size_t records, uint64_t *cursor,
+			    uint64_t end, size_t *filled, int *done);
 
-	for (;;) {
+static int collect_all(int fd, size_t elem, uint64_t start, uint64_t end,
+		       batch_fill_t fill, void **out, size_t *count)
+{
+	size_t n = 0, cap = 0, filled;
+	char *all = NULL, *grown;
+	int done = 0, ret;
+
+	while (!done) {
 		if (cap - n < 64) {
 			cap = cap ? cap * 2 : 256;
-			grown = realloc(all, cap * sizeof(*all));
+			grown = realloc(all, cap * elem);
 			if (!grown) {
 				free(all);
 				return -ENOMEM;
 			}
 			all = grown;
 		}
-		memset(&req, 0, sizeof(req));
-		req.size = sizeof(req);
-		req.start = start;
-		req.vmas_ptr = (uintptr_t)(all + n);
-		req.vma_size = sizeof(*all);
-		req.count = cap - n;
-		ret = ioctl_err(fd, MMSCOPE_IOC_VMAS, &req);
+		ret = fill(fd, all + n * elem, cap - n, &start, end, &filled, &done);
 		if (ret) {
 			free(all);
 			return ret;
 		}
-		n += req.count;
-		start = req.next;
-		if (req.out_flags & MMSCOPE_VMAS_DONE)
-			break;
+		n += filled;
 	}
-	*vmas = all;
+	*out = all;
 	*count = n;
 	return 0;
+}
+
+static int vmas_fill(int fd, void *room, size_t records, uint64_t *cursor,
+		     uint64_t end, size_t *filled, int *done)
+{
+	struct mmscope_vmas req = {
+		.size = sizeof(req), .start = *cursor, .vmas_ptr = (uintptr_t)room,
+		.vma_size = sizeof(struct mmscope_vma), .count = records,
+	};
+	int ret = ioctl_err(fd, MMSCOPE_IOC_VMAS, &req);
+
+	(void)end;
+	*filled = req.count;
+	*cursor = req.next;
+	*done = req.out_flags & MMSCOPE_VMAS_DONE;
+	return ret;
+}
+
+int mmscope_vmas_all(int fd, struct mmscope_vma **vmas, size_t *count)
+{
+	return collect_all(fd, sizeof(**vmas), 0, 0, vmas_fill, (void **)vmas, count);
+}
+
+static int pages_fill(int fd, void *room, size_t records, uint64_t *cursor,
+		      uint64_t end, size_t *filled, int *done)
+{
+	struct mmscope_pages req = {
+		.size = sizeof(req), .start = *cursor, .end = end,
+		.records_ptr = (uintptr_t)room, .record_size = sizeof(struct mmscope_page),
+		.count = records,
+	};
+	int ret = ioctl_err(fd, MMSCOPE_IOC_PAGES, &req);
+
+	*filled = req.count;
+	*cursor = req.next;
+	*done = req.out_flags & MMSCOPE_PAGES_DONE;
+	return ret;
+}
+
+int mmscope_pages_all(int fd, uint64_t start, uint64_t end,
+		      struct mmscope_page **recs, size_t *count)
+{
+	return collect_all(fd, sizeof(**recs), start, end, pages_fill, (void **)recs, count);
 }
 
 int mmscope_lookup(int fd, uint64_t addr, struct mmscope_lookup *res,
@@ -105,46 +145,6 @@ int mmscope_walk(int fd, uint64_t addr, struct mmscope_walk *walk)
 	walk->size = sizeof(*walk);
 	walk->addr = addr;
 	return ioctl_err(fd, MMSCOPE_IOC_WALK, walk);
-}
-
-int mmscope_pages_all(int fd, uint64_t start, uint64_t end,
-		      struct mmscope_page **recs, size_t *count)
-{
-	struct mmscope_page *all = NULL, *grown;
-	struct mmscope_pages req;
-	size_t n = 0, cap = 0;
-	int ret;
-
-	for (;;) {
-		if (cap - n < 256) {
-			cap = cap ? cap * 2 : 1024;
-			grown = realloc(all, cap * sizeof(*all));
-			if (!grown) {
-				free(all);
-				return -ENOMEM;
-			}
-			all = grown;
-		}
-		memset(&req, 0, sizeof(req));
-		req.size = sizeof(req);
-		req.start = start;
-		req.end = end;
-		req.records_ptr = (uintptr_t)(all + n);
-		req.record_size = sizeof(*all);
-		req.count = cap - n;
-		ret = ioctl_err(fd, MMSCOPE_IOC_PAGES, &req);
-		if (ret) {
-			free(all);
-			return ret;
-		}
-		n += req.count;
-		start = req.next;
-		if (req.out_flags & MMSCOPE_PAGES_DONE)
-			break;
-	}
-	*recs = all;
-	*count = n;
-	return 0;
 }
 
 #define NAME(table, i) ((i) < sizeof(table) / sizeof(table[0]) && table[i] ? table[i] : "?")

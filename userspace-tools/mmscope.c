@@ -134,6 +134,22 @@ static int parse_addr(const char *arg, uint64_t *addr)
 }
 
 /*
+ * The errors of a query about one address of a process; returns the exit
+ * code. EINVAL there means the address, ENOENT a kernel thread.
+ */
+static int p_addr_query_err(int err, const char *pid_arg, const char *addr_arg)
+{
+	if (err == EINVAL)
+		p_err("invalid address %s: not a user address of process %s (at or above its TASK_SIZE)",
+		      addr_arg, pid_arg);
+	else if (err == ENOENT)
+		p_err("process %s is a kernel thread: it has no user page tables", pid_arg);
+	else
+		p_errno(err, pid_arg);
+	return 1;
+}
+
+/*
  * Open the device and aim it at PID. On failure, prints why and returns the
  * exit code, negated: -2 for a malformed PID, -1 for anything else.
  */
@@ -409,6 +425,32 @@ static int do_mm(int argc, char **argv)
 
 /* --- lookup -------------------------------------------------------------- */
 
+/*
+ * The commands that take "PID ADDR": check the arguments, open the target
+ * and load the flag names. Returns an fd, or the exit code negated.
+ */
+static int open_addr_query(int argc, char **argv, const char *usage, uint64_t *addr)
+{
+	int fd, ret;
+
+	if (argc != 2) {
+		p_err("%s", usage);
+		return -2;
+	}
+	if (parse_addr(argv[1], addr))
+		return -2;
+	fd = open_target(argv[0]);
+	if (fd < 0)
+		return fd;
+	ret = mmscope_vm_flag_names(fd, &flag_names);
+	if (ret) {
+		close(fd);
+		return -p_addr_query_err(-ret, argv[0], argv[1]);
+	}
+	return fd;
+}
+
+
 static int do_lookup(int argc, char **argv)
 {
 	struct mmscope_lookup res;
@@ -417,28 +459,13 @@ static int do_lookup(int argc, char **argv)
 	uint64_t addr;
 	int fd, ret;
 
-	if (argc != 2) {
-		p_err("usage: mmscope lookup PID ADDR");
-		return 2;
-	}
-	if (parse_addr(argv[1], &addr))
-		return 2;
-	fd = open_target(argv[0]);
+	fd = open_addr_query(argc, argv, "usage: mmscope lookup PID ADDR", &addr);
 	if (fd < 0)
 		return -fd;
-	ret = mmscope_vm_flag_names(fd, &flag_names);
-	if (!ret)
-		ret = mmscope_lookup(fd, addr, &res, &vma);
+	ret = mmscope_lookup(fd, addr, &res, &vma);
 	close(fd);
-	if (ret == -EINVAL) {
-		p_err("invalid address %s: not a user address of process %s (at or above its TASK_SIZE)",
-		      argv[1], argv[0]);
-		return 1;
-	}
-	if (ret) {
-		p_errno(-ret, argv[0]);
-		return 1;
-	}
+	if (ret)
+		return p_addr_query_err(-ret, argv[0], argv[1]);
 
 	found = res.out_flags & MMSCOPE_LOOKUP_FOUND;
 	contains = res.out_flags & MMSCOPE_LOOKUP_CONTAINS;
@@ -730,33 +757,14 @@ static int do_walk(int argc, char **argv)
 	uint64_t addr;
 	int fd, ret;
 
-	if (argc != 2) {
-		p_err("usage: mmscope walk PID ADDR [--dot]");
-		return 2;
-	}
-	if (parse_addr(argv[1], &addr))
-		return 2;
-	fd = open_target(argv[0]);
+	fd = open_addr_query(argc, argv, "usage: mmscope walk PID ADDR [--dot]", &addr);
 	if (fd < 0)
 		return -fd;
-	ret = mmscope_vm_flag_names(fd, &flag_names);
-	if (!ret)
-		ret = mmscope_walk(fd, addr, &w);
+	ret = mmscope_walk(fd, addr, &w);
 	has_vma = !ret && vma_of(fd, addr, &vma);
 	close(fd);
-	if (ret == -EINVAL) {
-		p_err("invalid address %s: not a user address of process %s (at or above its TASK_SIZE)",
-		      argv[1], argv[0]);
-		return 1;
-	}
-	if (ret == -ENOENT) {
-		p_err("process %s is a kernel thread: it has no user page tables", argv[0]);
-		return 1;
-	}
-	if (ret) {
-		p_errno(-ret, argv[0]);
-		return 1;
-	}
+	if (ret)
+		return p_addr_query_err(-ret, argv[0], argv[1]);
 	if (dot_output)
 		dot_walk(&w);
 	else if (json_output)

@@ -33,9 +33,9 @@ if [ ! -f "$root/.mmscope-unpacked" ]; then
 	deb=$(ls "$dl/${pkg}_${version//:/%3a}"_*.deb 2>/dev/null | head -n1 || true)
 	if [ -z "$deb" ]; then
 		# apt prints progress on stdout, and stdout is our answer.
-		(cd "$dl" && apt-get download -q "$pkg=$version" >&2) ||
+		(cd "$dl" && apt-get download -q -o APT::Sandbox::User=root "$pkg=$version" >&2) ||
 			{ [ "$(id -u)" -eq 0 ] && apt-get update -q >&2 &&
-				(cd "$dl" && apt-get download -q "$pkg=$version" >&2); } ||
+				(cd "$dl" && apt-get download -q -o APT::Sandbox::User=root "$pkg=$version" >&2); } ||
 			die "cannot download $pkg=$version"
 		deb=$(ls "$dl/${pkg}_"*.deb | head -n1)
 	fi
