@@ -25,9 +25,10 @@ tools:
 selftests:
 	$(MAKE) -C selftests
 
+# DESTDIR stages the install (the module goes to $(DESTDIR)/lib/modules).
 install: module tools
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
-	$(MAKE) -C userspace-tools install
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
+	$(MAKE) -C userspace-tools DESTDIR=$(DESTDIR) install
 
 deps:
 	$(VM)/deps.sh

@@ -127,9 +127,14 @@ static int compare_range(int fd, uint64_t start, uint64_t end, bool verbose)
 				if (!!(e & PM_SOFT_DIRTY) !=
 				    (vma_sd || (r->pte_flags & MMSCOPE_PTE_SOFT_DIRTY)))
 					MISMATCH("soft-dirty");
-				if (!(r->flags & MMSCOPE_PAGE_HAS_STRUCT_PAGE) ||
-				    (r->page_flags & (MMSCOPE_PG_ZERO | MMSCOPE_PG_HUGE_ZERO)))
+				if (!(r->flags & MMSCOPE_PAGE_HAS_STRUCT_PAGE))
 					continue;
+				/* pagemap shows no page behind a zero-page PTE. */
+				if (r->page_flags & (MMSCOPE_PG_ZERO | MMSCOPE_PG_HUGE_ZERO)) {
+					if (!k && !bit(kpageflags(pfn), KPF_ZERO_PAGE))
+						MISMATCH("zero page");
+					continue;
+				}
 				if (!!(e & PM_FILE) != !(r->page_flags & MMSCOPE_PG_ANON))
 					MISMATCH("file bit");
 				if (k)
