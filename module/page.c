@@ -64,6 +64,7 @@ void mmscope_seq_page_flags(struct seq_file *m, u64 flags)
 void mmscope_page_fill(struct mmscope_page *rec, struct vm_area_struct *vma,
 		       bool huge)
 {
+	struct address_space *mapping;
 	struct folio *folio;
 	struct page *page;
 	u64 flags = 0;
@@ -72,6 +73,7 @@ void mmscope_page_fill(struct mmscope_page *rec, struct vm_area_struct *vma,
 		return;
 	page = pfn_to_page(rec->pfn);
 	folio = page_folio(page);
+	mapping = READ_ONCE(folio->mapping);
 	rec->flags |= MMSCOPE_PAGE_HAS_STRUCT_PAGE;
 	rec->refcount = folio_ref_count(folio);
 	rec->mapcount = mmscope_page_mapcount(folio, page);
@@ -119,11 +121,15 @@ void mmscope_page_fill(struct mmscope_page *rec, struct vm_area_struct *vma,
 		if (PageAnonExclusive(folio_test_hugetlb(folio) ? &folio->page : page))
 			flags |= MMSCOPE_PG_ANON_EXCLUSIVE;
 		rec->index = folio->index + folio_page_idx(folio, page);
-	} else if (folio->mapping) {
+	} else if (mapping && !((unsigned long)mapping & PAGE_MAPPING_FLAGS)) {
+		/*
+		 * Page cache. Truncation unmaps under the lock we hold, so the
+		 * inode is still the mapping's host; read the pointer once.
+		 */
 		rec->flags |= MMSCOPE_PAGE_FILE;
-		rec->ino = folio->mapping->host->i_ino;
+		rec->ino = mapping->host->i_ino;
 		rec->index = folio->index + folio_page_idx(folio, page);
-	} else if (huge && vma_is_anonymous(vma) && folio_test_large(folio)) {
+	} else if (!mapping && huge && vma_is_anonymous(vma) && folio_test_large(folio)) {
 		/*
 		 * The huge zero folio is not exported to test for, but it is
 		 * the only folio without anon_vma or mapping that a PMD leaf
