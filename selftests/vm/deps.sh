@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
 	build-essential bc bison flex cpio xz-utils kmod libelf-dev libssl-dev
 	linux-headers-amd64 linux-headers-6.12-amd64 linux-source-6.12
-	qemu-system-x86 busybox-static sparse dkms python3
+	qemu-system-x86 busybox-static sparse dkms
 )
 
 missing=()
