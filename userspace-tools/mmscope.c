@@ -860,6 +860,32 @@ static int fetch_pages(int argc, char **argv, const char *usage, uint64_t *start
 	return 0;
 }
 
+/* The non-zero counts: {NAME: n, ...} in JSON, "KEY: NAME n ..." in text. */
+static void put_counts(const char *key, const uint64_t *counts, int n,
+		       const char *(*name)(uint32_t))
+{
+	int i;
+
+	if (json_output) {
+		jw_key(jw, key);
+		jw_start_object(jw);
+	} else {
+		printf("\n  %s:", key);
+	}
+	for (i = 0; i < n; i++) {
+		if (!counts[i])
+			continue;
+		if (json_output) {
+			jw_key(jw, name(i));
+			jw_uint(jw, counts[i]);
+		} else {
+			printf(" %s %llu", name(i), (unsigned long long)counts[i]);
+		}
+	}
+	if (json_output)
+		jw_end_object(jw);
+}
+
 static int do_pages(int argc, char **argv)
 {
 	uint64_t start, end, per_state[MMSCOPE_ENTRY_STATE_COUNT] = { 0 };
@@ -922,24 +948,8 @@ static int do_pages(int argc, char **argv)
 		jw_end_array(jw);
 		jw_key(jw, "summary");
 		jw_start_object(jw);
-		jw_key(jw, "pages");
-		jw_start_object(jw);
-		for (s = 0; s < MMSCOPE_ENTRY_STATE_COUNT; s++) {
-			if (!per_state[s])
-				continue;
-			jw_key(jw, mmscope_state_name(s));
-			jw_uint(jw, per_state[s]);
-		}
-		jw_end_object(jw);
-		jw_key(jw, "cow");
-		jw_start_object(jw);
-		for (s = 0; s < MMSCOPE_COW_COUNT; s++) {
-			if (!per_cow[s])
-				continue;
-			jw_key(jw, mmscope_cow_name(s));
-			jw_uint(jw, per_cow[s]);
-		}
-		jw_end_object(jw);
+		put_counts("pages", per_state, MMSCOPE_ENTRY_STATE_COUNT, mmscope_state_name);
+		put_counts("cow", per_cow, MMSCOPE_COW_COUNT, mmscope_cow_name);
 		jw_key(jw, "rss");
 		jw_start_object(jw);
 		for (s = 0; s < 3; s++) {
@@ -974,15 +984,10 @@ static int do_pages(int argc, char **argv)
 		}
 		printf("\n");
 	}
-	printf("\nsummary of %#llx-%#llx (in 4K pages):\n  state:", (unsigned long long)start,
+	printf("\nsummary of %#llx-%#llx (in 4K pages):", (unsigned long long)start,
 	       (unsigned long long)end);
-	for (s = 0; s < MMSCOPE_ENTRY_STATE_COUNT; s++)
-		if (per_state[s])
-			printf(" %s %llu", mmscope_state_name(s), (unsigned long long)per_state[s]);
-	printf("\n  cow:  ");
-	for (s = 0; s < MMSCOPE_COW_COUNT; s++)
-		if (per_cow[s])
-			printf(" %s %llu", mmscope_cow_name(s), (unsigned long long)per_cow[s]);
+	put_counts("state", per_state, MMSCOPE_ENTRY_STATE_COUNT, mmscope_state_name);
+	put_counts("cow", per_cow, MMSCOPE_COW_COUNT, mmscope_cow_name);
 	printf("\n  rss:   4K %llu kB, 2M %llu kB, 1G %llu kB\n",
 	       (unsigned long long)rss[0] >> 10, (unsigned long long)rss[1] >> 10,
 	       (unsigned long long)rss[2] >> 10);
