@@ -368,8 +368,8 @@ enum mmscope_cow {
 /**
  * struct mmscope_page - one page, or one run of a range, and its state
  * @addr: first virtual address covered
- * @size: bytes covered: the page size for a present leaf; a run of empty
- *	or unmapped space otherwise
+ * @size: bytes covered: a present leaf's page size, or less where the
+ *	requested range cuts the leaf; a run of empty or unmapped space otherwise
  * @pfn: page frame of the first page covered, when present
  * @page_size: size of the mapping (4K, 2M, 1G) when present, else 0
  * @swap_offset: offset of a swap or migration entry
