@@ -541,9 +541,7 @@ int mmscope_walk_addr(struct mm_struct *mm, struct mmscope_walk *walk)
 	}
 	mmap_read_unlock(mm);
 
-	/* The record is about the page holding addr, wherever its leaf starts. */
-	walk->page.addr = addr;
-	walk->page.size = walk->page.page_size ?: PAGE_SIZE;
+	/* The record covers the one page at addr, whatever size its leaf has. */
 	if (walk->page.state == MMSCOPE_ENTRY_PRESENT)
 		walk->phys = PFN_PHYS(walk->page.pfn) + offset_in_page(walk->addr);
 	return 0;

@@ -280,13 +280,9 @@ TEST_F(cow, thp_before_and_after_fork)
 	char *raw, *p;
 	pid_t pid;
 
-	raw = mmap(NULL, 4 * MB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, raw);
-	p = (char *)(((uintptr_t)raw + 2 * MB - 1) & ~(2 * MB - 1));
-	ASSERT_EQ(0, madvise(p, 2 * MB, MADV_HUGEPAGE));
-	memset(p, 1, 2 * MB);
-	if (proc_smaps_field(0, (uintptr_t)p, "AnonHugePages") <= 0)
-		SKIP(munmap(raw, 4 * MB); return, "no THP given");
+	p = thp_region(2 * MB, &raw);
+	if (!p)
+		SKIP(return, "no THP given");
 	mine = look(self->fd, p + PAGE);
 	EXPECT_EQ(MMSCOPE_COW_WRITABLE, mine.cow);
 

@@ -120,6 +120,8 @@ TEST(kernel_thread_has_no_maps)
 	EXPECT_NE(NULL, strstr(text, "kernel_thread:  yes\n"));
 	EXPECT_NE(NULL, strstr(text, "mm:             none"));
 	EXPECT_EQ(0, read_file(DEBUGFS_DIR "/maps", text, sizeof(text)));
+	ASSERT_EQ(0, write_file(DEBUGFS_DIR "/pagetable", "0x400000"));
+	EXPECT_EQ(-ENOENT, read_file(DEBUGFS_DIR "/pagetable", text, sizeof(text)));
 }
 
 TEST(exited_target)
@@ -154,6 +156,8 @@ TEST(target_exits_while_set)
 	EXPECT_EQ(-ESRCH, read_file(DEBUGFS_DIR "/maps", text, sizeof(text)));
 	EXPECT_EQ(-ESRCH, read_file(DEBUGFS_DIR "/mm", text, sizeof(text)));
 	EXPECT_EQ(-ESRCH, read_file(DEBUGFS_DIR "/target", text, sizeof(text)));
+	ASSERT_EQ(0, write_file(DEBUGFS_DIR "/pagetable", "0x400000"));
+	EXPECT_EQ(-ESRCH, read_file(DEBUGFS_DIR "/pagetable", text, sizeof(text)));
 }
 
 TEST(lookup_file)

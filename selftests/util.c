@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -305,6 +306,29 @@ uint64_t kpageflags(uint64_t pfn)
 uint64_t kpagecount(uint64_t pfn)
 {
 	return kpage_word("/proc/kpagecount", pfn);
+}
+
+char *thp_region(size_t size, char **raw)
+{
+	size_t huge = 2UL << 20;
+	char *mem;
+
+	*raw = mmap(NULL, size + huge, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (*raw == MAP_FAILED)
+		return NULL;
+	mem = (char *)(((uintptr_t)*raw + huge - 1) & ~(huge - 1));
+	if (madvise(mem, size, MADV_HUGEPAGE)) {
+		munmap(*raw, size + huge);
+		return NULL;
+	}
+	memset(mem, 1, size);
+	/* 6.1 keeps the MADV_HUGEPAGE part as a VMA of its own: read it there. */
+	if (proc_smaps_field(0, (uintptr_t)mem, "AnonHugePages") <= 0) {
+		munmap(*raw, size + huge);
+		return NULL;
+	}
+	return mem;
 }
 
 int pages_of(int fd, uint64_t start, uint64_t end, struct mmscope_page **recs)

@@ -75,6 +75,13 @@ uint64_t kpagecount(uint64_t pfn);
 /* mmscope's records of [start, end) into a malloc()ed array; the count or -errno. */
 int pages_of(int fd, uint64_t start, uint64_t end, struct mmscope_page **recs);
 
+/*
+ * A 2M-aligned, MADV_HUGEPAGE, written region of @size inside a larger
+ * mapping (*@raw, @size + 2M, for munmap). NULL if the kernel gave no THP
+ * (smaps AnonHugePages stays 0).
+ */
+char *thp_region(size_t size, char **raw);
+
 /* The smaps mnemonic of a VM_* flag name, or NULL when smaps has none. */
 const char *vm_flag_mnemonic(const char *name);
 

@@ -340,13 +340,9 @@ TEST(thp_is_a_pmd_leaf)
 	char *raw, *mem;
 	int fd, n;
 
-	raw = mmap(NULL, 8 * MB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, raw);
-	mem = (char *)(((uintptr_t)raw + 2 * MB - 1) & ~(2 * MB - 1));
-	ASSERT_EQ(0, madvise(mem, 4 * MB, MADV_HUGEPAGE));
-	memset(mem, 1, 4 * MB);
-	if (proc_smaps_field(0, (uintptr_t)mem, "AnonHugePages") <= 0)
-		SKIP(munmap(raw, 8 * MB); return, "no THP given (AnonHugePages: 0)");
+	mem = thp_region(4 * MB, &raw);
+	if (!mem)
+		SKIP(return, "no THP given (AnonHugePages: 0)");
 
 	fd = open_target(getpid());
 	ASSERT_GE(fd, 0);
@@ -356,6 +352,8 @@ TEST(thp_is_a_pmd_leaf)
 	EXPECT_EQ(2 * MB, w.levels[w.nr_levels - 1].leaf_size);
 	EXPECT_TRUE(w.levels[w.nr_levels - 1].bits & MMSCOPE_PTE_HUGE);
 	EXPECT_EQ(2 * MB, w.page.page_size);
+	EXPECT_EQ(PAGE, w.page.size);		/* the record is the 4K page at addr */
+	EXPECT_EQ((uintptr_t)mem + 12288, w.page.addr);
 	EXPECT_TRUE(w.page.page_flags & MMSCOPE_PG_THP);
 	EXPECT_EQ(9, w.page.order);
 	EXPECT_TRUE(kpageflags(w.page.pfn) & (1ULL << KPF_THP));
@@ -370,7 +368,7 @@ TEST(thp_is_a_pmd_leaf)
 	/* smaps agrees on how much of it is huge. */
 	EXPECT_GE(proc_smaps_field(0, (uintptr_t)mem, "AnonHugePages"), 2048);
 	EXPECT_EQ(0, settled_compare(fd, (uintptr_t)mem, (uintptr_t)mem + 4 * MB));
-	munmap(raw, 8 * MB);
+	munmap(raw, 6 * MB);
 	close(fd);
 }
 
@@ -460,6 +458,22 @@ TEST(bad_input)
 	EXPECT_EQ(-EINVAL, mmscope_walk(fd, mm.task_size, &w));
 	EXPECT_EQ(-EINVAL, mmscope_walk(fd, 0x8000000000000000ULL, &w));
 	EXPECT_EQ(-EINVAL, mmscope_walk(fd, ~0ULL, &w));
+	memset(&w, 0, sizeof(w));
+	w.size = sizeof(w);
+	w.addr = (uintptr_t)&w;
+	w.flags = 1;
+	EXPECT_EQ(-1, ioctl(fd, MMSCOPE_IOC_WALK, &w));
+	EXPECT_EQ(EINVAL, errno);
+	w.flags = 0;
+	w.reserved = 1;
+	EXPECT_EQ(-1, ioctl(fd, MMSCOPE_IOC_WALK, &w));
+	EXPECT_EQ(EINVAL, errno);
+	w.reserved = 0;
+	w.size = 8;
+	EXPECT_EQ(-1, ioctl(fd, MMSCOPE_IOC_WALK, &w));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(fd, MMSCOPE_IOC_WALK, NULL));
+	EXPECT_EQ(EFAULT, errno);
 
 	req.records_ptr = (uintptr_t)recs;
 	req.record_size = sizeof(recs[0]);
@@ -491,6 +505,10 @@ TEST(bad_input)
 	EXPECT_EQ(-1, ioctl(fd, MMSCOPE_IOC_PAGES, &req));
 	EXPECT_EQ(EINVAL, errno);
 	req.flags = 0;
+	req.reserved = 1;
+	EXPECT_EQ(-1, ioctl(fd, MMSCOPE_IOC_PAGES, &req));
+	EXPECT_EQ(EINVAL, errno);
+	req.reserved = 0;
 
 	/*
 	 * A terabyte of mostly unmapped space: a handful of records, in

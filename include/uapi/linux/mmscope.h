@@ -429,6 +429,8 @@ struct mmscope_page {
  *
  * The walk is a snapshot taken under the target's mmap lock and the page
  * table lock; it never changes the target's page tables or faults in.
+ * @page covers the 4K page at @addr; @page.page_size is its leaf's size.
+ * A kernel thread has no user page tables: ENOENT.
  */
 struct mmscope_walk {
 	__u32 size;
