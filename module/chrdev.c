@@ -16,6 +16,7 @@
 
 struct mmscope_file {
 	struct mmscope_target target;
+	struct mmscope_lab *lab;	/* the fault lab mmap() maps */
 };
 
 /*
@@ -285,6 +286,91 @@ out_free_names:
 	return ret;
 }
 
+static int mmscope_ioc_faultlab_setup(struct mmscope_file *mf, void __user *uarg)
+{
+	struct mmscope_faultlab_setup req;
+	u32 usize;
+	int ret;
+
+	ret = mmscope_get_req(&req, sizeof(req), uarg, &usize);
+	if (ret)
+		return ret;
+	if (req.lab_id)
+		return -EINVAL;
+	ret = mmscope_lab_setup(mf->lab, &req);
+	if (ret)
+		return ret;
+	return mmscope_put_req(uarg, &req, sizeof(req), usize);
+}
+
+static int mmscope_ioc_faultlab_stats(struct mmscope_file *mf, void __user *uarg)
+{
+	struct mmscope_faultlab_stats *stats;
+	u32 usize;
+	int ret;
+
+	stats = kzalloc(sizeof(*stats), GFP_KERNEL);
+	if (!stats)
+		return -ENOMEM;
+	ret = mmscope_get_req(stats, sizeof(*stats), uarg, &usize);
+	if (ret)
+		goto out_free_stats;
+	if (stats->flags || stats->reserved) {
+		ret = -EINVAL;
+		goto out_free_stats;
+	}
+	memset(stats, 0, sizeof(*stats));
+	stats->size = sizeof(*stats);
+	mmscope_lab_stats(mf->lab, stats);
+	ret = mmscope_put_req(uarg, stats, sizeof(*stats), usize);
+
+out_free_stats:
+	kfree(stats);
+	return ret;
+}
+
+static int mmscope_ioc_faultlab_log(struct mmscope_file *mf, void __user *uarg)
+{
+	struct mmscope_faultlab_event *events;
+	struct mmscope_faultlab_log req;
+	u64 lab_id = 0;
+	u32 usize, n, i;
+	int ret;
+
+	ret = mmscope_get_req(&req, sizeof(req), uarg, &usize);
+	if (ret)
+		return ret;
+	if ((req.flags & ~MMSCOPE_FAULTLAB_LOG_THIS_LAB) || req.reserved ||
+	    !req.count || !req.events_ptr ||
+	    !mmscope_record_size_ok(req.event_size, sizeof(*events)))
+		return -EINVAL;
+	if (req.flags & MMSCOPE_FAULTLAB_LOG_THIS_LAB) {
+		lab_id = mmscope_lab_id(mf->lab);
+		if (!lab_id)
+			return -ENODEV;
+	}
+	req.count = min(req.count, mmscope_log_capacity());
+	events = kvcalloc(req.count, sizeof(*events), GFP_KERNEL);
+	if (!events)
+		return -ENOMEM;
+
+	n = mmscope_log_read(events, req.count, req.since_seq, lab_id,
+			     &req.last_seq, &req.lost);
+	for (i = 0; i < n; i++) {
+		ret = mmscope_copy_record(u64_to_user_ptr(req.events_ptr) +
+					  (u64)i * req.event_size, req.event_size,
+					  &events[i], sizeof(*events));
+		if (ret)
+			goto out_free_events;
+	}
+	req.count = n;
+	ret = mmscope_put_req(uarg, &req, sizeof(req), usize);
+
+out_free_events:
+	kvfree(events);
+	return ret;
+}
+
 static long mmscope_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct mmscope_file *mf = file->private_data;
@@ -298,6 +384,9 @@ static long mmscope_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 	case MMSCOPE_CMD(MMSCOPE_IOC_VM_FLAG_NAMES):
 	case MMSCOPE_CMD(MMSCOPE_IOC_WALK):
 	case MMSCOPE_CMD(MMSCOPE_IOC_PAGES):
+	case MMSCOPE_CMD(MMSCOPE_IOC_FAULTLAB_SETUP):
+	case MMSCOPE_CMD(MMSCOPE_IOC_FAULTLAB_STATS):
+	case MMSCOPE_CMD(MMSCOPE_IOC_FAULTLAB_LOG):
 		break;
 	default:
 		return -ENOTTY;
@@ -319,6 +408,12 @@ static long mmscope_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 		return mmscope_ioc_walk(mf, uarg);
 	case MMSCOPE_CMD(MMSCOPE_IOC_PAGES):
 		return mmscope_ioc_pages(mf, uarg);
+	case MMSCOPE_CMD(MMSCOPE_IOC_FAULTLAB_SETUP):
+		return mmscope_ioc_faultlab_setup(mf, uarg);
+	case MMSCOPE_CMD(MMSCOPE_IOC_FAULTLAB_STATS):
+		return mmscope_ioc_faultlab_stats(mf, uarg);
+	case MMSCOPE_CMD(MMSCOPE_IOC_FAULTLAB_LOG):
+		return mmscope_ioc_faultlab_log(mf, uarg);
 	default:
 		return mmscope_ioc_vm_flag_names(uarg);
 	}
@@ -327,10 +422,17 @@ static long mmscope_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 static int mmscope_open(struct inode *inode, struct file *file)
 {
 	struct mmscope_file *mf;
+	int ret;
 
 	mf = kzalloc(sizeof(*mf), GFP_KERNEL);
 	if (!mf)
 		return -ENOMEM;
+	mf->lab = mmscope_lab_create(file);
+	if (IS_ERR(mf->lab)) {
+		ret = PTR_ERR(mf->lab);
+		kfree(mf);
+		return ret;
+	}
 	mmscope_target_init(&mf->target);
 	file->private_data = mf;
 	return 0;
@@ -340,9 +442,24 @@ static int mmscope_release(struct inode *inode, struct file *file)
 {
 	struct mmscope_file *mf = file->private_data;
 
+	mmscope_lab_destroy(mf->lab, file);
 	mmscope_target_destroy(&mf->target);
 	kfree(mf);
 	return 0;
+}
+
+static int mmscope_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mmscope_file *mf = file->private_data;
+
+	return mmscope_lab_mmap(mf->lab, vma);
+}
+
+static int mmscope_fsync(struct file *file, loff_t start, loff_t end, int datasync)
+{
+	struct mmscope_file *mf = file->private_data;
+
+	return mmscope_lab_clean(mf->lab, start, end);
 }
 
 static const struct file_operations mmscope_fops = {
@@ -351,6 +468,8 @@ static const struct file_operations mmscope_fops = {
 	.release	= mmscope_release,
 	.unlocked_ioctl	= mmscope_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= mmscope_mmap,
+	.fsync		= mmscope_fsync,
 	.llseek		= noop_llseek,
 };
 

@@ -11,6 +11,7 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/mm_types.h>
+#include <linux/pagemap.h>
 
 /*
  * file_user_path() (6.8) names the path a user opened, which differs from
@@ -146,6 +147,46 @@ static inline int mmscope_folio_mapcount(struct folio *folio)
 #define MMSCOPE_COW_REUSES_LARGE_FOLIOS 0
 #else
 #define MMSCOPE_COW_REUSES_LARGE_FOLIOS 1
+#endif
+
+/*
+ * vm_flags became read-only with the per-VMA lock (6.3): the setters also
+ * assert the mmap write lock, which ->mmap holds either way.
+ */
+static inline void mmscope_vm_flags_mod(struct vm_area_struct *vma,
+					unsigned long set, unsigned long clear)
+{
+#ifdef MMSCOPE_HAVE_VM_FLAGS_SET
+	vm_flags_mod(vma, set, clear);
+#else
+	vma->vm_flags = (vma->vm_flags | set) & ~clear;
+#endif
+}
+
+/*
+ * A locked page-cache folio at @index, created if absent, or an ERR_PTR.
+ * __filemap_get_folio() said NULL on failure until it returned errors (6.3).
+ */
+static inline struct folio *mmscope_filemap_grab_folio(struct address_space *mapping,
+						       pgoff_t index)
+{
+#ifdef MMSCOPE_HAVE_FILEMAP_GRAB_FOLIO
+	return filemap_grab_folio(mapping, index);
+#else
+	struct folio *folio;
+
+	folio = __filemap_get_folio(mapping, index,
+				    FGP_LOCK | FGP_ACCESSED | FGP_CREAT,
+				    mapping_gfp_mask(mapping));
+	return folio ?: ERR_PTR(-ENOMEM);
+#endif
+}
+
+/* Faults under the per-VMA lock (6.4) say so with FAULT_FLAG_VMA_LOCK. */
+#ifdef MMSCOPE_HAVE_FAULT_FLAG_VMA_LOCK
+#define MMSCOPE_KERNEL_FAULT_VMA_LOCK	FAULT_FLAG_VMA_LOCK
+#else
+#define MMSCOPE_KERNEL_FAULT_VMA_LOCK	0
 #endif
 
 #endif /* _MMSCOPE_COMPAT_H */

@@ -617,8 +617,63 @@ static const struct file_operations pages_fops = {
 	.release	= seq_release_private,
 };
 
+/* --- faultlab/stats and faultlab/log ------------------------------------ */
+
+static int faultlab_stats_show(struct seq_file *m, void *unused)
+{
+	return mmscope_lab_seq_stats(m);
+}
+
+static int faultlab_stats_open(struct inode *inode, struct file *file)
+{
+	return mmscope_debugfs_allowed() ?: single_open(file, faultlab_stats_show, NULL);
+}
+
+static const struct file_operations faultlab_stats_fops = {
+	.owner		= THIS_MODULE,
+	.open		= faultlab_stats_open,
+	.read		= seq_read,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
+
+/* The whole ring, oldest first, as one snapshot. */
+static int faultlab_log_show(struct seq_file *m, void *unused)
+{
+	struct mmscope_faultlab_event *events;
+	u32 cap = mmscope_log_capacity();
+	u64 last, lost;
+	u32 n, i;
+
+	events = kvcalloc(cap, sizeof(*events), GFP_KERNEL);
+	if (!events)
+		return -ENOMEM;
+	n = mmscope_log_read(events, cap, 0, 0, &last, &lost);
+	seq_printf(m, "# %u of the last %u events; %llu before them are gone\n",
+		   n, cap, lost);
+	for (i = 0; i < n; i++)
+		mmscope_seq_fault_event(m, &events[i]);
+	kvfree(events);
+	return 0;
+}
+
+static int faultlab_log_open(struct inode *inode, struct file *file)
+{
+	return mmscope_debugfs_allowed() ?: single_open(file, faultlab_log_show, NULL);
+}
+
+static const struct file_operations faultlab_log_fops = {
+	.owner		= THIS_MODULE,
+	.open		= faultlab_log_open,
+	.read		= seq_read,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
+
 void mmscope_debugfs_init(void)
 {
+	struct dentry *faultlab;
+
 	mmscope_target_init(&mmscope_debugfs_target);
 	mmscope_debugfs_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("target", 0600, mmscope_debugfs_dir, NULL, &target_fops);
@@ -627,6 +682,9 @@ void mmscope_debugfs_init(void)
 	debugfs_create_file("lookup", 0600, mmscope_debugfs_dir, NULL, &lookup_fops);
 	debugfs_create_file("pagetable", 0600, mmscope_debugfs_dir, NULL, &pagetable_fops);
 	debugfs_create_file("pages", 0600, mmscope_debugfs_dir, NULL, &pages_fops);
+	faultlab = debugfs_create_dir("faultlab", mmscope_debugfs_dir);
+	debugfs_create_file("stats", 0400, faultlab, NULL, &faultlab_stats_fops);
+	debugfs_create_file("log", 0400, faultlab, NULL, &faultlab_log_fops);
 }
 
 void mmscope_debugfs_exit(void)

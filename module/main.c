@@ -15,6 +15,9 @@ static int __init mmscope_init(void)
 {
 	int ret;
 
+	ret = mmscope_faultlog_init();
+	if (ret)
+		return ret;
 	mmscope_debugfs_init();
 	ret = mmscope_chrdev_init();
 	if (ret)
@@ -24,6 +27,7 @@ static int __init mmscope_init(void)
 
 out_remove_debugfs:
 	mmscope_debugfs_exit();
+	mmscope_faultlog_exit();
 	return ret;
 }
 
@@ -31,6 +35,7 @@ static void __exit mmscope_exit(void)
 {
 	mmscope_chrdev_exit();
 	mmscope_debugfs_exit();
+	mmscope_faultlog_exit();
 }
 
 module_init(mmscope_init);

@@ -12,6 +12,7 @@
 #include <linux/uaccess.h>
 #include <linux/mmscope.h>
 
+struct file;
 struct mm_struct;
 struct task_struct;
 struct vm_area_struct;
@@ -93,6 +94,29 @@ void mmscope_seq_page_flags(struct seq_file *m, u64 flags);
 u32 mmscope_cow_verdict(struct vm_area_struct *vma, const struct mmscope_page *rec,
 			bool writable, bool huge);
 const char *mmscope_cow_name(u32 cow);
+
+/* faultlab.c */
+struct mmscope_lab;
+struct mmscope_lab *mmscope_lab_create(struct file *file);
+void mmscope_lab_destroy(struct mmscope_lab *lab, struct file *file);
+int mmscope_lab_setup(struct mmscope_lab *lab, struct mmscope_faultlab_setup *req);
+int mmscope_lab_mmap(struct mmscope_lab *lab, struct vm_area_struct *vma);
+int mmscope_lab_clean(struct mmscope_lab *lab, loff_t start, loff_t end);
+u64 mmscope_lab_id(const struct mmscope_lab *lab);
+void mmscope_lab_stats(struct mmscope_lab *lab, struct mmscope_faultlab_stats *out);
+int mmscope_lab_seq_stats(struct seq_file *m);
+
+/* faultlog.c */
+int mmscope_faultlog_init(void);
+void mmscope_faultlog_exit(void);
+u32 mmscope_fault_flags(unsigned int flags);
+u32 mmscope_fault_result(vm_fault_t ret);
+void mmscope_log_event(struct mmscope_faultlab_event *ev);
+u32 mmscope_log_read(struct mmscope_faultlab_event *buf, u32 cap, u64 since,
+		     u64 lab_id, u64 *last, u64 *lost);
+u32 mmscope_log_capacity(void);
+void mmscope_seq_fault_event(struct seq_file *m,
+			     const struct mmscope_faultlab_event *ev);
 
 /* debugfs.c */
 void mmscope_debugfs_init(void);

@@ -151,6 +151,7 @@ static const char * const mmscope_kind_names[MMSCOPE_KIND_COUNT] = {
 	[MMSCOPE_KIND_SHM] = "shm",
 	[MMSCOPE_KIND_PFNMAP] = "pfnmap",
 	[MMSCOPE_KIND_IO] = "io",
+	[MMSCOPE_KIND_DEVICE] = "device",
 };
 
 const char *mmscope_vma_kind_name(u32 kind)
@@ -217,6 +218,7 @@ static bool mmscope_vma_follows_data(struct vm_area_struct *vma)
 static u32 mmscope_vma_kind(struct vm_area_struct *vma, const char *name)
 {
 	unsigned long flags = vma->vm_flags;
+	struct inode *inode;
 	unsigned long magic;
 
 	if (!vma->vm_file) {
@@ -238,7 +240,10 @@ static u32 mmscope_vma_kind(struct vm_area_struct *vma, const char *name)
 			return MMSCOPE_KIND_BSS;
 		return MMSCOPE_KIND_ANON;
 	}
-	magic = file_inode(vma->vm_file)->i_sb->s_magic;
+	inode = file_inode(vma->vm_file);
+	if (S_ISCHR(inode->i_mode) || S_ISBLK(inode->i_mode))
+		return MMSCOPE_KIND_DEVICE;
+	magic = inode->i_sb->s_magic;
 	if ((flags & VM_MAYSHARE) &&
 	    (magic == TMPFS_MAGIC || magic == HUGETLBFS_MAGIC))
 		return MMSCOPE_KIND_SHM;

@@ -459,4 +459,98 @@ TEST(not_root)
 	EXPECT_STREQ("mmscope: permission denied: mmscope needs CAP_SYS_ADMIN\n", err);
 }
 
+/* A step's counter change, by name; 0 when it did not move. */
+static int64_t step_delta(const struct json *stepj, const char *counter)
+{
+	const struct json *c = json_get(json_get(stepj, "counters"), counter);
+
+	return c ? c->integer : 0;
+}
+
+/*
+ * The guided fault-lab scenarios: every one runs, the kernel meets every
+ * expectation the steps state, and the JSON carries the evidence (counters,
+ * log, maps, walk), checked here where it is deterministic.
+ */
+TEST(faultlab_scenarios)
+{
+	struct json *root, *sc, *steps, *st, *ev, *w;
+	char keys[256];
+	int n = 0;
+
+	ASSERT_EQ(0, run_cli("-j", "faultlab", "list"));
+	root = json_parse(out);
+	ASSERT_NE(NULL, root);
+	EXPECT_EQ(9, json_count(root));
+	json_free(root);
+
+	ASSERT_EQ(0, run_cli("-j", "faultlab", "all")) TH_LOG("%s", err);
+	root = json_parse(out);
+	ASSERT_NE(NULL, root) TH_LOG("%.2000s", out);
+	ASSERT_EQ(9, json_count(root));
+	for (sc = root->child; sc; sc = sc->next, n++) {
+		const char *name = json_get(sc, "scenario")->string;
+
+		json_keys(sc, keys, sizeof(keys));
+		EXPECT_STREQ("scenario title lab_id mode fault_around steps checked failed ok", keys);
+		EXPECT_TRUE(json_get(sc, "ok")->boolean) TH_LOG("scenario %s", name);
+		EXPECT_EQ(0, json_get(sc, "failed")->number);
+		EXPECT_LT(0, json_get(sc, "checked")->number) TH_LOG("scenario %s", name);
+		steps = json_get(sc, "steps");
+		ASSERT_LT(1, json_count(steps));
+		json_keys(steps->child, keys, sizeof(keys));
+		EXPECT_STREQ("step action counters expected log maps walk", keys);
+
+		if (!strcmp(name, "demand")) {
+			/* step 2: one fault, logged, page 0 present with a struct page */
+			st = steps->child->next;
+			EXPECT_EQ(1, step_delta(st, "faults_read"));
+			ASSERT_EQ(1, json_count(json_get(st, "log")));
+			ev = json_get(st, "log")->child;
+			EXPECT_STREQ("fault", json_get(ev, "handler")->string);
+			EXPECT_EQ(0, json_get(ev, "pgoff")->number);
+			w = json_get(st, "walk")->child;
+			EXPECT_STREQ("present", json_get(w, "state")->string);
+			EXPECT_TRUE(json_get(w, "struct_page")->boolean);
+			EXPECT_STREQ(json_get(ev, "pfn")->string, json_get(w, "pfn")->string);
+			EXPECT_STREQ("none", json_get(w->next, "state")->string);
+			EXPECT_STREQ("device", json_get(json_get(st, "maps")->child, "kind")->string);
+			/* last step: munmap closed the only VMA */
+			for (st = steps->child; st->next; st = st->next)
+				;
+			EXPECT_EQ(-1, step_delta(st, "vmas"));
+			EXPECT_EQ(0, json_count(json_get(st, "maps")));
+		} else if (!strcmp(name, "split")) {
+			st = steps->child->next;
+			EXPECT_EQ(3, json_count(json_get(st, "maps")));
+		} else if (!strcmp(name, "pfnmap")) {
+			st = steps->child;
+			w = json_get(st, "walk")->child;
+			EXPECT_FALSE(json_get(w, "struct_page")->boolean);
+			EXPECT_STREQ("pfnmap", json_get(json_get(st, "maps")->child, "kind")->string);
+			EXPECT_EQ(1, step_delta(steps->child->next->next, "access_calls"));
+		}
+	}
+	EXPECT_EQ(9, n);
+	json_free(root);
+
+	/* The text form runs too, and says so. */
+	ASSERT_EQ(0, run_cli("faultlab", "cow"));
+	EXPECT_NE(NULL, strstr(out, "== cow: ok"));
+	EXPECT_NE(NULL, strstr(out, "-- step 2: write it"));
+	ASSERT_EQ(0, run_cli("faultlab", "stats"));
+	EXPECT_NE(NULL, strstr(out, "faults_read"));
+	ASSERT_EQ(0, run_cli("-j", "faultlab", "log"));
+	root = json_parse(out);
+	ASSERT_NE(NULL, root);
+	EXPECT_LT(0, json_count(root));
+	json_free(root);
+
+	/* Bad input: a clear message and exit code 2. */
+	EXPECT_EQ(2, run_cli("faultlab", "nosuch"));
+	EXPECT_NE(NULL, strstr(err, "unknown fault-lab scenario 'nosuch'"));
+	EXPECT_EQ(2, run_cli("faultlab"));
+	EXPECT_NE(NULL, strstr(err, "usage: mmscope faultlab"));
+}
+
 TEST_HARNESS_MAIN

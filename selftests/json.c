@@ -126,11 +126,13 @@ static struct json *parse_value(struct parser *ps)
 		}
 		break;
 	default:
-		if (isdigit((unsigned char)*ps->p)) {
+		if (isdigit((unsigned char)*ps->p) ||
+		    (*ps->p == '-' && isdigit((unsigned char)ps->p[1]))) {
 			char *end;
 
 			j->type = JSON_NUMBER;
-			j->number = strtoull(ps->p, &end, 10);
+			j->integer = strtoll(ps->p, &end, 10);
+			j->number = *ps->p == '-' ? 0 : strtoull(ps->p, &end, 10);
 			ps->p = end;
 			return j;
 		}

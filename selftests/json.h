@@ -12,7 +12,8 @@ enum json_type { JSON_NULL, JSON_BOOL, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSO
 struct json {
 	enum json_type type;
 	bool boolean;
-	uint64_t number;	/* non-negative integers only */
+	uint64_t number;	/* integers; a negative one reads 0 here */
+	int64_t integer;	/* the same, signed */
 	char *string;		/* JSON_STRING; the key of an object member */
 	char *key;
 	struct json *child;	/* first element or member */

@@ -120,6 +120,12 @@ void jw_uint(struct json_writer *jw, uint64_t v)
 	fprintf(jw->f, "%" PRIu64, v);
 }
 
+void jw_int(struct json_writer *jw, int64_t v)
+{
+	jw_begin_value(jw);
+	fprintf(jw->f, "%" PRId64, v);
+}
+
 void jw_hex(struct json_writer *jw, uint64_t v)
 {
 	jw_begin_value(jw);

@@ -20,6 +20,7 @@ void jw_key(struct json_writer *jw, const char *key);
 
 void jw_string(struct json_writer *jw, const char *s);
 void jw_uint(struct json_writer *jw, uint64_t v);
+void jw_int(struct json_writer *jw, int64_t v);
 void jw_hex(struct json_writer *jw, uint64_t v);	/* "0x..." */
 void jw_bool(struct json_writer *jw, bool v);
 void jw_null(struct json_writer *jw);

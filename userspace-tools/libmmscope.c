@@ -205,9 +205,112 @@ static const char *const kind_names[MMSCOPE_KIND_COUNT] = {
 	[MMSCOPE_KIND_VDSO] = "vdso",	[MMSCOPE_KIND_VVAR] = "vvar",
 	[MMSCOPE_KIND_FILE] = "file",	[MMSCOPE_KIND_SHM] = "shm",
 	[MMSCOPE_KIND_PFNMAP] = "pfnmap", [MMSCOPE_KIND_IO] = "io",
+	[MMSCOPE_KIND_DEVICE] = "device",
 };
 
 const char *mmscope_kind_name(uint32_t kind)
 {
 	return kind < MMSCOPE_KIND_COUNT ? kind_names[kind] : "?";
+}
+
+int mmscope_faultlab_setup(int fd, uint32_t mode, uint64_t length,
+			   uint32_t flags, uint64_t *lab_id)
+{
+	struct mmscope_faultlab_setup req = {
+		.size = sizeof(req), .flags = flags, .mode = mode, .length = length,
+	};
+	int ret = ioctl_err(fd, MMSCOPE_IOC_FAULTLAB_SETUP, &req);
+
+	if (!ret && lab_id)
+		*lab_id = req.lab_id;
+	return ret;
+}
+
+int mmscope_faultlab_open(uint32_t mode, uint64_t length, uint32_t flags,
+			  uint64_t *lab_id)
+{
+	int fd = open(MMSCOPE_DEVICE, O_RDWR | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = mmscope_faultlab_setup(fd, mode, length, flags, lab_id);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+int mmscope_faultlab_stats(int fd, struct mmscope_faultlab_stats *stats)
+{
+	memset(stats, 0, sizeof(*stats));
+	stats->size = sizeof(*stats);
+	return ioctl_err(fd, MMSCOPE_IOC_FAULTLAB_STATS, stats);
+}
+
+int mmscope_faultlab_log(int fd, uint32_t flags, uint64_t since,
+			 struct mmscope_faultlab_event *events, uint32_t *count,
+			 uint64_t *last, uint64_t *lost)
+{
+	struct mmscope_faultlab_log req = {
+		.size = sizeof(req), .flags = flags, .since_seq = since,
+		.events_ptr = (uintptr_t)events, .event_size = sizeof(*events),
+		.count = *count,
+	};
+	int ret = ioctl_err(fd, MMSCOPE_IOC_FAULTLAB_LOG, &req);
+
+	if (ret)
+		return ret;
+	*count = req.count;
+	if (last)
+		*last = req.last_seq;
+	if (lost)
+		*lost = req.lost;
+	return 0;
+}
+
+static const char *const faultlab_modes[MMSCOPE_FAULTLAB_MODE_COUNT] = {
+	[MMSCOPE_FAULTLAB_PAGE] = "page",	[MMSCOPE_FAULTLAB_PATTERN] = "pattern",
+	[MMSCOPE_FAULTLAB_PFN] = "pfn",		[MMSCOPE_FAULTLAB_MIXED] = "mixed",
+};
+
+const char *mmscope_faultlab_mode_name(uint32_t mode)
+{
+	return NAME(faultlab_modes, mode);
+}
+
+static const char *const faultlab_handlers[MMSCOPE_FAULTLAB_H_COUNT] = {
+	[MMSCOPE_FAULTLAB_H_FAULT] = "fault",
+	[MMSCOPE_FAULTLAB_H_MAP_PAGES] = "map_pages",
+	[MMSCOPE_FAULTLAB_H_PAGE_MKWRITE] = "page_mkwrite",
+	[MMSCOPE_FAULTLAB_H_PFN_MKWRITE] = "pfn_mkwrite",
+	[MMSCOPE_FAULTLAB_H_ACCESS] = "access",
+};
+
+const char *mmscope_faultlab_handler_name(uint32_t handler)
+{
+	return NAME(faultlab_handlers, handler);
+}
+
+static const char *const fault_flag_bits[32] = {
+	"write", "mkwrite", "allow_retry", "retry_nowait", "killable", "tried",
+	"user", "remote", "instruction", "interruptible", "unshare",
+	"orig_pte_valid", "vma_lock", [31] = "access_write",
+};
+
+const char *mmscope_fault_flag_bit_name(unsigned int bit)
+{
+	return bit < 32 ? fault_flag_bits[bit] : NULL;
+}
+
+static const char *const vm_fault_bits[32] = {
+	"oom", "sigbus", "major", "hwpoison", "sigsegv", "nopage", "locked",
+	"retry", "fallback", "done_cow", "needdsync", "completed",
+	[31] = "errno",
+};
+
+const char *mmscope_vm_fault_bit_name(unsigned int bit)
+{
+	return bit < 32 ? vm_fault_bits[bit] : NULL;
 }

@@ -27,7 +27,23 @@ int mmscope_walk(int fd, uint64_t addr, struct mmscope_walk *walk);
 int mmscope_pages_all(int fd, uint64_t start, uint64_t end,
 		      struct mmscope_page **recs, size_t *count);
 
+/* The fault lab: SETUP on an open file, or open O_RDWR and set up (an fd). */
+int mmscope_faultlab_setup(int fd, uint32_t mode, uint64_t length,
+			   uint32_t flags, uint64_t *lab_id);
+int mmscope_faultlab_open(uint32_t mode, uint64_t length, uint32_t flags,
+			  uint64_t *lab_id);
+int mmscope_faultlab_stats(int fd, struct mmscope_faultlab_stats *stats);
+/* *@count is the room in, events written out; @last, @lost may be NULL. */
+int mmscope_faultlab_log(int fd, uint32_t flags, uint64_t since,
+			 struct mmscope_faultlab_event *events, uint32_t *count,
+			 uint64_t *last, uint64_t *lost);
+
 const char *mmscope_kind_name(uint32_t kind);
+const char *mmscope_faultlab_mode_name(uint32_t mode);
+const char *mmscope_faultlab_handler_name(uint32_t handler);
+/* Names of MMSCOPE_FAULT_* and MMSCOPE_VM_FAULT_* (bit i); NULL if unnamed. */
+const char *mmscope_fault_flag_bit_name(unsigned int bit);
+const char *mmscope_vm_fault_bit_name(unsigned int bit);
 const char *mmscope_level_name(uint32_t level);
 const char *mmscope_state_name(uint32_t state);
 const char *mmscope_cow_name(uint32_t cow);

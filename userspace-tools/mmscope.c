@@ -22,16 +22,17 @@
 
 #include "json_writer.h"
 #include "libmmscope.h"
+#include "mmscope.h"
 
 #define MMSCOPE_VERSION "0.1"
 
-static bool json_output;
+bool json_output;
 static bool pretty_output;
 static bool verbose;
-static const char *device = MMSCOPE_DEVICE;
-static struct json_writer *jw;
+const char *device = MMSCOPE_DEVICE;
+struct json_writer *jw;
 
-static void p_err(const char *fmt, ...)
+void p_err(const char *fmt, ...)
 {
 	va_list ap;
 	char msg[512];
@@ -64,6 +65,9 @@ static void usage(FILE *f)
 		"                     vtop), the page's state and its copy-on-write verdict\n"
 		"  pages PID START-END  every page of a range: state, PFN, COW, counts\n"
 		"  cow PID START-END  copy-on-write verdicts, as runs\n"
+		"  faultlab SCENARIO  run a guided fault-lab scenario on /dev/mmscope's own\n"
+		"                     vm_operations ('faultlab list' names them; 'all')\n"
+		"  faultlab stats|log the lab counters, or the fault log, of every lab\n"
 		"\n"
 		"Options:\n"
 		"  -j, --json         JSON output\n"
@@ -79,7 +83,7 @@ static void usage(FILE *f)
 }
 
 /* Turn an errno from the device into what the user should do about it. */
-static void p_errno(int err, const char *what)
+void p_errno(int err, const char *what)
 {
 	switch (err) {
 	case ENOENT:
@@ -176,9 +180,9 @@ static int open_target(const char *pid_arg)
 
 /* --- maps ---------------------------------------------------------------- */
 
-static struct mmscope_vm_flag_names flag_names;
+struct mmscope_vm_flag_names flag_names;
 
-static void json_vma(const struct mmscope_vma *v)
+void json_vma(const struct mmscope_vma *v)
 {
 	char dev[16];
 	int bit;
@@ -244,13 +248,13 @@ static void print_flags(uint64_t vm_flags)
 	}
 }
 
-static void text_vma_header(void)
+void text_vma_header(void)
 {
 	printf("%-33s %-4s %-8s %-5s %-8s %-6s %-4s %-24s %s\n", "START-END",
 	       "PERM", "OFFSET", "DEV", "INODE", "KIND", "ANON", "VM_OPS", "PATH");
 }
 
-static void text_vma(const struct mmscope_vma *v)
+void text_vma(const struct mmscope_vma *v)
 {
 	char range[40], dev[16];
 
@@ -504,7 +508,7 @@ static bool dot_output;
 static const char *vma_index_arg;
 
 /* Space-separated names (or a JSON array) of the set bits of @bits. */
-static void put_bits(uint64_t bits, const char *(*name)(unsigned int))
+void put_bits(uint64_t bits, const char *(*name)(unsigned int))
 {
 	const char *sep = "";
 	unsigned int bit;
@@ -527,7 +531,7 @@ static void put_bits(uint64_t bits, const char *(*name)(unsigned int))
 		printf("-");
 }
 
-static const char *size_name(uint64_t size)
+const char *size_name(uint64_t size)
 {
 	static char buf[32];
 
@@ -1049,6 +1053,7 @@ static const struct {
 	{ "walk", do_walk },
 	{ "pages", do_pages },
 	{ "cow", do_cow },
+	{ "faultlab", do_faultlab },
 };
 
 int main(int argc, char **argv)

@@ -23,3 +23,10 @@ step head -n 4 /sys/kernel/debug/mmscope/maps
 echo "$heap" >/sys/kernel/debug/mmscope/pagetable
 step cat /sys/kernel/debug/mmscope/pagetable
 kill "$pid"
+
+# The fault lab: mmscope's own vm_operations, one scenario at a time.
+step mmscope faultlab list
+step mmscope faultlab demand
+step mmscope faultlab pfnmap
+step cat /sys/kernel/debug/mmscope/faultlab/stats
+step tail -n 5 /sys/kernel/debug/mmscope/faultlab/log

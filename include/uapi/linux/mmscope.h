@@ -144,6 +144,7 @@ enum mmscope_vma_kind {
 	MMSCOPE_KIND_SHM = 9,
 	MMSCOPE_KIND_PFNMAP = 10,
 	MMSCOPE_KIND_IO = 11,
+	MMSCOPE_KIND_DEVICE = 12,
 	MMSCOPE_KIND_COUNT
 };
 
@@ -479,6 +480,239 @@ struct mmscope_pages {
 	__u32 reserved;
 };
 
+/*
+ * The fault lab. An open file of /dev/mmscope can hold one lab: after
+ * MMSCOPE_IOC_FAULTLAB_SETUP, mmap() of that file maps the lab with
+ * mmscope's own vm_operations, which count every callback and log every
+ * fault. The lab's memory lives until the last mapping is gone and the
+ * last descriptor is closed.
+ */
+enum mmscope_faultlab_mode {
+	MMSCOPE_FAULTLAB_PAGE = 1,	/* zeroed pages, returned in vmf->page */
+	MMSCOPE_FAULTLAB_PATTERN = 2,	/* like PAGE, filled with the pattern */
+	MMSCOPE_FAULTLAB_PFN = 3,	/* VM_IO|VM_PFNMAP, vmf_insert_pfn() */
+	MMSCOPE_FAULTLAB_MIXED = 4,	/* VM_MIXEDMAP, vmf_insert_mixed() */
+	MMSCOPE_FAULTLAB_MODE_COUNT
+};
+
+/* mmscope_faultlab_setup.flags */
+#define MMSCOPE_FAULTLAB_NO_FAULT_AROUND (1U << 0) /* no ->map_pages */
+#define MMSCOPE_FAULTLAB_SETUP_FLAGS	MMSCOPE_FAULTLAB_NO_FAULT_AROUND
+
+/**
+ * struct mmscope_faultlab_setup - MMSCOPE_IOC_FAULTLAB_SETUP
+ * @size: sizeof(struct mmscope_faultlab_setup)
+ * @flags: MMSCOPE_FAULTLAB_* setup flags
+ * @mode: an enum mmscope_faultlab_mode
+ * @reserved: must be 0
+ * @length: bytes, a multiple of the page size, at most the module parameter
+ *	faultlab_max_bytes (EINVAL above it); the sum over all labs is bounded by
+ *	faultlab_budget_bytes (ENOMEM above it)
+ * @lab_id: out: the lab's number, as the log and debugfs name it
+ *
+ * Once per open file (EBUSY after that). PFN and MIXED are device memory:
+ * they map only MAP_SHARED and never PROT_EXEC.
+ */
+struct mmscope_faultlab_setup {
+	__u32 size;
+	__u32 flags;
+	__u32 mode;
+	__u32 reserved;
+	__u64 length;
+	__u64 lab_id;
+};
+
+/*
+ * What a PATTERN page holds: this record, repeated to fill the page. @fill
+ * counts the pages the lab has filled, from 1, so a refill is visible.
+ */
+#define MMSCOPE_FAULTLAB_MAGIC	0x6d6d73636f70654cULL	/* "Lepocsmm" */
+struct mmscope_faultlab_pattern {
+	__u64 magic;
+	__u64 lab_id;
+	__u64 pgoff;
+	__u64 fill;
+};
+
+/**
+ * struct mmscope_faultlab_counters - what the lab's callbacks did
+ * @mmaps: successful mmap() calls
+ * @opens: vm_ops->open (a VMA copied: fork, split, mremap)
+ * @closes: vm_ops->close (a VMA gone)
+ * @may_splits: vm_ops->may_split (mprotect, munmap or mremap cut a VMA)
+ * @mremaps: vm_ops->mremap (a VMA moved)
+ * @faults_read: vm_ops->fault without FAULT_FLAG_WRITE
+ * @faults_write: vm_ops->fault with FAULT_FLAG_WRITE
+ * @faults_page: faults that returned a page (VM_FAULT_LOCKED)
+ * @faults_nopage: faults that installed the entry themselves (VM_FAULT_NOPAGE)
+ * @faults_sigbus: faults past the lab's end (VM_FAULT_SIGBUS)
+ * @faults_oom: faults that could not get memory (VM_FAULT_OOM)
+ * @map_pages_calls: vm_ops->map_pages (fault-around)
+ * @map_pages_pages: entries it turned from empty to present
+ * @page_mkwrites: vm_ops->page_mkwrite
+ * @pfn_mkwrites: vm_ops->pfn_mkwrite
+ * @access_calls: vm_ops->access (ptrace, /proc/PID/mem on VM_IO memory)
+ * @access_bytes: bytes it copied
+ * @pages_filled: backing pages created
+ * @pages_cleaned: dirty pages cleaned by fsync() or msync(MS_SYNC)
+ * @vmas: VMAs that map the lab now
+ */
+struct mmscope_faultlab_counters {
+	__u64 mmaps;
+	__u64 opens;
+	__u64 closes;
+	__u64 may_splits;
+	__u64 mremaps;
+	__u64 faults_read;
+	__u64 faults_write;
+	__u64 faults_page;
+	__u64 faults_nopage;
+	__u64 faults_sigbus;
+	__u64 faults_oom;
+	__u64 map_pages_calls;
+	__u64 map_pages_pages;
+	__u64 page_mkwrites;
+	__u64 pfn_mkwrites;
+	__u64 access_calls;
+	__u64 access_bytes;
+	__u64 pages_filled;
+	__u64 pages_cleaned;
+	__u64 vmas;
+};
+
+/**
+ * struct mmscope_faultlab_stats - MMSCOPE_IOC_FAULTLAB_STATS
+ * @size: sizeof(struct mmscope_faultlab_stats)
+ * @flags: must be 0
+ * @reserved: must be 0
+ * @lab_id: out: this file's lab, 0 if it has none (then @lab is all 0)
+ * @mode: out: its enum mmscope_faultlab_mode
+ * @setup_flags: out: its setup flags
+ * @length: out: its length in bytes
+ * @pages_resident: out: backing pages it holds now
+ * @labs: out: labs alive in the module
+ * @log_size: out: entries the fault log keeps (module parameter)
+ * @lab: out: this lab's counters
+ * @global: out: every lab's counters, since the module was loaded (@vmas:
+ *	VMAs that map any lab now)
+ */
+struct mmscope_faultlab_stats {
+	__u32 size;
+	__u32 flags;
+	__u64 reserved;
+	__u64 lab_id;
+	__u32 mode;
+	__u32 setup_flags;
+	__u64 length;
+	__u64 pages_resident;
+	__u32 labs;
+	__u32 log_size;
+	struct mmscope_faultlab_counters lab;
+	struct mmscope_faultlab_counters global;
+};
+
+/* mmscope_faultlab_event.handler */
+enum mmscope_faultlab_handler {
+	MMSCOPE_FAULTLAB_H_FAULT = 1,
+	MMSCOPE_FAULTLAB_H_MAP_PAGES = 2,
+	MMSCOPE_FAULTLAB_H_PAGE_MKWRITE = 3,
+	MMSCOPE_FAULTLAB_H_PFN_MKWRITE = 4,
+	MMSCOPE_FAULTLAB_H_ACCESS = 5,
+	MMSCOPE_FAULTLAB_H_COUNT
+};
+
+/* mmscope_faultlab_event.fault_flags: enum fault_flag, renumbered stably */
+#define MMSCOPE_FAULT_WRITE		(1U << 0)
+#define MMSCOPE_FAULT_MKWRITE		(1U << 1)
+#define MMSCOPE_FAULT_ALLOW_RETRY	(1U << 2)
+#define MMSCOPE_FAULT_RETRY_NOWAIT	(1U << 3)
+#define MMSCOPE_FAULT_KILLABLE		(1U << 4)
+#define MMSCOPE_FAULT_TRIED		(1U << 5)
+#define MMSCOPE_FAULT_USER		(1U << 6)
+#define MMSCOPE_FAULT_REMOTE		(1U << 7)
+#define MMSCOPE_FAULT_INSTRUCTION	(1U << 8)
+#define MMSCOPE_FAULT_INTERRUPTIBLE	(1U << 9)
+#define MMSCOPE_FAULT_UNSHARE		(1U << 10)
+#define MMSCOPE_FAULT_ORIG_PTE_VALID	(1U << 11)
+#define MMSCOPE_FAULT_VMA_LOCK		(1U << 12) /* 6.4+: under the VMA lock */
+#define MMSCOPE_FAULT_ACCESS_WRITE	(1U << 31) /* ->access: a write */
+
+/* mmscope_faultlab_event.result: enum vm_fault_reason, renumbered stably */
+#define MMSCOPE_VM_FAULT_OOM		(1U << 0)
+#define MMSCOPE_VM_FAULT_SIGBUS		(1U << 1)
+#define MMSCOPE_VM_FAULT_MAJOR		(1U << 2)
+#define MMSCOPE_VM_FAULT_HWPOISON	(1U << 3)
+#define MMSCOPE_VM_FAULT_SIGSEGV	(1U << 4)
+#define MMSCOPE_VM_FAULT_NOPAGE		(1U << 5)
+#define MMSCOPE_VM_FAULT_LOCKED		(1U << 6)
+#define MMSCOPE_VM_FAULT_RETRY		(1U << 7)
+#define MMSCOPE_VM_FAULT_FALLBACK	(1U << 8)
+#define MMSCOPE_VM_FAULT_DONE_COW	(1U << 9)
+#define MMSCOPE_VM_FAULT_NEEDDSYNC	(1U << 10)
+#define MMSCOPE_VM_FAULT_COMPLETED	(1U << 11)
+#define MMSCOPE_VM_FAULT_ERRNO		(1U << 31) /* ->access failed */
+
+/**
+ * struct mmscope_faultlab_event - one entry of the fault log
+ * @seq: its number, from 1, in the order the handlers finished
+ * @time_ns: CLOCK_MONOTONIC when it finished
+ * @lab_id: the lab
+ * @addr: the faulting address (->access: the first byte)
+ * @pgoff: the page's offset in the lab (->map_pages: the window's first)
+ * @pgoff_last: ->map_pages: the window's last offset; else @pgoff
+ * @nr: ->map_pages: entries made present; ->access: bytes copied
+ * @pfn: the page frame returned or inserted, 0 if none
+ * @tgid: the faulting process, as the init pid namespace numbers it
+ * @tid: the faulting thread, likewise
+ * @handler: an enum mmscope_faultlab_handler
+ * @fault_flags: MMSCOPE_FAULT_*
+ * @result: MMSCOPE_VM_FAULT_* the handler returned
+ * @reserved: 0
+ */
+struct mmscope_faultlab_event {
+	__u64 seq;
+	__u64 time_ns;
+	__u64 lab_id;
+	__u64 addr;
+	__u64 pgoff;
+	__u64 pgoff_last;
+	__u64 nr;
+	__u64 pfn;
+	__u32 tgid;
+	__u32 tid;
+	__u32 handler;
+	__u32 fault_flags;
+	__u32 result;
+	__u32 reserved;
+};
+
+/* mmscope_faultlab_log.flags */
+#define MMSCOPE_FAULTLAB_LOG_THIS_LAB	(1U << 0) /* only this file's lab */
+
+/**
+ * struct mmscope_faultlab_log - MMSCOPE_IOC_FAULTLAB_LOG: read the fault log
+ * @size: sizeof(struct mmscope_faultlab_log)
+ * @flags: MMSCOPE_FAULTLAB_LOG_*; THIS_LAB on a file without a lab: ENODEV
+ * @since_seq: in: return events numbered above this, oldest first
+ * @events_ptr: in: array of @count events of @event_size bytes
+ * @event_size: in: sizeof(struct mmscope_faultlab_event) as the caller knows it
+ * @count: in: room at @events_ptr; out: events written
+ * @last_seq: out: the last event's number; pass as @since_seq to go on
+ * @lost: out: events above @since_seq the log no longer holds
+ * @reserved: must be 0
+ */
+struct mmscope_faultlab_log {
+	__u32 size;
+	__u32 flags;
+	__u64 since_seq;
+	__u64 events_ptr;
+	__u32 event_size;
+	__u32 count;
+	__u64 last_seq;
+	__u64 lost;
+	__u64 reserved;
+};
+
 #define MMSCOPE_IOC_SET_TARGET	_IOW(MMSCOPE_IOC_MAGIC, 0x01, struct mmscope_set_target)
 #define MMSCOPE_IOC_MM_INFO	_IOWR(MMSCOPE_IOC_MAGIC, 0x02, struct mmscope_mm_info)
 #define MMSCOPE_IOC_VMAS	_IOWR(MMSCOPE_IOC_MAGIC, 0x03, struct mmscope_vmas)
@@ -486,5 +720,8 @@ struct mmscope_pages {
 #define MMSCOPE_IOC_VM_FLAG_NAMES _IOWR(MMSCOPE_IOC_MAGIC, 0x05, struct mmscope_vm_flag_names)
 #define MMSCOPE_IOC_WALK	_IOWR(MMSCOPE_IOC_MAGIC, 0x10, struct mmscope_walk)
 #define MMSCOPE_IOC_PAGES	_IOWR(MMSCOPE_IOC_MAGIC, 0x11, struct mmscope_pages)
+#define MMSCOPE_IOC_FAULTLAB_SETUP _IOWR(MMSCOPE_IOC_MAGIC, 0x20, struct mmscope_faultlab_setup)
+#define MMSCOPE_IOC_FAULTLAB_STATS _IOWR(MMSCOPE_IOC_MAGIC, 0x21, struct mmscope_faultlab_stats)
+#define MMSCOPE_IOC_FAULTLAB_LOG _IOWR(MMSCOPE_IOC_MAGIC, 0x22, struct mmscope_faultlab_log)
 
 #endif /* _UAPI_LINUX_MMSCOPE_H */
