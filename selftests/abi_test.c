@@ -199,6 +199,73 @@ TEST_F(abi, outputs_are_zeroed)
 	free(n);
 }
 
+/* The fault-lab requests follow the same rules. */
+TEST_F(abi, faultlab_requests)
+{
+	struct { struct mmscope_faultlab_setup s; __u64 extra; } big = {
+		.s = { .size = sizeof(big), .mode = MMSCOPE_FAULTLAB_PAGE, .length = 4096,
+		       .flags = MMSCOPE_FAULTLAB_NO_FAULT_AROUND },
+	};
+	struct { struct mmscope_faultlab_event ev; __u64 tail[3]; } rec[2];
+	struct mmscope_faultlab_log log = { .size = sizeof(log), .count = 2,
+					    .event_size = sizeof(rec[0]) };
+	struct mmscope_faultlab_stats st;
+	volatile char *p;
+	int fd;
+
+	EXPECT_EQ(-EFAULT, ioc(self->fd, MMSCOPE_IOC_FAULTLAB_SETUP, NULL));
+	EXPECT_EQ(-EFAULT, ioc(self->fd, MMSCOPE_IOC_FAULTLAB_STATS, unmapped()));
+	EXPECT_EQ(-EFAULT, ioc(self->fd, MMSCOPE_IOC_FAULTLAB_LOG, (void *)1));
+
+	/* Outputs of a file without a lab: zero, whatever was there. */
+	memset(&st, 0xa5, sizeof(st));
+	st.size = sizeof(st);
+	st.flags = 0;
+	st.reserved = 0;
+	ASSERT_EQ(0, ioc(self->fd, MMSCOPE_IOC_FAULTLAB_STATS, &st));
+	EXPECT_EQ(0, st.lab_id);
+	EXPECT_EQ(0, st.mode);
+	EXPECT_EQ(0, st.length);
+	EXPECT_EQ(0, st.lab.faults_read);
+	EXPECT_EQ(0, st.lab.vmas);
+	EXPECT_LE(16, st.log_size);
+
+	/* A newer, larger setup request: fine while its extra field is zero. */
+	fd = open(MMSCOPE_DEVICE, O_RDWR);
+	ASSERT_GE(fd, 0);
+	big.extra = 1;
+	EXPECT_EQ(-E2BIG, ioc(fd, MMSCOPE_IOC_FAULTLAB_SETUP, &big));
+	big.extra = 0;
+	ASSERT_EQ(0, ioc(fd, MMSCOPE_IOC_FAULTLAB_SETUP, &big));
+	EXPECT_NE(0, big.s.lab_id);
+
+	/* Make an event, then read it into records larger than ours. */
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	(void)p[0];
+	log.flags = MMSCOPE_FAULTLAB_LOG_THIS_LAB;
+	log.events_ptr = (uintptr_t)unmapped();
+	EXPECT_EQ(-EFAULT, ioc(fd, MMSCOPE_IOC_FAULTLAB_LOG, &log));
+	memset(rec, 0xa5, sizeof(rec));
+	log.events_ptr = (uintptr_t)rec;
+	log.count = 2;
+	ASSERT_EQ(0, ioc(fd, MMSCOPE_IOC_FAULTLAB_LOG, &log));
+	ASSERT_EQ(1, log.count);
+	EXPECT_EQ(big.s.lab_id, rec[0].ev.lab_id);
+	EXPECT_EQ(0, rec[0].ev.reserved);
+	EXPECT_EQ(0, rec[0].tail[0] | rec[0].tail[1] | rec[0].tail[2]);
+	EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, rec[1].ev.seq);	/* untouched */
+	log.event_size = sizeof(rec[0].ev) - 8;
+	EXPECT_EQ(-EINVAL, ioc(fd, MMSCOPE_IOC_FAULTLAB_LOG, &log));
+	log.event_size = 1 << 20;
+	EXPECT_EQ(-EINVAL, ioc(fd, MMSCOPE_IOC_FAULTLAB_LOG, &log));
+	log.event_size = sizeof(rec[0].ev);
+	log.reserved = 1;
+	EXPECT_EQ(-EINVAL, ioc(fd, MMSCOPE_IOC_FAULTLAB_LOG, &log));
+	munmap((void *)p, 4096);
+	close(fd);
+}
+
 static int ioctl_as_nobody(void *arg)
 {
 	struct mmscope_mm_info m;
@@ -209,6 +276,8 @@ static int ioctl_as_nobody(void *arg)
 		return 1;
 	if (mmscope_set_target(fd, 1) != -EPERM)
 		return 2;
+	if (mmscope_faultlab_stats(fd, &(struct mmscope_faultlab_stats){ 0 }) != -EPERM)
+		return 4;
 	/* Unknown commands are still unknown. */
 	if (ioc(fd, _IO(MMSCOPE_IOC_MAGIC, 0x7f), NULL) != -ENOTTY)
 		return 3;

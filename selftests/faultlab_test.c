@@ -876,6 +876,67 @@ TEST(bad_input)
 		close(fds[--held]);
 }
 
+/* Labs alive, and VMAs mapping any lab, as a fresh file sees them. */
+static void census(uint32_t *labs, uint64_t *vmas)
+{
+	struct mmscope_faultlab_stats st = { 0 };
+	int fd = open(MMSCOPE_DEVICE, O_RDONLY);
+
+	if (fd >= 0) {
+		mmscope_faultlab_stats(fd, &st);
+		close(fd);
+	}
+	*labs = st.labs;
+	*vmas = st.global.vmas;
+}
+
+/*
+ * A lab lives as long as its last user, whichever that is: here a forked
+ * child's mapping, after the parent closed the file and unmapped.
+ */
+TEST(lifetime_follows_the_last_user)
+{
+	const struct mmscope_faultlab_pattern *rec;
+	int fd, go[2], status;
+	uint32_t labs0, labs;
+	uint64_t vmas0, vmas;
+	char *p, c;
+	pid_t pid;
+
+	census(&labs0, &vmas0);
+	fd = mmscope_faultlab_open(MMSCOPE_FAULTLAB_PATTERN, 2 * PAGE, 0, NULL);
+	ASSERT_GE(fd, 0);
+	p = map_lab(fd, 2, PROT_READ, MAP_SHARED);
+	ASSERT_NE(NULL, p);
+	close(fd);
+	census(&labs, &vmas);
+	EXPECT_EQ(labs0 + 1, labs);
+	EXPECT_EQ(vmas0 + 1, vmas);
+
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
+		rec = (const void *)(p + PAGE);
+		_exit(rec->magic == MMSCOPE_FAULTLAB_MAGIC && rec->pgoff == 1 ? 0 : 1);
+	}
+	close(go[0]);
+	ASSERT_EQ(0, munmap(p, 2 * PAGE));
+	census(&labs, &vmas);
+	EXPECT_EQ(labs0 + 1, labs);	/* the child's mapping holds it */
+	EXPECT_EQ(vmas0 + 1, vmas);
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	census(&labs, &vmas);
+	EXPECT_EQ(labs0, labs);		/* its exit freed the lab */
+	EXPECT_EQ(vmas0, vmas);
+	close(go[1]);
+}
+
 /*
  * A mapping pins the module even after the descriptor is closed; the last
  * munmap() lets it go. The kernel says EWOULDBLOCK (EAGAIN) to rmmod of a
