@@ -373,10 +373,15 @@ static int lab_open(struct lab *lab, uint32_t mode, uint64_t pages, uint32_t fla
 
 	memset(lab, 0, sizeof(*lab));
 	fd = mmscope_faultlab_open(mode, pages * PAGE, flags, &lab->id);
-	if (fd < 0) {
+	if (fd == -EINVAL)
+		p_err("fault lab setup refused: a lab of %" PRIu64 " bytes is above the module's faultlab_max_bytes (/sys/module/mmscope/parameters/)",
+		      pages * PAGE);
+	else if (fd == -ENOMEM)
+		p_err("fault lab setup refused: the labs' memory budget (faultlab_budget_bytes) is used up");
+	else if (fd < 0)
 		p_errno(-fd, "fault lab setup");
+	if (fd < 0)
 		return -1;
-	}
 	if (mmscope_set_target(fd, getpid()) || mmscope_vm_flag_names(fd, &flag_names)) {
 		p_errno(errno, "fault lab");
 		close(fd);

@@ -110,5 +110,31 @@ if lsmod | grep -q '^mmscope' && ! rmmod mmscope; then
 	say "# FAILED: rmmod mmscope"
 	failed=1
 fi
+# The fault lab's module parameters: a log below 16 entries is clamped, and
+# a lab above faultlab_max_bytes is refused (the CLI says so, exit 1).
+if insmod /mmscope.ko fault_log_size=5 faultlab_max_bytes=8192; then
+	got=$(mmscope faultlab stats | sed -n 's/.*fault log: \([0-9]*\) entries/\1/p')
+	if [ "$got" = 16 ]; then
+		say "# ok: fault_log_size=5 is clamped to 16"
+	else
+		say "# FAILED: fault_log_size=5 gave a log of '$got'"
+		failed=1
+	fi
+	mmscope faultlab demand >/dev/null 2>/tmp/err
+	rc=$?
+	if [ $rc -eq 1 ] && grep -q "above the module.s faultlab_max_bytes" /tmp/err; then
+		say "# ok: a lab above faultlab_max_bytes is refused"
+	else
+		say "# FAILED: a lab above faultlab_max_bytes: exit $rc, $(cat /tmp/err)"
+		failed=1
+	fi
+	if ! rmmod mmscope; then
+		say "# FAILED: rmmod after the parameter checks"
+		failed=1
+	fi
+else
+	say "# FAILED: insmod with fault-lab parameters"
+	failed=1
+fi
 [ $failed -eq 0 ] && say "MMSCOPE-RESULT: success" || say "MMSCOPE-RESULT: failure"
 finish
