@@ -660,9 +660,49 @@ TEST_F(lab, proc_mem_access)
 		EXPECT_TRUE(ev[1].fault_flags & MMSCOPE_FAULT_ACCESS_WRITE);
 	} else {
 		EXPECT_EQ(0, c1.access_calls - c0.access_calls);
+		/* GUP faulted page 1 in for the write: a remote fault, not a user one. */
+		got = lab_events(self->fd, since, MMSCOPE_FAULTLAB_H_FAULT, ev, 8);
+		ASSERT_EQ(1, got);
+		EXPECT_EQ(1, ev[0].pgoff);
+		EXPECT_TRUE(ev[0].fault_flags & MMSCOPE_FAULT_REMOTE);
+		EXPECT_TRUE(ev[0].fault_flags & MMSCOPE_FAULT_WRITE);
+		EXPECT_FALSE(ev[0].fault_flags & MMSCOPE_FAULT_USER);
 	}
 	close(mem);
 	munmap(p, 2 * PAGE);
+}
+
+/* Executing from a lab page: the fault says it was an instruction fetch. */
+TEST_F(lab, instruction_fetch)
+{
+	struct mmscope_faultlab_event ev[4];
+	uint64_t since;
+	char *w, *x;
+	int got;
+
+	if (self->device)
+		SKIP(return, "device memory is never executable");
+	w = map_lab(self->fd, 1, PROT_READ | PROT_WRITE, MAP_SHARED);
+	ASSERT_NE(NULL, w);
+	w[0] = (char)0xc3;		/* x86 "ret" */
+	munmap(w, PAGE);
+	x = mmap(NULL, PAGE, PROT_READ | PROT_EXEC, MAP_SHARED, self->fd, 0);
+	if (x == MAP_FAILED && errno == EPERM)
+		SKIP(return, "/dev is mounted noexec");
+	ASSERT_NE(MAP_FAILED, x);
+	since = log_head(self->fd);
+	((void (*)(void))x)();
+	/* ->map_pages maps the cached page with fault-around; else ->fault. */
+	got = lab_events(self->fd, since, self->fault_around ? MMSCOPE_FAULTLAB_H_MAP_PAGES :
+			 MMSCOPE_FAULTLAB_H_FAULT, ev, 4);
+	ASSERT_EQ(1, got);
+	EXPECT_EQ((uintptr_t)x, ev[0].addr);
+	EXPECT_TRUE(ev[0].fault_flags & MMSCOPE_FAULT_INSTRUCTION);
+	EXPECT_TRUE(ev[0].fault_flags & MMSCOPE_FAULT_USER);
+	EXPECT_FALSE(ev[0].fault_flags & MMSCOPE_FAULT_WRITE);
+	if (self->fault_around)
+		EXPECT_EQ(1, ev[0].nr);
+	munmap(x, PAGE);
 }
 
 /* The fault log keeps the last log_size events, numbered, and counts the rest. */
