@@ -69,6 +69,7 @@ struct lab {
 	int step;
 	int failed;		/* expectations the kernel did not meet */
 	int checked;
+	char maps_shape[512];	/* the lab VMAs the text showed last */
 };
 
 static const char *fault_flag_name(unsigned int bit)
@@ -104,11 +105,12 @@ static void put_named_bits(uint32_t bits, const char *(*name)(unsigned int))
 		printf("-");
 }
 
-static void show_event(const struct mmscope_faultlab_event *ev)
+/* One event: a JSON object, or a text line after @lead. */
+static void show_event(const char *lead, const struct mmscope_faultlab_event *ev)
 {
 	if (!json_output) {
-		printf("   log:      #%-6" PRIu64 " %-12s tid %-6u addr %#" PRIx64 " pgoff %" PRIu64,
-		       (uint64_t)ev->seq, mmscope_faultlab_handler_name(ev->handler),
+		printf("%s#%-6" PRIu64 " %-12s tid %-6u addr %#" PRIx64 " pgoff %" PRIu64,
+		       lead, (uint64_t)ev->seq, mmscope_faultlab_handler_name(ev->handler),
 		       ev->tid, (uint64_t)ev->addr, (uint64_t)ev->pgoff);
 		if (ev->pgoff_last != ev->pgoff)
 			printf("-%" PRIu64, (uint64_t)ev->pgoff_last);
@@ -222,39 +224,56 @@ static void show_counters(struct lab *lab, const struct mmscope_faultlab_counter
 		jw_end_array(jw);
 }
 
-/* The VMAs of this process that map a lab. */
+static bool is_lab_vma(const struct mmscope_vma *v)
+{
+	return strstr((const char *)v->vm_ops, "mmscope_lab_") != NULL;
+}
+
+/*
+ * The VMAs of this process that map a lab. The text shows them when they
+ * changed since the last step; the JSON always has them.
+ */
 static void show_maps(struct lab *lab)
 {
 	struct mmscope_vma *vmas;
+	char shape[sizeof(lab->maps_shape)] = "", *at = shape;
 	size_t n, i;
-	bool first = true;
+	bool any = false;
 
+	if (mmscope_vmas_all(lab->fd, &vmas, &n)) {
+		vmas = NULL;
+		n = 0;
+	}
+	for (i = 0; i < n; i++)
+		if (is_lab_vma(&vmas[i]) && at < shape + sizeof(shape) - 64)
+			at += sprintf(at, "%llx-%llx %s;", vmas[i].start, vmas[i].end,
+				      (const char *)vmas[i].perms);
 	if (json_output) {
 		jw_key(jw, "maps");
 		jw_start_array(jw);
-	}
-	if (!mmscope_vmas_all(lab->fd, &vmas, &n)) {
-		for (i = 0; i < n; i++) {
-			if (!strstr((const char *)vmas[i].vm_ops, "mmscope_lab_"))
-				continue;
-			if (json_output) {
+		for (i = 0; i < n; i++)
+			if (is_lab_vma(&vmas[i]))
 				json_vma(&vmas[i]);
+		jw_end_array(jw);
+	} else if (lab->step > 1 && !strcmp(shape, lab->maps_shape)) {
+		printf("   maps:     (unchanged)\n");
+	} else {
+		for (i = 0; i < n; i++) {
+			if (!is_lab_vma(&vmas[i]))
 				continue;
-			}
-			if (first) {
+			if (!any) {
 				printf("   maps:     ");
 				text_vma_header();
 			}
+			any = true;
 			printf("             ");
-			first = false;
 			text_vma(&vmas[i]);
 		}
-		free(vmas);
+		if (!any)
+			printf("   maps:     (no VMA maps a lab)\n");
 	}
-	if (json_output)
-		jw_end_array(jw);
-	else if (first)
-		printf("   maps:     (no VMA maps a lab)\n");
+	strcpy(lab->maps_shape, shape);
+	free(vmas);
 }
 
 static void show_walk(struct lab *lab, uint64_t addr)
@@ -345,7 +364,7 @@ static void step(struct lab *lab, const char *action, const struct expect *expec
 					 ev, &n, &last, NULL))
 			break;
 		for (i = 0; i < n; i++)
-			show_event(&ev[i]);
+			show_event("   log:      ", &ev[i]);
 		lab->since = last;
 	} while (n);
 	if (json_output)
@@ -797,9 +816,10 @@ static int show_log(void)
 			break;
 		lost += gone;
 		for (uint32_t i = 0; i < n; i++) {
-			if (!json_output)
-				printf("lab %-4" PRIu64, (uint64_t)ev[i].lab_id);
-			show_event(&ev[i]);
+			char lead[32];
+
+			snprintf(lead, sizeof(lead), "lab %-4" PRIu64 " ", (uint64_t)ev[i].lab_id);
+			show_event(lead, &ev[i]);
 		}
 	} while (n);
 	if (json_output)
