@@ -977,6 +977,132 @@ TEST(lifetime_follows_the_last_user)
 	close(go[1]);
 }
 
+/* Make fault injection fail the allocations a lab makes, quietly. */
+static bool fault_injection_ready(void)
+{
+	static const char *const knobs[][2] = {
+		{ "/sys/kernel/debug/failslab/ignore-gfp-wait", "N" },
+		{ "/sys/kernel/debug/failslab/verbose", "0" },
+		{ "/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", "N" },
+		{ "/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem", "N" },
+		{ "/sys/kernel/debug/fail_page_alloc/min-order", "0" },
+		{ "/sys/kernel/debug/fail_page_alloc/verbose", "0" },
+	};
+	unsigned int i;
+
+	if (access("/proc/thread-self/fail-nth", W_OK))
+		return false;
+	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
+		if (write_file(knobs[i][0], knobs[i][1]))
+			return false;
+	return true;
+}
+
+/* A call that failed must have failed for want of memory. */
+#define OK_OR_ENOMEM(call) ((call) >= 0 || errno == ENOMEM)
+
+/*
+ * One life of a lab, as short as it can be: open, setup, mmap, populate by
+ * writing, msync, STATS, LOG, munmap, close. Returns the number of calls
+ * that failed with anything but ENOMEM; leaves nothing behind.
+ */
+static int lab_life(uint32_t mode)
+{
+	struct mmscope_faultlab_stats st;
+	struct mmscope_faultlab_event ev[4];
+	int fd, ret, bad = 0;
+	uint32_t n = 4;
+	char *p;
+
+	fd = open(MMSCOPE_DEVICE, O_RDWR);
+	if (fd < 0)
+		return !OK_OR_ENOMEM(fd);
+	ret = mmscope_faultlab_setup(fd, mode, 4 * PAGE, 0, NULL);
+	if (ret) {
+		bad += ret != -ENOMEM;
+		goto out_close;
+	}
+	p = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		bad += errno != ENOMEM;
+		goto out_close;
+	}
+	if (mode == MMSCOPE_FAULTLAB_PFN) {
+		/* GUP, so MADV_POPULATE_*, refuses VM_PFNMAP: fault by hand. */
+		for (n = 0; n < 4; n++)
+			p[n * PAGE] = 1;
+		n = 4;
+	} else {
+		bad += !OK_OR_ENOMEM(madvise(p, 4 * PAGE, MADV_POPULATE_WRITE));
+	}
+	bad += !OK_OR_ENOMEM(msync(p, 4 * PAGE, MS_SYNC));
+	ret = mmscope_faultlab_stats(fd, &st);
+	bad += ret && ret != -ENOMEM;
+	ret = mmscope_faultlab_log(fd, 0, 0, ev, &n, NULL, NULL);
+	bad += ret && ret != -ENOMEM;
+	/* munmap() itself may fail for memory; then it is done again. */
+	while (munmap(p, 4 * PAGE))
+		bad += errno != ENOMEM;
+out_close:
+	close(fd);
+	return bad;
+}
+
+/*
+ * Every allocation in a lab's life fails in turn (fail-nth), so every error
+ * path runs, ours and the kernel's around them: each must end in a clean
+ * ENOMEM, and no lab may be left behind. KASAN and kmemleak (debug kernel)
+ * watch for the rest.
+ */
+FIXTURE(inject) {
+	int unused;
+};
+
+FIXTURE_SETUP(inject)
+{
+}
+
+FIXTURE_TEARDOWN(inject)
+{
+}
+
+TEST_F_TIMEOUT(inject, every_allocation_fails_in_turn, 600)
+{
+	static const uint32_t modes[] = { MMSCOPE_FAULTLAB_PAGE, MMSCOPE_FAULTLAB_PFN };
+	uint32_t labs0, labs;
+	uint64_t vmas0, vmas;
+	unsigned int m, nth;
+	char left[16];
+	int nfd, bad;
+
+	if (!fault_injection_ready())
+		SKIP(return, "no fault injection (CONFIG_FAULT_INJECTION, FAILSLAB, FAIL_PAGE_ALLOC)");
+	census(&labs0, &vmas0);
+	nfd = open("/proc/thread-self/fail-nth", O_RDWR);
+	ASSERT_GE(nfd, 0);
+	for (m = 0; m < 2; m++) {
+		for (nth = 1; nth < 5000; nth++) {
+			snprintf(left, sizeof(left), "%u", nth);
+			ASSERT_LT(0, pwrite(nfd, left, strlen(left), 0));
+			bad = lab_life(modes[m]);
+			memset(left, 0, sizeof(left));
+			ASSERT_LT(0, pread(nfd, left, sizeof(left) - 1, 0));
+			ASSERT_LT(0, pwrite(nfd, "0", 1, 0));
+			EXPECT_EQ(0, bad) TH_LOG("%s: allocation %u failed, and a call with it not for memory",
+						 mmscope_faultlab_mode_name(modes[m]), nth);
+			if (atoi(left) > 0)
+				break;		/* not injected: every allocation has failed once */
+		}
+		TH_LOG("%s: %u allocations failed in turn", mmscope_faultlab_mode_name(modes[m]),
+		       nth - 1);
+		EXPECT_LT(10, nth);
+	}
+	close(nfd);
+	census(&labs, &vmas);
+	EXPECT_EQ(labs0, labs);
+	EXPECT_EQ(vmas0, vmas);
+}
+
 /*
  * A mapping pins the module even after the descriptor is closed; the last
  * munmap() lets it go. The kernel says EWOULDBLOCK (EAGAIN) to rmmod of a
