@@ -58,6 +58,25 @@ static int mmscope_debugfs_allowed(void)
 	return capable(CAP_SYS_ADMIN) ? 0 : -EPERM;
 }
 
+/*
+ * A read-only file of one name##_show(): DEFINE_SHOW_ATTRIBUTE(), plus
+ * the CAP_SYS_ADMIN check every mmscope file makes at open.
+ */
+#define MMSCOPE_DEBUGFS_SHOW(name)					\
+static int name##_open(struct inode *inode, struct file *file)		\
+{									\
+	return mmscope_debugfs_allowed() ?:				\
+	       single_open(file, name##_show, inode->i_private);	\
+}									\
+									\
+static const struct file_operations name##_fops = {			\
+	.owner		= THIS_MODULE,					\
+	.open		= name##_open,					\
+	.read		= seq_read,					\
+	.llseek		= seq_lseek,					\
+	.release	= single_release,				\
+}
+
 /* --- target ------------------------------------------------------------ */
 
 static int target_show(struct seq_file *m, void *unused)
@@ -192,18 +211,7 @@ out_put_subject:
 	return 0;
 }
 
-static int mm_open(struct inode *inode, struct file *file)
-{
-	return mmscope_debugfs_allowed() ?: single_open(file, mm_show, NULL);
-}
-
-static const struct file_operations mm_fops = {
-	.owner		= THIS_MODULE,
-	.open		= mm_open,
-	.read		= seq_read,
-	.llseek		= seq_lseek,
-	.release	= single_release,
-};
+MMSCOPE_DEBUGFS_SHOW(mm);
 
 /* --- maps -------------------------------------------------------------- */
 
@@ -624,18 +632,7 @@ static int faultlab_stats_show(struct seq_file *m, void *unused)
 	return mmscope_lab_seq_stats(m);
 }
 
-static int faultlab_stats_open(struct inode *inode, struct file *file)
-{
-	return mmscope_debugfs_allowed() ?: single_open(file, faultlab_stats_show, NULL);
-}
-
-static const struct file_operations faultlab_stats_fops = {
-	.owner		= THIS_MODULE,
-	.open		= faultlab_stats_open,
-	.read		= seq_read,
-	.llseek		= seq_lseek,
-	.release	= single_release,
-};
+MMSCOPE_DEBUGFS_SHOW(faultlab_stats);
 
 /* The whole ring, oldest first, as one snapshot. */
 static int faultlab_log_show(struct seq_file *m, void *unused)
@@ -657,18 +654,7 @@ static int faultlab_log_show(struct seq_file *m, void *unused)
 	return 0;
 }
 
-static int faultlab_log_open(struct inode *inode, struct file *file)
-{
-	return mmscope_debugfs_allowed() ?: single_open(file, faultlab_log_show, NULL);
-}
-
-static const struct file_operations faultlab_log_fops = {
-	.owner		= THIS_MODULE,
-	.open		= faultlab_log_open,
-	.read		= seq_read,
-	.llseek		= seq_lseek,
-	.release	= single_release,
-};
+MMSCOPE_DEBUGFS_SHOW(faultlab_log);
 
 void mmscope_debugfs_init(void)
 {

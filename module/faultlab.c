@@ -111,6 +111,7 @@ struct mmscope_lab {
 static LIST_HEAD(mmscope_labs);
 static DEFINE_MUTEX(mmscope_labs_lock);	/* the list, ids and the budget */
 static u64 mmscope_lab_last_id;
+static unsigned int mmscope_labs_alive;	/* entries of mmscope_labs */
 static unsigned long mmscope_lab_budget_pages;	/* reserved by live labs */
 static atomic64_t mmscope_lab_global[MMSCOPE_LAB_NR_COUNTS];
 
@@ -142,14 +143,17 @@ static void mmscope_lab_count(struct mmscope_lab *lab, enum mmscope_lab_count c,
 	atomic64_add(n, &mmscope_lab_global[c]);
 }
 
+/* Log a handler's run on the page offsets @first..@last of @vmf's VMA. */
 static void mmscope_lab_log(struct mmscope_lab *lab, u32 handler,
-			    const struct vm_fault *vmf, vm_fault_t ret, u64 pfn)
+			    const struct vm_fault *vmf, pgoff_t first, pgoff_t last,
+			    vm_fault_t ret, u64 pfn, u64 nr)
 {
 	struct mmscope_faultlab_event ev = {
 		.lab_id = lab->id,
 		.addr = vmf->address,
-		.pgoff = vmf->pgoff,
-		.pgoff_last = vmf->pgoff,
+		.pgoff = first,
+		.pgoff_last = last,
+		.nr = nr,
 		.pfn = pfn,
 		.handler = handler,
 		.fault_flags = mmscope_fault_flags(vmf->flags),
@@ -195,7 +199,8 @@ static void mmscope_lab_fault_done(struct mmscope_lab *lab, struct vm_fault *vmf
 		mmscope_lab_count(lab, MMSCOPE_LAB_FAULTS_SIGBUS, 1);
 	else if (ret & VM_FAULT_OOM)
 		mmscope_lab_count(lab, MMSCOPE_LAB_FAULTS_OOM, 1);
-	mmscope_lab_log(lab, MMSCOPE_FAULTLAB_H_FAULT, vmf, ret, pfn);
+	mmscope_lab_log(lab, MMSCOPE_FAULTLAB_H_FAULT, vmf, vmf->pgoff, vmf->pgoff,
+			ret, pfn, 0);
 }
 
 /*
@@ -262,7 +267,6 @@ static vm_fault_t mmscope_lab_map_pages(struct vm_fault *vmf, pgoff_t start,
 					pgoff_t end)
 {
 	struct mmscope_lab *lab = vmf->vma->vm_private_data;
-	struct mmscope_faultlab_event ev;
 	unsigned int before, after;
 	vm_fault_t ret;
 
@@ -273,17 +277,8 @@ static vm_fault_t mmscope_lab_map_pages(struct vm_fault *vmf, pgoff_t start,
 
 	mmscope_lab_count(lab, MMSCOPE_LAB_MAP_PAGES_CALLS, 1);
 	mmscope_lab_count(lab, MMSCOPE_LAB_MAP_PAGES_PAGES, after - before);
-	ev = (struct mmscope_faultlab_event) {
-		.lab_id = lab->id,
-		.addr = vmf->address,
-		.pgoff = start,
-		.pgoff_last = end,
-		.nr = after - before,
-		.handler = MMSCOPE_FAULTLAB_H_MAP_PAGES,
-		.fault_flags = mmscope_fault_flags(vmf->flags),
-		.result = mmscope_fault_result(ret),
-	};
-	mmscope_log_event(&ev);
+	mmscope_lab_log(lab, MMSCOPE_FAULTLAB_H_MAP_PAGES, vmf, start, end, ret, 0,
+			after - before);
 	return ret;
 }
 
@@ -303,8 +298,8 @@ static vm_fault_t mmscope_lab_page_mkwrite(struct vm_fault *vmf)
 		ret = VM_FAULT_LOCKED;
 	}
 	mmscope_lab_count(lab, MMSCOPE_LAB_PAGE_MKWRITES, 1);
-	mmscope_lab_log(lab, MMSCOPE_FAULTLAB_H_PAGE_MKWRITE, vmf, ret,
-			folio_pfn(folio));
+	mmscope_lab_log(lab, MMSCOPE_FAULTLAB_H_PAGE_MKWRITE, vmf, vmf->pgoff,
+			vmf->pgoff, ret, folio_pfn(folio), 0);
 	return ret;
 }
 
@@ -365,8 +360,8 @@ static vm_fault_t mmscope_lab_pfn_mkwrite(struct vm_fault *vmf)
 	vm_fault_t ret = vmf->pgoff < lab->npages ? 0 : VM_FAULT_SIGBUS;
 
 	mmscope_lab_count(lab, MMSCOPE_LAB_PFN_MKWRITES, 1);
-	mmscope_lab_log(lab, MMSCOPE_FAULTLAB_H_PFN_MKWRITE, vmf, ret,
-			pte_pfn(vmf->orig_pte));
+	mmscope_lab_log(lab, MMSCOPE_FAULTLAB_H_PFN_MKWRITE, vmf, vmf->pgoff,
+			vmf->pgoff, ret, pte_pfn(vmf->orig_pte), 0);
 	return ret;
 }
 
@@ -530,9 +525,8 @@ out_unlock:
 static int mmscope_lab_budget_take(unsigned long pages)
 {
 	lockdep_assert_held(&mmscope_labs_lock);
-	if (pages > (READ_ONCE(faultlab_budget_bytes) >> PAGE_SHIFT) -
-		    min(mmscope_lab_budget_pages,
-			READ_ONCE(faultlab_budget_bytes) >> PAGE_SHIFT))
+	/* No overflow: a lab is at most faultlab_max_bytes. */
+	if (mmscope_lab_budget_pages + pages > faultlab_budget_bytes >> PAGE_SHIFT)
 		return -ENOMEM;
 	mmscope_lab_budget_pages += pages;
 	return 0;
@@ -554,7 +548,7 @@ int mmscope_lab_setup(struct mmscope_lab *lab, struct mmscope_faultlab_setup *re
 	if ((req->flags & ~MMSCOPE_FAULTLAB_SETUP_FLAGS) || req->reserved ||
 	    !req->mode || req->mode >= MMSCOPE_FAULTLAB_MODE_COUNT ||
 	    !req->length || !PAGE_ALIGNED(req->length) ||
-	    req->length > READ_ONCE(faultlab_max_bytes))
+	    req->length > faultlab_max_bytes)
 		return -EINVAL;
 	pages = req->length >> PAGE_SHIFT;
 
@@ -572,8 +566,9 @@ int mmscope_lab_setup(struct mmscope_lab *lab, struct mmscope_faultlab_setup *re
 	mutex_lock(&mmscope_labs_lock);
 	ret = mmscope_lab_budget_take(pages);
 	if (!ret) {
-		lab->id = ++mmscope_lab_last_id;
+		WRITE_ONCE(lab->id, ++mmscope_lab_last_id);
 		list_add_tail(&lab->node, &mmscope_labs);
+		WRITE_ONCE(mmscope_labs_alive, mmscope_labs_alive + 1);
 	}
 	mutex_unlock(&mmscope_labs_lock);
 	if (ret) {
@@ -677,8 +672,6 @@ u64 mmscope_lab_id(const struct mmscope_lab *lab)
 /* Fill the output fields of MMSCOPE_IOC_FAULTLAB_STATS. */
 void mmscope_lab_stats(struct mmscope_lab *lab, struct mmscope_faultlab_stats *out)
 {
-	struct mmscope_lab *each;
-
 	mutex_lock(&lab->lock);
 	if (lab->id) {
 		out->lab_id = lab->id;
@@ -690,10 +683,7 @@ void mmscope_lab_stats(struct mmscope_lab *lab, struct mmscope_faultlab_stats *o
 	}
 	mutex_unlock(&lab->lock);
 
-	mutex_lock(&mmscope_labs_lock);
-	list_for_each_entry(each, &mmscope_labs, node)
-		out->labs++;
-	mutex_unlock(&mmscope_labs_lock);
+	out->labs = READ_ONCE(mmscope_labs_alive);
 	out->log_size = mmscope_log_capacity();
 	mmscope_lab_counters(mmscope_lab_global, &out->global);
 }
@@ -714,13 +704,10 @@ static void mmscope_seq_lab_counts(struct seq_file *m, const atomic64_t *c)
 int mmscope_lab_seq_stats(struct seq_file *m)
 {
 	struct mmscope_lab *lab;
-	unsigned int labs = 0;
 
 	mutex_lock(&mmscope_labs_lock);
-	list_for_each_entry(lab, &mmscope_labs, node)
-		labs++;
 	seq_printf(m, "global labs=%u log_size=%u budget_pages=%lu",
-		   labs, mmscope_log_capacity(), mmscope_lab_budget_pages);
+		   mmscope_labs_alive, mmscope_log_capacity(), mmscope_lab_budget_pages);
 	mmscope_seq_lab_counts(m, mmscope_lab_global);
 	list_for_each_entry(lab, &mmscope_labs, node) {
 		seq_printf(m, "lab=%llu mode=%s fault_around=%s length=%lu resident=%lu",
@@ -793,6 +780,7 @@ void mmscope_lab_destroy(struct mmscope_lab *lab, struct file *file)
 	if (lab->id) {
 		mutex_lock(&mmscope_labs_lock);
 		list_del(&lab->node);
+		WRITE_ONCE(mmscope_labs_alive, mmscope_labs_alive - 1);
 		mmscope_lab_budget_pages -= lab->npages;
 		mutex_unlock(&mmscope_labs_lock);
 	}

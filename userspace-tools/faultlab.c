@@ -388,7 +388,7 @@ static int lab_open(struct lab *lab, uint32_t mode, uint64_t pages, uint32_t fla
 	struct mmscope_faultlab_event ev;
 	uint64_t last = 0;
 	uint32_t n;
-	int fd;
+	int fd, ret;
 
 	memset(lab, 0, sizeof(*lab));
 	fd = mmscope_faultlab_open(mode, pages * PAGE, flags, &lab->id);
@@ -401,8 +401,11 @@ static int lab_open(struct lab *lab, uint32_t mode, uint64_t pages, uint32_t fla
 		p_errno(-fd, "fault lab setup");
 	if (fd < 0)
 		return -1;
-	if (mmscope_set_target(fd, getpid()) || mmscope_vm_flag_names(fd, &flag_names)) {
-		p_errno(errno, "fault lab");
+	ret = mmscope_set_target(fd, getpid());
+	if (!ret)
+		ret = mmscope_vm_flag_names(fd, &flag_names);
+	if (ret) {
+		p_errno(-ret, "fault lab");
 		close(fd);
 		return -1;
 	}

@@ -486,6 +486,12 @@ struct mmscope_pages {
  * mmscope's own vm_operations, which count every callback and log every
  * fault. The lab's memory lives until the last mapping is gone and the
  * last descriptor is closed.
+ *
+ * mmap() of the file fails with ENODEV before setup, ENXIO at an offset at
+ * or past the lab's end, and, for PFN and MIXED, EINVAL unless MAP_SHARED
+ * and EPERM with PROT_EXEC. A fault past the lab's end (a mapping may be
+ * longer than the lab) is SIGBUS. fsync() and msync(MS_SYNC) clean the
+ * dirty pages of PAGE and PATTERN: the next write calls page_mkwrite again.
  */
 enum mmscope_faultlab_mode {
 	MMSCOPE_FAULTLAB_PAGE = 1,	/* zeroed pages, returned in vmf->page */
