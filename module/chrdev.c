@@ -12,7 +12,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "mmscope.h"
+#include "internal.h"
 
 struct mmscope_file {
 	struct mmscope_target target;

@@ -19,7 +19,7 @@
 #include <linux/hugetlb.h>
 #include <linux/mm.h>
 
-#include "mmscope.h"
+#include "internal.h"
 
 static const char * const mmscope_cow_names[MMSCOPE_COW_COUNT] = {
 	[MMSCOPE_COW_NONE] = "none",

@@ -17,7 +17,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
-#include "mmscope.h"
+#include "internal.h"
 
 static struct dentry *mmscope_debugfs_dir;
 static struct mmscope_target mmscope_debugfs_target;

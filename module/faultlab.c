@@ -35,7 +35,7 @@
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
-#include "mmscope.h"
+#include "internal.h"
 
 static unsigned long faultlab_max_bytes = 64UL << 20;
 module_param(faultlab_max_bytes, ulong, 0444);

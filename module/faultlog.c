@@ -16,7 +16,7 @@
 #include <linux/spinlock.h>
 #include <linux/timekeeping.h>
 
-#include "mmscope.h"
+#include "internal.h"
 
 static unsigned int fault_log_size = 256;
 module_param(fault_log_size, uint, 0444);

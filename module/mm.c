@@ -14,7 +14,7 @@
 #include <linux/string.h>
 #include <asm/io.h>
 
-#include "mmscope.h"
+#include "internal.h"
 
 static void mmscope_comm(struct task_struct *task, u8 *out)
 {

@@ -9,7 +9,7 @@
 #include <linux/mm.h>
 #include <linux/page-flags.h>
 
-#include "mmscope.h"
+#include "internal.h"
 
 static const struct {
 	u64 flag;

@@ -14,7 +14,7 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 
-#include "mmscope.h"
+#include "internal.h"
 
 void mmscope_target_init(struct mmscope_target *target)
 {

@@ -17,7 +17,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
-#include "mmscope.h"
+#include "internal.h"
 
 struct mmscope_vm_flag {
 	unsigned long flag;

@@ -34,7 +34,7 @@
 #include <linux/uaccess.h>
 #include <asm/io.h>
 
-#include "mmscope.h"
+#include "internal.h"
 
 struct mmscope_walker {
 	struct mm_struct *mm;

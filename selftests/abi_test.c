@@ -272,11 +272,11 @@ static int ioctl_as_nobody(void *arg)
 	int fd = *(int *)arg;
 
 	/* An fd opened by root, used after dropping privileges. */
-	if (mmscope_mm_info(fd, &m, NULL, NULL) != -EPERM)
+	if (mms_mm_info(fd, &m, NULL, NULL) != -EPERM)
 		return 1;
-	if (mmscope_set_target(fd, 1) != -EPERM)
+	if (mms_set_target(fd, 1) != -EPERM)
 		return 2;
-	if (mmscope_faultlab_stats(fd, &(struct mmscope_faultlab_stats){ 0 }) != -EPERM)
+	if (mms_faultlab_stats(fd, &(struct mmscope_faultlab_stats){ 0 }) != -EPERM)
 		return 4;
 	/* Unknown commands are still unknown. */
 	if (ioc(fd, _IO(MMSCOPE_IOC_MAGIC, 0x7f), NULL) != -ENOTTY)
@@ -286,7 +286,7 @@ static int ioctl_as_nobody(void *arg)
 
 static int open_as_nobody(void *arg)
 {
-	if (mmscope_open(NULL) != -EACCES)
+	if (mms_open(NULL) != -EACCES)
 		return 1;
 	if (open(DEBUGFS_DIR "/maps", O_RDONLY) >= 0)
 		return 2;

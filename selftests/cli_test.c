@@ -34,7 +34,7 @@ static const char *cli_path(void)
 
 	if (env)
 		return env;
-	return access("/bin/mmscope", X_OK) ? "../userspace-tools/mmscope" : "/bin/mmscope";
+	return access("/bin/mmscope", X_OK) ? "../userspace-tools/mmscope/mmscope" : "/bin/mmscope";
 }
 
 static void drain(int fd, char *buf, size_t size)

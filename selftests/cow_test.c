@@ -37,7 +37,7 @@ static struct seen look(int fd, const void *addr)
 	struct seen s = { .cow = ~0U };
 	struct mmscope_walk w;
 
-	if (!mmscope_walk(fd, (uintptr_t)addr, &w)) {
+	if (!mms_walk(fd, (uintptr_t)addr, &w)) {
 		s.cow = w.page.cow;
 		s.pfn = w.page.pfn;
 		s.rw = w.page.pte_flags & MMSCOPE_PTE_RW;
@@ -258,14 +258,14 @@ TEST_F(cow, private_file_mapping)
 	ASSERT_EQ('m', *(volatile char *)p);
 	before = look(self->fd, p);
 	EXPECT_EQ(MMSCOPE_COW_COPY, before.cow);
-	ASSERT_EQ(0, mmscope_walk(self->fd, (uintptr_t)p, &w));
+	ASSERT_EQ(0, mms_walk(self->fd, (uintptr_t)p, &w));
 	EXPECT_FALSE(w.page.page_flags & MMSCOPE_PG_ANON);
 	EXPECT_TRUE(w.page.flags & MMSCOPE_PAGE_FILE);
 	p[0] = 'M';
 	after = look(self->fd, p);
 	EXPECT_NE(before.pfn, after.pfn);
 	EXPECT_EQ(MMSCOPE_COW_WRITABLE, after.cow);
-	ASSERT_EQ(0, mmscope_walk(self->fd, (uintptr_t)p, &w));
+	ASSERT_EQ(0, mms_walk(self->fd, (uintptr_t)p, &w));
 	EXPECT_TRUE(w.page.page_flags & MMSCOPE_PG_ANON);
 	munmap(p, PAGE);
 	close(fd);
@@ -379,8 +379,8 @@ TEST_F_TIMEOUT(cow, ksm_merged_pages_copy, 180)
 	write_file("/sys/kernel/mm/ksm/pages_to_scan", "10000");
 	ASSERT_EQ(0, write_file("/sys/kernel/mm/ksm/run", "1"));
 	for (i = 0; i < 600; i++) {
-		ASSERT_EQ(0, mmscope_walk(self->fd, (uintptr_t)p, &a));
-		ASSERT_EQ(0, mmscope_walk(self->fd, (uintptr_t)p + PAGE, &b));
+		ASSERT_EQ(0, mms_walk(self->fd, (uintptr_t)p, &a));
+		ASSERT_EQ(0, mms_walk(self->fd, (uintptr_t)p + PAGE, &b));
 		if ((a.page.page_flags & MMSCOPE_PG_KSM) && a.page.pfn == b.page.pfn)
 			break;
 		usleep(100 * 1000);

@@ -42,7 +42,7 @@ static uint64_t log_head(int fd)
 
 	do {
 		n = 64;
-		if (mmscope_faultlab_log(fd, 0, since, ev, &n, &last, NULL))
+		if (mms_faultlab_log(fd, 0, since, ev, &n, &last, NULL))
 			return 0;
 		since = last;
 	} while (n);
@@ -60,7 +60,7 @@ static int lab_events(int fd, uint64_t since, uint32_t handler,
 
 	do {
 		n = 64;
-		if (mmscope_faultlab_log(fd, MMSCOPE_FAULTLAB_LOG_THIS_LAB, since,
+		if (mms_faultlab_log(fd, MMSCOPE_FAULTLAB_LOG_THIS_LAB, since,
 					 ev, &n, &last, NULL))
 			return -1;
 		for (i = 0; i < n; i++)
@@ -75,7 +75,7 @@ static struct mmscope_faultlab_counters counters(int fd)
 {
 	struct mmscope_faultlab_stats st;
 
-	if (mmscope_faultlab_stats(fd, &st))
+	if (mms_faultlab_stats(fd, &st))
 		memset(&st, 0xff, sizeof(st));
 	return st.lab;
 }
@@ -98,7 +98,7 @@ static uint64_t walked_pfn(const volatile void *addr)
 	fd = open_target(getpid());
 	if (fd < 0)
 		return 0;
-	if (!mmscope_walk(fd, (uintptr_t)addr, &w) &&
+	if (!mms_walk(fd, (uintptr_t)addr, &w) &&
 	    w.page.state == MMSCOPE_ENTRY_PRESENT)
 		pfn = w.page.pfn;
 	close(fd);
@@ -148,7 +148,7 @@ FIXTURE_VARIANT_ADD(lab, mixed) {
 
 FIXTURE_SETUP(lab)
 {
-	self->fd = mmscope_faultlab_open(variant->mode, NPAGES * PAGE,
+	self->fd = mms_faultlab_open(variant->mode, NPAGES * PAGE,
 					 variant->flags, &self->id);
 	ASSERT_GE(self->fd, 0) TH_LOG("setup: %s", strerror(-self->fd));
 	ASSERT_NE(0, self->id);
@@ -300,14 +300,14 @@ TEST_F(lab, private_write_copies)
 
 	/* Page 0: read, then write (a COW fault that never reaches ->fault). */
 	memcpy(before[0], p, 16);
-	ASSERT_EQ(0, mmscope_walk(wfd, (uintptr_t)p, &w));
+	ASSERT_EQ(0, mms_walk(wfd, (uintptr_t)p, &w));
 	backing0 = w.page.pfn;
 	EXPECT_TRUE(w.page.flags & MMSCOPE_PAGE_FILE);
 	EXPECT_FALSE(w.page.page_flags & MMSCOPE_PG_ANON);
 	EXPECT_EQ(0, w.page.index);
 	EXPECT_EQ(MMSCOPE_COW_COPY, w.page.cow);
 	p[0] = 'x';
-	ASSERT_EQ(0, mmscope_walk(wfd, (uintptr_t)p, &w));
+	ASSERT_EQ(0, mms_walk(wfd, (uintptr_t)p, &w));
 	EXPECT_NE(backing0, w.page.pfn);
 	EXPECT_TRUE(w.page.page_flags & MMSCOPE_PG_ANON);
 	EXPECT_EQ(w.page.pfn, pfn_of(p));
@@ -474,7 +474,7 @@ TEST_F(lab, mprotect_splits)
 	/* mmscope's maps agrees, and names our vm_ops. */
 	wfd = open_target(getpid());
 	ASSERT_GE(wfd, 0);
-	ASSERT_EQ(0, mmscope_vmas_all(wfd, &vmas, &nvmas));
+	ASSERT_EQ(0, mms_vmas_all(wfd, &vmas, &nvmas));
 	seen = 0;
 	for (i = 0; i < nvmas; i++) {
 		if (vmas[i].start < (uintptr_t)p || vmas[i].start >= (uintptr_t)p + 3 * PAGE)
@@ -537,7 +537,7 @@ TEST_F(lab, sigbus_past_end)
 	uint64_t since;
 	pid_t pid;
 
-	fd = mmscope_faultlab_open(variant->mode, 2 * PAGE, variant->flags, NULL);
+	fd = mms_faultlab_open(variant->mode, 2 * PAGE, variant->flags, NULL);
 	ASSERT_GE(fd, 0);
 	since = log_head(fd);
 	p = map_lab(fd, 4, PROT_READ, MAP_SHARED);
@@ -582,7 +582,7 @@ TEST_F(lab, walk_and_flags)
 	p = map_lab(self->fd, 2, PROT_READ | PROT_WRITE, MAP_SHARED);
 	ASSERT_NE(NULL, p);
 	(void)p[0];
-	ASSERT_EQ(0, mmscope_walk(wfd, (uintptr_t)p, &w));
+	ASSERT_EQ(0, mms_walk(wfd, (uintptr_t)p, &w));
 	ASSERT_EQ(0, pagemap_read(0, (uintptr_t)p, 1, &pm));
 	EXPECT_EQ(MMSCOPE_ENTRY_PRESENT, w.page.state);
 	EXPECT_NE(0, w.page.pfn);
@@ -593,7 +593,7 @@ TEST_F(lab, walk_and_flags)
 		EXPECT_EQ(pm & PM_PFN_MASK, w.page.pfn);
 	}
 	ASSERT_EQ(0, proc_smaps_vmflags(0, (uintptr_t)p, vmflags, sizeof(vmflags)));
-	ASSERT_EQ(0, mmscope_lookup(wfd, (uintptr_t)p, &lk, &vma));
+	ASSERT_EQ(0, mms_lookup(wfd, (uintptr_t)p, &lk, &vma));
 
 	if (self->device) {
 		EXPECT_TRUE(w.page.pte_flags & MMSCOPE_PTE_SPECIAL);
@@ -717,10 +717,10 @@ TEST(log_follows_and_counts_losses)
 
 	fd = open(MMSCOPE_DEVICE, O_RDWR);
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, mmscope_faultlab_stats(fd, &st));
+	ASSERT_EQ(0, mms_faultlab_stats(fd, &st));
 	size = st.log_size;
 	EXPECT_EQ(read_number(PARAMS "fault_log_size"), size);
-	ASSERT_EQ(0, mmscope_faultlab_setup(fd, MMSCOPE_FAULTLAB_PAGE,
+	ASSERT_EQ(0, mms_faultlab_setup(fd, MMSCOPE_FAULTLAB_PAGE,
 					    (size + extra) * PAGE,
 					    MMSCOPE_FAULTLAB_NO_FAULT_AROUND, NULL));
 	since = log_head(fd);
@@ -732,7 +732,7 @@ TEST(log_follows_and_counts_losses)
 	ev = calloc(size + extra, sizeof(*ev));
 	ASSERT_NE(NULL, ev);
 	n = size + extra;
-	ASSERT_EQ(0, mmscope_faultlab_log(fd, 0, since, ev, &n, &last, &lost));
+	ASSERT_EQ(0, mms_faultlab_log(fd, 0, since, ev, &n, &last, &lost));
 	EXPECT_EQ(size, n);
 	EXPECT_EQ(extra, lost);
 	for (i = 0; i < n; i++) {
@@ -743,7 +743,7 @@ TEST(log_follows_and_counts_losses)
 	}
 	EXPECT_EQ(ev[n - 1].seq, last);
 	n = 8;
-	ASSERT_EQ(0, mmscope_faultlab_log(fd, 0, last, ev, &n, &last, &lost));
+	ASSERT_EQ(0, mms_faultlab_log(fd, 0, last, ev, &n, &last, &lost));
 	EXPECT_EQ(0, n);
 	EXPECT_EQ(0, lost);
 	free(ev);
@@ -762,7 +762,7 @@ TEST(debugfs_matches_ioctls)
 	uint64_t id, since;
 	int fd, i;
 
-	fd = mmscope_faultlab_open(MMSCOPE_FAULTLAB_PATTERN, 8 * PAGE, 0, &id);
+	fd = mms_faultlab_open(MMSCOPE_FAULTLAB_PATTERN, 8 * PAGE, 0, &id);
 	ASSERT_GE(fd, 0);
 	since = log_head(fd);
 	p = map_lab(fd, 8, PROT_READ, MAP_SHARED);
@@ -808,7 +808,7 @@ static int setup_as_nobody(void *arg)
 {
 	int fd = *(int *)arg;
 
-	return mmscope_faultlab_setup(fd, MMSCOPE_FAULTLAB_PAGE, PAGE, 0, NULL) == -EPERM ?
+	return mms_faultlab_setup(fd, MMSCOPE_FAULTLAB_PAGE, PAGE, 0, NULL) == -EPERM ?
 	       0 : 1;
 }
 
@@ -833,18 +833,18 @@ TEST(bad_input)
 	EXPECT_EQ(MAP_FAILED, mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0));
 	EXPECT_EQ(ENODEV, errno);
 	n = 1;
-	EXPECT_EQ(-ENODEV, mmscope_faultlab_log(fd, MMSCOPE_FAULTLAB_LOG_THIS_LAB, 0,
+	EXPECT_EQ(-ENODEV, mms_faultlab_log(fd, MMSCOPE_FAULTLAB_LOG_THIS_LAB, 0,
 						&ev, &n, NULL, NULL));
 
 	/* modes, sizes, flags, reserved fields */
-	EXPECT_EQ(-EINVAL, mmscope_faultlab_setup(fd, 0, PAGE, 0, NULL));
-	EXPECT_EQ(-EINVAL, mmscope_faultlab_setup(fd, MMSCOPE_FAULTLAB_MODE_COUNT, PAGE, 0, NULL));
-	EXPECT_EQ(-EINVAL, mmscope_faultlab_setup(fd, 99, PAGE, 0, NULL));
-	EXPECT_EQ(-EINVAL, mmscope_faultlab_setup(fd, MMSCOPE_FAULTLAB_PAGE, 0, 0, NULL));
-	EXPECT_EQ(-EINVAL, mmscope_faultlab_setup(fd, MMSCOPE_FAULTLAB_PAGE, PAGE + 1, 0, NULL));
-	EXPECT_EQ(-EINVAL, mmscope_faultlab_setup(fd, MMSCOPE_FAULTLAB_PAGE, max + PAGE, 0, NULL));
-	EXPECT_EQ(-EINVAL, mmscope_faultlab_setup(fd, MMSCOPE_FAULTLAB_PAGE, 1ULL << 63, 0, NULL));
-	EXPECT_EQ(-EINVAL, mmscope_faultlab_setup(fd, MMSCOPE_FAULTLAB_PAGE, PAGE, 1U << 5, NULL));
+	EXPECT_EQ(-EINVAL, mms_faultlab_setup(fd, 0, PAGE, 0, NULL));
+	EXPECT_EQ(-EINVAL, mms_faultlab_setup(fd, MMSCOPE_FAULTLAB_MODE_COUNT, PAGE, 0, NULL));
+	EXPECT_EQ(-EINVAL, mms_faultlab_setup(fd, 99, PAGE, 0, NULL));
+	EXPECT_EQ(-EINVAL, mms_faultlab_setup(fd, MMSCOPE_FAULTLAB_PAGE, 0, 0, NULL));
+	EXPECT_EQ(-EINVAL, mms_faultlab_setup(fd, MMSCOPE_FAULTLAB_PAGE, PAGE + 1, 0, NULL));
+	EXPECT_EQ(-EINVAL, mms_faultlab_setup(fd, MMSCOPE_FAULTLAB_PAGE, max + PAGE, 0, NULL));
+	EXPECT_EQ(-EINVAL, mms_faultlab_setup(fd, MMSCOPE_FAULTLAB_PAGE, 1ULL << 63, 0, NULL));
+	EXPECT_EQ(-EINVAL, mms_faultlab_setup(fd, MMSCOPE_FAULTLAB_PAGE, PAGE, 1U << 5, NULL));
 	memset(&req, 0, sizeof(req));
 	req.size = sizeof(req);
 	req.mode = MMSCOPE_FAULTLAB_PAGE;
@@ -868,10 +868,10 @@ TEST(bad_input)
 	EXPECT_EQ(-1, ioctl(fd, MMSCOPE_IOC_FAULTLAB_STATS, &st));
 	EXPECT_EQ(EINVAL, errno);
 	n = 0;
-	EXPECT_EQ(-EINVAL, mmscope_faultlab_log(fd, 0, 0, &ev, &n, NULL, NULL));
+	EXPECT_EQ(-EINVAL, mms_faultlab_log(fd, 0, 0, &ev, &n, NULL, NULL));
 	n = 1;
-	EXPECT_EQ(-EINVAL, mmscope_faultlab_log(fd, 1U << 7, 0, &ev, &n, NULL, NULL));
-	EXPECT_EQ(-EINVAL, mmscope_faultlab_log(fd, 0, 0, NULL, &n, NULL, NULL));
+	EXPECT_EQ(-EINVAL, mms_faultlab_log(fd, 1U << 7, 0, &ev, &n, NULL, NULL));
+	EXPECT_EQ(-EINVAL, mms_faultlab_log(fd, 0, 0, NULL, &n, NULL, NULL));
 	EXPECT_EQ(-1, ioctl(fd, _IOWR(MMSCOPE_IOC_MAGIC, 0x23, struct mmscope_faultlab_log), &st));
 	EXPECT_EQ(ENOTTY, errno);
 
@@ -879,8 +879,8 @@ TEST(bad_input)
 	EXPECT_EQ(0, run_as_nobody(setup_as_nobody, &fd));
 
 	/* A good setup; then a second one, and setup after mmap */
-	ASSERT_EQ(0, mmscope_faultlab_setup(fd, MMSCOPE_FAULTLAB_PFN, 2 * PAGE, 0, NULL));
-	EXPECT_EQ(-EBUSY, mmscope_faultlab_setup(fd, MMSCOPE_FAULTLAB_PFN, 2 * PAGE, 0, NULL));
+	ASSERT_EQ(0, mms_faultlab_setup(fd, MMSCOPE_FAULTLAB_PFN, 2 * PAGE, 0, NULL));
+	EXPECT_EQ(-EBUSY, mms_faultlab_setup(fd, MMSCOPE_FAULTLAB_PFN, 2 * PAGE, 0, NULL));
 	EXPECT_EQ(MAP_FAILED, mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 2 * PAGE));
 	EXPECT_EQ(ENXIO, errno);		/* offset past the end */
 	EXPECT_EQ(MAP_FAILED, mmap(NULL, PAGE, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0));
@@ -891,14 +891,14 @@ TEST(bad_input)
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(-1, mprotect(p, PAGE, PROT_READ | PROT_EXEC));
 	EXPECT_EQ(EACCES, errno);
-	EXPECT_EQ(-EBUSY, mmscope_faultlab_setup(fd, MMSCOPE_FAULTLAB_PAGE, PAGE, 0, NULL));
+	EXPECT_EQ(-EBUSY, mms_faultlab_setup(fd, MMSCOPE_FAULTLAB_PAGE, PAGE, 0, NULL));
 	munmap(p, 2 * PAGE);
 	close(fd);
 
 	/* The labs' budget: whole labs of the largest size, then ENOMEM */
 	held = 0;
 	for (i = 0; i < 64; i++) {
-		fds[i] = mmscope_faultlab_open(MMSCOPE_FAULTLAB_PAGE, max, 0, NULL);
+		fds[i] = mms_faultlab_open(MMSCOPE_FAULTLAB_PAGE, max, 0, NULL);
 		if (fds[i] < 0)
 			break;
 		held++;
@@ -907,7 +907,7 @@ TEST(bad_input)
 	EXPECT_EQ(-ENOMEM, fds[held]);
 	if (held) {
 		close(fds[--held]);
-		fds[held] = mmscope_faultlab_open(MMSCOPE_FAULTLAB_PAGE, max, 0, NULL);
+		fds[held] = mms_faultlab_open(MMSCOPE_FAULTLAB_PAGE, max, 0, NULL);
 		EXPECT_GE(fds[held], 0);
 		if (fds[held] >= 0)
 			held++;
@@ -923,7 +923,7 @@ static void census(uint32_t *labs, uint64_t *vmas)
 	int fd = open(MMSCOPE_DEVICE, O_RDONLY);
 
 	if (fd >= 0) {
-		mmscope_faultlab_stats(fd, &st);
+		mms_faultlab_stats(fd, &st);
 		close(fd);
 	}
 	*labs = st.labs;
@@ -944,7 +944,7 @@ TEST(lifetime_follows_the_last_user)
 	pid_t pid;
 
 	census(&labs0, &vmas0);
-	fd = mmscope_faultlab_open(MMSCOPE_FAULTLAB_PATTERN, 2 * PAGE, 0, NULL);
+	fd = mms_faultlab_open(MMSCOPE_FAULTLAB_PATTERN, 2 * PAGE, 0, NULL);
 	ASSERT_GE(fd, 0);
 	p = map_lab(fd, 2, PROT_READ, MAP_SHARED);
 	ASSERT_NE(NULL, p);
@@ -1017,7 +1017,7 @@ static int lab_life(uint32_t mode)
 	fd = open(MMSCOPE_DEVICE, O_RDWR);
 	if (fd < 0)
 		return !OK_OR_ENOMEM(fd);
-	ret = mmscope_faultlab_setup(fd, mode, 4 * PAGE, 0, NULL);
+	ret = mms_faultlab_setup(fd, mode, 4 * PAGE, 0, NULL);
 	if (ret) {
 		bad += ret != -ENOMEM;
 		goto out_close;
@@ -1036,9 +1036,9 @@ static int lab_life(uint32_t mode)
 		bad += !OK_OR_ENOMEM(madvise(p, 4 * PAGE, MADV_POPULATE_WRITE));
 	}
 	bad += !OK_OR_ENOMEM(msync(p, 4 * PAGE, MS_SYNC));
-	ret = mmscope_faultlab_stats(fd, &st);
+	ret = mms_faultlab_stats(fd, &st);
 	bad += ret && ret != -ENOMEM;
-	ret = mmscope_faultlab_log(fd, 0, 0, ev, &n, NULL, NULL);
+	ret = mms_faultlab_log(fd, 0, 0, ev, &n, NULL, NULL);
 	bad += ret && ret != -ENOMEM;
 	/* munmap() itself may fail for memory; then it is done again. */
 	while (munmap(p, 4 * PAGE))
@@ -1089,11 +1089,11 @@ TEST_F_TIMEOUT(inject, every_allocation_fails_in_turn, 600)
 			ASSERT_LT(0, pread(nfd, left, sizeof(left) - 1, 0));
 			ASSERT_LT(0, pwrite(nfd, "0", 1, 0));
 			EXPECT_EQ(0, bad) TH_LOG("%s: allocation %u failed, and a call with it not for memory",
-						 mmscope_faultlab_mode_name(modes[m]), nth);
+						 mms_faultlab_mode_name(modes[m]), nth);
 			if (atoi(left) > 0)
 				break;		/* not injected: every allocation has failed once */
 		}
-		TH_LOG("%s: %u allocations failed in turn", mmscope_faultlab_mode_name(modes[m]),
+		TH_LOG("%s: %u allocations failed in turn", mms_faultlab_mode_name(modes[m]),
 		       nth - 1);
 		EXPECT_LT(10, nth);
 	}
@@ -1115,7 +1115,7 @@ TEST(mapping_pins_module)
 	int fd;
 
 	refs0 = read_number("/sys/module/mmscope/refcnt");
-	fd = mmscope_faultlab_open(MMSCOPE_FAULTLAB_PATTERN, 4 * PAGE, 0, NULL);
+	fd = mms_faultlab_open(MMSCOPE_FAULTLAB_PATTERN, 4 * PAGE, 0, NULL);
 	ASSERT_GE(fd, 0);
 	p = map_lab(fd, 4, PROT_READ, MAP_SHARED);
 	ASSERT_NE(NULL, p);

@@ -122,10 +122,10 @@ static bool has_flag(const struct mmscope_vma *v, const char *name)
 
 static void load_names(void)
 {
-	int fd = mmscope_open(NULL);
+	int fd = mms_open(NULL);
 
 	if (fd >= 0) {
-		mmscope_vm_flag_names(fd, &names);
+		mms_vm_flag_names(fd, &names);
 		close(fd);
 	}
 }
@@ -352,23 +352,23 @@ TEST_F(files, private_and_shared_mappings)
 	EXPECT_EQ(st.st_ino, v->inode);
 	EXPECT_STREQ(self->path, (char *)v->path);
 	EXPECT_STREQ("r--p", (char *)v->perms);
-	EXPECT_STREQ("file", mmscope_kind_name(v->kind));
+	EXPECT_STREQ("file", mms_kind_name(v->kind));
 	v = find_ours(n, (uintptr_t)priv_rw);
 	ASSERT_NE(NULL, v);
 	EXPECT_EQ(2 * PAGE, v->offset);
-	EXPECT_STREQ("data", mmscope_kind_name(v->kind));
+	EXPECT_STREQ("data", mms_kind_name(v->kind));
 	EXPECT_TRUE(v->flags & MMSCOPE_VMA_ANON_VMA);	/* the COW copy */
 	v = find_ours(n, (uintptr_t)shared);
 	ASSERT_NE(NULL, v);
 	EXPECT_STREQ("rw-s", (char *)v->perms);
-	EXPECT_STREQ(self->mounted ? "file" : "shm", mmscope_kind_name(v->kind));
+	EXPECT_STREQ(self->mounted ? "file" : "shm", mms_kind_name(v->kind));
 	EXPECT_FALSE(v->flags & MMSCOPE_VMA_ANON_VMA);
 	if (self->mounted) {
 		EXPECT_STREQ("generic_file_vm_ops", (char *)v->vm_ops);
 	}
 	v = find_ours(n, (uintptr_t)exec);
 	ASSERT_NE(NULL, v);
-	EXPECT_STREQ("text", mmscope_kind_name(v->kind));
+	EXPECT_STREQ("text", mms_kind_name(v->kind));
 
 	munmap(priv_ro, PAGE);
 	munmap(priv_rw, PAGE);
@@ -517,7 +517,7 @@ TEST(kinds)
 	n = snapshot(getpid(), 64, &nproc);
 	ASSERT_EQ(nproc, n);
 	for (i = 0; i < n; i++) {
-		const char *kind = mmscope_kind_name(ours[i].kind);
+		const char *kind = mms_kind_name(ours[i].kind);
 		const char *path = theirs[i].path;
 
 		if (!strcmp(path, "[heap]")) {
@@ -534,24 +534,24 @@ TEST(kinds)
 	}
 	v = find_ours(n, (uintptr_t)heap);
 	ASSERT_NE(NULL, v);
-	EXPECT_STREQ("heap", mmscope_kind_name(v->kind));
+	EXPECT_STREQ("heap", mms_kind_name(v->kind));
 	EXPECT_STREQ("[heap]", (char *)v->path);
 	v = find_ours(n, (uintptr_t)&v);
 	ASSERT_NE(NULL, v);
-	EXPECT_STREQ("stack", mmscope_kind_name(v->kind));
+	EXPECT_STREQ("stack", mms_kind_name(v->kind));
 	v = find_ours(n, (uintptr_t)shared);
 	ASSERT_NE(NULL, v);
-	EXPECT_STREQ("shm", mmscope_kind_name(v->kind));
+	EXPECT_STREQ("shm", mms_kind_name(v->kind));
 	EXPECT_EQ(0, strncmp("shmem", (char *)v->vm_ops, 5));
 	v = find_ours(n, (uintptr_t)anon);
 	ASSERT_NE(NULL, v);
-	EXPECT_STREQ("anon", mmscope_kind_name(v->kind));
+	EXPECT_STREQ("anon", mms_kind_name(v->kind));
 	EXPECT_STREQ("", (char *)v->vm_ops);
 	/* Our own .data and .bss (static binary: next to each other). */
 	v = find_ours(n, (uintptr_t)&names);
 	ASSERT_NE(NULL, v);
-	EXPECT_TRUE(!strcmp("bss", mmscope_kind_name(v->kind)) ||
-		    !strcmp("data", mmscope_kind_name(v->kind)));
+	EXPECT_TRUE(!strcmp("bss", mms_kind_name(v->kind)) ||
+		    !strcmp("data", mms_kind_name(v->kind)));
 	munmap(shared, PAGE);
 	munmap(anon, PAGE);
 }

@@ -80,10 +80,10 @@ static bool stable_snapshot(int fd, pid_t pid, struct mmscope_mm_info *m,
 	int tries;
 
 	for (tries = 0; tries < 20; tries++) {
-		if (mmscope_mm_info(fd, m, NULL, NULL))
+		if (mms_mm_info(fd, m, NULL, NULL))
 			return false;
 		read_status(pid, proc);
-		if (mmscope_mm_info(fd, &again, NULL, NULL))
+		if (mms_mm_info(fd, &again, NULL, NULL))
 			return false;
 		if (!memcmp(m, &again, sizeof(again)))
 			return true;
@@ -159,9 +159,9 @@ TEST(map_count_matches_maps)
 	fd = open_target(getpid());
 	ASSERT_GE(fd, 0);
 	for (tries = 0; tries < 20; tries++) {
-		ASSERT_EQ(0, mmscope_mm_info(fd, &m, NULL, NULL));
+		ASSERT_EQ(0, mms_mm_info(fd, &m, NULL, NULL));
 		n = proc_maps(0, vmas, 512);
-		ASSERT_EQ(0, mmscope_mm_info(fd, &again, NULL, NULL));
+		ASSERT_EQ(0, mms_mm_info(fd, &again, NULL, NULL));
 		if (m.map_count == again.map_count)
 			break;
 	}
@@ -181,7 +181,7 @@ TEST(task_size_follows_paging_mode)
 	la57 = strstr(cpuinfo, " la57") != NULL;
 	fd = open_target(getpid());
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, mmscope_mm_info(fd, &m, NULL, NULL));
+	ASSERT_EQ(0, mms_mm_info(fd, &m, NULL, NULL));
 	EXPECT_EQ(la57 ? 0x00fffffffffff000ULL : 0x00007ffffffff000ULL, m.task_size);
 	TH_LOG("paging: %s-level", la57 ? "5" : "4");
 	close(fd);
@@ -237,7 +237,7 @@ TEST(threads_share_one_mm)
 
 	fd = open_target(getpid());
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, mmscope_mm_info(fd, &m, users, &n));
+	ASSERT_EQ(0, mms_mm_info(fd, &m, users, &n));
 	EXPECT_EQ(4, m.users_total);
 	EXPECT_EQ(4, n);
 	/* Each thread holds an mm_users reference: /proc's Threads count. */
@@ -248,7 +248,7 @@ TEST(threads_share_one_mm)
 
 	/* A buffer too small still reports the total. */
 	n = 2;
-	ASSERT_EQ(0, mmscope_mm_info(fd, &m, users, &n));
+	ASSERT_EQ(0, mms_mm_info(fd, &m, users, &n));
 	EXPECT_EQ(2, n);
 	EXPECT_EQ(4, m.users_total);
 	close(fd);	/* the threads go with this test's process */
@@ -300,7 +300,7 @@ TEST(vfork_child_shares_mm)
 
 	fd = open_target(helper);
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, mmscope_mm_info(fd, &m, users, &n));
+	ASSERT_EQ(0, mms_mm_info(fd, &m, users, &n));
 	EXPECT_EQ(2, m.users_total);
 	EXPECT_TRUE(has_user(users, n, helper, NULL));
 	EXPECT_TRUE(has_user(users, n, pids->child, NULL));
@@ -330,11 +330,11 @@ TEST(forked_child_has_its_own_mm)
 	}
 	fd = open_target(getpid());
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, mmscope_mm_info(fd, &parent, users, &n));
+	ASSERT_EQ(0, mms_mm_info(fd, &parent, users, &n));
 	EXPECT_FALSE(has_user(users, n, pid, NULL));
-	ASSERT_EQ(0, mmscope_set_target(fd, pid));
+	ASSERT_EQ(0, mms_set_target(fd, pid));
 	n = 8;
-	ASSERT_EQ(0, mmscope_mm_info(fd, &child, users, &n));
+	ASSERT_EQ(0, mms_mm_info(fd, &child, users, &n));
 	EXPECT_EQ(1, child.users_total);
 	EXPECT_TRUE(has_user(users, n, pid, NULL));
 	EXPECT_NE(parent.pgd_phys, child.pgd_phys);

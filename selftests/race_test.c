@@ -141,7 +141,7 @@ TEST_F_TIMEOUT(race, walk_while_the_range_changes, 120)
 			TH_LOG("record %d of %d is malformed", bad - 1, n);
 		free(recs);
 		ASSERT_EQ(0, bad);
-		ASSERT_EQ(0, mmscope_walk(self->fd, start + (rounds % 16384) * PAGE, &w));
+		ASSERT_EQ(0, mms_walk(self->fd, start + (rounds % 16384) * PAGE, &w));
 		ASSERT_LT(w.page.state, MMSCOPE_ENTRY_STATE_COUNT);
 		ASSERT_LE(w.nr_levels, w.paging_levels);
 		walks++;
@@ -248,7 +248,7 @@ TEST_F_TIMEOUT(race, faultlab_under_fire, 120)
 
 	for (m = 0; m < 2; m++) {
 		memset(&r, 0, sizeof(r));
-		r.fd = mmscope_faultlab_open(modes[m], LAB_PAGES * PAGE, 0, NULL);
+		r.fd = mms_faultlab_open(modes[m], LAB_PAGES * PAGE, 0, NULL);
 		ASSERT_GE(r.fd, 0);
 		r.p = mmap(NULL, LAB_PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd, 0);
 		ASSERT_NE(MAP_FAILED, r.p);
@@ -262,17 +262,17 @@ TEST_F_TIMEOUT(race, faultlab_under_fire, 120)
 			ASSERT_GT(n, 0);
 			EXPECT_EQ(0, check_records(recs, n, start, start + LAB_PAGES * PAGE));
 			free(recs);
-			ASSERT_EQ(0, mmscope_faultlab_stats(r.fd, &st));
+			ASSERT_EQ(0, mms_faultlab_stats(r.fd, &st));
 			clock_gettime(CLOCK_MONOTONIC, &t);
 		} while (t.tv_sec - t0.tv_sec < LAB_SECONDS);
 		r.stop = true;
 		for (i = 0; i < 3; i++)
 			pthread_join(threads[i], NULL);
 		TH_LOG("%s: %lu touches against %lu changes",
-		       mmscope_faultlab_mode_name(modes[m]), r.touches, r.changes);
+		       mms_faultlab_mode_name(modes[m]), r.touches, r.changes);
 
 		/* The counters add up with what the kernel shows. */
-		ASSERT_EQ(0, mmscope_faultlab_stats(r.fd, &st));
+		ASSERT_EQ(0, mms_faultlab_stats(r.fd, &st));
 		EXPECT_EQ(lab_vmas_in_maps(), st.lab.vmas);
 		EXPECT_LE(st.pages_resident, LAB_PAGES);
 		EXPECT_LE(st.pages_resident, st.lab.pages_filled);
@@ -289,7 +289,7 @@ TEST_F_TIMEOUT(race, faultlab_under_fire, 120)
 		for (i = 0; i < LAB_PAGES; i++)
 			ASSERT_EQ((char)i, r.p[i * PAGE + 100]);
 		munmap(r.p, LAB_PAGES * PAGE);
-		ASSERT_EQ(0, mmscope_faultlab_stats(r.fd, &st));
+		ASSERT_EQ(0, mms_faultlab_stats(r.fd, &st));
 		EXPECT_EQ(0, st.lab.vmas);
 		close(r.fd);
 	}

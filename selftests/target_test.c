@@ -33,7 +33,7 @@ TEST(self)
 
 	fd = open_target(getpid());
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, mmscope_mm_info(fd, &info, NULL, NULL));
+	ASSERT_EQ(0, mms_mm_info(fd, &info, NULL, NULL));
 	EXPECT_EQ(getpid(), info.pid);
 	read_comm(getpid(), comm, sizeof(comm));
 	EXPECT_STREQ(comm, (char *)info.comm);
@@ -43,24 +43,24 @@ TEST(self)
 
 TEST(bad_pids)
 {
-	int fd = mmscope_open(NULL);
+	int fd = mms_open(NULL);
 
 	ASSERT_GE(fd, 0);
-	EXPECT_EQ(-EINVAL, mmscope_set_target(fd, 0));
-	EXPECT_EQ(-EINVAL, mmscope_set_target(fd, (uint32_t)-1));	/* -1 */
-	EXPECT_EQ(-EINVAL, mmscope_set_target(fd, (uint32_t)-42));
-	EXPECT_EQ(-EINVAL, mmscope_set_target(fd, (uint32_t)INT_MAX + 1));
-	EXPECT_EQ(-ESRCH, mmscope_set_target(fd, unused_pid()));
+	EXPECT_EQ(-EINVAL, mms_set_target(fd, 0));
+	EXPECT_EQ(-EINVAL, mms_set_target(fd, (uint32_t)-1));	/* -1 */
+	EXPECT_EQ(-EINVAL, mms_set_target(fd, (uint32_t)-42));
+	EXPECT_EQ(-EINVAL, mms_set_target(fd, (uint32_t)INT_MAX + 1));
+	EXPECT_EQ(-ESRCH, mms_set_target(fd, unused_pid()));
 	close(fd);
 }
 
 TEST(no_target_yet)
 {
 	struct mmscope_mm_info info;
-	int fd = mmscope_open(NULL);
+	int fd = mms_open(NULL);
 
 	ASSERT_GE(fd, 0);
-	EXPECT_EQ(-ENOENT, mmscope_mm_info(fd, &info, NULL, NULL));
+	EXPECT_EQ(-ENOENT, mms_mm_info(fd, &info, NULL, NULL));
 	close(fd);
 }
 
@@ -98,20 +98,20 @@ TEST(target_exits_between_calls)
 	ASSERT_GT(pid, 0);
 	fd = open_target(pid);
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, mmscope_mm_info(fd, &info, NULL, NULL));
+	ASSERT_EQ(0, mms_mm_info(fd, &info, NULL, NULL));
 	EXPECT_EQ(pid, info.pid);
 
 	/* A zombie has no mm any more: ESRCH before it is even reaped. */
 	ASSERT_EQ(1, write(wake, "x", 1));
 	ASSERT_EQ(0, waitid(P_PID, pid, &si, WEXITED | WNOWAIT));
-	EXPECT_EQ(-ESRCH, mmscope_mm_info(fd, &info, NULL, NULL));
-	EXPECT_EQ(-ESRCH, mmscope_vmas_all(fd, &vmas, &n));
-	EXPECT_EQ(-ESRCH, mmscope_set_target(fd, pid));
+	EXPECT_EQ(-ESRCH, mms_mm_info(fd, &info, NULL, NULL));
+	EXPECT_EQ(-ESRCH, mms_vmas_all(fd, &vmas, &n));
+	EXPECT_EQ(-ESRCH, mms_set_target(fd, pid));
 
 	/* Reaped: the pid is gone. */
 	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
-	EXPECT_EQ(-ESRCH, mmscope_mm_info(fd, &info, NULL, NULL));
-	EXPECT_EQ(-ESRCH, mmscope_set_target(fd, pid));
+	EXPECT_EQ(-ESRCH, mms_mm_info(fd, &info, NULL, NULL));
+	EXPECT_EQ(-ESRCH, mms_set_target(fd, pid));
 	close(wake);
 	close(fd);
 }
@@ -129,17 +129,17 @@ TEST(kernel_thread)
 	ASSERT_EQ(0, read_file("/proc/2/maps", maps, sizeof(maps)));
 	fd = open_target(2);
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, mmscope_mm_info(fd, &info, NULL, NULL));
+	ASSERT_EQ(0, mms_mm_info(fd, &info, NULL, NULL));
 	EXPECT_EQ(MMSCOPE_MM_KERNEL_THREAD | MMSCOPE_MM_NO_MM, info.out_flags);
 	EXPECT_EQ(2, info.pid);
 	read_comm(2, comm, sizeof(comm));
 	EXPECT_STREQ(comm, (char *)info.comm);
 	EXPECT_EQ(0, info.total_vm);
 	EXPECT_EQ(0, info.users_total);
-	ASSERT_EQ(0, mmscope_vmas_all(fd, &vmas, &n));
+	ASSERT_EQ(0, mms_vmas_all(fd, &vmas, &n));
 	EXPECT_EQ(0, n);
 	free(vmas);
-	ASSERT_EQ(0, mmscope_lookup(fd, 0x400000, &res, &vma));
+	ASSERT_EQ(0, mms_lookup(fd, 0x400000, &res, &vma));
 	EXPECT_EQ(0, res.out_flags);
 	close(fd);
 }
@@ -153,8 +153,8 @@ TEST(target_per_open_file)
 	fd_init = open_target(1);
 	ASSERT_GE(fd_self, 0);
 	ASSERT_GE(fd_init, 0);
-	ASSERT_EQ(0, mmscope_mm_info(fd_self, &a, NULL, NULL));
-	ASSERT_EQ(0, mmscope_mm_info(fd_init, &b, NULL, NULL));
+	ASSERT_EQ(0, mms_mm_info(fd_self, &a, NULL, NULL));
+	ASSERT_EQ(0, mms_mm_info(fd_init, &b, NULL, NULL));
 	EXPECT_EQ(getpid(), a.pid);
 	EXPECT_EQ(1, b.pid);
 	EXPECT_NE(a.pgd_phys, b.pgd_phys);
@@ -182,14 +182,14 @@ TEST(pid_namespace)
 		struct mmscope_mm_info info;
 		int fd = open_target(1);
 
-		if (fd < 0 || mmscope_mm_info(fd, &info, NULL, NULL))
+		if (fd < 0 || mms_mm_info(fd, &info, NULL, NULL))
 			_exit(10);
 		if (info.pid != 1)
 			_exit(11);
 		/* It is us: our own stack start, from our own /proc/self/stat. */
 		if (info.start_stack != proc_stat_field(0, 28))
 			_exit(12);
-		if (mmscope_set_target(fd, pid + 100000) != -ESRCH)
+		if (mms_set_target(fd, pid + 100000) != -ESRCH)
 			_exit(13);
 		_exit(0);
 	}

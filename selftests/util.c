@@ -223,10 +223,10 @@ int open_target(pid_t pid)
 {
 	int fd, ret;
 
-	fd = mmscope_open(NULL);
+	fd = mms_open(NULL);
 	if (fd < 0)
 		return fd;
-	ret = mmscope_set_target(fd, pid);
+	ret = mms_set_target(fd, pid);
 	if (ret) {
 		close(fd);
 		return ret;
@@ -334,7 +334,7 @@ char *thp_region(size_t size, char **raw)
 int pages_of(int fd, uint64_t start, uint64_t end, struct mmscope_page **recs)
 {
 	size_t n;
-	int ret = mmscope_pages_all(fd, start, end, recs, &n);
+	int ret = mms_pages_all(fd, start, end, recs, &n);
 
 	return ret ? ret : (int)n;
 }

@@ -77,11 +77,11 @@ static bool vma_soft_dirty(int fd, uint64_t addr)
 	struct mmscope_vma vma;
 	int b;
 
-	if (!vm_softdirty && !mmscope_vm_flag_names(fd, &names))
+	if (!vm_softdirty && !mms_vm_flag_names(fd, &names))
 		for (b = 0; b < 64; b++)
 			if (!strcmp((char *)names.names[b], "VM_SOFTDIRTY"))
 				vm_softdirty = 1ULL << b;
-	return !mmscope_lookup(fd, addr, &res, &vma) &&
+	return !mms_lookup(fd, addr, &res, &vma) &&
 	       (res.out_flags & MMSCOPE_LOOKUP_CONTAINS) && (vma.vm_flags & vm_softdirty);
 }
 
@@ -177,7 +177,7 @@ static int compare_range(int fd, uint64_t start, uint64_t end, bool verbose)
 						 (unsigned long long)r->swap_offset,
 						 (unsigned long long)e);
 			} else if (e & (PM_PRESENT | PM_SWAP)) {
-				MISMATCH("%s, pagemap %llx", mmscope_state_name(r->state),
+				MISMATCH("%s, pagemap %llx", mms_state_name(r->state),
 					 (unsigned long long)e);
 			}
 		}
@@ -287,7 +287,7 @@ TEST(soft_dirty_after_clear_refs)
 	for (i = 0; i < n; i++) {
 		struct mmscope_walk w;
 
-		ASSERT_EQ(0, mmscope_walk(fd, (uintptr_t)mem + i * PAGE, &w));
+		ASSERT_EQ(0, mms_walk(fd, (uintptr_t)mem + i * PAGE, &w));
 		EXPECT_EQ(i % 2 == 0, !!(w.page.pte_flags & MMSCOPE_PTE_SOFT_DIRTY));
 	}
 	munmap(mem, n * PAGE);
@@ -309,8 +309,8 @@ TEST(levels_chain)
 	la57 = strstr(cpuinfo, " la57") != NULL;
 	fd = open_target(getpid());
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, mmscope_mm_info(fd, &mm, NULL, NULL));
-	ASSERT_EQ(0, mmscope_walk(fd, (uintptr_t)&w, &w));
+	ASSERT_EQ(0, mms_mm_info(fd, &mm, NULL, NULL));
+	ASSERT_EQ(0, mms_walk(fd, (uintptr_t)&w, &w));
 	EXPECT_EQ(la57 ? 5 : 4, w.paging_levels);
 	ASSERT_EQ(w.paging_levels, w.nr_levels);
 	EXPECT_EQ(mm.pgd_phys, w.levels[0].table_phys);
@@ -346,7 +346,7 @@ TEST(thp_is_a_pmd_leaf)
 
 	fd = open_target(getpid());
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, mmscope_walk(fd, (uintptr_t)mem + 12345, &w));
+	ASSERT_EQ(0, mms_walk(fd, (uintptr_t)mem + 12345, &w));
 	ASSERT_EQ(w.paging_levels - 1, w.nr_levels);	/* down to the PMD */
 	EXPECT_EQ(MMSCOPE_LEVEL_PMD, w.levels[w.nr_levels - 1].level);
 	EXPECT_EQ(2 * MB, w.levels[w.nr_levels - 1].leaf_size);
@@ -385,7 +385,7 @@ TEST(prot_none)
 	ASSERT_EQ(0, mprotect(p, PAGE, PROT_NONE));
 	fd = open_target(getpid());
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, mmscope_walk(fd, (uintptr_t)p, &w));
+	ASSERT_EQ(0, mms_walk(fd, (uintptr_t)p, &w));
 	ASSERT_EQ(0, pagemap_read(0, (uintptr_t)p, 1, &e));
 	EXPECT_EQ(MMSCOPE_ENTRY_PRESENT, w.page.state);
 	EXPECT_TRUE(w.page.pte_flags & MMSCOPE_PTE_PROTNONE);
@@ -409,7 +409,7 @@ TEST(mlock_makes_pages_unevictable)
 	ASSERT_EQ(0, mlock(p, PAGE));
 	fd = open_target(getpid());
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, mmscope_walk(fd, (uintptr_t)p, &w));
+	ASSERT_EQ(0, mms_walk(fd, (uintptr_t)p, &w));
 	EXPECT_TRUE(w.page.page_flags & MMSCOPE_PG_MLOCKED);
 	EXPECT_TRUE(w.page.page_flags & MMSCOPE_PG_UNEVICTABLE);
 	EXPECT_EQ(0, settled_compare(fd, (uintptr_t)p, (uintptr_t)p + PAGE));
@@ -429,13 +429,13 @@ TEST(address_without_vma)
 	ASSERT_EQ(0, munmap(p + PAGE, PAGE));
 	fd = open_target(getpid());
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, mmscope_walk(fd, (uintptr_t)p + PAGE, &w));
+	ASSERT_EQ(0, mms_walk(fd, (uintptr_t)p + PAGE, &w));
 	EXPECT_TRUE(w.out_flags & MMSCOPE_WALK_NO_VMA);
 	EXPECT_NE(MMSCOPE_ENTRY_PRESENT, w.page.state);
 	EXPECT_EQ(MMSCOPE_COW_READONLY, w.page.cow);
 	EXPECT_GE(w.nr_levels, 1);
 	/* Far from anything: the walk stops early at an empty upper level. */
-	ASSERT_EQ(0, mmscope_walk(fd, 0x100000000000ULL, &w));
+	ASSERT_EQ(0, mms_walk(fd, 0x100000000000ULL, &w));
 	EXPECT_TRUE(w.out_flags & MMSCOPE_WALK_NO_VMA);
 	EXPECT_EQ(MMSCOPE_ENTRY_NONE, w.levels[w.nr_levels - 1].state);
 	munmap(p, 3 * PAGE);
@@ -454,10 +454,10 @@ TEST(bad_input)
 
 	fd = open_target(getpid());
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, mmscope_mm_info(fd, &mm, NULL, NULL));
-	EXPECT_EQ(-EINVAL, mmscope_walk(fd, mm.task_size, &w));
-	EXPECT_EQ(-EINVAL, mmscope_walk(fd, 0x8000000000000000ULL, &w));
-	EXPECT_EQ(-EINVAL, mmscope_walk(fd, ~0ULL, &w));
+	ASSERT_EQ(0, mms_mm_info(fd, &mm, NULL, NULL));
+	EXPECT_EQ(-EINVAL, mms_walk(fd, mm.task_size, &w));
+	EXPECT_EQ(-EINVAL, mms_walk(fd, 0x8000000000000000ULL, &w));
+	EXPECT_EQ(-EINVAL, mms_walk(fd, ~0ULL, &w));
 	memset(&w, 0, sizeof(w));
 	w.size = sizeof(w);
 	w.addr = (uintptr_t)&w;
@@ -534,7 +534,7 @@ TEST(bad_input)
 	/* A kernel thread has no user page tables. */
 	fd = open_target(2);
 	ASSERT_GE(fd, 0);
-	EXPECT_EQ(-ENOENT, mmscope_walk(fd, 0x400000, &w));
+	EXPECT_EQ(-ENOENT, mms_walk(fd, 0x400000, &w));
 	close(fd);
 }
 
@@ -571,14 +571,14 @@ TEST_F_TIMEOUT(region, swap_entries_match_pagemap, 120)
 	for (i = 0; i < n; i++)
 		memset(p + i * PAGE, (int)i + 1, PAGE);
 	ASSERT_EQ(0, madvise(p, n * PAGE, MADV_PAGEOUT));
-	ASSERT_EQ(0, mmscope_walk(self->fd, (uintptr_t)p, &w));
+	ASSERT_EQ(0, mms_walk(self->fd, (uintptr_t)p, &w));
 	ASSERT_EQ(MMSCOPE_ENTRY_SWAP, w.page.state);
 	EXPECT_EQ(MMSCOPE_COW_NONE, w.page.cow);
 	EXPECT_EQ(0, settled_compare(self->fd, (uintptr_t)p, (uintptr_t)p + n * PAGE));
 	/* Nothing was lost: reading brings every page back. */
 	for (i = 0; i < n; i++)
 		EXPECT_EQ((char)(i + 1), p[i * PAGE + 100]);
-	ASSERT_EQ(0, mmscope_walk(self->fd, (uintptr_t)p, &w));
+	ASSERT_EQ(0, mms_walk(self->fd, (uintptr_t)p, &w));
 	EXPECT_EQ(MMSCOPE_ENTRY_PRESENT, w.page.state);
 	munmap(p, n * PAGE);
 }
@@ -619,7 +619,7 @@ TEST_F_TIMEOUT(hugetlb, leaf_at_its_level, 300)
 		SKIP(return, "no %lu kB hugetlb page reserved", variant->size >> 10);
 	p[0] = 1;
 	p[variant->size - 1] = 1;
-	ASSERT_EQ(0, mmscope_walk(self->fd, (uintptr_t)p + 5 * PAGE + 7, &w));
+	ASSERT_EQ(0, mms_walk(self->fd, (uintptr_t)p + 5 * PAGE + 7, &w));
 	ASSERT_EQ(MMSCOPE_ENTRY_PRESENT, w.page.state);
 	EXPECT_EQ(variant->size, w.page.page_size);
 	EXPECT_EQ(variant->size, w.levels[w.nr_levels - 1].leaf_size);

@@ -35,7 +35,7 @@ cp "$src/mmscope.ko" "$work/initramfs/"
 
 # Static user tools and tests, built once for every kernel.
 make -s -C "$MMSCOPE_TOP" tools selftests STATIC=1 >&2
-cp "$MMSCOPE_TOP/userspace-tools/mmscope" "$work/initramfs/bin/"
+cp "$MMSCOPE_TOP/userspace-tools/mmscope/mmscope" "$work/initramfs/bin/"
 # MMSCOPE_TESTS (e.g. "faultlab_test walk_test") runs only those; a whole
 # run, which CI does, leaves it unset.
 for t in ${MMSCOPE_TESTS:-$(cd "$MMSCOPE_TOP/selftests" && echo *_test)}; do

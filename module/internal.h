@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Declarations shared by the files of mmscope.ko. */
-#ifndef _MMSCOPE_H
-#define _MMSCOPE_H
+#ifndef _MMSCOPE_INTERNAL_H
+#define _MMSCOPE_INTERNAL_H
 
 #include "compat.h"
 
@@ -126,4 +126,4 @@ void mmscope_debugfs_exit(void);
 int mmscope_chrdev_init(void);
 void mmscope_chrdev_exit(void);
 
-#endif /* _MMSCOPE_H */
+#endif /* _MMSCOPE_INTERNAL_H */

@@ -22,7 +22,7 @@
 
 #include "json_writer.h"
 #include "libmmscope.h"
-#include "mmscope.h"
+#include "main.h"
 
 #define MMSCOPE_VERSION "0.1"
 
@@ -164,12 +164,12 @@ static int open_target(const char *pid_arg)
 
 	if (parse_pid(pid_arg, &pid))
 		return -2;
-	fd = mmscope_open(device);
+	fd = mms_open(device);
 	if (fd < 0) {
 		p_errno(-fd, device);
 		return -1;
 	}
-	ret = mmscope_set_target(fd, pid);
+	ret = mms_set_target(fd, pid);
 	if (ret) {
 		p_errno(-ret, pid_arg);
 		close(fd);
@@ -228,7 +228,7 @@ void json_vma(const struct mmscope_vma *v)
 	else
 		jw_null(jw);
 	jw_key(jw, "kind");
-	jw_string(jw, mmscope_kind_name(v->kind));
+	jw_string(jw, mms_kind_name(v->kind));
 	jw_end_object(jw);
 }
 
@@ -262,7 +262,7 @@ void text_vma(const struct mmscope_vma *v)
 	snprintf(dev, sizeof(dev), "%02x:%02x", v->dev_major, v->dev_minor);
 	printf("%-33s %-4s %08llx %-5s %-8llu %-6s %-4s %-24s %s\n",
 	       range, (const char *)v->perms, v->offset, dev, v->inode,
-	       mmscope_kind_name(v->kind),
+	       mms_kind_name(v->kind),
 	       v->flags & MMSCOPE_VMA_ANON_VMA ? "yes" : "no",
 	       v->vm_ops[0] ? (const char *)v->vm_ops : "-", (const char *)v->path);
 	if (verbose) {
@@ -285,9 +285,9 @@ static int do_maps(int argc, char **argv)
 	fd = open_target(argv[0]);
 	if (fd < 0)
 		return -fd;
-	ret = mmscope_vm_flag_names(fd, &flag_names);
+	ret = mms_vm_flag_names(fd, &flag_names);
 	if (!ret)
-		ret = mmscope_vmas_all(fd, &vmas, &n);
+		ret = mms_vmas_all(fd, &vmas, &n);
 	close(fd);
 	if (ret) {
 		p_errno(-ret, argv[0]);
@@ -350,7 +350,7 @@ static int do_mm(int argc, char **argv)
 	if (fd < 0)
 		return -fd;
 	/* Ask for the count, then for the list; retry if threads came. */
-	ret = mmscope_mm_info(fd, &info, NULL, NULL);
+	ret = mms_mm_info(fd, &info, NULL, NULL);
 	while (!ret) {
 		free(users);
 		nusers = info.users_total + 16;
@@ -359,7 +359,7 @@ static int do_mm(int argc, char **argv)
 			ret = -ENOMEM;
 			break;
 		}
-		ret = mmscope_mm_info(fd, &info, users, &nusers);
+		ret = mms_mm_info(fd, &info, users, &nusers);
 		if (ret || info.users_total <= info.users_cap ||
 		    info.users_cap >= MMSCOPE_MM_USERS_MAX)
 			break;
@@ -446,7 +446,7 @@ static int open_addr_query(int argc, char **argv, const char *usage, uint64_t *a
 	fd = open_target(argv[0]);
 	if (fd < 0)
 		return fd;
-	ret = mmscope_vm_flag_names(fd, &flag_names);
+	ret = mms_vm_flag_names(fd, &flag_names);
 	if (ret) {
 		close(fd);
 		return -p_addr_query_err(-ret, argv[0], argv[1]);
@@ -466,7 +466,7 @@ static int do_lookup(int argc, char **argv)
 	fd = open_addr_query(argc, argv, "usage: mmscope lookup PID ADDR", &addr);
 	if (fd < 0)
 		return -fd;
-	ret = mmscope_lookup(fd, addr, &res, &vma);
+	ret = mms_lookup(fd, addr, &res, &vma);
 	close(fd);
 	if (ret)
 		return p_addr_query_err(-ret, argv[0], argv[1]);
@@ -549,7 +549,7 @@ static bool vma_of(int fd, uint64_t addr, struct mmscope_vma *vma)
 {
 	struct mmscope_lookup res;
 
-	return !mmscope_lookup(fd, addr, &res, vma) &&
+	return !mms_lookup(fd, addr, &res, vma) &&
 	       (res.out_flags & MMSCOPE_LOOKUP_CONTAINS);
 }
 
@@ -565,7 +565,7 @@ static void json_page_state(const struct mmscope_page *p)
 	jw_key(jw, "order");
 	jw_uint(jw, p->order);
 	jw_key(jw, "flags");
-	put_bits(p->page_flags, mmscope_pg_bit_name);
+	put_bits(p->page_flags, mms_pg_bit_name);
 	jw_key(jw, "anon_exclusive");
 	jw_bool(jw, p->page_flags & MMSCOPE_PG_ANON_EXCLUSIVE);
 	jw_key(jw, "zero_page");
@@ -607,7 +607,7 @@ static void json_walk(const struct mmscope_walk *w, const struct mmscope_vma *vm
 
 		jw_start_object(jw);
 		jw_key(jw, "level");
-		jw_string(jw, mmscope_level_name(l->level));
+		jw_string(jw, mms_level_name(l->level));
 		jw_key(jw, "index");
 		jw_uint(jw, l->index);
 		jw_key(jw, "table_phys");
@@ -615,9 +615,9 @@ static void json_walk(const struct mmscope_walk *w, const struct mmscope_vma *vm
 		jw_key(jw, "entry");
 		jw_hex(jw, l->entry);
 		jw_key(jw, "state");
-		jw_string(jw, mmscope_state_name(l->state));
+		jw_string(jw, mms_state_name(l->state));
 		jw_key(jw, "flags");
-		put_bits(l->bits, mmscope_pte_bit_name);
+		put_bits(l->bits, mms_pte_bit_name);
 		jw_key(jw, "leaf");
 		if (l->leaf_size)
 			jw_uint(jw, l->leaf_size);
@@ -627,7 +627,7 @@ static void json_walk(const struct mmscope_walk *w, const struct mmscope_vma *vm
 	}
 	jw_end_array(jw);
 	jw_key(jw, "state");
-	jw_string(jw, mmscope_state_name(p->state));
+	jw_string(jw, mms_state_name(p->state));
 	jw_key(jw, "present");
 	jw_bool(jw, present);
 	jw_key(jw, "pfn");
@@ -643,7 +643,7 @@ static void json_walk(const struct mmscope_walk *w, const struct mmscope_vma *vm
 	jw_key(jw, "page_size");
 	jw_uint(jw, p->page_size);
 	jw_key(jw, "pte_flags");
-	put_bits(p->pte_flags, mmscope_pte_bit_name);
+	put_bits(p->pte_flags, mms_pte_bit_name);
 	jw_key(jw, "swap");
 	if (has_swap(p)) {
 		jw_start_object(jw);
@@ -666,7 +666,7 @@ static void json_walk(const struct mmscope_walk *w, const struct mmscope_vma *vm
 	else
 		jw_null(jw);
 	jw_key(jw, "cow");
-	jw_string(jw, mmscope_cow_name(p->cow));
+	jw_string(jw, mms_cow_name(p->cow));
 	jw_end_object(jw);
 }
 
@@ -680,13 +680,13 @@ static void text_walk(const struct mmscope_walk *w, const struct mmscope_vma *vm
 	if (p->state == MMSCOPE_ENTRY_PRESENT)
 		printf("%llx\n\n", w->phys);
 	else
-		printf("(not mapped: %s)\n\n", mmscope_state_name(p->state));
+		printf("(not mapped: %s)\n\n", mms_state_name(p->state));
 	for (i = 0; i < w->nr_levels; i++) {
 		const struct mmscope_level *l = &w->levels[i];
 		char name[8];
 		int c;
 
-		snprintf(name, sizeof(name), "%s", mmscope_level_name(l->level));
+		snprintf(name, sizeof(name), "%s", mms_level_name(l->level));
 		for (c = 0; name[c]; c++)
 			name[c] -= 'a' - 'A';
 		printf("%4s: %016llx => %016llx  [%3u] ", name,
@@ -694,24 +694,24 @@ static void text_walk(const struct mmscope_walk *w, const struct mmscope_vma *vm
 		if (l->leaf_size)
 			printf("leaf %s ", size_name(l->leaf_size));
 		else
-			printf("%s ", mmscope_state_name(l->state));
-		put_bits(l->bits, mmscope_pte_bit_name);
+			printf("%s ", mms_state_name(l->state));
+		put_bits(l->bits, mms_pte_bit_name);
 		printf("\n");
 	}
 	if (p->state == MMSCOPE_ENTRY_PRESENT)
 		printf("PAGE: %016llx  (pfn %#llx, %s page)\n", w->phys & ~(uint64_t)4095,
 		       p->pfn, size_name(p->page_size));
-	printf("\n  %-9s %s", "state", mmscope_state_name(p->state));
+	printf("\n  %-9s %s", "state", mms_state_name(p->state));
 	if (has_swap(p))
 		printf(" (type %u, offset %#llx)", p->swap_type, p->swap_offset);
 	printf("\n  %-9s ", "flags");
-	put_bits(p->pte_flags, mmscope_pte_bit_name);
-	printf("\n  %-9s %s\n", "cow", mmscope_cow_name(p->cow));
+	put_bits(p->pte_flags, mms_pte_bit_name);
+	printf("\n  %-9s %s\n", "cow", mms_cow_name(p->cow));
 	if (p->flags & MMSCOPE_PAGE_HAS_STRUCT_PAGE) {
 		printf("  %-9s refcount %u, mapcount %u, folio_mapcount %u, order %u\n",
 		       "page", p->refcount, p->mapcount, p->folio_mapcount, p->order);
 		printf("  %-9s ", "");
-		put_bits(p->page_flags, mmscope_pg_bit_name);
+		put_bits(p->page_flags, mms_pg_bit_name);
 		if (p->flags & MMSCOPE_PAGE_FILE)
 			printf(" (file: inode %llu, index %#llx)", p->ino, p->index);
 		else if (p->page_flags & MMSCOPE_PG_ANON)
@@ -739,8 +739,8 @@ static void dot_walk(const struct mmscope_walk *w)
 		const struct mmscope_level *l = &w->levels[i];
 
 		printf("  t%u [label=\"%s table|phys %#llx|[%u] = %#llx|%s\"];\n", i,
-		       mmscope_level_name(l->level), l->table_phys, l->index, l->entry,
-		       l->leaf_size ? size_name(l->leaf_size) : mmscope_state_name(l->state));
+		       mms_level_name(l->level), l->table_phys, l->index, l->entry,
+		       l->leaf_size ? size_name(l->leaf_size) : mms_state_name(l->state));
 		printf("  %s -> t%u;\n", i ? "" : "va", i);
 		if (i)
 			printf("  t%u -> t%u;\n", i - 1, i);
@@ -749,7 +749,7 @@ static void dot_walk(const struct mmscope_walk *w)
 	if (w->page.state == MMSCOPE_ENTRY_PRESENT && w->nr_levels)
 		printf("  page [label=\"page|pfn %#llx|phys %#llx|cow: %s\", shape=box];\n"
 		       "  t%u -> page;\n", w->page.pfn, w->phys,
-		       mmscope_cow_name(w->page.cow), w->nr_levels - 1);
+		       mms_cow_name(w->page.cow), w->nr_levels - 1);
 	printf("}\n");
 }
 
@@ -764,7 +764,7 @@ static int do_walk(int argc, char **argv)
 	fd = open_addr_query(argc, argv, "usage: mmscope walk PID ADDR [--dot]", &addr);
 	if (fd < 0)
 		return -fd;
-	ret = mmscope_walk(fd, addr, &w);
+	ret = mms_walk(fd, addr, &w);
 	has_vma = !ret && vma_of(fd, addr, &vma);
 	close(fd);
 	if (ret)
@@ -817,7 +817,7 @@ static int target_range(int fd, const char *arg, uint64_t *start, uint64_t *end)
 		p_err("invalid VMA number '%s'", vma_index_arg);
 		return 2;
 	}
-	ret = mmscope_vmas_all(fd, &vmas, &count);
+	ret = mms_vmas_all(fd, &vmas, &count);
 	if (ret) {
 		p_errno(-ret, "maps");
 		return 1;
@@ -851,7 +851,7 @@ static int fetch_pages(int argc, char **argv, const char *usage, uint64_t *start
 		close(fd);
 		return ret;
 	}
-	ret = mmscope_pages_all(fd, *start, *end, recs, n);
+	ret = mms_pages_all(fd, *start, *end, recs, n);
 	close(fd);
 	if (ret == -EINVAL) {
 		p_err("invalid range: END is above the TASK_SIZE of process %s", argv[0]);
@@ -929,7 +929,7 @@ static int do_pages(int argc, char **argv)
 			jw_key(jw, "size");
 			jw_uint(jw, p->size);
 			jw_key(jw, "state");
-			jw_string(jw, mmscope_state_name(p->state));
+			jw_string(jw, mms_state_name(p->state));
 			jw_key(jw, "pfn");
 			if (p->state == MMSCOPE_ENTRY_PRESENT)
 				jw_uint(jw, p->pfn);
@@ -938,22 +938,22 @@ static int do_pages(int argc, char **argv)
 			jw_key(jw, "page_size");
 			jw_uint(jw, p->page_size);
 			jw_key(jw, "pte_flags");
-			put_bits(p->pte_flags, mmscope_pte_bit_name);
+			put_bits(p->pte_flags, mms_pte_bit_name);
 			jw_key(jw, "cow");
-			jw_string(jw, mmscope_cow_name(p->cow));
+			jw_string(jw, mms_cow_name(p->cow));
 			jw_key(jw, "mapcount");
 			jw_uint(jw, p->mapcount);
 			jw_key(jw, "refcount");
 			jw_uint(jw, p->refcount);
 			jw_key(jw, "page_flags");
-			put_bits(p->page_flags, mmscope_pg_bit_name);
+			put_bits(p->page_flags, mms_pg_bit_name);
 			jw_end_object(jw);
 		}
 		jw_end_array(jw);
 		jw_key(jw, "summary");
 		jw_start_object(jw);
-		put_counts("pages", per_state, MMSCOPE_ENTRY_STATE_COUNT, mmscope_state_name);
-		put_counts("cow", per_cow, MMSCOPE_COW_COUNT, mmscope_cow_name);
+		put_counts("pages", per_state, MMSCOPE_ENTRY_STATE_COUNT, mms_state_name);
+		put_counts("cow", per_cow, MMSCOPE_COW_COUNT, mms_cow_name);
 		jw_key(jw, "rss");
 		jw_start_object(jw);
 		for (s = 0; s < 3; s++) {
@@ -978,20 +978,20 @@ static int do_pages(int argc, char **argv)
 		else if (has_swap(p))
 			snprintf(pfn, sizeof(pfn), "swp %u:%#llx", p->swap_type, p->swap_offset);
 		printf("%016llx %10s %-10s %-12s %-5s %-9s %4u %4u ", p->addr, size_name(p->size),
-		       mmscope_state_name(p->state), pfn,
-		       p->page_size ? size_name(p->page_size) : "-", mmscope_cow_name(p->cow),
+		       mms_state_name(p->state), pfn,
+		       p->page_size ? size_name(p->page_size) : "-", mms_cow_name(p->cow),
 		       p->mapcount, p->refcount);
-		put_bits(p->pte_flags, mmscope_pte_bit_name);
+		put_bits(p->pte_flags, mms_pte_bit_name);
 		if (p->flags & MMSCOPE_PAGE_HAS_STRUCT_PAGE) {
 			printf(" ");
-			put_bits(p->page_flags, mmscope_pg_bit_name);
+			put_bits(p->page_flags, mms_pg_bit_name);
 		}
 		printf("\n");
 	}
 	printf("\nsummary of %#llx-%#llx (in 4K pages):", (unsigned long long)start,
 	       (unsigned long long)end);
-	put_counts("state", per_state, MMSCOPE_ENTRY_STATE_COUNT, mmscope_state_name);
-	put_counts("cow", per_cow, MMSCOPE_COW_COUNT, mmscope_cow_name);
+	put_counts("state", per_state, MMSCOPE_ENTRY_STATE_COUNT, mms_state_name);
+	put_counts("cow", per_cow, MMSCOPE_COW_COUNT, mms_cow_name);
 	printf("\n  rss:   4K %llu kB, 2M %llu kB, 1G %llu kB\n",
 	       (unsigned long long)rss[0] >> 10, (unsigned long long)rss[1] >> 10,
 	       (unsigned long long)rss[2] >> 10);
@@ -1027,13 +1027,13 @@ static int do_cow(int argc, char **argv)
 			jw_key(jw, "end");
 			jw_hex(jw, run_end);
 			jw_key(jw, "cow");
-			jw_string(jw, mmscope_cow_name(recs[i].cow));
+			jw_string(jw, mms_cow_name(recs[i].cow));
 			jw_key(jw, "pages");
 			jw_uint(jw, (run_end - recs[i].addr) / 4096);
 			jw_end_object(jw);
 		} else {
 			printf("%016llx-%016llx %-9s %llu\n", recs[i].addr,
-			       (unsigned long long)run_end, mmscope_cow_name(recs[i].cow),
+			       (unsigned long long)run_end, mms_cow_name(recs[i].cow),
 			       (unsigned long long)(run_end - recs[i].addr) / 4096);
 		}
 	}

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "libmmscope.h"
-#include "mmscope.h"
+#include "main.h"
 
 #define PAGE 4096UL
 #define MAX_EVENTS 256
@@ -74,12 +74,12 @@ struct lab {
 
 static const char *fault_flag_name(unsigned int bit)
 {
-	return bit < 32 ? mmscope_fault_flag_bit_name(bit) ?: "" : NULL;
+	return bit < 32 ? mms_fault_flag_bit_name(bit) ?: "" : NULL;
 }
 
 static const char *vm_fault_name(unsigned int bit)
 {
-	return bit < 32 ? mmscope_vm_fault_bit_name(bit) ?: "" : NULL;
+	return bit < 32 ? mms_vm_fault_bit_name(bit) ?: "" : NULL;
 }
 
 /* put_bits() stops at the first NULL name; unnamed bits are "". */
@@ -110,7 +110,7 @@ static void show_event(const char *lead, const struct mmscope_faultlab_event *ev
 {
 	if (!json_output) {
 		printf("%s#%-6" PRIu64 " %-12s tid %-6u addr %#" PRIx64 " pgoff %" PRIu64,
-		       lead, (uint64_t)ev->seq, mmscope_faultlab_handler_name(ev->handler),
+		       lead, (uint64_t)ev->seq, mms_faultlab_handler_name(ev->handler),
 		       ev->tid, (uint64_t)ev->addr, (uint64_t)ev->pgoff);
 		if (ev->pgoff_last != ev->pgoff)
 			printf("-%" PRIu64, (uint64_t)ev->pgoff_last);
@@ -131,7 +131,7 @@ static void show_event(const char *lead, const struct mmscope_faultlab_event *ev
 	jw_key(jw, "seq");
 	jw_uint(jw, ev->seq);
 	jw_key(jw, "handler");
-	jw_string(jw, mmscope_faultlab_handler_name(ev->handler));
+	jw_string(jw, mms_faultlab_handler_name(ev->handler));
 	jw_key(jw, "tgid");
 	jw_uint(jw, ev->tgid);
 	jw_key(jw, "tid");
@@ -240,7 +240,7 @@ static void show_maps(struct lab *lab)
 	size_t n, i;
 	bool any = false;
 
-	if (mmscope_vmas_all(lab->fd, &vmas, &n)) {
+	if (mms_vmas_all(lab->fd, &vmas, &n)) {
 		vmas = NULL;
 		n = 0;
 	}
@@ -281,25 +281,25 @@ static void show_walk(struct lab *lab, uint64_t addr)
 	struct mmscope_walk w;
 	const struct mmscope_page *p = &w.page;
 
-	if (mmscope_walk(lab->fd, addr, &w))
+	if (mms_walk(lab->fd, addr, &w))
 		return;
 	if (json_output) {
 		jw_start_object(jw);
 		jw_key(jw, "addr");
 		jw_hex(jw, addr);
 		jw_key(jw, "state");
-		jw_string(jw, mmscope_state_name(p->state));
+		jw_string(jw, mms_state_name(p->state));
 		jw_key(jw, "pfn");
 		jw_hex(jw, p->state == MMSCOPE_ENTRY_PRESENT ? p->pfn : 0);
 		jw_key(jw, "pte_flags");
-		put_bits(p->pte_flags, mmscope_pte_bit_name);
+		put_bits(p->pte_flags, mms_pte_bit_name);
 		jw_key(jw, "cow");
-		jw_string(jw, mmscope_cow_name(p->cow));
+		jw_string(jw, mms_cow_name(p->cow));
 		jw_key(jw, "struct_page");
 		jw_bool(jw, p->flags & MMSCOPE_PAGE_HAS_STRUCT_PAGE);
 		jw_key(jw, "page_flags");
 		put_bits(p->flags & MMSCOPE_PAGE_HAS_STRUCT_PAGE ? p->page_flags : 0,
-			 mmscope_pg_bit_name);
+			 mms_pg_bit_name);
 		jw_key(jw, "refcount");
 		jw_uint(jw, p->refcount);
 		jw_key(jw, "mapcount");
@@ -307,14 +307,14 @@ static void show_walk(struct lab *lab, uint64_t addr)
 		jw_end_object(jw);
 		return;
 	}
-	printf("   walk:     %#" PRIx64 " %s", addr, mmscope_state_name(p->state));
+	printf("   walk:     %#" PRIx64 " %s", addr, mms_state_name(p->state));
 	if (p->state == MMSCOPE_ENTRY_PRESENT) {
 		printf(" pfn %#" PRIx64 " [", (uint64_t)p->pfn);
-		put_bits(p->pte_flags, mmscope_pte_bit_name);
-		printf("] cow %s", mmscope_cow_name(p->cow));
+		put_bits(p->pte_flags, mms_pte_bit_name);
+		printf("] cow %s", mms_cow_name(p->cow));
 		if (p->flags & MMSCOPE_PAGE_HAS_STRUCT_PAGE) {
 			printf(" page refcount %u mapcount %u [", p->refcount, p->mapcount);
-			put_bits(p->page_flags, mmscope_pg_bit_name);
+			put_bits(p->page_flags, mms_pg_bit_name);
 			printf("]");
 			if (p->flags & MMSCOPE_PAGE_FILE)
 				printf(" page cache index %" PRIu64, (uint64_t)p->index);
@@ -339,7 +339,7 @@ static void step(struct lab *lab, const char *action, const struct expect *expec
 	uint32_t n, i;
 
 	lab->step++;
-	if (mmscope_faultlab_stats(lab->fd, &st))
+	if (mms_faultlab_stats(lab->fd, &st))
 		lab->failed++;
 	now = st.lab;
 	if (json_output) {
@@ -360,7 +360,7 @@ static void step(struct lab *lab, const char *action, const struct expect *expec
 	}
 	do {
 		n = 64;
-		if (mmscope_faultlab_log(lab->fd, MMSCOPE_FAULTLAB_LOG_THIS_LAB, lab->since,
+		if (mms_faultlab_log(lab->fd, MMSCOPE_FAULTLAB_LOG_THIS_LAB, lab->since,
 					 ev, &n, &last, NULL))
 			break;
 		for (i = 0; i < n; i++)
@@ -391,7 +391,7 @@ static int lab_open(struct lab *lab, uint32_t mode, uint64_t pages, uint32_t fla
 	int fd, ret;
 
 	memset(lab, 0, sizeof(*lab));
-	fd = mmscope_faultlab_open(mode, pages * PAGE, flags, &lab->id);
+	fd = mms_faultlab_open(mode, pages * PAGE, flags, &lab->id);
 	if (fd == -EINVAL)
 		p_err("fault lab setup refused: a lab of %" PRIu64 " bytes is above the module's faultlab_max_bytes (/sys/module/mmscope/parameters/)",
 		      pages * PAGE);
@@ -401,9 +401,9 @@ static int lab_open(struct lab *lab, uint32_t mode, uint64_t pages, uint32_t fla
 		p_errno(-fd, "fault lab setup");
 	if (fd < 0)
 		return -1;
-	ret = mmscope_set_target(fd, getpid());
+	ret = mms_set_target(fd, getpid());
 	if (!ret)
-		ret = mmscope_vm_flag_names(fd, &flag_names);
+		ret = mms_vm_flag_names(fd, &flag_names);
 	if (ret) {
 		p_errno(-ret, "fault lab");
 		close(fd);
@@ -415,7 +415,7 @@ static int lab_open(struct lab *lab, uint32_t mode, uint64_t pages, uint32_t fla
 	/* Skip what other labs logged before us. */
 	do {
 		n = 1;
-		if (mmscope_faultlab_log(fd, 0, last, &ev, &n, &last, NULL))
+		if (mms_faultlab_log(fd, 0, last, &ev, &n, &last, NULL))
 			break;
 	} while (n);
 	lab->since = last;
@@ -713,7 +713,7 @@ static int run_scenario(const struct scenario *sc)
 		jw_key(jw, "lab_id");
 		jw_uint(jw, lab.id);
 		jw_key(jw, "mode");
-		jw_string(jw, mmscope_faultlab_mode_name(sc->mode));
+		jw_string(jw, mms_faultlab_mode_name(sc->mode));
 		jw_key(jw, "fault_around");
 		jw_bool(jw, !(sc->flags & MMSCOPE_FAULTLAB_NO_FAULT_AROUND) &&
 			    sc->mode != MMSCOPE_FAULTLAB_PFN);
@@ -721,7 +721,7 @@ static int run_scenario(const struct scenario *sc)
 		jw_start_array(jw);
 	} else {
 		printf("== %s: %s (lab %" PRIu64 ", mode %s, %" PRIu64 " pages)\n", sc->name,
-		       sc->title, lab.id, mmscope_faultlab_mode_name(sc->mode), sc->pages);
+		       sc->title, lab.id, mms_faultlab_mode_name(sc->mode), sc->pages);
 	}
 	ret = sc->run(&lab);
 	close(lab.fd);
@@ -767,12 +767,12 @@ static int show_stats(void)
 	struct mmscope_faultlab_stats st;
 	int fd, ret;
 
-	fd = mmscope_open(device);
+	fd = mms_open(device);
 	if (fd < 0) {
 		p_errno(-fd, device);
 		return 1;
 	}
-	ret = mmscope_faultlab_stats(fd, &st);
+	ret = mms_faultlab_stats(fd, &st);
 	close(fd);
 	if (ret) {
 		p_errno(-ret, "fault lab stats");
@@ -800,7 +800,7 @@ static int show_log(void)
 	uint32_t n;
 	int fd, ret;
 
-	fd = mmscope_open(device);
+	fd = mms_open(device);
 	if (fd < 0) {
 		p_errno(-fd, device);
 		return 1;
@@ -814,7 +814,7 @@ static int show_log(void)
 		jw_start_array(jw);
 	do {
 		n = MAX_EVENTS;
-		ret = mmscope_faultlab_log(fd, 0, since, ev, &n, &since, &gone);
+		ret = mms_faultlab_log(fd, 0, since, ev, &n, &since, &gone);
 		if (ret)
 			break;
 		lost += gone;

@@ -13,21 +13,21 @@ static int ioctl_err(int fd, unsigned long cmd, void *arg)
 	return ioctl(fd, cmd, arg) ? -errno : 0;
 }
 
-int mmscope_open(const char *path)
+int mms_open(const char *path)
 {
 	int fd = open(path ? path : MMSCOPE_DEVICE, O_RDONLY | O_CLOEXEC);
 
 	return fd < 0 ? -errno : fd;
 }
 
-int mmscope_set_target(int fd, uint32_t pid)
+int mms_set_target(int fd, uint32_t pid)
 {
 	struct mmscope_set_target req = { .size = sizeof(req), .pid = pid };
 
 	return ioctl_err(fd, MMSCOPE_IOC_SET_TARGET, &req);
 }
 
-int mmscope_mm_info(int fd, struct mmscope_mm_info *info,
+int mms_mm_info(int fd, struct mmscope_mm_info *info,
 		    struct mmscope_mm_user *users, uint32_t *nusers)
 {
 	int ret;
@@ -94,7 +94,7 @@ static int vmas_fill(int fd, void *room, size_t records, uint64_t *cursor,
 	return ret;
 }
 
-int mmscope_vmas_all(int fd, struct mmscope_vma **vmas, size_t *count)
+int mms_vmas_all(int fd, struct mmscope_vma **vmas, size_t *count)
 {
 	return collect_all(fd, sizeof(**vmas), 0, 0, vmas_fill, (void **)vmas, count);
 }
@@ -115,13 +115,13 @@ static int pages_fill(int fd, void *room, size_t records, uint64_t *cursor,
 	return ret;
 }
 
-int mmscope_pages_all(int fd, uint64_t start, uint64_t end,
+int mms_pages_all(int fd, uint64_t start, uint64_t end,
 		      struct mmscope_page **recs, size_t *count)
 {
 	return collect_all(fd, sizeof(**recs), start, end, pages_fill, (void **)recs, count);
 }
 
-int mmscope_lookup(int fd, uint64_t addr, struct mmscope_lookup *res,
+int mms_lookup(int fd, uint64_t addr, struct mmscope_lookup *res,
 		   struct mmscope_vma *vma)
 {
 	memset(res, 0, sizeof(*res));
@@ -132,14 +132,14 @@ int mmscope_lookup(int fd, uint64_t addr, struct mmscope_lookup *res,
 	return ioctl_err(fd, MMSCOPE_IOC_LOOKUP, res);
 }
 
-int mmscope_vm_flag_names(int fd, struct mmscope_vm_flag_names *names)
+int mms_vm_flag_names(int fd, struct mmscope_vm_flag_names *names)
 {
 	memset(names, 0, sizeof(*names));
 	names->size = sizeof(*names);
 	return ioctl_err(fd, MMSCOPE_IOC_VM_FLAG_NAMES, names);
 }
 
-int mmscope_walk(int fd, uint64_t addr, struct mmscope_walk *walk)
+int mms_walk(int fd, uint64_t addr, struct mmscope_walk *walk)
 {
 	memset(walk, 0, sizeof(*walk));
 	walk->size = sizeof(*walk);
@@ -151,7 +151,7 @@ int mmscope_walk(int fd, uint64_t addr, struct mmscope_walk *walk)
 
 static const char *const level_names[] = { "pgd", "p4d", "pud", "pmd", "pte" };
 
-const char *mmscope_level_name(uint32_t level)
+const char *mms_level_name(uint32_t level)
 {
 	return NAME(level_names, level);
 }
@@ -161,7 +161,7 @@ static const char *const state_names[MMSCOPE_ENTRY_STATE_COUNT] = {
 	"device_exclusive", "hwpoison", "marker", "bad", "no_vma",
 };
 
-const char *mmscope_state_name(uint32_t state)
+const char *mms_state_name(uint32_t state)
 {
 	return NAME(state_names, state);
 }
@@ -170,7 +170,7 @@ static const char *const cow_names[MMSCOPE_COW_COUNT] = {
 	"none", "writable", "reuse", "copy", "zero", "shared", "readonly",
 };
 
-const char *mmscope_cow_name(uint32_t cow)
+const char *mms_cow_name(uint32_t cow)
 {
 	return NAME(cow_names, cow);
 }
@@ -181,7 +181,7 @@ static const char *const pte_bits[] = {
 	"devmap", "pat", "exclusive",
 };
 
-const char *mmscope_pte_bit_name(unsigned int bit)
+const char *mms_pte_bit_name(unsigned int bit)
 {
 	return bit < sizeof(pte_bits) / sizeof(pte_bits[0]) ? pte_bits[bit] : NULL;
 }
@@ -193,7 +193,7 @@ static const char *const pg_bits[] = {
 	"tail", "thp",
 };
 
-const char *mmscope_pg_bit_name(unsigned int bit)
+const char *mms_pg_bit_name(unsigned int bit)
 {
 	return bit < sizeof(pg_bits) / sizeof(pg_bits[0]) ? pg_bits[bit] : NULL;
 }
@@ -208,12 +208,12 @@ static const char *const kind_names[MMSCOPE_KIND_COUNT] = {
 	[MMSCOPE_KIND_DEVICE] = "device",
 };
 
-const char *mmscope_kind_name(uint32_t kind)
+const char *mms_kind_name(uint32_t kind)
 {
 	return kind < MMSCOPE_KIND_COUNT ? kind_names[kind] : "?";
 }
 
-int mmscope_faultlab_setup(int fd, uint32_t mode, uint64_t length,
+int mms_faultlab_setup(int fd, uint32_t mode, uint64_t length,
 			   uint32_t flags, uint64_t *lab_id)
 {
 	struct mmscope_faultlab_setup req = {
@@ -226,7 +226,7 @@ int mmscope_faultlab_setup(int fd, uint32_t mode, uint64_t length,
 	return ret;
 }
 
-int mmscope_faultlab_open(uint32_t mode, uint64_t length, uint32_t flags,
+int mms_faultlab_open(uint32_t mode, uint64_t length, uint32_t flags,
 			  uint64_t *lab_id)
 {
 	int fd = open(MMSCOPE_DEVICE, O_RDWR | O_CLOEXEC);
@@ -234,7 +234,7 @@ int mmscope_faultlab_open(uint32_t mode, uint64_t length, uint32_t flags,
 
 	if (fd < 0)
 		return -errno;
-	ret = mmscope_faultlab_setup(fd, mode, length, flags, lab_id);
+	ret = mms_faultlab_setup(fd, mode, length, flags, lab_id);
 	if (ret) {
 		close(fd);
 		return ret;
@@ -242,14 +242,14 @@ int mmscope_faultlab_open(uint32_t mode, uint64_t length, uint32_t flags,
 	return fd;
 }
 
-int mmscope_faultlab_stats(int fd, struct mmscope_faultlab_stats *stats)
+int mms_faultlab_stats(int fd, struct mmscope_faultlab_stats *stats)
 {
 	memset(stats, 0, sizeof(*stats));
 	stats->size = sizeof(*stats);
 	return ioctl_err(fd, MMSCOPE_IOC_FAULTLAB_STATS, stats);
 }
 
-int mmscope_faultlab_log(int fd, uint32_t flags, uint64_t since,
+int mms_faultlab_log(int fd, uint32_t flags, uint64_t since,
 			 struct mmscope_faultlab_event *events, uint32_t *count,
 			 uint64_t *last, uint64_t *lost)
 {
@@ -275,7 +275,7 @@ static const char *const faultlab_modes[MMSCOPE_FAULTLAB_MODE_COUNT] = {
 	[MMSCOPE_FAULTLAB_PFN] = "pfn",		[MMSCOPE_FAULTLAB_MIXED] = "mixed",
 };
 
-const char *mmscope_faultlab_mode_name(uint32_t mode)
+const char *mms_faultlab_mode_name(uint32_t mode)
 {
 	return NAME(faultlab_modes, mode);
 }
@@ -288,7 +288,7 @@ static const char *const faultlab_handlers[MMSCOPE_FAULTLAB_H_COUNT] = {
 	[MMSCOPE_FAULTLAB_H_ACCESS] = "access",
 };
 
-const char *mmscope_faultlab_handler_name(uint32_t handler)
+const char *mms_faultlab_handler_name(uint32_t handler)
 {
 	return NAME(faultlab_handlers, handler);
 }
@@ -299,7 +299,7 @@ static const char *const fault_flag_bits[32] = {
 	"orig_pte_valid", "vma_lock", [31] = "access_write",
 };
 
-const char *mmscope_fault_flag_bit_name(unsigned int bit)
+const char *mms_fault_flag_bit_name(unsigned int bit)
 {
 	return bit < 32 ? fault_flag_bits[bit] : NULL;
 }
@@ -310,7 +310,7 @@ static const char *const vm_fault_bits[32] = {
 	[31] = "errno",
 };
 
-const char *mmscope_vm_fault_bit_name(unsigned int bit)
+const char *mms_vm_fault_bit_name(unsigned int bit)
 {
 	return bit < 32 ? vm_fault_bits[bit] : NULL;
 }

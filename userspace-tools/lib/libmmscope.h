@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Thin wrappers around the /dev/mmscope ioctls, shared by the CLI and the
+ * selftests. Every call returns 0 or a negative errno and never prints.
+ */
+#ifndef LIBMMSCOPE_H
+#define LIBMMSCOPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/mmscope.h>
+
+#define MMSCOPE_DEVICE "/dev/mmscope"
+
+int mms_open(const char *path);	/* an fd, or -errno */
+int mms_set_target(int fd, uint32_t pid);
+/* @users may be NULL; *@nusers is the room in, entries written out. */
+int mms_mm_info(int fd, struct mmscope_mm_info *info,
+		    struct mmscope_mm_user *users, uint32_t *nusers);
+/* All VMAs of the target, in a malloc()ed array the caller frees. */
+int mms_vmas_all(int fd, struct mmscope_vma **vmas, size_t *count);
+int mms_lookup(int fd, uint64_t addr, struct mmscope_lookup *res,
+		   struct mmscope_vma *vma);
+int mms_vm_flag_names(int fd, struct mmscope_vm_flag_names *names);
+int mms_walk(int fd, uint64_t addr, struct mmscope_walk *walk);
+/* The records of [start, end), in a malloc()ed array the caller frees. */
+int mms_pages_all(int fd, uint64_t start, uint64_t end,
+		      struct mmscope_page **recs, size_t *count);
+
+/* The fault lab: SETUP on an open file, or open O_RDWR and set up (an fd). */
+int mms_faultlab_setup(int fd, uint32_t mode, uint64_t length,
+			   uint32_t flags, uint64_t *lab_id);
+int mms_faultlab_open(uint32_t mode, uint64_t length, uint32_t flags,
+			  uint64_t *lab_id);
+int mms_faultlab_stats(int fd, struct mmscope_faultlab_stats *stats);
+/* *@count is the room in, events written out; @last, @lost may be NULL. */
+int mms_faultlab_log(int fd, uint32_t flags, uint64_t since,
+			 struct mmscope_faultlab_event *events, uint32_t *count,
+			 uint64_t *last, uint64_t *lost);
+
+const char *mms_kind_name(uint32_t kind);
+const char *mms_faultlab_mode_name(uint32_t mode);
+const char *mms_faultlab_handler_name(uint32_t handler);
+/* Names of MMSCOPE_FAULT_* and MMSCOPE_VM_FAULT_* (bit i); NULL if unnamed. */
+const char *mms_fault_flag_bit_name(unsigned int bit);
+const char *mms_vm_fault_bit_name(unsigned int bit);
+const char *mms_level_name(uint32_t level);
+const char *mms_state_name(uint32_t state);
+const char *mms_cow_name(uint32_t cow);
+/* Names of MMSCOPE_PTE_* (bit i) and MMSCOPE_PG_* (bit i); NULL past the end. */
+const char *mms_pte_bit_name(unsigned int bit);
+const char *mms_pg_bit_name(unsigned int bit);
+
+#endif
