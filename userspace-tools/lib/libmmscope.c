@@ -13,11 +13,21 @@ static int ioctl_err(int fd, unsigned long cmd, void *arg)
 	return ioctl(fd, cmd, arg) ? -errno : 0;
 }
 
-int mms_open(const char *path)
+static int open_device(const char *path, int flags)
 {
-	int fd = open(path ? path : MMSCOPE_DEVICE, O_RDONLY | O_CLOEXEC);
+	int fd = open(path ? path : MMSCOPE_DEVICE, flags | O_CLOEXEC);
 
 	return fd < 0 ? -errno : fd;
+}
+
+int mms_open(const char *path)
+{
+	return open_device(path, O_RDONLY);
+}
+
+int mms_open_rw(const char *path)
+{
+	return open_device(path, O_RDWR);
 }
 
 int mms_set_target(int fd, uint32_t pid)
@@ -147,72 +157,6 @@ int mms_walk(int fd, uint64_t addr, struct mmscope_walk *walk)
 	return ioctl_err(fd, MMSCOPE_IOC_WALK, walk);
 }
 
-#define NAME(table, i) ((i) < sizeof(table) / sizeof(table[0]) && table[i] ? table[i] : "?")
-
-static const char *const level_names[] = { "pgd", "p4d", "pud", "pmd", "pte" };
-
-const char *mms_level_name(uint32_t level)
-{
-	return NAME(level_names, level);
-}
-
-static const char *const state_names[MMSCOPE_ENTRY_STATE_COUNT] = {
-	"none", "table", "present", "swap", "migration", "device_private",
-	"device_exclusive", "hwpoison", "marker", "bad", "no_vma",
-};
-
-const char *mms_state_name(uint32_t state)
-{
-	return NAME(state_names, state);
-}
-
-static const char *const cow_names[MMSCOPE_COW_COUNT] = {
-	"none", "writable", "reuse", "copy", "zero", "shared", "readonly",
-};
-
-const char *mms_cow_name(uint32_t cow)
-{
-	return NAME(cow_names, cow);
-}
-
-static const char *const pte_bits[] = {
-	"present", "rw", "user", "pwt", "pcd", "accessed", "dirty", "huge",
-	"global", "nx", "soft_dirty", "uffd_wp", "protnone", "special",
-	"devmap", "pat", "exclusive",
-};
-
-const char *mms_pte_bit_name(unsigned int bit)
-{
-	return bit < sizeof(pte_bits) / sizeof(pte_bits[0]) ? pte_bits[bit] : NULL;
-}
-
-static const char *const pg_bits[] = {
-	"anon", "ksm", "swapbacked", "swapcache", "lru", "active", "referenced",
-	"dirty", "writeback", "locked", "unevictable", "mlocked", "hugetlb",
-	"reserved", "anon_exclusive", "zero_page", "huge_zero_page", "head",
-	"tail", "thp",
-};
-
-const char *mms_pg_bit_name(unsigned int bit)
-{
-	return bit < sizeof(pg_bits) / sizeof(pg_bits[0]) ? pg_bits[bit] : NULL;
-}
-
-static const char *const kind_names[MMSCOPE_KIND_COUNT] = {
-	[MMSCOPE_KIND_ANON] = "anon",	[MMSCOPE_KIND_TEXT] = "text",
-	[MMSCOPE_KIND_DATA] = "data",	[MMSCOPE_KIND_BSS] = "bss",
-	[MMSCOPE_KIND_HEAP] = "heap",	[MMSCOPE_KIND_STACK] = "stack",
-	[MMSCOPE_KIND_VDSO] = "vdso",	[MMSCOPE_KIND_VVAR] = "vvar",
-	[MMSCOPE_KIND_FILE] = "file",	[MMSCOPE_KIND_SHM] = "shm",
-	[MMSCOPE_KIND_PFNMAP] = "pfnmap", [MMSCOPE_KIND_IO] = "io",
-	[MMSCOPE_KIND_DEVICE] = "device",
-};
-
-const char *mms_kind_name(uint32_t kind)
-{
-	return kind < MMSCOPE_KIND_COUNT ? kind_names[kind] : "?";
-}
-
 int mms_faultlab_setup(int fd, uint32_t mode, uint64_t length,
 			   uint32_t flags, uint64_t *lab_id)
 {
@@ -229,11 +173,11 @@ int mms_faultlab_setup(int fd, uint32_t mode, uint64_t length,
 int mms_faultlab_open(uint32_t mode, uint64_t length, uint32_t flags,
 			  uint64_t *lab_id)
 {
-	int fd = open(MMSCOPE_DEVICE, O_RDWR | O_CLOEXEC);
+	int fd = mms_open_rw(NULL);
 	int ret;
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	ret = mms_faultlab_setup(fd, mode, length, flags, lab_id);
 	if (ret) {
 		close(fd);
@@ -268,49 +212,4 @@ int mms_faultlab_log(int fd, uint32_t flags, uint64_t since,
 	if (lost)
 		*lost = req.lost;
 	return 0;
-}
-
-static const char *const faultlab_modes[MMSCOPE_FAULTLAB_MODE_COUNT] = {
-	[MMSCOPE_FAULTLAB_PAGE] = "page",	[MMSCOPE_FAULTLAB_PATTERN] = "pattern",
-	[MMSCOPE_FAULTLAB_PFN] = "pfn",		[MMSCOPE_FAULTLAB_MIXED] = "mixed",
-};
-
-const char *mms_faultlab_mode_name(uint32_t mode)
-{
-	return NAME(faultlab_modes, mode);
-}
-
-static const char *const faultlab_handlers[MMSCOPE_FAULTLAB_H_COUNT] = {
-	[MMSCOPE_FAULTLAB_H_FAULT] = "fault",
-	[MMSCOPE_FAULTLAB_H_MAP_PAGES] = "map_pages",
-	[MMSCOPE_FAULTLAB_H_PAGE_MKWRITE] = "page_mkwrite",
-	[MMSCOPE_FAULTLAB_H_PFN_MKWRITE] = "pfn_mkwrite",
-	[MMSCOPE_FAULTLAB_H_ACCESS] = "access",
-};
-
-const char *mms_faultlab_handler_name(uint32_t handler)
-{
-	return NAME(faultlab_handlers, handler);
-}
-
-static const char *const fault_flag_bits[32] = {
-	"write", "mkwrite", "allow_retry", "retry_nowait", "killable", "tried",
-	"user", "remote", "instruction", "interruptible", "unshare",
-	"orig_pte_valid", "vma_lock", [31] = "access_write",
-};
-
-const char *mms_fault_flag_bit_name(unsigned int bit)
-{
-	return bit < 32 ? fault_flag_bits[bit] : NULL;
-}
-
-static const char *const vm_fault_bits[32] = {
-	"oom", "sigbus", "major", "hwpoison", "sigsegv", "nopage", "locked",
-	"retry", "fallback", "done_cow", "needdsync", "completed",
-	[31] = "errno",
-};
-
-const char *mms_vm_fault_bit_name(unsigned int bit)
-{
-	return bit < 32 ? vm_fault_bits[bit] : NULL;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Thin wrappers around the /dev/mmscope ioctls, shared by the CLI and the
- * selftests. Every call returns 0 or a negative errno and never prints.
+ * selftests: the only code that issues them. Every call returns 0 or a
+ * negative errno and never prints.
  */
 #ifndef LIBMMSCOPE_H
 #define LIBMMSCOPE_H
@@ -12,7 +13,9 @@
 
 #define MMSCOPE_DEVICE "/dev/mmscope"
 
-int mms_open(const char *path);	/* an fd, or -errno */
+/* An fd, or -errno; a NULL @path is MMSCOPE_DEVICE. */
+int mms_open(const char *path);
+int mms_open_rw(const char *path);	/* for a fault lab */
 int mms_set_target(int fd, uint32_t pid);
 /* @users may be NULL; *@nusers is the room in, entries written out. */
 int mms_mm_info(int fd, struct mmscope_mm_info *info,
@@ -38,17 +41,20 @@ int mms_faultlab_log(int fd, uint32_t flags, uint64_t since,
 			 struct mmscope_faultlab_event *events, uint32_t *count,
 			 uint64_t *last, uint64_t *lost);
 
-const char *mms_kind_name(uint32_t kind);
-const char *mms_faultlab_mode_name(uint32_t mode);
-const char *mms_faultlab_handler_name(uint32_t handler);
-/* Names of MMSCOPE_FAULT_* and MMSCOPE_VM_FAULT_* (bit i); NULL if unnamed. */
-const char *mms_fault_flag_bit_name(unsigned int bit);
-const char *mms_vm_fault_bit_name(unsigned int bit);
+/*
+ * names.c, from include/mmscope_names.h: an enum value's name ("?" if it
+ * has none), or a flag bit's (NULL if it has none).
+ */
 const char *mms_level_name(uint32_t level);
 const char *mms_state_name(uint32_t state);
 const char *mms_cow_name(uint32_t cow);
-/* Names of MMSCOPE_PTE_* (bit i) and MMSCOPE_PG_* (bit i); NULL past the end. */
+const char *mms_kind_name(uint32_t kind);
+const char *mms_faultlab_mode_name(uint32_t mode);
+const char *mms_faultlab_handler_name(uint32_t handler);
+/* MMSCOPE_PTE_*, MMSCOPE_PG_*, MMSCOPE_FAULT_* and MMSCOPE_VM_FAULT_*: bit i */
 const char *mms_pte_bit_name(unsigned int bit);
 const char *mms_pg_bit_name(unsigned int bit);
+const char *mms_fault_flag_bit_name(unsigned int bit);
+const char *mms_vm_fault_bit_name(unsigned int bit);
 
 #endif
