@@ -24,6 +24,22 @@
 #include "libmmscope.h"
 #include "main.h"
 
+#define USAGE "mmscope faultlab { SCENARIO | all | list | stats | log }"
+
+static const char help_text[] =
+	"Usage: mmscope faultlab SCENARIO    run one guided scenario, step by step\n"
+	"       mmscope faultlab all         run every scenario\n"
+	"       mmscope faultlab list        the scenarios\n"
+	"       mmscope faultlab stats       every lab's counters, together\n"
+	"       mmscope faultlab log         the fault log of every lab\n"
+	"       mmscope faultlab help\n"
+	"\n"
+	"A scenario maps a fault lab of /dev/mmscope (mmscope's own vm_operations)\n"
+	"into this process and, after each step, shows the lab's counters that\n"
+	"moved, the new fault-log entries, the lab's VMAs and the walk of the pages\n"
+	"involved. Each step states what it expects of the counters: if the kernel\n"
+	"disagrees, the scenario says FAILED and the exit code is 1.\n";
+
 #define PAGE 4096UL
 #define MAX_EVENTS 256
 #define MAX_WALKS 4
@@ -72,39 +88,6 @@ struct lab {
 	char maps_shape[512];	/* the lab VMAs the text showed last */
 };
 
-static const char *fault_flag_name(unsigned int bit)
-{
-	return bit < 32 ? mms_fault_flag_bit_name(bit) ?: "" : NULL;
-}
-
-static const char *vm_fault_name(unsigned int bit)
-{
-	return bit < 32 ? mms_vm_fault_bit_name(bit) ?: "" : NULL;
-}
-
-/* put_bits() stops at the first NULL name; unnamed bits are "". */
-static void put_named_bits(uint32_t bits, const char *(*name)(unsigned int))
-{
-	const char *sep = "";
-	unsigned int bit;
-
-	if (json_output)
-		jw_start_array(jw);
-	for (bit = 0; bit < 32; bit++) {
-		if (!(bits & (1U << bit)) || !*name(bit))
-			continue;
-		if (json_output)
-			jw_string(jw, name(bit));
-		else
-			printf("%s%s", sep, name(bit));
-		sep = ",";
-	}
-	if (json_output)
-		jw_end_array(jw);
-	else if (!*sep)
-		printf("-");
-}
-
 /* One event: a JSON object, or a text line after @lead. */
 static void show_event(const char *lead, const struct mmscope_faultlab_event *ev)
 {
@@ -115,9 +98,9 @@ static void show_event(const char *lead, const struct mmscope_faultlab_event *ev
 		if (ev->pgoff_last != ev->pgoff)
 			printf("-%" PRIu64, (uint64_t)ev->pgoff_last);
 		printf(" flags ");
-		put_named_bits(ev->fault_flags, fault_flag_name);
+		put_bits(ev->fault_flags, mms_fault_flag_bit_name);
 		printf(" result ");
-		put_named_bits(ev->result, vm_fault_name);
+		put_bits(ev->result, mms_vm_fault_bit_name);
 		if (ev->pfn)
 			printf(" pfn %#" PRIx64, (uint64_t)ev->pfn);
 		if (ev->handler == MMSCOPE_FAULTLAB_H_MAP_PAGES)
@@ -147,9 +130,9 @@ static void show_event(const char *lead, const struct mmscope_faultlab_event *ev
 	jw_key(jw, "pfn");
 	jw_hex(jw, ev->pfn);
 	jw_key(jw, "flags");
-	put_named_bits(ev->fault_flags, fault_flag_name);
+	put_bits(ev->fault_flags, mms_fault_flag_bit_name);
 	jw_key(jw, "result");
-	put_named_bits(ev->result, vm_fault_name);
+	put_bits(ev->result, mms_vm_fault_bit_name);
 	jw_key(jw, "time_ns");
 	jw_uint(jw, ev->time_ns);
 	jw_end_object(jw);
@@ -391,23 +374,28 @@ static int lab_open(struct lab *lab, uint32_t mode, uint64_t pages, uint32_t fla
 	int fd, ret;
 
 	memset(lab, 0, sizeof(*lab));
-	fd = mms_faultlab_open(mode, pages * PAGE, flags, &lab->id);
-	if (fd == -EINVAL)
+	fd = mms_open_rw(device);
+	if (fd < 0) {
+		p_errno(-fd, ERR_DEVICE, device);
+		return -1;
+	}
+	ret = mms_faultlab_setup(fd, mode, pages * PAGE, flags, &lab->id);
+	if (ret == -EINVAL)
 		p_err("fault lab setup refused: a lab of %" PRIu64 " bytes is above the module's faultlab_max_bytes (/sys/module/mmscope/parameters/)",
 		      pages * PAGE);
-	else if (fd == -ENOMEM)
+	else if (ret == -ENOMEM)
 		p_err("fault lab setup refused: the labs' memory budget (faultlab_budget_bytes) is used up");
-	else if (fd < 0)
-		p_errno(-fd, "fault lab setup");
-	if (fd < 0)
-		return -1;
+	else if (ret)
+		p_errno(-ret, ERR_LAB, "fault lab setup");
+	if (ret)
+		goto fail;
+	/* The lab's file also queries us: its VMAs, its walks. */
 	ret = mms_set_target(fd, getpid());
 	if (!ret)
-		ret = mms_vm_flag_names(fd, &flag_names);
+		ret = load_vm_flag_names(fd);
 	if (ret) {
-		p_errno(-ret, "fault lab");
-		close(fd);
-		return -1;
+		p_errno(-ret, ERR_LAB, "fault lab");
+		goto fail;
 	}
 	lab->fd = fd;
 	lab->mode = mode;
@@ -420,6 +408,9 @@ static int lab_open(struct lab *lab, uint32_t mode, uint64_t pages, uint32_t fla
 	} while (n);
 	lab->since = last;
 	return 0;
+fail:
+	close(fd);
+	return -1;
 }
 
 static char *lab_map(struct lab *lab, size_t pages, int prot, int flags)
@@ -769,13 +760,13 @@ static int show_stats(void)
 
 	fd = mms_open(device);
 	if (fd < 0) {
-		p_errno(-fd, device);
+		p_errno(-fd, ERR_DEVICE, device);
 		return 1;
 	}
 	ret = mms_faultlab_stats(fd, &st);
 	close(fd);
 	if (ret) {
-		p_errno(-ret, "fault lab stats");
+		p_errno(-ret, ERR_LAB, "fault lab stats");
 		return 1;
 	}
 	if (json_output) {
@@ -802,7 +793,7 @@ static int show_log(void)
 
 	fd = mms_open(device);
 	if (fd < 0) {
-		p_errno(-fd, device);
+		p_errno(-fd, ERR_DEVICE, device);
 		return 1;
 	}
 	ev = calloc(MAX_EVENTS, sizeof(*ev));
@@ -832,7 +823,7 @@ static int show_log(void)
 	free(ev);
 	close(fd);
 	if (ret) {
-		p_errno(-ret, "fault log");
+		p_errno(-ret, ERR_LAB, "fault log");
 		return 1;
 	}
 	return 0;
@@ -843,8 +834,10 @@ int do_faultlab(int argc, char **argv)
 	size_t i;
 	int failed = 0;
 
+	if (is_help(argc, argv))
+		return p_help(help_text);
 	if (argc != 1) {
-		p_err("usage: mmscope faultlab SCENARIO|all|list|stats|log");
+		p_err("usage: " USAGE);
 		return 2;
 	}
 	if (!strcmp(argv[0], "stats"))

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+/* mmscope cow PID START-END: the copy-on-write verdicts of a range, as runs. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "libmmscope.h"
+#include "main.h"
+
+#define USAGE "mmscope cow PID START-END | mmscope --vma N cow PID"
+
+static const char help_text[] =
+	"Usage: mmscope cow PID START-END\n"
+	"       mmscope --vma N cow PID\n"
+	"       mmscope cow help\n"
+	"\n"
+	"What a write by process PID would do to each page of [START, END) (or of\n"
+	"its VMA number N) now, as runs of equal verdicts: readonly, none,\n"
+	"writable, shared, zero, copy or reuse (README.md says when each applies).\n";
+
+/* The verdicts alone, as runs of equal verdicts. */
+int do_cow(int argc, char **argv)
+{
+	struct mmscope_page *recs;
+	uint64_t start, end;
+	size_t n, i, j;
+	int ret;
+
+	if (is_help(argc, argv))
+		return p_help(help_text);
+	ret = fetch_pages(argc, argv, "usage: " USAGE, &start, &end, &recs, &n);
+	if (ret)
+		return ret;
+	if (json_output)
+		jw_start_array(jw);
+	else
+		printf("%-33s %-9s %s\n", "START-END", "COW", "PAGES");
+	for (i = 0; i < n; i = j) {
+		uint64_t run_end = recs[i].addr + recs[i].size;
+
+		for (j = i + 1; j < n && recs[j].cow == recs[i].cow && recs[j].addr == run_end; j++)
+			run_end = recs[j].addr + recs[j].size;
+		if (json_output) {
+			jw_start_object(jw);
+			jw_key(jw, "start");
+			jw_hex(jw, recs[i].addr);
+			jw_key(jw, "end");
+			jw_hex(jw, run_end);
+			jw_key(jw, "cow");
+			jw_string(jw, mms_cow_name(recs[i].cow));
+			jw_key(jw, "pages");
+			jw_uint(jw, (run_end - recs[i].addr) / 4096);
+			jw_end_object(jw);
+		} else {
+			printf("%016llx-%016llx %-9s %llu\n", recs[i].addr,
+			       (unsigned long long)run_end, mms_cow_name(recs[i].cow),
+			       (unsigned long long)(run_end - recs[i].addr) / 4096);
+		}
+	}
+	if (json_output)
+		jw_end_array(jw);
+	free(recs);
+	return 0;
+}

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+/* mmscope lookup PID ADDR: find_vma(), as the kernel answers it. */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "libmmscope.h"
+#include "main.h"
+
+#define USAGE "mmscope lookup PID ADDR"
+
+static const char help_text[] =
+	"Usage: " USAGE "\n"
+	"       mmscope lookup help\n"
+	"\n"
+	"The VMA of process PID that contains ADDR or, as find_vma() answers, the\n"
+	"first VMA above it and the gap up to it. ADDR is in any base strtoull()\n"
+	"reads (0x7ffd0000); at or above the process's TASK_SIZE it is refused.\n";
+
+int do_lookup(int argc, char **argv)
+{
+	struct mmscope_lookup res;
+	struct mmscope_vma vma;
+	bool found, contains;
+	uint64_t addr;
+	int fd, ret;
+
+	if (is_help(argc, argv))
+		return p_help(help_text);
+	fd = open_addr_query(argc, argv, "usage: " USAGE, &addr);
+	if (fd < 0)
+		return -fd;
+	ret = mms_lookup(fd, addr, &res, &vma);
+	close(fd);
+	if (ret)
+		return p_addr_query_err(-ret, ERR_QUERY, argv[0], argv[1]);
+
+	found = res.out_flags & MMSCOPE_LOOKUP_FOUND;
+	contains = res.out_flags & MMSCOPE_LOOKUP_CONTAINS;
+	if (json_output) {
+		jw_start_object(jw);
+		jw_key(jw, "addr");
+		jw_hex(jw, addr);
+		jw_key(jw, "vma");
+		if (found)
+			json_vma(&vma);
+		else
+			jw_null(jw);
+		jw_key(jw, "contains");
+		jw_bool(jw, contains);
+		jw_key(jw, "gap");
+		jw_uint(jw, res.gap);
+		jw_end_object(jw);
+		return 0;
+	}
+	printf("addr      0x%llx\n", (unsigned long long)addr);
+	if (!found) {
+		printf("vma       none: no VMA at or above this address\n");
+		return 0;
+	}
+	printf("contains  %s\n", contains ? "yes" : "no");
+	if (!contains)
+		printf("gap       %llu bytes below the next VMA\n", res.gap);
+	text_vma_header();
+	text_vma(&vma);
+	return 0;
+}

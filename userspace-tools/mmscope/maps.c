@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmscope maps PID: every VMA. Its printers of one VMA serve every object
+ * that shows VMAs (lookup, walk, faultlab).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "libmmscope.h"
+#include "main.h"
+
+#define USAGE "mmscope maps PID"
+
+static const char help_text[] =
+	"Usage: mmscope [-v] maps PID\n"
+	"       mmscope maps help\n"
+	"\n"
+	"Every VMA of process PID, in address order: what /proc/PID/maps prints,\n"
+	"then the kind, whether an anon_vma is attached and the vm_ops symbol.\n"
+	"With -v, the vm_flags under each VMA, named as the running kernel names\n"
+	"them. The [vsyscall] gate area is not a VMA of the mm: it is not listed.\n";
+
+/* The running kernel's names of vm_flags bits (MMSCOPE_IOC_VM_FLAG_NAMES). */
+static struct mmscope_vm_flag_names flag_names;
+
+int load_vm_flag_names(int fd)
+{
+	return mms_vm_flag_names(fd, &flag_names);
+}
+
+/* A bit the kernel does not name is "bitN": vm_flags are never hidden. */
+static const char *vm_flag_name(unsigned int bit)
+{
+	static char unknown[16];
+
+	if (flag_names.names[bit][0])
+		return (const char *)flag_names.names[bit];
+	snprintf(unknown, sizeof(unknown), "bit%u", bit);
+	return unknown;
+}
+
+void json_vma(const struct mmscope_vma *v)
+{
+	char dev[16];
+
+	snprintf(dev, sizeof(dev), "%02x:%02x", v->dev_major, v->dev_minor);
+	jw_start_object(jw);
+	jw_key(jw, "start");
+	jw_hex(jw, v->start);
+	jw_key(jw, "end");
+	jw_hex(jw, v->end);
+	jw_key(jw, "perms");
+	jw_string(jw, (const char *)v->perms);
+	jw_key(jw, "offset");
+	jw_hex(jw, v->offset);
+	jw_key(jw, "dev");
+	jw_string(jw, dev);
+	jw_key(jw, "inode");
+	jw_uint(jw, v->inode);
+	jw_key(jw, "path");
+	jw_string(jw, (const char *)v->path);
+	jw_key(jw, "vm_flags");
+	jw_hex(jw, v->vm_flags);
+	jw_key(jw, "flags");
+	put_bits(v->vm_flags, vm_flag_name);
+	jw_key(jw, "anon_vma");
+	jw_bool(jw, v->flags & MMSCOPE_VMA_ANON_VMA);
+	jw_key(jw, "vm_ops");
+	if (v->vm_ops[0])
+		jw_string(jw, (const char *)v->vm_ops);
+	else
+		jw_null(jw);
+	jw_key(jw, "kind");
+	jw_string(jw, mms_kind_name(v->kind));
+	jw_end_object(jw);
+}
+
+void text_vma_header(void)
+{
+	printf("%-33s %-4s %-8s %-5s %-8s %-6s %-4s %-24s %s\n", "START-END",
+	       "PERM", "OFFSET", "DEV", "INODE", "KIND", "ANON", "VM_OPS", "PATH");
+}
+
+void text_vma(const struct mmscope_vma *v)
+{
+	char range[40], dev[16];
+
+	snprintf(range, sizeof(range), "%016llx-%016llx", v->start, v->end);
+	snprintf(dev, sizeof(dev), "%02x:%02x", v->dev_major, v->dev_minor);
+	printf("%-33s %-4s %08llx %-5s %-8llu %-6s %-4s %-24s %s\n",
+	       range, (const char *)v->perms, v->offset, dev, v->inode,
+	       mms_kind_name(v->kind),
+	       v->flags & MMSCOPE_VMA_ANON_VMA ? "yes" : "no",
+	       v->vm_ops[0] ? (const char *)v->vm_ops : "-", (const char *)v->path);
+	if (verbose) {
+		printf("    vm_flags 0x%llx: ", v->vm_flags);
+		put_bits_sep(v->vm_flags, vm_flag_name, " ");
+		printf("\n");
+	}
+}
+
+int do_maps(int argc, char **argv)
+{
+	struct mmscope_vma *vmas;
+	size_t n, i;
+	int fd, ret;
+
+	if (is_help(argc, argv))
+		return p_help(help_text);
+	fd = open_pid_query(argc, argv, "usage: " USAGE);
+	if (fd < 0)
+		return -fd;
+	ret = load_vm_flag_names(fd);
+	if (!ret)
+		ret = mms_vmas_all(fd, &vmas, &n);
+	close(fd);
+	if (ret) {
+		p_errno(-ret, ERR_QUERY, argv[0]);
+		return 1;
+	}
+
+	if (json_output) {
+		jw_start_array(jw);
+		for (i = 0; i < n; i++)
+			json_vma(&vmas[i]);
+		jw_end_array(jw);
+	} else {
+		text_vma_header();
+		for (i = 0; i < n; i++)
+			text_vma(&vmas[i]);
+	}
+	free(vmas);
+	return 0;
+}

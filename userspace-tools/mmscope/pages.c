@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmscope pages PID START-END: a record per page, or per run of empty
+ * entries, of a range. cow shows the same records' verdicts.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "libmmscope.h"
+#include "main.h"
+
+#define USAGE "mmscope pages PID START-END | mmscope --vma N pages PID"
+
+static const char help_text[] =
+	"Usage: mmscope pages PID START-END\n"
+	"       mmscope --vma N pages PID\n"
+	"       mmscope pages help\n"
+	"\n"
+	"Every page of [START, END) in process PID (or of its VMA number N, from 0,\n"
+	"as maps lists them): a record per present page (one per huge leaf), per\n"
+	"swap or other non-present entry, and per run of empty entries or of space\n"
+	"with no VMA, with its state, PFN, page size, PTE bits, copy-on-write\n"
+	"verdict, counts and page flags; then a summary in 4K pages. START and END\n"
+	"are in any base strtoull() reads: 0x400000-0x401000.\n";
+
+/* "START-END": both in any base strtoull() reads. */
+static int parse_range(const char *arg, uint64_t *start, uint64_t *end)
+{
+	unsigned long long a, b;
+	char *dash;
+
+	errno = 0;
+	a = strtoull(arg, &dash, 0);
+	if (errno || dash == arg || *dash != '-' || *arg == '-')
+		goto bad;
+	b = strtoull(dash + 1, &dash, 0);
+	if (errno || *dash || a >= b)
+		goto bad;
+	*start = a;
+	*end = b;
+	return 0;
+bad:
+	p_err("invalid range '%s': expected START-END with START below END, e.g. 0x400000-0x401000",
+	      arg);
+	return -1;
+}
+
+/* The range of `pages`/`cow`: START-END, or the N-th VMA with --vma N. */
+static int target_range(int fd, const char *pid_arg, const char *arg, uint64_t *start,
+			uint64_t *end)
+{
+	struct mmscope_vma *vmas;
+	unsigned long n;
+	size_t count;
+	char *tail;
+	int ret;
+
+	if (!vma_index_arg)
+		return parse_range(arg, start, end) ? 2 : 0;
+	errno = 0;
+	n = strtoul(vma_index_arg, &tail, 10);
+	if (errno || *tail || tail == vma_index_arg) {
+		p_err("invalid VMA number '%s'", vma_index_arg);
+		return 2;
+	}
+	ret = mms_vmas_all(fd, &vmas, &count);
+	if (ret) {
+		p_errno(-ret, ERR_QUERY, pid_arg);
+		return 1;
+	}
+	if (n >= count) {
+		p_err("no VMA number %lu: the process has %zu (numbered from 0, as in maps)",
+		      n, count);
+		free(vmas);
+		return 1;
+	}
+	*start = vmas[n].start;
+	*end = vmas[n].end;
+	free(vmas);
+	return 0;
+}
+
+/* Returns the exit code; on 0, *@recs is the caller's to free. */
+int fetch_pages(int argc, char **argv, const char *usage, uint64_t *start,
+		uint64_t *end, struct mmscope_page **recs, size_t *n)
+{
+	int fd, ret;
+
+	if (argc != (vma_index_arg ? 1 : 2)) {
+		p_err("%s", usage);
+		return 2;
+	}
+	fd = open_target(argv[0]);
+	if (fd < 0)
+		return -fd;
+	ret = target_range(fd, argv[0], argv[1], start, end);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	ret = mms_pages_all(fd, *start, *end, recs, n);
+	close(fd);
+	if (ret == -EINVAL) {
+		p_err("invalid range: END is above the TASK_SIZE of process %s", argv[0]);
+		return 1;
+	}
+	if (ret) {
+		p_errno(-ret, ERR_QUERY, argv[0]);
+		return 1;
+	}
+	return 0;
+}
+
+/* The non-zero counts: {NAME: n, ...} in JSON, "KEY: NAME n ..." in text. */
+static void put_counts(const char *key, const uint64_t *counts, int n,
+		       const char *(*name)(uint32_t))
+{
+	int i;
+
+	if (json_output) {
+		jw_key(jw, key);
+		jw_start_object(jw);
+	} else {
+		printf("\n  %s:", key);
+	}
+	for (i = 0; i < n; i++) {
+		if (!counts[i])
+			continue;
+		if (json_output) {
+			jw_key(jw, name(i));
+			jw_uint(jw, counts[i]);
+		} else {
+			printf(" %s %llu", name(i), (unsigned long long)counts[i]);
+		}
+	}
+	if (json_output)
+		jw_end_object(jw);
+}
+
+int do_pages(int argc, char **argv)
+{
+	uint64_t start, end, per_state[MMSCOPE_ENTRY_STATE_COUNT] = { 0 };
+	uint64_t per_cow[MMSCOPE_COW_COUNT] = { 0 }, rss[3] = { 0 };
+	static const char *const rss_names[3] = { "4K", "2M", "1G" };
+	struct mmscope_page *recs;
+	size_t n, i;
+	int ret, s;
+
+	if (is_help(argc, argv))
+		return p_help(help_text);
+	ret = fetch_pages(argc, argv, "usage: " USAGE, &start, &end, &recs, &n);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++) {
+		const struct mmscope_page *p = &recs[i];
+
+		per_state[p->state < MMSCOPE_ENTRY_STATE_COUNT ? p->state : 0] += p->size / 4096;
+		per_cow[p->cow < MMSCOPE_COW_COUNT ? p->cow : 0] += p->size / 4096;
+		if (p->state == MMSCOPE_ENTRY_PRESENT)
+			rss[p->page_size >= (1ULL << 30) ? 2 : p->page_size >= (1ULL << 21)] += p->size;
+	}
+
+	if (json_output) {
+		jw_start_object(jw);
+		jw_key(jw, "start");
+		jw_hex(jw, start);
+		jw_key(jw, "end");
+		jw_hex(jw, end);
+		jw_key(jw, "records");
+		jw_start_array(jw);
+		for (i = 0; i < n; i++) {
+			const struct mmscope_page *p = &recs[i];
+
+			jw_start_object(jw);
+			jw_key(jw, "addr");
+			jw_hex(jw, p->addr);
+			jw_key(jw, "size");
+			jw_uint(jw, p->size);
+			jw_key(jw, "state");
+			jw_string(jw, mms_state_name(p->state));
+			jw_key(jw, "pfn");
+			if (p->state == MMSCOPE_ENTRY_PRESENT)
+				jw_uint(jw, p->pfn);
+			else
+				jw_null(jw);
+			jw_key(jw, "page_size");
+			jw_uint(jw, p->page_size);
+			jw_key(jw, "pte_flags");
+			put_bits(p->pte_flags, mms_pte_bit_name);
+			jw_key(jw, "cow");
+			jw_string(jw, mms_cow_name(p->cow));
+			jw_key(jw, "mapcount");
+			jw_uint(jw, p->mapcount);
+			jw_key(jw, "refcount");
+			jw_uint(jw, p->refcount);
+			jw_key(jw, "page_flags");
+			put_bits(p->page_flags, mms_pg_bit_name);
+			jw_end_object(jw);
+		}
+		jw_end_array(jw);
+		jw_key(jw, "summary");
+		jw_start_object(jw);
+		put_counts("pages", per_state, MMSCOPE_ENTRY_STATE_COUNT, mms_state_name);
+		put_counts("cow", per_cow, MMSCOPE_COW_COUNT, mms_cow_name);
+		jw_key(jw, "rss");
+		jw_start_object(jw);
+		for (s = 0; s < 3; s++) {
+			jw_key(jw, rss_names[s]);
+			jw_uint(jw, rss[s]);
+		}
+		jw_end_object(jw);
+		jw_end_object(jw);
+		jw_end_object(jw);
+		free(recs);
+		return 0;
+	}
+
+	printf("%-16s %10s %-10s %-12s %-5s %-9s %4s %4s %s\n", "ADDR", "SIZE", "STATE",
+	       "PFN", "PAGE", "COW", "MAPC", "REFC", "FLAGS");
+	for (i = 0; i < n; i++) {
+		const struct mmscope_page *p = &recs[i];
+		char pfn[24] = "-";
+
+		if (p->state == MMSCOPE_ENTRY_PRESENT)
+			snprintf(pfn, sizeof(pfn), "%#llx", p->pfn);
+		else if (page_has_swap(p))
+			snprintf(pfn, sizeof(pfn), "swp %u:%#llx", p->swap_type, p->swap_offset);
+		printf("%016llx %10s %-10s %-12s %-5s %-9s %4u %4u ", p->addr, size_name(p->size),
+		       mms_state_name(p->state), pfn,
+		       p->page_size ? size_name(p->page_size) : "-", mms_cow_name(p->cow),
+		       p->mapcount, p->refcount);
+		put_bits(p->pte_flags, mms_pte_bit_name);
+		if (p->flags & MMSCOPE_PAGE_HAS_STRUCT_PAGE) {
+			printf(" ");
+			put_bits(p->page_flags, mms_pg_bit_name);
+		}
+		printf("\n");
+	}
+	printf("\nsummary of %#llx-%#llx (in 4K pages):", (unsigned long long)start,
+	       (unsigned long long)end);
+	put_counts("state", per_state, MMSCOPE_ENTRY_STATE_COUNT, mms_state_name);
+	put_counts("cow", per_cow, MMSCOPE_COW_COUNT, mms_cow_name);
+	printf("\n  rss:   4K %llu kB, 2M %llu kB, 1G %llu kB\n",
+	       (unsigned long long)rss[0] >> 10, (unsigned long long)rss[1] >> 10,
+	       (unsigned long long)rss[2] >> 10);
+	free(recs);
+	return 0;
+}
