@@ -459,12 +459,83 @@ TEST(not_root)
 	EXPECT_STREQ("mmscope: permission denied: mmscope needs CAP_SYS_ADMIN\n", err);
 }
 
+/* An errno's message says what it means where it came from. */
+TEST(errno_sources)
+{
+	static const char not_loaded[] =
+		"/nonexistent not found: is the module loaded? (sudo insmod mmscope.ko)";
+	static const char kthread[] = "PID 2 is a kernel thread: it has no user address space";
+	char want[256];
+	struct json *root;
+
+	/* ENOENT from open(): no module; a fault lab opens the -d device too. */
+	EXPECT_EQ(1, run_cli("-j", "-d", "/nonexistent", "faultlab", "demand"));
+	snprintf(want, sizeof(want), "mmscope: %s\n", not_loaded);
+	EXPECT_STREQ(want, err);
+	root = json_parse(out);
+	ASSERT_NE(NULL, root);
+	EXPECT_STREQ(not_loaded, json_get(root, "error")->string);
+	json_free(root);
+
+	/* ENOENT from a walk: kthreadd has no user page tables. */
+	EXPECT_EQ(1, run_cli("walk", "2", "0x400000"));
+	snprintf(want, sizeof(want), "mmscope: %s\n", kthread);
+	EXPECT_STREQ(want, err);
+	EXPECT_EQ(1, run_cli("-j", "walk", "2", "0x400000"));
+	root = json_parse(out);
+	ASSERT_NE(NULL, root);
+	EXPECT_STREQ(kthread, json_get(root, "error")->string);
+	json_free(root);
+}
+
+/* Every object has its help, as bpftool's do; with -j it is null. */
+TEST(object_help)
+{
+	static const char *const objects[] = {
+		"mm", "maps", "lookup", "walk", "pages", "cow", "faultlab",
+	};
+	char want[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {
+		EXPECT_EQ(0, run_cli(objects[i], "help"));
+		snprintf(want, sizeof(want), " %s help\n", objects[i]);
+		EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s help: %s", objects[i], out);
+		EXPECT_STREQ("", err);
+		EXPECT_EQ(0, run_cli("-j", objects[i], "help"));
+		EXPECT_STREQ("null\n", out);
+	}
+	EXPECT_EQ(0, run_cli("help"));
+	EXPECT_NE(NULL, strstr(out, "Usage: mmscope"));
+}
+
 /* A step's counter change, by name; 0 when it did not move. */
 static int64_t step_delta(const struct json *stepj, const char *counter)
 {
 	const struct json *c = json_get(json_get(stepj, "counters"), counter);
 
 	return c ? c->integer : 0;
+}
+
+/*
+ * The expectations are the CLI's own (userspace-tools/mmscope/faultlab.c),
+ * written once: what is checked here is that its report of them is honest,
+ * each "seen" the counter's move and each "ok" whether it was the "delta".
+ * Returns how many the step had.
+ */
+static int check_expected(struct __test_metadata *_metadata, const struct json *stepj)
+{
+	const struct json *e;
+	int n = 0;
+
+	for (e = json_get(stepj, "expected")->child; e; e = e->next, n++) {
+		const char *counter = json_get(e, "counter")->string;
+		int64_t seen = json_get(e, "seen")->integer;
+
+		EXPECT_EQ(step_delta(stepj, counter), seen) TH_LOG("%s", counter);
+		EXPECT_EQ(seen == json_get(e, "delta")->integer, json_get(e, "ok")->boolean);
+	}
+	return n;
 }
 
 /*
@@ -476,18 +547,19 @@ TEST(faultlab_scenarios)
 {
 	struct json *root, *sc, *steps, *st, *ev, *w;
 	char keys[256];
-	int n = 0;
+	int n = 0, nr, checked;
 
 	ASSERT_EQ(0, run_cli("-j", "faultlab", "list"));
 	root = json_parse(out);
 	ASSERT_NE(NULL, root);
-	EXPECT_EQ(9, json_count(root));
+	nr = json_count(root);
+	EXPECT_LT(0, nr);
 	json_free(root);
 
 	ASSERT_EQ(0, run_cli("-j", "faultlab", "all")) TH_LOG("%s", err);
 	root = json_parse(out);
 	ASSERT_NE(NULL, root) TH_LOG("%.2000s", out);
-	ASSERT_EQ(9, json_count(root));
+	ASSERT_EQ(nr, json_count(root));
 	for (sc = root->child; sc; sc = sc->next, n++) {
 		const char *name = json_get(sc, "scenario")->string;
 
@@ -500,11 +572,14 @@ TEST(faultlab_scenarios)
 		ASSERT_LT(1, json_count(steps));
 		json_keys(steps->child, keys, sizeof(keys));
 		EXPECT_STREQ("step action counters expected log maps walk", keys);
+		checked = 0;
+		for (st = steps->child; st; st = st->next)
+			checked += check_expected(_metadata, st);
+		EXPECT_EQ(checked, json_get(sc, "checked")->number) TH_LOG("scenario %s", name);
 
 		if (!strcmp(name, "demand")) {
 			/* step 2: one fault, logged, page 0 present with a struct page */
 			st = steps->child->next;
-			EXPECT_EQ(1, step_delta(st, "faults_read"));
 			ASSERT_EQ(1, json_count(json_get(st, "log")));
 			ev = json_get(st, "log")->child;
 			EXPECT_STREQ("fault", json_get(ev, "handler")->string);
@@ -518,7 +593,6 @@ TEST(faultlab_scenarios)
 			/* last step: munmap closed the only VMA */
 			for (st = steps->child; st->next; st = st->next)
 				;
-			EXPECT_EQ(-1, step_delta(st, "vmas"));
 			EXPECT_EQ(0, json_count(json_get(st, "maps")));
 		} else if (!strcmp(name, "split")) {
 			st = steps->child->next;
@@ -528,10 +602,9 @@ TEST(faultlab_scenarios)
 			w = json_get(st, "walk")->child;
 			EXPECT_FALSE(json_get(w, "struct_page")->boolean);
 			EXPECT_STREQ("pfnmap", json_get(json_get(st, "maps")->child, "kind")->string);
-			EXPECT_EQ(1, step_delta(steps->child->next->next, "access_calls"));
 		}
 	}
-	EXPECT_EQ(9, n);
+	EXPECT_EQ(nr, n);
 	json_free(root);
 
 	/* The text form runs too, and says so. */
