@@ -24,7 +24,7 @@ static int parse_pid(const char *arg, uint32_t *pid)
 	return 0;
 }
 
-int parse_addr(const char *arg, uint64_t *addr)
+static int parse_addr(const char *arg, uint64_t *addr)
 {
 	unsigned long long v;
 	char *end;

@@ -37,7 +37,6 @@ bool is_help(int argc, char **argv);
 int p_help(const char *text);
 
 /* common.c: arguments, and the printers every object uses */
-int parse_addr(const char *arg, uint64_t *addr);
 /* An fd aimed at PID @pid_arg, or the exit code negated (after p_err). */
 int open_target(const char *pid_arg);
 /* "PID": an fd, or the exit code negated. */
