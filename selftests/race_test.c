@@ -9,13 +9,21 @@
  * And the fault lab under fire: threads fault, write and read a lab while
  * another cleans, zaps, remaps and forks it, and we walk it; its counters
  * must still add up and its memory must still hold what was written.
+ *
+ * Those walk this process. The rest walk other processes, forked children,
+ * while they change: that is what mmscope is for, and where a walk races
+ * with changes it does not serialize with (below).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -293,6 +301,826 @@ TEST_F_TIMEOUT(race, faultlab_under_fire, 120)
 		EXPECT_EQ(0, st.lab.vmas);
 		close(r.fd);
 	}
+}
+
+/*
+ * Walking another process while it changes. mmscope's purpose is to look
+ * at other processes, and a walk of another process races with changes
+ * that it does not serialize with the way a walk of itself does: a child
+ * maps, unmaps, remaps, mprotects, mremaps, zaps, collapses and forks over
+ * a 64 MiB region at a fixed address, touching its pages so that PTE and
+ * PMD tables come and go, and checks after each change that its memory
+ * holds what it wrote. Two threads here, each with its own /dev/mmscope
+ * file aimed at the child, walk addresses inside the region (mapped or
+ * not) and a few pages beyond its ends (never mapped), and read the pages
+ * of the whole region. On the debug kernel, KASAN watches the rest.
+ *
+ * MMSCOPE_RACE_SECONDS lengthens each run (default 4 s, at most 300).
+ */
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#ifndef MFD_HUGE_2MB
+#define MFD_HUGE_2MB (21U << 26)
+#endif
+
+#define REMOTE_BASE	0x300000000000UL	/* 1 GiB-aligned, below 47 bits */
+#define REMOTE_PAGES	(RANGE / PAGE)
+#define REMOTE_EDGE	4			/* pages walked beyond each end */
+#define GIB		(1UL << 30)
+#define UNMAPPED	0xff
+
+static unsigned int race_seconds(unsigned int dflt)
+{
+	const char *s = getenv("MMSCOPE_RACE_SECONDS");
+	unsigned long v = s ? strtoul(s, NULL, 0) : 0;
+
+	return v ? (v > 300 ? 300 : v) : dflt;
+}
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* Die with the test, whichever way it ends. */
+static void die_with_parent(pid_t parent)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(3);
+}
+
+/* Shared (MAP_SHARED) between the test and its children. */
+struct remote_shared {
+	volatile int ready, go, stop;
+	volatile unsigned long cycles, forks, punches;
+	char error[512];
+};
+
+static struct remote_shared *shared_page(void)
+{
+	void *p = mmap(NULL, sizeof(struct remote_shared), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* --- the child that changes ---------------------------------------------- */
+
+/* What the child expects of each page of its region. */
+static uint64_t remote_stamp[REMOTE_PAGES];	/* the word at its start; 0: zero */
+static uint8_t remote_prot[REMOTE_PAGES];	/* PROT_*, or UNMAPPED */
+static uint64_t remote_next_stamp = 1;
+
+static volatile uint64_t *remote_word(size_t i)
+{
+	return (volatile uint64_t *)(REMOTE_BASE + i * PAGE);
+}
+
+#define CHILD_FAIL(sh, ...) do {					\
+	snprintf((sh)->error, sizeof((sh)->error), __VA_ARGS__);	\
+	_exit(1);							\
+} while (0)
+
+/* Every readable page holds what was last written to it. */
+static int remote_verify(struct remote_shared *sh, const char *after)
+{
+	size_t i;
+	uint64_t v;
+
+	for (i = 0; i < REMOTE_PAGES; i++) {
+		if (remote_prot[i] == UNMAPPED || !(remote_prot[i] & PROT_READ))
+			continue;
+		v = *remote_word(i);
+		if (v != remote_stamp[i]) {
+			snprintf(sh->error, sizeof(sh->error),
+				 "after %s: page %zu (%#lx) holds %#llx, not %#llx",
+				 after, i, REMOTE_BASE + i * PAGE, (unsigned long long)v,
+				 (unsigned long long)remote_stamp[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Write new stamps to the writable pages of [i, i + n). */
+static void remote_fill(size_t i, size_t n)
+{
+	for (; n; i++, n--) {
+		if (remote_prot[i] == UNMAPPED || !(remote_prot[i] & PROT_WRITE))
+			continue;
+		remote_stamp[i] = remote_next_stamp++ << 12 | 0xabc;
+		*remote_word(i) = remote_stamp[i];
+	}
+}
+
+/* The pages from i on that are mapped, contiguously, at most n of them. */
+static size_t mapped_run(size_t i, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n && i + k < REMOTE_PAGES && remote_prot[i + k] != UNMAPPED; k++)
+		;
+	return k;
+}
+
+static void remote_map(struct remote_shared *sh, size_t i, size_t n, bool thp)
+{
+	char *p = (char *)REMOTE_BASE + i * PAGE;
+
+	if (mmap(p, n * PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != p)
+		CHILD_FAIL(sh, "mmap(MAP_FIXED) of page %zu, %zu pages: %s", i, n,
+			   strerror(errno));
+	madvise(p, n * PAGE, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	memset(remote_prot + i, PROT_READ | PROT_WRITE, n);
+	memset(remote_stamp + i, 0, n * sizeof(remote_stamp[0]));
+	remote_fill(i, n);
+}
+
+/*
+ * A grandchild reads everything, writes some pages (copies on write) and
+ * exits; the child then verifies that its own pages did not change.
+ */
+static void remote_fork(struct remote_shared *sh, size_t i, size_t n)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		CHILD_FAIL(sh, "fork: %s", strerror(errno));
+	if (!pid) {
+		if (remote_verify(sh, "fork (in the grandchild)"))
+			_exit(1);
+		remote_fill(i, n);
+		_exit(remote_verify(sh, "writes in the grandchild") ? 1 : 0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		if (!sh->error[0])
+			snprintf(sh->error, sizeof(sh->error), "grandchild: status %#x", status);
+		_exit(1);
+	}
+	sh->forks++;
+}
+
+static int remote_child(struct remote_shared *sh, bool thp)
+{
+	const size_t huge = 2 * MB / PAGE;
+	unsigned int seed = getpid();
+	size_t i, n, d;
+	const char *what;
+	char *edge;
+	int prot;
+
+	/* Nothing is mapped from a megabyte below the region to one above it. */
+	edge = mmap((char *)REMOTE_BASE - MB, RANGE + 2 * MB, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (edge != (char *)REMOTE_BASE - MB)
+		CHILD_FAIL(sh, "the region at %#lx is not free: %s", REMOTE_BASE,
+			   strerror(errno));
+	munmap(edge, RANGE + 2 * MB);
+	memset(remote_prot, UNMAPPED, sizeof(remote_prot));
+	remote_map(sh, 0, REMOTE_PAGES, thp);
+	sh->ready = 1;
+
+	while (!sh->stop) {
+		if (thp) {	/* whole 2M units for the maps; any pages for the rest */
+			i = rand_r(&seed) % (REMOTE_PAGES / huge) * huge;
+			n = (1 + rand_r(&seed) % 4) * huge;
+		} else {
+			i = rand_r(&seed) % REMOTE_PAGES;
+			n = 1 + rand_r(&seed) % 1024;
+		}
+		if (i + n > REMOTE_PAGES)
+			n = REMOTE_PAGES - i;
+		switch (rand_r(&seed) % 12) {
+		case 0:
+		case 1:
+		case 10:	/* map, or remap over what is there */
+			what = "mmap";
+			remote_map(sh, i, n, thp);
+			break;
+		case 2:		/* unmap part of it, cutting any 2M leaf */
+			what = "munmap";
+			if (thp && rand_r(&seed) % 2) {
+				i += rand_r(&seed) % huge;
+				n = 1 + rand_r(&seed) % huge;
+				if (i + n > REMOTE_PAGES)
+					n = REMOTE_PAGES - i;
+			}
+			if (munmap((char *)REMOTE_BASE + i * PAGE, n * PAGE))
+				CHILD_FAIL(sh, "munmap: %s", strerror(errno));
+			memset(remote_prot + i, UNMAPPED, n);
+			break;
+		case 3:		/* mprotect a mapped run (a hole would stop it midway) */
+			what = "mprotect";
+			if (thp)
+				i += rand_r(&seed) % huge;
+			n = mapped_run(i, n);
+			if (!n)
+				break;
+			prot = (int[]){ PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE }[rand_r(&seed) % 3];
+			if (mprotect((char *)REMOTE_BASE + i * PAGE, n * PAGE, prot))
+				CHILD_FAIL(sh, "mprotect: %s", strerror(errno));
+			memset(remote_prot + i, prot, n);
+			break;
+		case 4:		/* zap: private anonymous memory reads zero again */
+			what = "MADV_DONTNEED";
+			if (thp)
+				i += rand_r(&seed) % huge;
+			n = mapped_run(i, n);
+			if (!n)
+				break;
+			if (madvise((char *)REMOTE_BASE + i * PAGE, n * PAGE, MADV_DONTNEED))
+				CHILD_FAIL(sh, "MADV_DONTNEED: %s", strerror(errno));
+			memset(remote_stamp + i, 0, n * sizeof(remote_stamp[0]));
+			break;
+		case 5:
+			what = "writes";
+			remote_fill(i, n);
+			break;
+		case 6:		/* move a run elsewhere in the region (tables move) */
+			what = "mremap";
+			n = mapped_run(i, n);
+			if (!n)
+				break;
+			d = rand_r(&seed) % (REMOTE_PAGES - n + 1);
+			if (thp)
+				d -= d % huge;
+			if (d < i + n && i < d + n)
+				break;	/* source and destination overlap */
+			if (mremap((char *)REMOTE_BASE + i * PAGE, n * PAGE, n * PAGE,
+				   MREMAP_MAYMOVE | MREMAP_FIXED,
+				   (char *)REMOTE_BASE + d * PAGE) == MAP_FAILED)
+				break;	/* e.g. the run spans two VMAs: nothing moved */
+			memcpy(remote_prot + d, remote_prot + i, n);
+			memcpy(remote_stamp + d, remote_stamp + i, n * sizeof(remote_stamp[0]));
+			memset(remote_prot + i, UNMAPPED, n);
+			break;
+		case 7:
+			what = "fork";
+			remote_fork(sh, i, n);
+			break;
+		case 8:		/* THP: collapse again; else: free whole PTE tables */
+			if (thp) {
+				what = "MADV_COLLAPSE";
+				madvise((char *)REMOTE_BASE + i * PAGE, n * PAGE, MADV_COLLAPSE);
+				break;
+			}
+			what = "munmap of 2M units";
+			i -= i % huge;
+			n = (n + huge - 1) / huge * huge;
+			if (i + n > REMOTE_PAGES)
+				n = REMOTE_PAGES - i;
+			if (munmap((char *)REMOTE_BASE + i * PAGE, n * PAGE))
+				CHILD_FAIL(sh, "munmap: %s", strerror(errno));
+			memset(remote_prot + i, UNMAPPED, n);
+			break;
+		default:	/* now and then all of it: PMD and PTE tables are freed */
+			what = "munmap of the whole region";
+			if (rand_r(&seed) % 4)
+				continue;
+			if (munmap((char *)REMOTE_BASE, RANGE))
+				CHILD_FAIL(sh, "munmap: %s", strerror(errno));
+			memset(remote_prot, UNMAPPED, sizeof(remote_prot));
+			remote_map(sh, (rand_r(&seed) % 2) * REMOTE_PAGES / 2, REMOTE_PAGES / 2, thp);
+			break;
+		}
+		if (remote_verify(sh, what))
+			_exit(1);
+		sh->cycles++;
+	}
+	return remote_verify(sh, "the last change") ? 1 : 0;
+}
+
+/* --- the walkers ---------------------------------------------------------- */
+
+struct walker {
+	pthread_t thread;
+	int fd;
+	unsigned int seed;
+	uint64_t lo, hi;		/* the region walked */
+	uint64_t edge;			/* bytes beyond each end that no VMA covers */
+	bool hugetlb;			/* every present page is a 2M hugetlb page */
+	volatile bool *stop;		/* stop walking */
+	volatile bool *told;		/* the target was told to exit: ESRCH is fine */
+	unsigned long walks, ranges, records, present, leaves_2m, no_vma, huge, esrch;
+	unsigned long errors;
+	char error[512];
+};
+
+#define WALKER_FAIL(w, ...) do {					\
+	if (!(w)->errors++)						\
+		snprintf((w)->error, sizeof((w)->error), __VA_ARGS__);	\
+} while (0)
+
+static bool valid_page_size(uint64_t size)
+{
+	return size == PAGE || size == 2 * MB || size == GIB;
+}
+
+/* What every record, of a walk or of a range, must satisfy. */
+static void check_page(struct walker *w, const struct mmscope_page *p, const char *what)
+{
+	uint64_t kpf;
+
+	if (p->state >= MMSCOPE_ENTRY_STATE_COUNT || p->cow >= MMSCOPE_COW_COUNT) {
+		WALKER_FAIL(w, "%s at %#llx: state %u, cow %u", what,
+			    (unsigned long long)p->addr, p->state, p->cow);
+		return;
+	}
+	if (p->state == MMSCOPE_ENTRY_NO_VMA && (p->flags & MMSCOPE_PAGE_HAS_STRUCT_PAGE))
+		WALKER_FAIL(w, "%s at %#llx: no VMA, yet page state", what,
+			    (unsigned long long)p->addr);
+	if (p->state != MMSCOPE_ENTRY_PRESENT)
+		return;
+	w->present++;
+	if (!p->pfn || !valid_page_size(p->page_size) || p->size > p->page_size) {
+		WALKER_FAIL(w, "%s at %#llx: present, pfn %#llx, page_size %#llx, size %#llx",
+			    what, (unsigned long long)p->addr, (unsigned long long)p->pfn,
+			    (unsigned long long)p->page_size, (unsigned long long)p->size);
+		return;
+	}
+	w->leaves_2m += p->page_size == 2 * MB;
+	if (!w->hugetlb)
+		return;
+	if (p->page_size != 2 * MB) {
+		WALKER_FAIL(w, "%s at %#llx: a hugetlb page of %#llx bytes", what,
+			    (unsigned long long)p->addr, (unsigned long long)p->page_size);
+		return;
+	}
+	/* A hugetlb page stays one in the pool after it is punched out. */
+	kpf = kpageflags(p->pfn);
+	if (kpf == ~0ULL || !(kpf & (1ULL << KPF_HUGE)))
+		WALKER_FAIL(w, "%s at %#llx: pfn %#llx is not HUGE in kpageflags (%#llx)",
+			    what, (unsigned long long)p->addr, (unsigned long long)p->pfn,
+			    (unsigned long long)kpf);
+	else
+		w->huge++;
+}
+
+static void check_walk(struct walker *w, uint64_t addr, const struct mmscope_walk *wk,
+		       bool outside)
+{
+	unsigned int i;
+
+	w->walks++;
+	if ((wk->paging_levels != 4 && wk->paging_levels != 5) ||
+	    wk->nr_levels > wk->paging_levels) {
+		WALKER_FAIL(w, "walk of %#llx: %u of %u levels", (unsigned long long)addr,
+			    wk->nr_levels, wk->paging_levels);
+		return;
+	}
+	for (i = 0; i < wk->nr_levels; i++)
+		if (wk->levels[i].level > MMSCOPE_LEVEL_PTE ||
+		    wk->levels[i].state >= MMSCOPE_ENTRY_STATE_COUNT)
+			WALKER_FAIL(w, "walk of %#llx: level %u is %u, state %u",
+				    (unsigned long long)addr, i, wk->levels[i].level,
+				    wk->levels[i].state);
+	if (wk->out_flags & MMSCOPE_WALK_NO_VMA) {
+		w->no_vma++;
+		/* No VMA, no lock that keeps a page alive: no page state read. */
+		if (wk->page.flags & MMSCOPE_PAGE_HAS_STRUCT_PAGE)
+			WALKER_FAIL(w, "walk of %#llx: no VMA, yet page state (state %u, pfn %#llx)",
+				    (unsigned long long)addr, wk->page.state,
+				    (unsigned long long)wk->page.pfn);
+	} else if (outside) {
+		WALKER_FAIL(w, "walk of %#llx, beyond the region: a VMA", (unsigned long long)addr);
+	}
+	check_page(w, &wk->page, "walk");
+}
+
+/* The records of a range tile it, and each is well-formed. */
+static void check_range(struct walker *w, uint64_t start, uint64_t end,
+			const struct mmscope_page *recs, int n)
+{
+	uint64_t at = start;
+	int i;
+
+	w->ranges++;
+	w->records += n;
+	for (i = 0; i < n; i++) {
+		if (recs[i].addr != at || !recs[i].size || recs[i].size % PAGE ||
+		    recs[i].addr + recs[i].size > end) {
+			WALKER_FAIL(w, "pages [%#llx, %#llx): record %d of %d is [%#llx, +%#llx), expected at %#llx",
+				    (unsigned long long)start, (unsigned long long)end, i, n,
+				    (unsigned long long)recs[i].addr,
+				    (unsigned long long)recs[i].size, (unsigned long long)at);
+			return;
+		}
+		check_page(w, &recs[i], "pages");
+		at += recs[i].size;
+	}
+	if (at != end)
+		WALKER_FAIL(w, "pages [%#llx, %#llx): the records end at %#llx",
+			    (unsigned long long)start, (unsigned long long)end,
+			    (unsigned long long)at);
+	else if (w->edge && (recs[0].state != MMSCOPE_ENTRY_NO_VMA ||
+			     recs[n - 1].state != MMSCOPE_ENTRY_NO_VMA))
+		WALKER_FAIL(w, "pages [%#llx, %#llx): the ends are not NO_VMA but %u and %u",
+			    (unsigned long long)start, (unsigned long long)end,
+			    recs[0].state, recs[n - 1].state);
+}
+
+/* An error, unless it is ESRCH after the target was told to exit. */
+static void walker_error(struct walker *w, int ret, const char *what, uint64_t addr)
+{
+	if (ret == -ESRCH && *w->told)
+		w->esrch++;
+	else
+		WALKER_FAIL(w, "%s at %#llx: %s", what, (unsigned long long)addr,
+			    strerror(-ret));
+}
+
+static void *walker_main(void *arg)
+{
+	struct walker *w = arg;
+	uint64_t pages = (w->hi - w->lo) / PAGE, edge = w->edge / PAGE, addr;
+	struct mmscope_page *recs;
+	struct mmscope_walk wk;
+	bool outside;
+	unsigned long round;
+	int ret;
+
+	for (round = 0; !*w->stop; round++) {
+		outside = edge && rand_r(&w->seed) % 4 == 0;
+		if (outside)	/* a few pages below or above the region */
+			addr = rand_r(&w->seed) % 2 ?
+			       w->lo - (1 + rand_r(&w->seed) % edge) * PAGE :
+			       w->hi + (rand_r(&w->seed) % edge) * PAGE;
+		else
+			addr = w->lo + (rand_r(&w->seed) % pages) * PAGE;
+		addr += rand_r(&w->seed) % PAGE;
+		ret = mms_walk(w->fd, addr, &wk);
+		if (ret) {
+			walker_error(w, ret, "walk", addr);
+			if (w->esrch)
+				break;
+			continue;
+		}
+		check_walk(w, addr, &wk, outside);
+		if (round % 16)
+			continue;
+		ret = pages_of(w->fd, w->lo - w->edge, w->hi + w->edge, &recs);
+		if (ret < 0) {
+			walker_error(w, ret, "pages", w->lo);
+			if (w->esrch)
+				break;
+			continue;
+		}
+		check_range(w, w->lo - w->edge, w->hi + w->edge, recs, ret);
+		free(recs);
+	}
+	return NULL;
+}
+
+static int walkers_start(struct walker *w, int nr, pid_t target)
+{
+	int i, fd;
+
+	for (i = 0; i < nr; i++) {
+		fd = open_target(target);
+		if (fd < 0)
+			return fd;
+		w[i].fd = fd;
+		w[i].seed = i + 1;
+		if (pthread_create(&w[i].thread, NULL, walker_main, &w[i]))
+			return -EAGAIN;
+	}
+	return 0;
+}
+
+static void walkers_join(struct walker *w, int nr)
+{
+	int i;
+
+	for (i = 0; i < nr; i++) {
+		pthread_join(w[i].thread, NULL);
+		close(w[i].fd);
+	}
+}
+
+static bool thp_enabled(void)
+{
+	char buf[128];
+
+	return read_file("/sys/kernel/mm/transparent_hugepage/enabled", buf, sizeof(buf)) > 0 &&
+	       !strstr(buf, "[never]");
+}
+
+FIXTURE(remote) {
+	struct remote_shared *sh;
+	pid_t child;
+};
+
+FIXTURE_VARIANT(remote) {
+	bool thp;
+};
+
+FIXTURE_VARIANT_ADD(remote, small_pages) {
+	.thp = false,
+};
+
+FIXTURE_VARIANT_ADD(remote, thp) {
+	.thp = true,
+};
+
+FIXTURE_SETUP(remote)
+{
+	pid_t parent = getpid();
+	double t0;
+
+	self->sh = shared_page();
+	ASSERT_NE(NULL, self->sh);
+	self->child = fork();
+	ASSERT_GE(self->child, 0);
+	if (!self->child) {
+		die_with_parent(parent);
+		_exit(remote_child(self->sh, variant->thp));
+	}
+	for (t0 = now(); !self->sh->ready && now() - t0 < 60; )
+		usleep(10000);
+	ASSERT_TRUE(self->sh->ready) TH_LOG("child: %s", self->sh->error);
+}
+
+FIXTURE_TEARDOWN(remote)
+{
+	if (self->child > 0) {
+		kill(self->child, SIGKILL);
+		waitpid(self->child, NULL, 0);
+	}
+	munmap(self->sh, sizeof(*self->sh));
+}
+
+/*
+ * A forked child changes its region while two walkers walk it; see above.
+ * Then the child is told to exit while they go on: ESRCH, nothing else.
+ */
+TEST_F_TIMEOUT(remote, walk_a_changing_child, 600)
+{
+	volatile bool stop = false, told = false;
+	struct walker w[2];
+	unsigned int seconds = race_seconds(4), i;
+	unsigned long walks = 0, ranges = 0;
+	int status, ret;
+	double t0;
+
+	memset(w, 0, sizeof(w));
+	for (i = 0; i < 2; i++) {
+		w[i].lo = REMOTE_BASE;
+		w[i].hi = REMOTE_BASE + RANGE;
+		w[i].edge = REMOTE_EDGE * PAGE;
+		w[i].stop = &stop;
+		w[i].told = &told;
+	}
+	ret = walkers_start(w, 2, self->child);
+	ASSERT_EQ(0, ret) TH_LOG("walkers: %s", strerror(-ret));
+	for (t0 = now(); now() - t0 < seconds && !self->sh->error[0]; )
+		usleep(100000);
+	/* The child finishes its change, checks its memory and exits. */
+	told = true;
+	self->sh->stop = 1;
+	ASSERT_EQ(self->child, waitpid(self->child, &status, 0));
+	self->child = 0;
+	usleep(200000);
+	stop = true;
+	walkers_join(w, 2);
+
+	for (i = 0; i < 2; i++) {
+		TH_LOG("walker %u: %lu walks (%lu without a VMA), %lu range reads of %lu records; %lu present pages seen, %lu of them 2M leaves; %lu ESRCH after the exit",
+		       i, w[i].walks, w[i].no_vma, w[i].ranges, w[i].records, w[i].present,
+		       w[i].leaves_2m, w[i].esrch);
+		EXPECT_EQ(0, w[i].errors) TH_LOG("walker %u: %lu errors, the first: %s",
+						  i, w[i].errors, w[i].error);
+		walks += w[i].walks;
+		ranges += w[i].ranges;
+	}
+	TH_LOG("%s: %lu walks and %lu range reads of a child that made %lu changes and %lu forks in %u s",
+	       variant->thp ? "THP" : "4K pages", walks, ranges, self->sh->cycles,
+	       self->sh->forks, seconds);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("child: status %#x: %s", status, self->sh->error);
+	EXPECT_LT(0, self->sh->cycles);
+	EXPECT_LT(0, w[0].ranges);
+	EXPECT_LT(0, w[1].ranges);
+	/* With THP (not "never"), PMD leaves came and went under the walkers. */
+	if (variant->thp && thp_enabled())
+		EXPECT_LT(0, w[0].leaves_2m + w[1].leaves_2m);
+}
+
+/*
+ * hugetlb PMD sharing: two children map the same 1 GiB of a hugetlbfs
+ * memfd, PUD-aligned, so the second one's fault shares the first one's PMD
+ * table. One punches holes, refaults, zaps and remaps; a punch unshares
+ * the table in every mm that maps the file, without their mmap locks. We
+ * walk the other child meanwhile.
+ */
+#define HUGETLB_FAULTED 8		/* 2M pages each child faults */
+#define HUGETLB_FREE "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
+
+/* The physical address of the PMD table that maps addr in fd's target. */
+static uint64_t pmd_table(int fd, uint64_t addr)
+{
+	struct mmscope_walk wk;
+	unsigned int i;
+
+	if (mms_walk(fd, addr, &wk))
+		return 0;
+	for (i = 0; i < wk.nr_levels; i++)
+		if (wk.levels[i].level == MMSCOPE_LEVEL_PMD)
+			return wk.levels[i].table_phys;
+	return 0;
+}
+
+static void hugetlb_touch(char *base, unsigned long value)
+{
+	int i;
+
+	for (i = 0; i < HUGETLB_FAULTED; i++)
+		*(volatile unsigned long *)(base + i * 2 * MB) = value + i;
+}
+
+static int hugetlb_map(int memfd, char *base)
+{
+	return mmap(base, GIB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE | MAP_FIXED,
+		    memfd, 0) == base ? 0 : -1;
+}
+
+static int hugetlb_child(struct remote_shared *sh, int memfd, char *raw, char *base,
+			 bool mutator)
+{
+	unsigned int seed = getpid();
+	volatile char *p;
+	unsigned long v;
+	int i;
+
+	/* Only the 1 GiB at base stays: a megabyte on each side is a hole. */
+	munmap(raw, base - raw);
+	munmap(base + GIB, raw + 3 * GIB - (base + GIB));
+	if (hugetlb_map(memfd, base))
+		CHILD_FAIL(sh, "mmap of the hugetlb memfd: %s", strerror(errno));
+	while (mutator && !sh->ready)
+		usleep(1000);	/* the walked child faults first: we share its table */
+	hugetlb_touch(base, mutator ? 2000 : 1000);
+	if (!mutator) {
+		sh->ready = 1;
+		/* Refault now and then, to share the table again. */
+		while (!sh->stop) {
+			for (i = 0; i < HUGETLB_FAULTED; i++)
+				(void)*(volatile char *)(base + i * 2 * MB);
+			usleep(2000);
+		}
+		return 0;
+	}
+	sh->go = 1;		/* shared now: the test checks, then lets us go */
+	while (sh->go != 2)
+		usleep(1000);
+	while (!sh->stop) {
+		i = rand_r(&seed) % HUGETLB_FAULTED;
+		p = base + i * 2 * MB;
+		switch (rand_r(&seed) % 8) {
+		case 0:		/* all of them at once */
+			if (fallocate(memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+				      HUGETLB_FAULTED * 2 * MB))
+				CHILD_FAIL(sh, "fallocate(PUNCH_HOLE): %s", strerror(errno));
+			sh->punches += HUGETLB_FAULTED;
+			break;
+		case 1:
+			if (madvise((void *)p, 2 * MB, MADV_DONTNEED))
+				CHILD_FAIL(sh, "MADV_DONTNEED: %s", strerror(errno));
+			break;
+		case 2:		/* a new VMA: the next fault shares the table again */
+			if (rand_r(&seed) % 4 == 0 && hugetlb_map(memfd, base))
+				CHILD_FAIL(sh, "mmap again: %s", strerror(errno));
+			break;
+		default:
+			if (fallocate(memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				      i * 2 * MB, 2 * MB))
+				CHILD_FAIL(sh, "fallocate(PUNCH_HOLE): %s", strerror(errno));
+			sh->punches++;
+			break;
+		}
+		/* Refault; a write, then a read of the same page, must agree. */
+		v = rand_r(&seed);
+		*(volatile unsigned long *)p = v;
+		if (*(volatile unsigned long *)p != v)
+			CHILD_FAIL(sh, "page %d does not hold what was written", i);
+		sh->cycles++;
+	}
+	return 0;
+}
+
+FIXTURE(shared_pmd) {
+	int unused;
+};
+
+FIXTURE_SETUP(shared_pmd)
+{
+}
+
+FIXTURE_TEARDOWN(shared_pmd)
+{
+}
+
+TEST_F_TIMEOUT(shared_pmd, walk_while_another_unshares, 120)
+{
+	volatile bool stop = false, told = false;
+	struct remote_shared *sh;
+	unsigned int seconds = race_seconds(5), i;
+	pid_t parent = getpid(), walked, mutator;
+	uint64_t t_walked, t_mutator;
+	char buf[32], *raw, *base;
+	int memfd, ret, status;
+	struct walker w[2];
+	int fd_walked, fd_mutator;
+	double t0;
+
+	if (read_file(HUGETLB_FREE, buf, sizeof(buf)) <= 0 ||
+	    atoi(buf) < HUGETLB_FAULTED + 2)
+		SKIP(return, "fewer than %d free 2M hugetlb pages", HUGETLB_FAULTED + 2);
+	memfd = memfd_create("mmscope-pmd-share", MFD_HUGETLB | MFD_HUGE_2MB);
+	if (memfd < 0)
+		SKIP(return, "no hugetlb memfd: %s", strerror(errno));
+	ASSERT_EQ(0, ftruncate(memfd, GIB));
+	sh = shared_page();
+	ASSERT_NE(NULL, sh);
+	/* A PUD-aligned GiB with a hole of a megabyte or more on each side. */
+	raw = mmap(NULL, 3 * GIB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, raw);
+	base = (char *)(((uintptr_t)raw + MB + GIB - 1) & ~(GIB - 1));
+
+	walked = fork();
+	ASSERT_GE(walked, 0);
+	if (!walked) {
+		die_with_parent(parent);
+		_exit(hugetlb_child(sh, memfd, raw, base, false));
+	}
+	mutator = fork();
+	ASSERT_GE(mutator, 0);
+	if (!mutator) {
+		die_with_parent(parent);
+		_exit(hugetlb_child(sh, memfd, raw, base, true));
+	}
+	munmap(raw, 3 * GIB);
+	for (t0 = now(); sh->go != 1 && !sh->error[0] && now() - t0 < 60; )
+		usleep(10000);
+	ASSERT_EQ(1, sh->go) TH_LOG("children: %s", sh->error);
+
+	/* The two mms share one PMD table, as the walks of both show. */
+	fd_walked = open_target(walked);
+	fd_mutator = open_target(mutator);
+	ASSERT_GE(fd_walked, 0);
+	ASSERT_GE(fd_mutator, 0);
+	t_walked = pmd_table(fd_walked, (uintptr_t)base);
+	t_mutator = pmd_table(fd_mutator, (uintptr_t)base);
+	ASSERT_NE(0, t_walked);
+	ASSERT_EQ(t_walked, t_mutator) TH_LOG("the PMD table is not shared");
+	close(fd_mutator);
+
+	memset(w, 0, sizeof(w));
+	for (i = 0; i < 2; i++) {
+		w[i].lo = (uintptr_t)base;
+		w[i].hi = (uintptr_t)base + 2 * HUGETLB_FAULTED * 2 * MB;
+		w[i].hugetlb = true;
+		w[i].stop = &stop;
+		w[i].told = &told;
+	}
+	/* One walker also reads the whole GiB and what lies beyond. */
+	w[1].hi = (uintptr_t)base + GIB;
+	w[1].edge = 4 * PAGE;
+	ret = walkers_start(w, 2, walked);
+	ASSERT_EQ(0, ret) TH_LOG("walkers: %s", strerror(-ret));
+	sh->go = 2;
+	for (t0 = now(); now() - t0 < seconds && !sh->error[0]; )
+		usleep(100000);
+	stop = true;
+	walkers_join(w, 2);
+	sh->stop = 1;
+	ASSERT_EQ(walked, waitpid(walked, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("walked child: status %#x: %s", status, sh->error);
+	ASSERT_EQ(mutator, waitpid(mutator, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("mutating child: status %#x: %s", status, sh->error);
+	/* Still walkable after all that: the child's table is there or not. */
+	for (i = 0; i < 2; i++) {
+		TH_LOG("walker %u: %lu walks (%lu present, %lu checked HUGE), %lu range reads",
+		       i, w[i].walks, w[i].present, w[i].huge, w[i].ranges);
+		EXPECT_EQ(0, w[i].errors) TH_LOG("walker %u: %lu errors, the first: %s",
+						  i, w[i].errors, w[i].error);
+		EXPECT_LT(0, w[i].walks);
+	}
+	TH_LOG("%lu walks of a child whose shared PMD table the other unshared with %lu punches in %lu changes",
+	       w[0].walks + w[1].walks, sh->punches, sh->cycles);
+	EXPECT_LT(0, sh->punches);
+	close(fd_walked);
+	close(memfd);
+	munmap(sh, sizeof(*sh));
 }
 
 TEST_HARNESS_MAIN
