@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The debugfs files: target, mm, maps and lookup, read as text and checked
- * against /proc; and every bad write gets its errno.
+ * against /proc; and every bad write gets its errno, on every writable file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -264,6 +264,318 @@ TEST(bad_pagetable_and_pages_writes)
 	EXPECT_EQ(-EINVAL, write_file(DEBUGFS_DIR "/pages", "0x1000-0xffffffffffffffff"));
 	EXPECT_EQ(-EINVAL, write_file(DEBUGFS_DIR "/pages",
 				      "0x1000-0x2000 and then a great deal more text than fits"));
+}
+
+/*
+ * The input audit of every writable file. They share one parser: at most
+ * 63 bytes, surrounding whitespace and a missing newline are fine, nothing
+ * else is; a number too large for u64 is ERANGE, anything else malformed is
+ * EINVAL; an address must be below TASK_SIZE_MAX, a PID in 1..INT_MAX and
+ * alive (ESRCH). A refused write leaves the last good input in effect.
+ */
+struct bad_input {
+	const char *bytes;
+	size_t len;		/* 0: strlen(bytes) */
+	int err;
+};
+
+#define BAD(s, e) { s, sizeof(s) - 1, e }
+
+/* Inputs that every file refuses, whatever it parses. */
+static const struct bad_input bad_for_all[] = {
+	BAD("", EINVAL),
+	BAD(" ", EINVAL),
+	BAD("\n", EINVAL),
+	BAD(" \t \n", EINVAL),
+	BAD("\n\n", EINVAL),
+	BAD("abc", EINVAL),
+	BAD("-1", EINVAL),
+	BAD("0x", EINVAL),
+	BAD("12abc", EINVAL),
+};
+
+/* A write of exactly these bytes: 0 or -errno. */
+static int write_bytes(const char *path, const char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, buf, len);
+	n = n < 0 ? -errno : n == (ssize_t)len ? 0 : -EIO;
+	close(fd);
+	return n;
+}
+
+/* Printable: the bytes of an input, for a log line. */
+static const char *shown(const char *buf, size_t len)
+{
+	static char out[512];
+	size_t i, o = 0;
+
+	for (i = 0; i < len && o + 5 < sizeof(out); i++) {
+		if (buf[i] == '\n')
+			o += snprintf(out + o, sizeof(out) - o, "\\n");
+		else if (buf[i] == '\t')
+			o += snprintf(out + o, sizeof(out) - o, "\\t");
+		else if (buf[i] == '\0')
+			o += snprintf(out + o, sizeof(out) - o, "\\0");
+		else
+			out[o++] = buf[i];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* What the file reads back for a good input: a prefix or a substring. */
+static bool reads_back(const char *file, const char *value)
+{
+	char path[128], want[128];
+	unsigned long long a, b;
+
+	snprintf(path, sizeof(path), DEBUGFS_DIR "/%s", file);
+	if (read_file(path, text, sizeof(text)) <= 0)
+		return false;
+	if (!strcmp(file, "target")) {
+		snprintf(want, sizeof(want), "%llu ", strtoull(value, NULL, 0));
+		return !strncmp(text, want, strlen(want));
+	}
+	if (!strcmp(file, "pages")) {
+		if (sscanf(value, "%lli%*[ -]%lli", &a, &b) != 2)
+			return false;
+		snprintf(want, sizeof(want), "%016llx ", a);
+		return !strncmp(text, want, strlen(want));
+	}
+	a = strtoull(value, NULL, 0);
+	snprintf(want, sizeof(want), !strcmp(file, "lookup") ? "addr:     %#llx\n" :
+		 "addr: %#llx  ", a);
+	return strstr(text, want) != NULL;
+}
+
+/* value, padded to len bytes: leading spaces, then maybe a newline. */
+static size_t padded(char *out, const char *value, size_t len, bool newline)
+{
+	size_t vlen = strlen(value) + newline;
+
+	memset(out, ' ', len - vlen);
+	memcpy(out + len - vlen, value, strlen(value));
+	if (newline)
+		out[len - 1] = '\n';
+	return len;
+}
+
+/*
+ * Audit one file: @good and @other are two good inputs; each bad input is
+ * refused with its errno while @good stays in effect; each spelling of
+ * @other is taken.
+ */
+static void audit(struct __test_metadata *_metadata, const char *file,
+		  const char *good, const char *other,
+		  const struct bad_input *bad, size_t nbad)
+{
+	const struct bad_input *list[2] = { bad_for_all, bad };
+	size_t sizes[2] = { ARRAY_SIZE(bad_for_all), nbad };
+	char path[128], buf[128];
+	const struct bad_input *b;
+	size_t i, l, len, vlen;
+	int ret;
+
+	snprintf(path, sizeof(path), DEBUGFS_DIR "/%s", file);
+	ASSERT_EQ(0, write_file(path, good));
+	ASSERT_TRUE(reads_back(file, good)) TH_LOG("%s reads %s", file, text);
+
+	for (l = 0; l < 2; l++) {
+		for (i = 0; i < sizes[l]; i++) {
+			b = &list[l][i];
+			len = b->len ? b->len : strlen(b->bytes);
+			ret = write_bytes(path, b->bytes, len);
+			EXPECT_EQ(-b->err, ret) TH_LOG("%s: \"%s\" (%zu bytes): %s",
+						       file, shown(b->bytes, len), len,
+						       strerror(-ret));
+			EXPECT_TRUE(reads_back(file, good))
+				TH_LOG("%s after \"%s\": %s", file, shown(b->bytes, len), text);
+			if (!ret)	/* it was taken: go back to the good input */
+				ASSERT_EQ(0, write_file(path, good));
+		}
+	}
+
+	/* Too long: 64 and 65 bytes of spaces and a good value. */
+	for (len = 64; len <= 65; len++) {
+		padded(buf, good, len, len == 65);
+		EXPECT_EQ(-EINVAL, write_bytes(path, buf, len))
+			TH_LOG("%s: %zu bytes", file, len);
+		EXPECT_TRUE(reads_back(file, good));
+	}
+	/* A NUL byte inside, or after the value. */
+	vlen = strlen(good);
+	memcpy(buf, good, vlen);
+	buf[vlen] = '\0';
+	buf[vlen + 1] = '\n';
+	EXPECT_EQ(-EINVAL, write_bytes(path, buf, vlen + 2)) TH_LOG("%s: NUL, newline", file);
+	memcpy(buf, good, 1);
+	buf[1] = '\0';
+	memcpy(buf + 2, good + 1, vlen - 1);
+	EXPECT_EQ(-EINVAL, write_bytes(path, buf, vlen + 1)) TH_LOG("%s: \"%s\"", file,
+								      shown(buf, vlen + 1));
+	buf[0] = '\0';
+	memcpy(buf + 1, good, vlen);
+	EXPECT_EQ(-EINVAL, write_bytes(path, buf, vlen + 1)) TH_LOG("%s: leading NUL", file);
+	EXPECT_TRUE(reads_back(file, good));
+
+	/* Every spelling of a good input is taken. */
+	vlen = strlen(other);
+	for (i = 0; i < 5; i++) {
+		switch (i) {
+		case 0:
+			len = snprintf(buf, sizeof(buf), "%s\n", other);
+			break;
+		case 1:
+			len = snprintf(buf, sizeof(buf), "%s", other);
+			break;
+		case 2:
+			len = snprintf(buf, sizeof(buf), " \t %s \t\n", other);
+			break;
+		case 3:
+			len = padded(buf, other, 63, false);
+			break;
+		default:
+			len = padded(buf, other, 63, true);
+			break;
+		}
+		ASSERT_EQ(0, write_file(path, good));
+		ret = write_bytes(path, buf, len);
+		EXPECT_EQ(0, ret) TH_LOG("%s: \"%s\" (%zu bytes): %s", file, shown(buf, len),
+					 len, strerror(-ret));
+		EXPECT_TRUE(reads_back(file, ret ? good : other))
+			TH_LOG("%s after \"%s\": %s", file, shown(buf, len), text);
+	}
+}
+
+/* This process's TASK_SIZE, which is TASK_SIZE_MAX on x86_64. */
+static unsigned long long task_size(void)
+{
+	struct mmscope_mm_info info;
+	int fd = open_target(getpid());
+	unsigned long long ts = 0;
+
+	if (fd >= 0 && !mms_mm_info(fd, &info, NULL, NULL))
+		ts = info.task_size;
+	if (fd >= 0)
+		close(fd);
+	return ts;
+}
+
+TEST(audit_target)
+{
+	char good[32], other[32], dead[32];
+	struct bad_input bad[] = {
+		BAD("0", EINVAL),
+		BAD("00", EINVAL),
+		BAD("2147483648", EINVAL),		/* INT_MAX + 1 */
+		BAD("4294967297", EINVAL),		/* 1 after 32-bit wrap */
+		BAD("18446744073709551615", EINVAL),	/* U64_MAX */
+		BAD("1 2", EINVAL),
+		BAD("99999999999999999999", ERANGE),
+		BAD("18446744073709551616", ERANGE),	/* U64_MAX + 1 */
+		{ dead, 0, ESRCH },
+	};
+	pid_t child;
+
+	/* The other good target is another process: a child that waits. */
+	child = fork();
+	ASSERT_GE(child, 0);
+	if (!child) {
+		pause();
+		_exit(0);
+	}
+	snprintf(good, sizeof(good), "%d", getpid());
+	snprintf(other, sizeof(other), "%d", child);
+	snprintf(dead, sizeof(dead), "%d", unused_pid());
+	audit(_metadata, "target", good, other, bad, ARRAY_SIZE(bad));
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	set_target(getpid());
+}
+
+/* lookup and pagetable take one address. */
+static void audit_address_file(struct __test_metadata *_metadata, const char *file)
+{
+	unsigned long long ts = task_size();
+	char last[32], above[32], path[128];
+	struct bad_input bad[] = {
+		BAD("0x200000000000000", EINVAL),	/* 1 << 57 */
+		BAD("0xffff800000000000", EINVAL),
+		BAD("0xffffffffffffffff", EINVAL),
+		BAD("18446744073709551615", EINVAL),
+		BAD("0x1000 0x2000", EINVAL),
+		BAD("0x1000-0x2000", EINVAL),
+		BAD("0x1000x", EINVAL),
+		BAD("99999999999999999999", ERANGE),
+		BAD("18446744073709551616", ERANGE),
+		BAD("0x10000000000000000", ERANGE),
+		{ above, 0, EINVAL },
+	};
+
+	ASSERT_NE(0, ts);
+	ASSERT_EQ(0, set_target(getpid()));
+	snprintf(last, sizeof(last), "%#llx", ts - 1);
+	snprintf(above, sizeof(above), "%#llx", ts);
+	audit(_metadata, file, "0x10000", "0x7f0000002000", bad, ARRAY_SIZE(bad));
+	/* The last address below TASK_SIZE_MAX is fine, in decimal too. */
+	snprintf(path, sizeof(path), DEBUGFS_DIR "/%s", file);
+	EXPECT_EQ(0, write_file(path, last));
+	EXPECT_TRUE(reads_back(file, last)) TH_LOG("%s", text);
+	snprintf(last, sizeof(last), "%llu", ts - 4096);
+	EXPECT_EQ(0, write_file(path, last));
+	EXPECT_TRUE(reads_back(file, last)) TH_LOG("%s", text);
+}
+
+TEST(audit_lookup)
+{
+	audit_address_file(_metadata, "lookup");
+}
+
+TEST(audit_pagetable)
+{
+	audit_address_file(_metadata, "pagetable");
+}
+
+TEST(audit_pages)
+{
+	unsigned long long ts = task_size();
+	char to_end[64], past_end[64];
+	struct bad_input bad[] = {
+		BAD("0x5000", EINVAL),
+		BAD("0x5000-", EINVAL),
+		BAD("0x5000 ", EINVAL),
+		BAD("-0x5000", EINVAL),
+		BAD("0x5000-0x3000", EINVAL),
+		BAD("0x5000-0x5000", EINVAL),
+		BAD("0x5000 0x5000", EINVAL),
+		BAD("0x1000-0x2000-0x3000", EINVAL),
+		BAD("0x1000 0x2000 0x3000", EINVAL),
+		BAD("0x1000-0x2000x", EINVAL),
+		BAD("0x1000-99999999999999999999", ERANGE),
+		BAD("99999999999999999999 0x2000", ERANGE),
+		BAD("0x1000 0x10000000000000000", ERANGE),
+		BAD("0x200000000000000-0x200000001000000", EINVAL),
+		BAD("0x1000-0x200000000000000", EINVAL),
+		BAD("0xffff800000000000 0xffff800000001000", EINVAL),
+		BAD("0x1000-0xffffffffffffffff", EINVAL),
+		{ past_end, 0, EINVAL },
+	};
+
+	ASSERT_NE(0, ts);
+	ASSERT_EQ(0, set_target(getpid()));
+	snprintf(to_end, sizeof(to_end), "%#llx-%#llx", ts - 0x2000, ts);
+	snprintf(past_end, sizeof(past_end), "%#llx-%#llx", ts - 0x2000, ts + 0x1000);
+	audit(_metadata, "pages", "0x10000-0x20000", "0x30000 0x40000", bad, ARRAY_SIZE(bad));
+	audit(_metadata, "pages", "65536 131072", "0x30000-262144", bad, ARRAY_SIZE(bad));
+	/* A range may end at TASK_SIZE_MAX. */
+	EXPECT_EQ(0, write_file(DEBUGFS_DIR "/pages", to_end));
+	EXPECT_GT(read_file(DEBUGFS_DIR "/pages", text, sizeof(text)), 0);
 }
 
 TEST_HARNESS_MAIN
