@@ -1130,4 +1130,231 @@ TEST(mapping_pins_module)
 	EXPECT_EQ(refs0, read_number("/sys/module/mmscope/refcnt"));
 }
 
+/*
+ * ->access writes only where the mapping may be written, as GUP and
+ * generic_access_phys() allow: a lab of device memory mapped PROT_READ,
+ * from a file opened read-only or read-write, cannot be written through
+ * /proc/PID/mem or PTRACE_POKEDATA (access_remote_vm() copies nothing, so
+ * the kernel says EIO), and reads still work.
+ */
+#include <sys/ptrace.h>
+
+FIXTURE(ro_lab) {
+	int fd;
+	char *ro;
+	char before[16];
+};
+
+FIXTURE_VARIANT(ro_lab) {
+	uint32_t mode;
+	int open_flags;
+};
+
+FIXTURE_VARIANT_ADD(ro_lab, pfn_rdonly) {
+	.mode = MMSCOPE_FAULTLAB_PFN,
+	.open_flags = O_RDONLY,
+};
+
+FIXTURE_VARIANT_ADD(ro_lab, pfn_rdwr) {
+	.mode = MMSCOPE_FAULTLAB_PFN,
+	.open_flags = O_RDWR,
+};
+
+FIXTURE_VARIANT_ADD(ro_lab, mixed_rdonly) {
+	.mode = MMSCOPE_FAULTLAB_MIXED,
+	.open_flags = O_RDONLY,
+};
+
+FIXTURE_VARIANT_ADD(ro_lab, mixed_rdwr) {
+	.mode = MMSCOPE_FAULTLAB_MIXED,
+	.open_flags = O_RDWR,
+};
+
+FIXTURE_SETUP(ro_lab)
+{
+	char *rw;
+
+	self->fd = open(MMSCOPE_DEVICE, variant->open_flags | O_CLOEXEC);
+	ASSERT_GE(self->fd, 0);
+	ASSERT_EQ(0, mms_faultlab_setup(self->fd, variant->mode, 2 * PAGE, 0, NULL));
+	if (variant->open_flags == O_RDWR) {
+		/* Something to keep: written through a writable mapping. */
+		rw = map_lab(self->fd, 2, PROT_READ | PROT_WRITE, MAP_SHARED);
+		ASSERT_NE(NULL, rw);
+		memcpy(rw + 8, "mmscope-keep-me", 16);
+		munmap(rw, 2 * PAGE);
+	}
+	self->ro = map_lab(self->fd, 2, PROT_READ, MAP_SHARED);
+	ASSERT_NE(NULL, self->ro);
+	memcpy(self->before, self->ro + 8, 16);
+}
+
+FIXTURE_TEARDOWN(ro_lab)
+{
+	munmap(self->ro, 2 * PAGE);
+	close(self->fd);
+}
+
+TEST_F(ro_lab, proc_mem_write_refused)
+{
+	struct mmscope_faultlab_counters c0, c1;
+	char buf[16];
+	ssize_t n;
+	int mem;
+
+	mem = open("/proc/self/mem", O_RDWR);
+	ASSERT_GE(mem, 0);
+	c0 = counters(self->fd);
+	ASSERT_EQ(16, pread(mem, buf, 16, (uintptr_t)self->ro + 8));
+	EXPECT_EQ(0, memcmp(buf, self->before, 16));
+	errno = 0;
+	n = pwrite(mem, "overwritten!!!!", 16, (uintptr_t)self->ro + 8);
+	EXPECT_EQ(-1, n);
+	EXPECT_EQ(EIO, errno);
+	n = pwrite(mem, "x", 1, (uintptr_t)self->ro + PAGE);
+	EXPECT_EQ(-1, n);
+	EXPECT_EQ(0, memcmp(self->ro + 8, self->before, 16));
+	EXPECT_EQ(0, self->ro[PAGE]);
+	c1 = counters(self->fd);
+	/* Only the read copied anything. */
+	EXPECT_EQ(16, c1.access_bytes - c0.access_bytes);
+	EXPECT_LE(1, c1.access_calls - c0.access_calls);
+	close(mem);
+}
+
+TEST_F(ro_lab, ptrace_poke_refused)
+{
+	long word, data = 0x4141414141414141L;
+	int status;
+	pid_t pid;
+
+	memcpy(&word, self->before, sizeof(word));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
+			_exit(2);
+		raise(SIGSTOP);
+		/* Our copy of the mapping shows the same device memory. */
+		_exit(memcmp(self->ro + 8, self->before, 16) ? 1 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, WUNTRACED));
+	ASSERT_TRUE(WIFSTOPPED(status));
+	errno = 0;
+	EXPECT_EQ(word, ptrace(PTRACE_PEEKDATA, pid, self->ro + 8, NULL));
+	EXPECT_EQ(0, errno);
+	EXPECT_EQ(-1, ptrace(PTRACE_POKEDATA, pid, self->ro + 8, (void *)data));
+	EXPECT_EQ(EIO, errno);
+	errno = 0;
+	EXPECT_EQ(word, ptrace(PTRACE_PEEKDATA, pid, self->ro + 8, NULL));
+	EXPECT_EQ(0, memcmp(self->ro + 8, self->before, 16));
+	ASSERT_EQ(0, ptrace(PTRACE_CONT, pid, NULL, NULL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* A writable mapping still takes writes through ->access, both ways in. */
+TEST_F(ro_lab, writable_mapping_writes)
+{
+	struct mmscope_faultlab_counters c0, c1;
+	long data = 0x4242424242424242L;
+	int mem, status;
+	char *rw;
+	pid_t pid;
+
+	rw = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
+	if (variant->open_flags == O_RDONLY) {
+		/* A file opened read-only never maps writable and shared. */
+		EXPECT_EQ(MAP_FAILED, rw);
+		EXPECT_EQ(EACCES, errno);
+		return;
+	}
+	ASSERT_NE(MAP_FAILED, rw);
+	mem = open("/proc/self/mem", O_RDWR);
+	ASSERT_GE(mem, 0);
+	c0 = counters(self->fd);
+	ASSERT_EQ(8, pwrite(mem, "written", 8, (uintptr_t)rw + PAGE + 8));
+	c1 = counters(self->fd);
+	EXPECT_STREQ("written", rw + PAGE + 8);
+	EXPECT_STREQ("written", self->ro + PAGE + 8);
+	EXPECT_EQ(1, c1.access_calls - c0.access_calls);
+	EXPECT_EQ(8, c1.access_bytes - c0.access_bytes);
+	close(mem);
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
+			_exit(2);
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, WUNTRACED));
+	EXPECT_EQ(0, ptrace(PTRACE_POKEDATA, pid, rw + 16, (void *)data));
+	EXPECT_EQ(0, memcmp(self->ro + 16, &data, sizeof(data)));	/* shared */
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	munmap(rw, 2 * PAGE);
+}
+
+/*
+ * The pages of a page or pattern lab are not movable: compaction, which
+ * migrates every movable page it can, leaves them where they are.
+ */
+TEST(cache_pages_stay_under_compaction)
+{
+	static const uint32_t modes[] = { MMSCOPE_FAULTLAB_PAGE, MMSCOPE_FAULTLAB_PATTERN };
+	const size_t n = 256;
+	uint64_t before[256], after[256], anon_before[256], anon_after[256];
+	unsigned int m, moved, anon_moved;
+	volatile char *p;
+	char *anon;
+	size_t i;
+	int fd;
+
+	if (access("/proc/sys/vm/compact_memory", W_OK))
+		SKIP(return, "no /proc/sys/vm/compact_memory (CONFIG_COMPACTION)");
+	for (m = 0; m < 2; m++) {
+		fd = mms_faultlab_open(modes[m], n * PAGE, 0, NULL);
+		ASSERT_GE(fd, 0);
+		p = map_lab(fd, n, PROT_READ | PROT_WRITE, MAP_SHARED);
+		ASSERT_NE(NULL, p);
+		/* Read every page; write some and clean them again. */
+		for (i = 0; i < n; i++) {
+			(void)p[i * PAGE];
+			if (i % 4 == 0)
+				p[i * PAGE + 8] = (char)i;
+		}
+		ASSERT_EQ(0, msync((void *)p, n * PAGE, MS_SYNC));
+		/* A control: anonymous memory is movable; compaction may move it. */
+		anon = mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, anon);
+		madvise(anon, n * PAGE, MADV_NOHUGEPAGE);
+		memset(anon, 1, n * PAGE);
+
+		ASSERT_EQ(0, pagemap_read(0, (uintptr_t)p, n, before));
+		ASSERT_EQ(0, pagemap_read(0, (uintptr_t)anon, n, anon_before));
+		ASSERT_EQ(0, write_file("/proc/sys/vm/compact_memory", "1"));
+		ASSERT_EQ(0, pagemap_read(0, (uintptr_t)p, n, after));
+		ASSERT_EQ(0, pagemap_read(0, (uintptr_t)anon, n, anon_after));
+		for (i = 0, moved = 0, anon_moved = 0; i < n; i++) {
+			anon_moved += (anon_after[i] & PM_PFN_MASK) !=
+				      (anon_before[i] & PM_PFN_MASK);
+			ASSERT_TRUE(before[i] & PM_PRESENT);
+			if ((after[i] & PM_PFN_MASK) != (before[i] & PM_PFN_MASK))
+				moved++;
+			if (i % 4 == 0)
+				EXPECT_EQ((char)i, p[i * PAGE + 8]);
+		}
+		EXPECT_EQ(0, moved);
+		/* With the control, for the log: did compaction move anything? */
+		TH_LOG("%s: %u of %zu lab pages moved; %u of %zu anonymous pages did",
+		       mms_faultlab_mode_name(modes[m]), moved, n, anon_moved, n);
+		munmap(anon, n * PAGE);
+		munmap((void *)p, n * PAGE);
+		close(fd);
+	}
+}
+
 TEST_HARNESS_MAIN
