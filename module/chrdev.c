@@ -33,84 +33,13 @@ struct mmscope_file {
  * versions are zero-extended; newer ones must have zeros where we have no
  * fields (-E2BIG otherwise).
  */
-static int mmscope_get_req(void *req, size_t ksize, void __user *uarg,
-			   u32 *usize)
+static int mmscope_get_req(void *req, size_t ksize, void __user *uarg, u32 *usize)
 {
 	if (get_user(*usize, (u32 __user *)uarg))
 		return -EFAULT;
 	if (*usize < ksize || *usize > MMSCOPE_REQ_MAX)
 		return -EINVAL;
 	return copy_struct_from_user(req, ksize, uarg, *usize);
-}
-
-static int mmscope_put_req(void __user *uarg, const void *req, size_t ksize,
-			   u32 usize)
-{
-	return copy_to_user(uarg, req, min_t(size_t, ksize, usize)) ? -EFAULT : 0;
-}
-
-static int mmscope_ioc_set_target(struct mmscope_file *mf, void __user *uarg)
-{
-	struct mmscope_set_target req;
-	u32 usize;
-	int ret;
-
-	ret = mmscope_get_req(&req, sizeof(req), uarg, &usize);
-	if (ret)
-		return ret;
-	if (req.flags || req.reserved)
-		return -EINVAL;
-	return mmscope_target_set(&mf->target, req.pid);
-}
-
-static int mmscope_ioc_mm_info(struct mmscope_file *mf, void __user *uarg)
-{
-	struct mmscope_mm_user *users = NULL;
-	struct mmscope_subject subject;
-	struct mmscope_mm_info info;
-	u64 users_ptr;
-	u32 usize, cap;
-	int ret;
-
-	ret = mmscope_get_req(&info, sizeof(info), uarg, &usize);
-	if (ret)
-		return ret;
-	if (info.flags || info.reserved || (!info.users_ptr && info.users_cap))
-		return -EINVAL;
-	users_ptr = info.users_ptr;
-	cap = min_t(u32, info.users_cap, MMSCOPE_MM_USERS_MAX);
-	if (cap) {
-		users = kvcalloc(cap, sizeof(*users), GFP_KERNEL);
-		if (!users)
-			return -ENOMEM;
-	}
-
-	ret = mmscope_target_get(&mf->target, &subject);
-	if (ret)
-		goto out_free_users;
-
-	memset(&info, 0, sizeof(info));
-	info.size = sizeof(info);
-	info.users_ptr = users_ptr;
-	info.users_cap = cap;
-	mmscope_mm_fill(&subject, &info);
-	if (subject.mm) {
-		info.users_total = mmscope_mm_users(subject.mm, users, cap);
-		info.users_count = min(info.users_total, cap);
-	}
-	mmscope_subject_put(&subject);
-
-	if (info.users_count &&
-	    copy_to_user(u64_to_user_ptr(users_ptr), users,
-			 info.users_count * sizeof(*users))) {
-		ret = -EFAULT;
-		goto out_free_users;
-	}
-	ret = mmscope_put_req(uarg, &info, sizeof(info), usize);
-
-out_free_users:
-	kvfree(users);
-	return ret;
 }
 
 /*
@@ -122,45 +51,88 @@ static bool mmscope_record_size_ok(u32 usize, size_t ksize)
 	return usize >= ksize && usize <= 4 * ksize;
 }
 
-static int mmscope_ioc_vmas(struct mmscope_file *mf, void __user *uarg)
+static int mmscope_ioc_set_target(struct mmscope_file *mf, void *arg)
 {
+	struct mmscope_set_target *req = arg;
+
+	if (req->flags || req->reserved)
+		return -EINVAL;
+	return mmscope_target_set(&mf->target, req->pid);
+}
+
+static int mmscope_ioc_mm_info(struct mmscope_file *mf, void *arg)
+{
+	struct mmscope_mm_info *info = arg;
+	struct mmscope_mm_user *users = NULL;
 	struct mmscope_subject subject;
-	struct mmscope_vmas req;
-	u32 usize;
+	u64 users_ptr;
+	u32 cap;
 	int ret;
 
-	ret = mmscope_get_req(&req, sizeof(req), uarg, &usize);
+	if (info->flags || info->reserved || (!info->users_ptr && info->users_cap))
+		return -EINVAL;
+	users_ptr = info->users_ptr;
+	cap = min_t(u32, info->users_cap, MMSCOPE_MM_USERS_MAX);
+	if (cap) {
+		users = kvcalloc(cap, sizeof(*users), GFP_KERNEL);
+		if (!users)
+			return -ENOMEM;
+	}
+
+	ret = mmscope_target_get(&mf->target, &subject);
 	if (ret)
-		return ret;
-	if (req.flags || req.reserved || !req.count ||
-	    !mmscope_record_size_ok(req.vma_size, sizeof(struct mmscope_vma)))
+		goto out_free_users;
+
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	info->users_ptr = users_ptr;
+	info->users_cap = cap;
+	mmscope_mm_fill(&subject, info);
+	if (subject.mm) {
+		info->users_total = mmscope_mm_users(subject.task, subject.mm, users, cap);
+		info->users_count = min(info->users_total, cap);
+	}
+	mmscope_subject_put(&subject);
+
+	if (info->users_count &&
+	    copy_to_user(u64_to_user_ptr(users_ptr), users,
+			 info->users_count * sizeof(*users)))
+		ret = -EFAULT;
+
+out_free_users:
+	kvfree(users);
+	return ret;
+}
+
+static int mmscope_ioc_vmas(struct mmscope_file *mf, void *arg)
+{
+	struct mmscope_vmas *req = arg;
+	struct mmscope_subject subject;
+	int ret;
+
+	if (req->flags || req->reserved || !req->count ||
+	    !mmscope_record_size_ok(req->vma_size, sizeof(struct mmscope_vma)))
 		return -EINVAL;
 
 	ret = mmscope_target_get(&mf->target, &subject);
 	if (ret)
 		return ret;
-	ret = mmscope_vmas_copy(subject.mm, &req);
+	ret = mmscope_vmas_copy(subject.mm, req);
 	mmscope_subject_put(&subject);
-	if (ret)
-		return ret;
-	return mmscope_put_req(uarg, &req, sizeof(req), usize);
+	return ret;
 }
 
-static int mmscope_ioc_lookup(struct mmscope_file *mf, void __user *uarg)
+static int mmscope_ioc_lookup(struct mmscope_file *mf, void *arg)
 {
+	struct mmscope_lookup *req = arg;
 	struct mmscope_vma *vma = NULL;
 	struct mmscope_subject subject;
-	struct mmscope_lookup req;
-	u32 usize;
 	int ret;
 
-	ret = mmscope_get_req(&req, sizeof(req), uarg, &usize);
-	if (ret)
-		return ret;
-	if (req.flags ||
-	    (req.vma_ptr && !mmscope_record_size_ok(req.vma_size, sizeof(struct mmscope_vma))))
+	if (req->flags ||
+	    (req->vma_ptr && !mmscope_record_size_ok(req->vma_size, sizeof(struct mmscope_vma))))
 		return -EINVAL;
-	if (req.vma_ptr) {
+	if (req->vma_ptr) {
 		vma = kmalloc(sizeof(*vma), GFP_KERNEL);
 		if (!vma)
 			return -ENOMEM;
@@ -169,254 +141,197 @@ static int mmscope_ioc_lookup(struct mmscope_file *mf, void __user *uarg)
 	ret = mmscope_target_get(&mf->target, &subject);
 	if (ret)
 		goto out_free_vma;
-	if (req.addr >= mmscope_subject_task_size(&subject))
+	if (req->addr >= mmscope_subject_addr_limit(&subject))
 		ret = -EINVAL;
 	else
-		ret = mmscope_lookup(subject.mm, req.addr, vma, &req.out_flags,
-				     &req.gap);
+		ret = mmscope_lookup(subject.mm, req->addr, vma, &req->out_flags, &req->gap);
 	mmscope_subject_put(&subject);
-	if (ret)
-		goto out_free_vma;
-
-	if (vma && (req.out_flags & MMSCOPE_LOOKUP_FOUND)) {
-		ret = mmscope_copy_record(u64_to_user_ptr(req.vma_ptr), req.vma_size,
+	if (!ret && vma && (req->out_flags & MMSCOPE_LOOKUP_FOUND))
+		ret = mmscope_copy_record(u64_to_user_ptr(req->vma_ptr), req->vma_size,
 					  vma, sizeof(*vma));
-		if (ret)
-			goto out_free_vma;
-	}
-	ret = mmscope_put_req(uarg, &req, sizeof(req), usize);
 
 out_free_vma:
 	kfree(vma);
 	return ret;
 }
 
-static int mmscope_ioc_walk(struct mmscope_file *mf, void __user *uarg)
+static int mmscope_ioc_walk(struct mmscope_file *mf, void *arg)
 {
+	struct mmscope_walk *walk = arg;
 	struct mmscope_subject subject;
-	struct mmscope_walk *walk;
-	u32 usize;
-	u64 addr;
+	u64 addr = walk->addr;
 	int ret;
 
-	walk = kzalloc(sizeof(*walk), GFP_KERNEL);
-	if (!walk)
-		return -ENOMEM;
-	ret = mmscope_get_req(walk, sizeof(*walk), uarg, &usize);
-	if (ret)
-		goto out_free_walk;
-	if (walk->flags || walk->reserved) {
-		ret = -EINVAL;
-		goto out_free_walk;
-	}
-	addr = walk->addr;
+	if (walk->flags || walk->reserved)
+		return -EINVAL;
 	memset(walk, 0, sizeof(*walk));
 	walk->size = sizeof(*walk);
 	walk->addr = addr;
 
 	ret = mmscope_target_get(&mf->target, &subject);
 	if (ret)
-		goto out_free_walk;
-	if (addr >= mmscope_subject_task_size(&subject))
+		return ret;
+	if (addr >= mmscope_subject_addr_limit(&subject))
 		ret = -EINVAL;
 	else if (!subject.mm)
 		ret = -ENOENT;	/* a kernel thread has no user page tables */
 	else
 		ret = mmscope_walk_addr(subject.mm, walk);
 	mmscope_subject_put(&subject);
-	if (!ret)
-		ret = mmscope_put_req(uarg, walk, sizeof(*walk), usize);
-
-out_free_walk:
-	kfree(walk);
 	return ret;
 }
 
-static int mmscope_ioc_pages(struct mmscope_file *mf, void __user *uarg)
+static int mmscope_ioc_pages(struct mmscope_file *mf, void *arg)
 {
+	struct mmscope_pages *req = arg;
 	struct mmscope_subject subject;
-	struct mmscope_pages req;
-	u32 usize;
 	int ret;
 
-	ret = mmscope_get_req(&req, sizeof(req), uarg, &usize);
-	if (ret)
-		return ret;
-	if (req.flags || req.reserved || !req.count ||
-	    !mmscope_record_size_ok(req.record_size, sizeof(struct mmscope_page)) ||
-	    req.start >= req.end)
+	if (req->flags || req->reserved || !req->count ||
+	    !mmscope_record_size_ok(req->record_size, sizeof(struct mmscope_page)) ||
+	    req->start >= req->end)
 		return -EINVAL;
 
 	ret = mmscope_target_get(&mf->target, &subject);
 	if (ret)
 		return ret;
-	if (req.end > mmscope_subject_task_size(&subject))
+	if (req->end > mmscope_subject_addr_limit(&subject))
 		ret = -EINVAL;
 	else
-		ret = mmscope_pages_copy(subject.mm, &req);
+		ret = mmscope_pages_copy(subject.mm, req);
 	mmscope_subject_put(&subject);
-	if (ret)
-		return ret;
-	return mmscope_put_req(uarg, &req, sizeof(req), usize);
+	return ret;
 }
 
-static int mmscope_ioc_vm_flag_names(void __user *uarg)
+static int mmscope_ioc_vm_flag_names(struct mmscope_file *mf, void *arg)
 {
-	struct mmscope_vm_flag_names *names;
-	u32 usize;
-	int ret;
+	struct mmscope_vm_flag_names *names = arg;
 
-	names = kmalloc(sizeof(*names), GFP_KERNEL);
-	if (!names)
-		return -ENOMEM;
-	ret = mmscope_get_req(names, sizeof(*names), uarg, &usize);
-	if (ret)
-		goto out_free_names;
-	if (names->flags) {
-		ret = -EINVAL;
-		goto out_free_names;
-	}
+	if (names->flags)
+		return -EINVAL;
 	memset(names, 0, sizeof(*names));
 	names->size = sizeof(*names);
 	mmscope_vm_flag_names(names);
-	ret = mmscope_put_req(uarg, names, sizeof(*names), usize);
-
-out_free_names:
-	kfree(names);
-	return ret;
+	return 0;
 }
 
-static int mmscope_ioc_faultlab_setup(struct mmscope_file *mf, void __user *uarg)
+static int mmscope_ioc_faultlab_setup(struct mmscope_file *mf, void *arg)
 {
-	struct mmscope_faultlab_setup req;
-	u32 usize;
-	int ret;
+	struct mmscope_faultlab_setup *req = arg;
 
-	ret = mmscope_get_req(&req, sizeof(req), uarg, &usize);
-	if (ret)
-		return ret;
-	if (req.lab_id)
+	if (req->lab_id)
 		return -EINVAL;
-	ret = mmscope_lab_setup(mf->lab, &req);
-	if (ret)
-		return ret;
-	return mmscope_put_req(uarg, &req, sizeof(req), usize);
+	return mmscope_lab_setup(mf->lab, req);
 }
 
-static int mmscope_ioc_faultlab_stats(struct mmscope_file *mf, void __user *uarg)
+static int mmscope_ioc_faultlab_stats(struct mmscope_file *mf, void *arg)
 {
-	struct mmscope_faultlab_stats *stats;
-	u32 usize;
-	int ret;
+	struct mmscope_faultlab_stats *stats = arg;
 
-	stats = kzalloc(sizeof(*stats), GFP_KERNEL);
-	if (!stats)
-		return -ENOMEM;
-	ret = mmscope_get_req(stats, sizeof(*stats), uarg, &usize);
-	if (ret)
-		goto out_free_stats;
-	if (stats->flags || stats->reserved) {
-		ret = -EINVAL;
-		goto out_free_stats;
-	}
+	if (stats->flags || stats->reserved)
+		return -EINVAL;
 	memset(stats, 0, sizeof(*stats));
 	stats->size = sizeof(*stats);
 	mmscope_lab_stats(mf->lab, stats);
-	ret = mmscope_put_req(uarg, stats, sizeof(*stats), usize);
-
-out_free_stats:
-	kfree(stats);
-	return ret;
+	return 0;
 }
 
-static int mmscope_ioc_faultlab_log(struct mmscope_file *mf, void __user *uarg)
+static int mmscope_ioc_faultlab_log(struct mmscope_file *mf, void *arg)
 {
+	struct mmscope_faultlab_log *req = arg;
 	struct mmscope_faultlab_event *events;
-	struct mmscope_faultlab_log req;
 	u64 lab_id = 0;
-	u32 usize, n, i;
-	int ret;
+	u32 n, i;
+	int ret = 0;
 
-	ret = mmscope_get_req(&req, sizeof(req), uarg, &usize);
-	if (ret)
-		return ret;
-	if ((req.flags & ~MMSCOPE_FAULTLAB_LOG_THIS_LAB) || req.reserved ||
-	    !req.count || !req.events_ptr ||
-	    !mmscope_record_size_ok(req.event_size, sizeof(*events)))
+	if ((req->flags & ~MMSCOPE_FAULTLAB_LOG_THIS_LAB) || req->reserved ||
+	    !req->count || !req->events_ptr ||
+	    !mmscope_record_size_ok(req->event_size, sizeof(*events)))
 		return -EINVAL;
-	if (req.flags & MMSCOPE_FAULTLAB_LOG_THIS_LAB) {
+	if (req->flags & MMSCOPE_FAULTLAB_LOG_THIS_LAB) {
 		lab_id = mmscope_lab_id(mf->lab);
 		if (!lab_id)
 			return -ENODEV;
 	}
-	req.count = min(req.count, mmscope_log_capacity());
-	events = kvcalloc(req.count, sizeof(*events), GFP_KERNEL);
+	req->count = min(req->count, mmscope_log_capacity());
+	events = kvcalloc(req->count, sizeof(*events), GFP_KERNEL);
 	if (!events)
 		return -ENOMEM;
 
-	n = mmscope_log_read(events, req.count, req.since_seq, lab_id,
-			     &req.last_seq, &req.lost);
-	for (i = 0; i < n; i++) {
-		ret = mmscope_copy_record(u64_to_user_ptr(req.events_ptr) +
-					  (u64)i * req.event_size, req.event_size,
+	n = mmscope_log_read(events, req->count, req->since_seq, lab_id,
+			     &req->last_seq, &req->lost);
+	for (i = 0; i < n && !ret; i++)
+		ret = mmscope_copy_record(u64_to_user_ptr(req->events_ptr) +
+					  (u64)i * req->event_size, req->event_size,
 					  &events[i], sizeof(*events));
-		if (ret)
-			goto out_free_events;
-	}
-	req.count = n;
-	ret = mmscope_put_req(uarg, &req, sizeof(req), usize);
-
-out_free_events:
+	req->count = n;
 	kvfree(events);
 	return ret;
 }
 
+/*
+ * Every command: its handler, the size of its request, and whether it
+ * looks at a process or at physical addresses (mmscope_query_allowed()).
+ * The fault lab's setup and counters show neither, but still need
+ * CAP_SYS_ADMIN: the lab is kernel memory.
+ */
+static const struct mmscope_ioctl {
+	unsigned int cmd;
+	int (*handler)(struct mmscope_file *mf, void *req);
+	size_t size;
+	bool query;
+} mmscope_ioctls[] = {
+	{ MMSCOPE_IOC_SET_TARGET, mmscope_ioc_set_target,
+	  sizeof(struct mmscope_set_target), true },
+	{ MMSCOPE_IOC_MM_INFO, mmscope_ioc_mm_info,
+	  sizeof(struct mmscope_mm_info), true },
+	{ MMSCOPE_IOC_VMAS, mmscope_ioc_vmas, sizeof(struct mmscope_vmas), true },
+	{ MMSCOPE_IOC_LOOKUP, mmscope_ioc_lookup, sizeof(struct mmscope_lookup), true },
+	{ MMSCOPE_IOC_VM_FLAG_NAMES, mmscope_ioc_vm_flag_names,
+	  sizeof(struct mmscope_vm_flag_names), false },
+	{ MMSCOPE_IOC_WALK, mmscope_ioc_walk, sizeof(struct mmscope_walk), true },
+	{ MMSCOPE_IOC_PAGES, mmscope_ioc_pages, sizeof(struct mmscope_pages), true },
+	{ MMSCOPE_IOC_FAULTLAB_SETUP, mmscope_ioc_faultlab_setup,
+	  sizeof(struct mmscope_faultlab_setup), false },
+	{ MMSCOPE_IOC_FAULTLAB_STATS, mmscope_ioc_faultlab_stats,
+	  sizeof(struct mmscope_faultlab_stats), false },
+	{ MMSCOPE_IOC_FAULTLAB_LOG, mmscope_ioc_faultlab_log,
+	  sizeof(struct mmscope_faultlab_log), true },
+};
+
+/*
+ * The one way into a command: find it (ENOTTY if it is not ours), check
+ * the caller, read the request, run the handler, write the request back.
+ */
 static long mmscope_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct mmscope_file *mf = file->private_data;
 	void __user *uarg = (void __user *)arg;
+	const struct mmscope_ioctl *ioc;
+	u32 usize;
+	void *req;
+	int ret;
 
-	switch (MMSCOPE_CMD(cmd)) {
-	case MMSCOPE_CMD(MMSCOPE_IOC_SET_TARGET):
-	case MMSCOPE_CMD(MMSCOPE_IOC_MM_INFO):
-	case MMSCOPE_CMD(MMSCOPE_IOC_VMAS):
-	case MMSCOPE_CMD(MMSCOPE_IOC_LOOKUP):
-	case MMSCOPE_CMD(MMSCOPE_IOC_VM_FLAG_NAMES):
-	case MMSCOPE_CMD(MMSCOPE_IOC_WALK):
-	case MMSCOPE_CMD(MMSCOPE_IOC_PAGES):
-	case MMSCOPE_CMD(MMSCOPE_IOC_FAULTLAB_SETUP):
-	case MMSCOPE_CMD(MMSCOPE_IOC_FAULTLAB_STATS):
-	case MMSCOPE_CMD(MMSCOPE_IOC_FAULTLAB_LOG):
-		break;
-	default:
+	for (ioc = mmscope_ioctls; ioc < mmscope_ioctls + ARRAY_SIZE(mmscope_ioctls); ioc++)
+		if (MMSCOPE_CMD(ioc->cmd) == MMSCOPE_CMD(cmd))
+			break;
+	if (ioc == mmscope_ioctls + ARRAY_SIZE(mmscope_ioctls))
 		return -ENOTTY;
-	}
-	/* Like /proc/kpageflags: what mmscope shows is for the admin only. */
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
+	ret = ioc->query ? mmscope_query_allowed() : (capable(CAP_SYS_ADMIN) ? 0 : -EPERM);
+	if (ret)
+		return ret;
 
-	switch (MMSCOPE_CMD(cmd)) {
-	case MMSCOPE_CMD(MMSCOPE_IOC_SET_TARGET):
-		return mmscope_ioc_set_target(mf, uarg);
-	case MMSCOPE_CMD(MMSCOPE_IOC_MM_INFO):
-		return mmscope_ioc_mm_info(mf, uarg);
-	case MMSCOPE_CMD(MMSCOPE_IOC_VMAS):
-		return mmscope_ioc_vmas(mf, uarg);
-	case MMSCOPE_CMD(MMSCOPE_IOC_LOOKUP):
-		return mmscope_ioc_lookup(mf, uarg);
-	case MMSCOPE_CMD(MMSCOPE_IOC_WALK):
-		return mmscope_ioc_walk(mf, uarg);
-	case MMSCOPE_CMD(MMSCOPE_IOC_PAGES):
-		return mmscope_ioc_pages(mf, uarg);
-	case MMSCOPE_CMD(MMSCOPE_IOC_FAULTLAB_SETUP):
-		return mmscope_ioc_faultlab_setup(mf, uarg);
-	case MMSCOPE_CMD(MMSCOPE_IOC_FAULTLAB_STATS):
-		return mmscope_ioc_faultlab_stats(mf, uarg);
-	case MMSCOPE_CMD(MMSCOPE_IOC_FAULTLAB_LOG):
-		return mmscope_ioc_faultlab_log(mf, uarg);
-	default:
-		return mmscope_ioc_vm_flag_names(uarg);
-	}
+	req = kzalloc(ioc->size, GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	ret = mmscope_get_req(req, ioc->size, uarg, &usize);
+	if (!ret)
+		ret = ioc->handler(mf, req);
+	/* The caller's struct may be newer: it gets what we know of it. */
+	if (!ret && copy_to_user(uarg, req, min_t(size_t, ioc->size, usize)))
+		ret = -EFAULT;
+	kfree(req);
+	return ret;
 }
 
 static int mmscope_open(struct inode *inode, struct file *file)

@@ -140,14 +140,38 @@ static inline int mmscope_folio_mapcount(struct folio *folio)
 /*
  * Whether do_wp_page() may reuse a page of a PTE-mapped large anonymous
  * folio. Since wp_can_reuse_anon_folio() (6.5) it never does; 6.1 applies
- * its refcount test to them as to small folios. mm/memory.c is not in the
- * headers, so this keys on the large-folio mapcount that came after it.
+ * its refcount test to them as to small folios. This is the one feature no
+ * header shows: the rule lives in mm/memory.c, which no headers package
+ * ships, and nothing it declares changed with it. So Kbuild keys it on the
+ * release that brought it, for this one feature only.
  */
-#ifdef MMSCOPE_HAVE_LARGE_MAPCOUNT
+#ifdef MMSCOPE_HAVE_WP_NO_LARGE_FOLIO_REUSE
 #define MMSCOPE_COW_REUSES_LARGE_FOLIOS 0
 #else
 #define MMSCOPE_COW_REUSES_LARGE_FOLIOS 1
 #endif
+
+/*
+ * Special PMD and PUD leaves (huge PFN maps, 6.12) map no struct page.
+ * Before them every present leaf outside a devmap mapped a page.
+ */
+static inline bool mmscope_pmd_special(pmd_t pmd)
+{
+#ifdef MMSCOPE_HAVE_PMD_SPECIAL
+	return pmd_special(pmd);
+#else
+	return false;
+#endif
+}
+
+static inline bool mmscope_pud_special(pud_t pud)
+{
+#ifdef MMSCOPE_HAVE_PMD_SPECIAL
+	return pud_special(pud);
+#else
+	return false;
+#endif
+}
 
 /*
  * vm_flags became read-only with the per-VMA lock (6.3): the setters also
@@ -165,21 +189,17 @@ static inline void mmscope_vm_flags_mod(struct vm_area_struct *vma,
 
 /*
  * A locked page-cache folio at @index, created if absent, or an ERR_PTR.
- * __filemap_get_folio() said NULL on failure until it returned errors (6.3).
+ * __filemap_get_folio() said NULL on failure until it returned errors
+ * (6.3); both answers are taken, so no probe has to guess which it gives.
  */
 static inline struct folio *mmscope_filemap_grab_folio(struct address_space *mapping,
 						       pgoff_t index)
 {
-#ifdef MMSCOPE_HAVE_FILEMAP_GRAB_FOLIO
-	return filemap_grab_folio(mapping, index);
-#else
 	struct folio *folio;
 
-	folio = __filemap_get_folio(mapping, index,
-				    FGP_LOCK | FGP_ACCESSED | FGP_CREAT,
+	folio = __filemap_get_folio(mapping, index, FGP_LOCK | FGP_ACCESSED | FGP_CREAT,
 				    mapping_gfp_mask(mapping));
 	return folio ?: ERR_PTR(-ENOMEM);
-#endif
 }
 
 /* Faults under the per-VMA lock (6.4) say so with FAULT_FLAG_VMA_LOCK. */

@@ -21,21 +21,6 @@
 
 #include "internal.h"
 
-static const char * const mmscope_cow_names[MMSCOPE_COW_COUNT] = {
-	[MMSCOPE_COW_NONE] = "none",
-	[MMSCOPE_COW_WRITABLE] = "writable",
-	[MMSCOPE_COW_REUSE] = "reuse",
-	[MMSCOPE_COW_COPY] = "copy",
-	[MMSCOPE_COW_ZERO] = "zero",
-	[MMSCOPE_COW_SHARED] = "shared",
-	[MMSCOPE_COW_READONLY] = "readonly",
-};
-
-const char *mmscope_cow_name(u32 cow)
-{
-	return cow < MMSCOPE_COW_COUNT ? mmscope_cow_names[cow] : "?";
-}
-
 /* wp_can_reuse_anon_folio(), for a page we may not lock or drain. */
 static bool mmscope_can_reuse_small(struct folio *folio)
 {
@@ -94,4 +79,14 @@ u32 mmscope_cow_verdict(struct vm_area_struct *vma, const struct mmscope_page *r
 		return folio_ref_count(folio) == 1 + folio_test_swapcache(folio) ?
 		       MMSCOPE_COW_REUSE : MMSCOPE_COW_COPY;
 	return mmscope_can_reuse_small(folio) ? MMSCOPE_COW_REUSE : MMSCOPE_COW_COPY;
+}
+
+/*
+ * The verdict for a record that maps nothing: a write faults a page in,
+ * unless no VMA allows writing.
+ */
+u32 mmscope_hole_cow(struct vm_area_struct *vma, u32 state)
+{
+	return state == MMSCOPE_ENTRY_NONE && vma && (vma->vm_flags & VM_WRITE) ?
+	       MMSCOPE_COW_NONE : MMSCOPE_COW_READONLY;
 }

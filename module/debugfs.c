@@ -53,19 +53,59 @@ static bool mmscope_input_load(struct mmscope_range_input *in, u64 *start, u64 *
 	return set;
 }
 
-static int mmscope_debugfs_allowed(void)
+/*
+ * Longest input any file takes: "0x7ffffffff000 0x7ffffffff000" and room
+ * for spaces around it. Longer writes are refused, never cut short.
+ */
+#define MMSCOPE_INPUT_MAX 63
+
+/*
+ * The one reader of what is written to a debugfs file: at most
+ * MMSCOPE_INPUT_MAX bytes in one write, no NUL byte, something besides
+ * white space. Returns the input with the white space around it trimmed,
+ * in @buf, or an ERR_PTR (-EINVAL, -EFAULT).
+ */
+static char *mmscope_input_read(const char __user *ubuf, size_t count,
+				char buf[MMSCOPE_INPUT_MAX + 1])
+{
+	char *s;
+
+	if (!count || count > MMSCOPE_INPUT_MAX)
+		return ERR_PTR(-EINVAL);
+	if (copy_from_user(buf, ubuf, count))
+		return ERR_PTR(-EFAULT);
+	if (memchr(buf, '\0', count))
+		return ERR_PTR(-EINVAL);
+	buf[count] = '\0';
+	s = strim(buf);
+	return *s ? s : ERR_PTR(-EINVAL);
+}
+
+/* A user address: "0x7ffd..." or decimal; -ERANGE past 64 bits. */
+static int mmscope_input_addr(const char *s, u64 *addr)
+{
+	int ret = kstrtou64(s, 0, addr);
+
+	if (ret)
+		return ret;
+	return *addr < TASK_SIZE_MAX ? 0 : -EINVAL;
+}
+
+/* The fault lab's counters show no process and no physical address. */
+static int mmscope_debugfs_lab_allowed(void)
 {
 	return capable(CAP_SYS_ADMIN) ? 0 : -EPERM;
 }
 
 /*
  * A read-only file of one name##_show(): DEFINE_SHOW_ATTRIBUTE(), plus
- * the CAP_SYS_ADMIN check every mmscope file makes at open.
+ * the check every mmscope file makes at open: @allowed() is
+ * mmscope_query_allowed() for what looks at processes.
  */
-#define MMSCOPE_DEBUGFS_SHOW(name)					\
+#define MMSCOPE_DEBUGFS_SHOW(name, allowed)				\
 static int name##_open(struct inode *inode, struct file *file)		\
 {									\
-	return mmscope_debugfs_allowed() ?:				\
+	return allowed() ?:						\
 	       single_open(file, name##_show, inode->i_private);	\
 }									\
 									\
@@ -100,19 +140,22 @@ static int target_show(struct seq_file *m, void *unused)
 
 static int target_open(struct inode *inode, struct file *file)
 {
-	return mmscope_debugfs_allowed() ?: single_open(file, target_show, NULL);
+	return mmscope_query_allowed() ?: single_open(file, target_show, NULL);
 }
 
 static ssize_t target_write(struct file *file, const char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
+	char buf[MMSCOPE_INPUT_MAX + 1], *s;
 	u64 nr;
 	int ret;
 
-	ret = kstrtou64_from_user(ubuf, count, 10, &nr);
-	if (ret)
-		return ret;
-	ret = mmscope_target_set(&mmscope_debugfs_target, nr);
+	s = mmscope_input_read(ubuf, count, buf);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	ret = kstrtou64(s, 10, &nr);
+	if (!ret)
+		ret = mmscope_target_set(&mmscope_debugfs_target, nr);
 	return ret ?: count;
 }
 
@@ -127,20 +170,23 @@ static const struct file_operations target_fops = {
 
 /* --- mm ---------------------------------------------------------------- */
 
-static void mm_show_users(struct seq_file *m, struct mm_struct *mm)
+static void mm_show_users(struct seq_file *m, struct mmscope_subject *subject)
 {
 	struct mmscope_mm_user *users;
 	u32 total, cap, i;
 
-	/* Count, then collect: the walk runs under RCU and cannot allocate. */
-	total = mmscope_mm_users(mm, NULL, 0);
-	cap = min_t(u32, total + 16, MMSCOPE_MM_USERS_MAX);
+	/*
+	 * The walk runs under RCU and cannot allocate: room for every user
+	 * mm_users counts, so that one walk collects them all.
+	 */
+	cap = clamp_t(u32, atomic_read(&subject->mm->mm_users) + 16, 16,
+		      MMSCOPE_MM_USERS_MAX);
 	users = kvcalloc(cap, sizeof(*users), GFP_KERNEL);
 	if (!users) {
 		seq_puts(m, "users: ? (out of memory)\n");
 		return;
 	}
-	total = mmscope_mm_users(mm, users, cap);
+	total = mmscope_mm_users(subject->task, subject->mm, users, cap);
 	seq_printf(m, "users: %u\n", total);
 	for (i = 0; i < min(total, cap); i++)
 		seq_printf(m, "  %u %s\n", users[i].tid, (const char *)users[i].comm);
@@ -204,14 +250,14 @@ static int mm_show(struct seq_file *m, void *unused)
 	MM_ADDR(task_size);
 	MM_ADDR(pgd_phys);
 	MM_FIELD(pgtables_bytes);
-	mm_show_users(m, subject.mm);
+	mm_show_users(m, &subject);
 
 out_put_subject:
 	mmscope_subject_put(&subject);
 	return 0;
 }
 
-MMSCOPE_DEBUGFS_SHOW(mm);
+MMSCOPE_DEBUGFS_SHOW(mm, mmscope_query_allowed);
 
 /* --- maps -------------------------------------------------------------- */
 
@@ -294,7 +340,7 @@ static const struct seq_operations maps_seq_ops = {
 
 static int maps_open(struct inode *inode, struct file *file)
 {
-	return mmscope_debugfs_allowed() ?:
+	return mmscope_query_allowed() ?:
 	       seq_open_private(file, &maps_seq_ops, sizeof(struct maps_iter));
 }
 
@@ -332,7 +378,7 @@ static int lookup_show(struct seq_file *m, void *unused)
 	}
 	if (ret)
 		goto out_free_vma;
-	if (addr >= mmscope_subject_task_size(&subject))
+	if (addr >= mmscope_subject_addr_limit(&subject))
 		ret = -EINVAL;
 	else
 		ret = mmscope_lookup(subject.mm, addr, vma, &out_flags, &gap);
@@ -358,27 +404,21 @@ out_free_vma:
 
 static int lookup_open(struct inode *inode, struct file *file)
 {
-	return mmscope_debugfs_allowed() ?: single_open(file, lookup_show, NULL);
-}
-
-/* A user address written as text; base 0, so "0x7ffd..." and decimal work. */
-static int mmscope_parse_addr(const char __user *ubuf, size_t count, u64 *addr)
-{
-	int ret = kstrtou64_from_user(ubuf, count, 0, addr);
-
-	if (ret)
-		return ret;
-	return *addr < TASK_SIZE_MAX ? 0 : -EINVAL;
+	return mmscope_query_allowed() ?: single_open(file, lookup_show, NULL);
 }
 
 /* An address written as text: "0x7ffd..." or decimal. */
 static ssize_t mmscope_addr_write(struct mmscope_range_input *in,
 				  const char __user *ubuf, size_t count)
 {
+	char buf[MMSCOPE_INPUT_MAX + 1], *s;
 	u64 addr;
 	int ret;
 
-	ret = mmscope_parse_addr(ubuf, count, &addr);
+	s = mmscope_input_read(ubuf, count, buf);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	ret = mmscope_input_addr(s, &addr);
 	if (ret)
 		return ret;
 	mmscope_input_store(in, addr, 0);
@@ -406,18 +446,18 @@ static const struct file_operations lookup_fops = {
 static void mmscope_seq_page(struct seq_file *m, const struct mmscope_page *p)
 {
 	seq_printf(m, "%016llx %10llx %-16s", p->addr, p->size,
-		   mmscope_entry_state_name(p->state));
+		   mmscope_name(&mmscope_state_names, p->state));
 	if (p->state == MMSCOPE_ENTRY_PRESENT)
 		seq_printf(m, " pfn=%#llx page_size=%#llx", p->pfn, p->page_size);
 	else if (p->state != MMSCOPE_ENTRY_NONE && p->state != MMSCOPE_ENTRY_NO_VMA &&
 		 p->state != MMSCOPE_ENTRY_BAD)
 		seq_printf(m, " swap_type=%u swap_offset=%#llx", p->swap_type, p->swap_offset);
-	seq_printf(m, " cow=%s pte=", mmscope_cow_name(p->cow));
-	mmscope_seq_pte_bits(m, p->pte_flags);
+	seq_printf(m, " cow=%s pte=", mmscope_name(&mmscope_cow_names, p->cow));
+	mmscope_seq_bits(m, p->pte_flags, &mmscope_pte_bit_names);
 	if (p->flags & MMSCOPE_PAGE_HAS_STRUCT_PAGE) {
 		seq_printf(m, " refcount=%u mapcount=%u folio_mapcount=%u order=%u page=",
 			   p->refcount, p->mapcount, p->folio_mapcount, p->order);
-		mmscope_seq_page_flags(m, p->page_flags);
+		mmscope_seq_bits(m, p->page_flags, &mmscope_pg_bit_names);
 		if (p->flags & MMSCOPE_PAGE_FILE)
 			seq_printf(m, " ino=%llu", p->ino);
 		seq_printf(m, " index=%#llx", p->index);
@@ -453,22 +493,25 @@ static int pagetable_show(struct seq_file *m, void *unused)
 	walk->addr = addr;
 	if (!subject.mm)
 		ret = -ENOENT;
-	else if (addr >= mmscope_subject_task_size(&subject))
+	else if (addr >= mmscope_subject_addr_limit(&subject))
 		ret = -EINVAL;
 	else
 		ret = mmscope_walk_addr(subject.mm, walk);
 	if (ret)
 		goto out_free_walk;
 
-	seq_printf(m, "addr: %#llx  paging: %u-level%s\n", addr, walk->paging_levels,
-		   walk->out_flags & MMSCOPE_WALK_NO_VMA ? "  (no VMA here)" : "");
+	seq_printf(m, "addr: %#llx  paging: %u-level%s%s\n", addr, walk->paging_levels,
+		   walk->out_flags & MMSCOPE_WALK_NO_VMA ? "  (no VMA here)" : "",
+		   walk->out_flags & MMSCOPE_WALK_NOT_PINNED ?
+		   "  (the next table is pinned by no VMA: not read)" : "");
 	for (i = 0; i < walk->nr_levels; i++) {
 		l = &walk->levels[i];
 		/* crash's vtop: the entry's physical address => its value. */
-		seq_printf(m, "%3s: %016llx => %016llx  [%u] %s ",
-			   mmscope_level_name_upper(l->level), l->table_phys + l->index * 8,
-			   l->entry, l->index, mmscope_entry_state_name(l->state));
-		mmscope_seq_pte_bits(m, l->bits);
+		mmscope_seq_level_upper(m, l->level);
+		seq_printf(m, ": %016llx => %016llx  [%u] %s ",
+			   l->table_phys + l->index * 8, l->entry, l->index,
+			   mmscope_name(&mmscope_state_names, l->state));
+		mmscope_seq_bits(m, l->bits, &mmscope_pte_bit_names);
 		if (l->leaf_size)
 			seq_printf(m, " leaf=%lluK", l->leaf_size >> 10);
 		seq_putc(m, '\n');
@@ -487,7 +530,7 @@ out_put_subject:
 
 static int pagetable_open(struct inode *inode, struct file *file)
 {
-	return mmscope_debugfs_allowed() ?: single_open(file, pagetable_show, NULL);
+	return mmscope_query_allowed() ?: single_open(file, pagetable_show, NULL);
 }
 
 static ssize_t pagetable_write(struct file *file, const char __user *ubuf,
@@ -583,29 +626,26 @@ static const struct seq_operations pages_seq_ops = {
 
 static int pages_open(struct inode *inode, struct file *file)
 {
-	return mmscope_debugfs_allowed() ?:
+	return mmscope_query_allowed() ?:
 	       seq_open_private(file, &pages_seq_ops, sizeof(struct pages_iter));
 }
 
-/* "START END" or "START-END", each in any base kstrtou64() reads. */
+/* "START END" or "START-END", each as an address is written. */
 static ssize_t pages_write(struct file *file, const char __user *ubuf,
 			   size_t count, loff_t *ppos)
 {
-	char buf[64], *sep;
+	char buf[MMSCOPE_INPUT_MAX + 1], *s, *sep;
 	u64 start, end;
 	int ret;
 
-	if (count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
-	strim(buf);
-	sep = strpbrk(buf + 1, " -");
+	s = mmscope_input_read(ubuf, count, buf);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	sep = strpbrk(s, " \t-");
 	if (!sep)
 		return -EINVAL;
 	*sep++ = '\0';
-	ret = kstrtou64(strim(buf), 0, &start);
+	ret = mmscope_input_addr(s, &start);
 	if (!ret)
 		ret = kstrtou64(strim(sep), 0, &end);
 	if (ret)
@@ -632,7 +672,7 @@ static int faultlab_stats_show(struct seq_file *m, void *unused)
 	return mmscope_lab_seq_stats(m);
 }
 
-MMSCOPE_DEBUGFS_SHOW(faultlab_stats);
+MMSCOPE_DEBUGFS_SHOW(faultlab_stats, mmscope_debugfs_lab_allowed);
 
 /* The whole ring, oldest first, as one snapshot. */
 static int faultlab_log_show(struct seq_file *m, void *unused)
@@ -654,7 +694,7 @@ static int faultlab_log_show(struct seq_file *m, void *unused)
 	return 0;
 }
 
-MMSCOPE_DEBUGFS_SHOW(faultlab_log);
+MMSCOPE_DEBUGFS_SHOW(faultlab_log, mmscope_query_allowed);
 
 void mmscope_debugfs_init(void)
 {

@@ -22,6 +22,7 @@
 
 #include <linux/fs.h>
 #include <linux/highmem.h>
+#include <linux/migrate_mode.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
@@ -387,6 +388,15 @@ static int mmscope_lab_access(struct vm_area_struct *vma, unsigned long addr,
 
 	ev.pgoff_last = ev.pgoff;
 	len = min_t(int, len, PAGE_SIZE - offset);
+	/*
+	 * No write where the mapping allows none: GUP refuses a write, even
+	 * a forced one, to a shared mapping without VM_WRITE, and
+	 * generic_access_phys() one whose PTE is not writable.
+	 */
+	if (write && !(vma->vm_flags & VM_WRITE)) {
+		ret = -EINVAL;
+		goto out;
+	}
 	if (ev.pgoff >= lab->npages) {
 		ret = -EIO;	/* past the end, where a fault gets SIGBUS */
 		goto out;
@@ -721,6 +731,17 @@ int mmscope_lab_seq_stats(struct seq_file *m)
 	return 0;
 }
 
+static int mmscope_lab_migrate_folio(struct address_space *mapping, struct folio *dst,
+				     struct folio *src, enum migrate_mode mode)
+{
+	return -EBUSY;
+}
+
+static const struct address_space_operations mmscope_lab_aops = {
+	.dirty_folio	= noop_dirty_folio,
+	.migrate_folio	= mmscope_lab_migrate_folio,
+};
+
 /**
  * mmscope_lab_create - the lab of a newly opened file
  * @file: the file; its f_mapping becomes the lab's page cache
@@ -752,7 +773,12 @@ struct mmscope_lab *mmscope_lab_create(struct file *file)
 		ret = PTR_ERR(inode);
 		goto out_release_fs;
 	}
-	/* Not movable: we have no ->migrate_folio. Not evictable: no backing. */
+	/*
+	 * Not movable, so that a PFN the lab showed stays the page's: no
+	 * __GFP_MOVABLE, and ->migrate_folio refuses (without one, compaction
+	 * would migrate a clean folio). Not evictable: there is no backing.
+	 */
+	inode->i_mapping->a_ops = &mmscope_lab_aops;
 	mapping_set_gfp_mask(inode->i_mapping, GFP_HIGHUSER);
 	mapping_set_unevictable(inode->i_mapping);
 	lab->inode = inode;

@@ -92,41 +92,6 @@ u32 mmscope_fault_result(vm_fault_t ret)
 	return out;
 }
 
-static const char *const mmscope_handler_names[MMSCOPE_FAULTLAB_H_COUNT] = {
-	[MMSCOPE_FAULTLAB_H_FAULT] = "fault",
-	[MMSCOPE_FAULTLAB_H_MAP_PAGES] = "map_pages",
-	[MMSCOPE_FAULTLAB_H_PAGE_MKWRITE] = "page_mkwrite",
-	[MMSCOPE_FAULTLAB_H_PFN_MKWRITE] = "pfn_mkwrite",
-	[MMSCOPE_FAULTLAB_H_ACCESS] = "access",
-};
-
-static const char *const mmscope_fault_flag_names[] = {
-	"write", "mkwrite", "allow_retry", "retry_nowait", "killable", "tried",
-	"user", "remote", "instruction", "interruptible", "unshare",
-	"orig_pte_valid", "vma_lock",
-};
-
-static const char *const mmscope_fault_result_names[] = {
-	"oom", "sigbus", "major", "hwpoison", "sigsegv", "nopage", "locked",
-	"retry", "fallback", "done_cow", "needdsync", "completed",
-};
-
-static void mmscope_seq_bits(struct seq_file *m, u32 bits,
-			     const char *const *names, unsigned int count)
-{
-	bool first = true;
-	unsigned int i;
-
-	for (i = 0; i < count; i++) {
-		if (!(bits & BIT(i)))
-			continue;
-		seq_printf(m, "%s%s", first ? "" : ",", names[i]);
-		first = false;
-	}
-	if (first)
-		seq_putc(m, '-');
-}
-
 /* One line of debugfs faultlab/log; README.md documents the columns. */
 void mmscope_seq_fault_event(struct seq_file *m,
 			     const struct mmscope_faultlab_event *ev)
@@ -134,21 +99,14 @@ void mmscope_seq_fault_event(struct seq_file *m,
 	seq_printf(m, "%llu %llu.%09llu lab=%llu tgid=%u tid=%u %s addr=%#llx pgoff=%llu",
 		   ev->seq, ev->time_ns / NSEC_PER_SEC, ev->time_ns % NSEC_PER_SEC,
 		   ev->lab_id, ev->tgid, ev->tid,
-		   ev->handler < MMSCOPE_FAULTLAB_H_COUNT ?
-		   mmscope_handler_names[ev->handler] : "?",
+		   mmscope_name(&mmscope_handler_names, ev->handler),
 		   ev->addr, ev->pgoff);
 	if (ev->pgoff_last != ev->pgoff)
 		seq_printf(m, "-%llu", ev->pgoff_last);
 	seq_puts(m, " flags=");
-	mmscope_seq_bits(m, ev->fault_flags, mmscope_fault_flag_names,
-			 ARRAY_SIZE(mmscope_fault_flag_names));
-	if (ev->fault_flags & MMSCOPE_FAULT_ACCESS_WRITE)
-		seq_puts(m, ",access_write");
+	mmscope_seq_bits(m, ev->fault_flags, &mmscope_fault_flag_names);
 	seq_puts(m, " result=");
-	mmscope_seq_bits(m, ev->result, mmscope_fault_result_names,
-			 ARRAY_SIZE(mmscope_fault_result_names));
-	if (ev->result & MMSCOPE_VM_FAULT_ERRNO)
-		seq_puts(m, ",errno");
+	mmscope_seq_bits(m, ev->result, &mmscope_fault_result_names);
 	seq_printf(m, " pfn=%#llx nr=%llu\n", ev->pfn, ev->nr);
 }
 
@@ -173,6 +131,9 @@ void mmscope_log_event(struct mmscope_faultlab_event *ev)
 	spin_unlock(&mmscope_log_lock);
 }
 
+/* Events copied per hold of the log's spinlock: 256 * 96 bytes, a few µs. */
+#define MMSCOPE_LOG_CHUNK 256
+
 /**
  * mmscope_log_read - copy events out of the fault log, oldest first
  * @buf: room for @cap events
@@ -180,34 +141,46 @@ void mmscope_log_event(struct mmscope_faultlab_event *ev)
  * @since: only events numbered above this
  * @lab_id: only this lab's events; 0 for every lab's
  * @last: out: the number of the last event looked at (pass as @since next)
- * @lost: out: events above @since the ring has already overwritten
+ * @lost: out: events above @since the ring overwrote before we read them
+ *
+ * The ring is read MMSCOPE_LOG_CHUNK events per hold of its lock, so the
+ * faulting side waits a few microseconds at most, whatever @cap is.
+ *
+ * Context: process context; may sleep between chunks.
  *
  * Return: the number of events copied.
  */
 u32 mmscope_log_read(struct mmscope_faultlab_event *buf, u32 cap, u64 since,
 		     u64 lab_id, u64 *last, u64 *lost)
 {
+	u32 n = 0, slot, chunk;
 	u64 seq, oldest;
-	u32 n = 0, slot;
+	bool more;
 
 	*last = since;
 	*lost = 0;
-	spin_lock(&mmscope_log_lock);
-	if (since >= mmscope_log_next_seq - 1)
-		goto out_unlock;	/* nothing newer */
-	oldest = mmscope_log_next_seq > mmscope_log_size ?
-		 mmscope_log_next_seq - mmscope_log_size : 1;
-	seq = max(since + 1, oldest);
-	*lost = seq - (since + 1);
-	for (; seq < mmscope_log_next_seq && n < cap; seq++) {
-		div_u64_rem(seq - 1, mmscope_log_size, &slot);
-		*last = seq;
-		if (lab_id && mmscope_log_ring[slot].lab_id != lab_id)
-			continue;
-		buf[n++] = mmscope_log_ring[slot];
-	}
-out_unlock:
-	spin_unlock(&mmscope_log_lock);
+	do {
+		spin_lock(&mmscope_log_lock);
+		if (*last >= mmscope_log_next_seq - 1) {
+			spin_unlock(&mmscope_log_lock);
+			break;		/* nothing newer */
+		}
+		oldest = mmscope_log_next_seq > mmscope_log_size ?
+			 mmscope_log_next_seq - mmscope_log_size : 1;
+		seq = max(*last + 1, oldest);
+		*lost += seq - (*last + 1);
+		for (chunk = 0; seq < mmscope_log_next_seq && n < cap &&
+		     chunk < MMSCOPE_LOG_CHUNK; seq++, chunk++) {
+			div_u64_rem(seq - 1, mmscope_log_size, &slot);
+			*last = seq;
+			if (lab_id && mmscope_log_ring[slot].lab_id != lab_id)
+				continue;
+			buf[n++] = mmscope_log_ring[slot];
+		}
+		more = seq < mmscope_log_next_seq && n < cap;
+		spin_unlock(&mmscope_log_lock);
+		cond_resched();
+	} while (more);
 	return n;
 }
 

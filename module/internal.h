@@ -27,6 +27,17 @@ struct mmscope_target {
 	struct pid *pid;	/* NULL until set */
 };
 
+/* A name for each value of a uapi enum, or each bit of a uapi flag word. */
+struct mmscope_name {
+	u64 value;
+	const char *name;
+};
+
+struct mmscope_name_table {
+	const struct mmscope_name *names;
+	unsigned int count;
+};
+
 /* A target resolved for the length of one query. */
 struct mmscope_subject {
 	struct task_struct *task;
@@ -54,46 +65,55 @@ int mmscope_target_set(struct mmscope_target *target, u64 nr);
 int mmscope_target_get(struct mmscope_target *target,
 		       struct mmscope_subject *subject);
 void mmscope_subject_put(struct mmscope_subject *subject);
-unsigned long mmscope_subject_task_size(const struct mmscope_subject *subject);
+unsigned long mmscope_subject_addr_limit(const struct mmscope_subject *subject);
+int mmscope_query_allowed(void);
+
+/* names.c: built from include/mmscope_names.h */
+extern const struct mmscope_name_table mmscope_level_names, mmscope_state_names,
+	mmscope_cow_names, mmscope_kind_names, mmscope_pte_bit_names,
+	mmscope_pg_bit_names, mmscope_fault_flag_names, mmscope_fault_result_names,
+	mmscope_handler_names;
+const char *mmscope_name(const struct mmscope_name_table *t, u64 value);
+void mmscope_seq_level_upper(struct seq_file *m, u32 level);
+void mmscope_seq_bits(struct seq_file *m, u64 bits, const struct mmscope_name_table *t);
 
 /* mm.c */
 void mmscope_mm_fill(const struct mmscope_subject *subject,
 		     struct mmscope_mm_info *info);
-u32 mmscope_mm_users(struct mm_struct *mm, struct mmscope_mm_user *users,
-		     u32 cap);
+u32 mmscope_mm_users(struct task_struct *task, struct mm_struct *mm,
+		     struct mmscope_mm_user *users, u32 cap);
 
 /* vma.c */
 void mmscope_vma_fill(struct vm_area_struct *vma, struct mmscope_vma *out);
-const char *mmscope_vma_kind_name(u32 kind);
 void mmscope_vm_flag_names(struct mmscope_vm_flag_names *out);
-void mmscope_seq_vm_flags(struct seq_file *m, unsigned long vm_flags);
 void mmscope_seq_vma(struct seq_file *m, const struct mmscope_vma *v);
 int mmscope_vmas_copy(struct mm_struct *mm, struct mmscope_vmas *req);
 int mmscope_lookup(struct mm_struct *mm, u64 addr, struct mmscope_vma *vma,
 		   u32 *out_flags, u64 *gap);
 
-/* walk.c */
+/* walk.c (the walker itself is declared in walk.h, for its consumers) */
+u32 mmscope_present_bits(u64 v, bool upper_level);
+
+/* walk_addr.c */
 int mmscope_walk_addr(struct mm_struct *mm, struct mmscope_walk *walk);
+
+/* walk_range.c */
 int mmscope_pages_copy(struct mm_struct *mm, struct mmscope_pages *req);
 int mmscope_pages_fill(struct mm_struct *mm, unsigned long *addr, unsigned long end,
 		       struct mmscope_page *recs, unsigned int max);
 
 /* Records filled per hold of the mmap lock; user copies happen unlocked. */
 #define MMSCOPE_PAGES_BATCH 64
-const char *mmscope_level_name(u32 level);
-const char *mmscope_level_name_upper(u32 level);
-const char *mmscope_entry_state_name(u32 state);
-void mmscope_seq_pte_bits(struct seq_file *m, u32 bits);
 
 /* page.c */
+void mmscope_page_init(struct mmscope_page *rec, unsigned long addr, unsigned long size);
 void mmscope_page_fill(struct mmscope_page *rec, struct vm_area_struct *vma,
 		       bool huge);
-void mmscope_seq_page_flags(struct seq_file *m, u64 flags);
 
 /* cow.c */
 u32 mmscope_cow_verdict(struct vm_area_struct *vma, const struct mmscope_page *rec,
 			bool writable, bool huge);
-const char *mmscope_cow_name(u32 cow);
+u32 mmscope_hole_cow(struct vm_area_struct *vma, u32 state);
 
 /* faultlab.c */
 struct mmscope_lab;

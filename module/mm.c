@@ -86,34 +86,66 @@ void mmscope_mm_fill(const struct mmscope_subject *subject,
 	info->pgtables_bytes = mm_pgtables_bytes(mm);
 }
 
+static void mmscope_mm_user_add(struct task_struct *thread, struct mmscope_mm_user *users,
+				u32 cap, u32 *total)
+{
+	if (*total < cap) {
+		users[*total].tid = task_pid_vnr(thread);
+		mmscope_comm(thread, users[*total].comm);
+	}
+	(*total)++;
+}
+
+/* process_shares_mm() of the OOM killer: one live thread tells for all. */
+static bool mmscope_process_uses_mm(struct task_struct *process, struct mm_struct *mm)
+{
+	struct task_struct *thread;
+	struct mm_struct *thread_mm;
+
+	for_each_thread(process, thread) {
+		thread_mm = READ_ONCE(thread->mm);
+		if (thread_mm)
+			return thread_mm == mm;
+	}
+	return false;
+}
+
 /**
  * mmscope_mm_users - list the tasks whose ->mm is @mm
- * @mm: the mm
+ * @task: the target, a user of @mm
+ * @mm: its mm, with the mm_users reference mmscope_target_get() took
  * @users: room for @cap entries, or NULL
  * @cap: entries at @users
  *
- * Threads, CLONE_VM children and vfork children all share an mm, and only
- * the last two are separate processes, so every thread of every process is
- * looked at, as the OOM killer does. The walk runs under RCU and cannot
- * sleep; its length is bounded by the number of tasks.
+ * The target's threads share its mm; so do CLONE_VM children and vfork
+ * children, which are other processes. Those are looked for only when
+ * mm_users counts more users than the target's threads (it also counts
+ * passing references, such as GUP's and /proc readers'), and then one
+ * thread per process is looked at, as the OOM killer does. So the walk
+ * under RCU is as long as the target's thread list in the common case,
+ * and as long as the process list, not the thread list, at worst.
  *
  * Return: how many tasks use @mm; the first @cap of them are in @users.
  */
-u32 mmscope_mm_users(struct mm_struct *mm, struct mmscope_mm_user *users,
-		     u32 cap)
+u32 mmscope_mm_users(struct task_struct *task, struct mm_struct *mm,
+		     struct mmscope_mm_user *users, u32 cap)
 {
 	struct task_struct *process, *thread;
 	u32 total = 0;
 
 	rcu_read_lock();
-	for_each_process_thread(process, thread) {
-		if (READ_ONCE(thread->mm) != mm)
-			continue;
-		if (total < cap) {
-			users[total].tid = task_pid_vnr(thread);
-			mmscope_comm(thread, users[total].comm);
+	for_each_thread(task, thread)
+		if (READ_ONCE(thread->mm) == mm)
+			mmscope_mm_user_add(thread, users, cap, &total);
+	if (atomic_read(&mm->mm_users) - 1 > total) {
+		for_each_process(process) {
+			if (same_thread_group(process, task) ||
+			    !mmscope_process_uses_mm(process, mm))
+				continue;
+			for_each_thread(process, thread)
+				if (READ_ONCE(thread->mm) == mm)
+					mmscope_mm_user_add(thread, users, cap, &total);
 		}
-		total++;
 	}
 	rcu_read_unlock();
 	return total;

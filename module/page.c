@@ -11,45 +11,12 @@
 
 #include "internal.h"
 
-static const struct {
-	u64 flag;
-	const char *name;
-} mmscope_pg_names[] = {
-	{ MMSCOPE_PG_ANON, "anon" },
-	{ MMSCOPE_PG_KSM, "ksm" },
-	{ MMSCOPE_PG_SWAPBACKED, "swapbacked" },
-	{ MMSCOPE_PG_SWAPCACHE, "swapcache" },
-	{ MMSCOPE_PG_LRU, "lru" },
-	{ MMSCOPE_PG_ACTIVE, "active" },
-	{ MMSCOPE_PG_REFERENCED, "referenced" },
-	{ MMSCOPE_PG_DIRTY, "dirty" },
-	{ MMSCOPE_PG_WRITEBACK, "writeback" },
-	{ MMSCOPE_PG_LOCKED, "locked" },
-	{ MMSCOPE_PG_UNEVICTABLE, "unevictable" },
-	{ MMSCOPE_PG_MLOCKED, "mlocked" },
-	{ MMSCOPE_PG_HUGETLB, "hugetlb" },
-	{ MMSCOPE_PG_RESERVED, "reserved" },
-	{ MMSCOPE_PG_ANON_EXCLUSIVE, "anon_exclusive" },
-	{ MMSCOPE_PG_ZERO, "zero_page" },
-	{ MMSCOPE_PG_HUGE_ZERO, "huge_zero_page" },
-	{ MMSCOPE_PG_HEAD, "head" },
-	{ MMSCOPE_PG_TAIL, "tail" },
-	{ MMSCOPE_PG_THP, "thp" },
-};
-
-void mmscope_seq_page_flags(struct seq_file *m, u64 flags)
+/* A record of [addr, addr + size) with nothing known about it yet. */
+void mmscope_page_init(struct mmscope_page *rec, unsigned long addr, unsigned long size)
 {
-	const char *sep = "";
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(mmscope_pg_names); i++) {
-		if (!(flags & mmscope_pg_names[i].flag))
-			continue;
-		seq_printf(m, "%s%s", sep, mmscope_pg_names[i].name);
-		sep = ",";
-	}
-	if (!*sep)
-		seq_puts(m, "-");
+	memset(rec, 0, sizeof(*rec));
+	rec->addr = addr;
+	rec->size = size;
 }
 
 /**
@@ -121,10 +88,13 @@ void mmscope_page_fill(struct mmscope_page *rec, struct vm_area_struct *vma,
 		if (PageAnonExclusive(folio_test_hugetlb(folio) ? &folio->page : page))
 			flags |= MMSCOPE_PG_ANON_EXCLUSIVE;
 		rec->index = folio->index + folio_page_idx(folio, page);
-	} else if (mapping && !((unsigned long)mapping & PAGE_MAPPING_FLAGS)) {
+	} else if (vma->vm_file && mapping == vma->vm_file->f_mapping) {
 		/*
-		 * Page cache. Truncation unmaps under the lock we hold, so the
-		 * inode is still the mapping's host; read the pointer once.
+		 * Page cache of the VMA's own file, which the VMA keeps open:
+		 * its host is alive. Any other mapping (a driver's page that
+		 * belongs elsewhere) is not followed: nothing we hold keeps
+		 * it, or its host, alive. Truncation unmaps under the lock we
+		 * hold, so folio->mapping, read once, cannot change meanwhile.
 		 */
 		rec->flags |= MMSCOPE_PAGE_FILE;
 		rec->ino = mapping->host->i_ino;

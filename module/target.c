@@ -9,10 +9,12 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/limits.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
+#include <linux/security.h>
 
 #include "internal.h"
 
@@ -116,8 +118,36 @@ void mmscope_subject_put(struct mmscope_subject *subject)
 	subject->task = NULL;
 }
 
-/* The end of the target's user address space (the largest for a kthread). */
-unsigned long mmscope_subject_task_size(const struct mmscope_subject *subject)
+/**
+ * mmscope_subject_addr_limit - the end of the user addresses a query may name
+ * @subject: the resolved target
+ *
+ * The target's task_size, once it has one. A process in the middle of
+ * exec() runs on its new mm between exec_mmap() and setup_new_exec(), and
+ * that mm's task_size is still 0: its addresses are then bounded by the
+ * largest user address space, never by 0. A kernel thread gets the
+ * largest too.
+ */
+unsigned long mmscope_subject_addr_limit(const struct mmscope_subject *subject)
 {
-	return subject->mm ? subject->mm->task_size : TASK_SIZE_MAX;
+	unsigned long task_size = subject->mm ? READ_ONCE(subject->mm->task_size) : 0;
+
+	return task_size ?: TASK_SIZE_MAX;
+}
+
+/**
+ * mmscope_query_allowed - may the caller look at processes through mmscope?
+ *
+ * Like /proc/kpageflags, what mmscope shows is for CAP_SYS_ADMIN only. It
+ * also shows physical addresses and the kernel's own structures (page
+ * tables, struct page), which lockdown=confidentiality keeps from root:
+ * mmscope then refuses, for the reason /proc/kcore is refused.
+ *
+ * Return: 0, or -EPERM.
+ */
+int mmscope_query_allowed(void)
+{
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return security_locked_down(LOCKDOWN_KCORE) ? -EPERM : 0;
 }

@@ -19,18 +19,13 @@
 
 #include "internal.h"
 
-struct mmscope_vm_flag {
-	unsigned long flag;
-	const char *name;
-};
-
 #define MMSCOPE_VM_FLAG(f) { f, #f }
 
 /*
  * Every vm_flags bit the kernel we are built for defines. Flags that a
  * configuration compiles out are VM_NONE and are skipped at run time.
  */
-static const struct mmscope_vm_flag mmscope_vm_flag_table[] = {
+static const struct mmscope_name mmscope_vm_flag_list[] = {
 	MMSCOPE_VM_FLAG(VM_READ),
 	MMSCOPE_VM_FLAG(VM_WRITE),
 	MMSCOPE_VM_FLAG(VM_EXEC),
@@ -87,14 +82,18 @@ static const struct mmscope_vm_flag mmscope_vm_flag_table[] = {
 	MMSCOPE_VM_FLAG(VM_GROWSUP),
 };
 
+static const struct mmscope_name_table mmscope_vm_flag_names_table = {
+	mmscope_vm_flag_list, ARRAY_SIZE(mmscope_vm_flag_list),
+};
+
 /* The first table entry for a bit names it (VM_PAT before VM_ARCH_1). */
 static const char *mmscope_vm_flag_name(unsigned int bit)
 {
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(mmscope_vm_flag_table); i++)
-		if (mmscope_vm_flag_table[i].flag == BIT(bit))
-			return mmscope_vm_flag_table[i].name;
+	for (i = 0; i < ARRAY_SIZE(mmscope_vm_flag_list); i++)
+		if (mmscope_vm_flag_list[i].value == BIT(bit))
+			return mmscope_vm_flag_list[i].name;
 	return NULL;
 }
 
@@ -111,52 +110,6 @@ void mmscope_vm_flag_names(struct mmscope_vm_flag_names *out)
 		out->known |= BIT_ULL(bit);
 		strscpy((char *)out->names[bit], name, sizeof(out->names[bit]));
 	}
-}
-
-/* Prints "VM_READ,VM_WRITE,..."; bits with no name print as hex. */
-void mmscope_seq_vm_flags(struct seq_file *m, unsigned long vm_flags)
-{
-	unsigned long unnamed = 0;
-	const char *sep = "";
-	const char *name;
-	unsigned int bit;
-
-	for (bit = 0; bit < BITS_PER_LONG; bit++) {
-		if (!(vm_flags & BIT(bit)))
-			continue;
-		name = mmscope_vm_flag_name(bit);
-		if (!name) {
-			unnamed |= BIT(bit);
-			continue;
-		}
-		seq_printf(m, "%s%s", sep, name);
-		sep = ",";
-	}
-	if (unnamed)
-		seq_printf(m, "%s%#lx", sep, unnamed);
-	else if (!*sep)
-		seq_puts(m, "-");
-}
-
-static const char * const mmscope_kind_names[MMSCOPE_KIND_COUNT] = {
-	[MMSCOPE_KIND_ANON] = "anon",
-	[MMSCOPE_KIND_TEXT] = "text",
-	[MMSCOPE_KIND_DATA] = "data",
-	[MMSCOPE_KIND_BSS] = "bss",
-	[MMSCOPE_KIND_HEAP] = "heap",
-	[MMSCOPE_KIND_STACK] = "stack",
-	[MMSCOPE_KIND_VDSO] = "vdso",
-	[MMSCOPE_KIND_VVAR] = "vvar",
-	[MMSCOPE_KIND_FILE] = "file",
-	[MMSCOPE_KIND_SHM] = "shm",
-	[MMSCOPE_KIND_PFNMAP] = "pfnmap",
-	[MMSCOPE_KIND_IO] = "io",
-	[MMSCOPE_KIND_DEVICE] = "device",
-};
-
-const char *mmscope_vma_kind_name(u32 kind)
-{
-	return kind < MMSCOPE_KIND_COUNT ? mmscope_kind_names[kind] : "?";
 }
 
 /*
@@ -315,11 +268,12 @@ void mmscope_seq_vma(struct seq_file *m, const struct mmscope_vma *v)
 		seq_escape(m, (const char *)v->path, "\n");
 	}
 	seq_printf(m, " | vm_flags=%#llx flags=", v->vm_flags);
-	mmscope_seq_vm_flags(m, v->vm_flags);
+	/* VM_NONE entries match no bit; VM_PAT names its bit before VM_ARCH_1. */
+	mmscope_seq_bits(m, v->vm_flags, &mmscope_vm_flag_names_table);
 	seq_printf(m, " anon_vma=%s vm_ops=%s kind=%s\n",
 		   v->flags & MMSCOPE_VMA_ANON_VMA ? "yes" : "no",
 		   v->vm_ops[0] ? (const char *)v->vm_ops : "none",
-		   mmscope_vma_kind_name(v->kind));
+		   mmscope_name(&mmscope_kind_names, v->kind));
 }
 
 /* Records filled per hold of the mmap lock; user copies happen unlocked. */

@@ -7,7 +7,9 @@
  * word that must be 0 today, and has reserved fields that must be 0.
  * Unknown commands fail with ENOTTY, bad requests with EINVAL, unreadable or
  * unwritable user memory with EFAULT, and callers without CAP_SYS_ADMIN with
- * EPERM. User pointers are __u64.
+ * EPERM. Under lockdown=confidentiality every query that looks at a process
+ * or at physical addresses fails with EPERM too (the fault lab's setup,
+ * counters and mmap() still work). User pointers are __u64.
  *
  * The target is per open file: MMSCOPE_IOC_SET_TARGET chooses a process, and
  * every other query looks at that process until the target is changed. A
@@ -224,7 +226,8 @@ struct mmscope_vmas {
  * struct mmscope_lookup - MMSCOPE_IOC_LOOKUP: find_vma() semantics
  * @size: sizeof(struct mmscope_lookup)
  * @flags: must be 0
- * @addr: in: user address below the target's TASK_SIZE, else EINVAL
+ * @addr: in: user address below the target's TASK_SIZE, else EINVAL (the
+ *	largest TASK_SIZE while the target is in the middle of exec())
  * @vma_ptr: in: a struct mmscope_vma to fill, or 0
  * @vma_size: in: its size, as for struct mmscope_vmas
  * @out_flags: out: MMSCOPE_LOOKUP_*
@@ -413,12 +416,19 @@ struct mmscope_page {
 
 /* mmscope_walk.out_flags */
 #define MMSCOPE_WALK_NO_VMA	(1U << 0)	/* no VMA contains addr */
+/*
+ * The walk stopped at a table entry whose span no VMA overlaps: the table
+ * it points to may be freed at any moment by a munmap() in progress, so it
+ * was not read. The last level is that entry; @page is a NO_VMA run.
+ */
+#define MMSCOPE_WALK_NOT_PINNED	(1U << 1)
 
 /**
  * struct mmscope_walk - MMSCOPE_IOC_WALK: one address, every level
  * @size: sizeof(struct mmscope_walk)
  * @flags: must be 0
- * @addr: in: a user address below the target's TASK_SIZE
+ * @addr: in: a user address below the target's TASK_SIZE (the largest
+ *	TASK_SIZE while the target is in the middle of exec())
  * @nr_levels: out: entries filled in @levels (the walk stops at a leaf or
  *	at a missing table)
  * @paging_levels: out: 4 or 5
@@ -431,7 +441,9 @@ struct mmscope_page {
  * The walk is a snapshot taken under the target's mmap lock and the page
  * table lock; it never changes the target's page tables or faults in.
  * @page covers the 4K page at @addr; @page.page_size is its leaf's size.
- * A kernel thread has no user page tables: ENOENT.
+ * An address with no VMA is walked as far as VMAs keep the tables alive
+ * (MMSCOPE_WALK_NOT_PINNED says where that stopped), and its page state is
+ * never read. A kernel thread has no user page tables: ENOENT.
  */
 struct mmscope_walk {
 	__u32 size;

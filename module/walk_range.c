@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MMSCOPE_IOC_PAGES and debugfs pages: the records of a range, one per
+ * present page or leaf, per swap-style entry, and per run of empty entries
+ * or of space with no VMA. A consumer of the walker (walk.c) that fills a
+ * bounded batch under the mmap lock, then lets the lock go to copy it out.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "internal.h"
+#include "walk.h"
+
+struct mmscope_range_batch {
+	struct mmscope_page *recs;
+	unsigned int nr, max;
+};
+
+/*
+ * Append a record for [addr, addr + size); runs of empty entries, and of
+ * space with no VMA, merge into the record before them. Returns the record,
+ * or NULL when the batch is full.
+ */
+static struct mmscope_page *mmscope_range_emit(struct mmscope_walker *w, unsigned long addr,
+					       unsigned long size, u32 state)
+{
+	struct mmscope_range_batch *b = w->private;
+	struct mmscope_page *rec = b->nr ? &b->recs[b->nr - 1] : NULL;
+	u32 cow = mmscope_hole_cow(w->vma, state);
+
+	if (rec && (state == MMSCOPE_ENTRY_NONE || state == MMSCOPE_ENTRY_NO_VMA) &&
+	    rec->state == state && rec->cow == cow && rec->addr + rec->size == addr) {
+		rec->size += size;
+		return rec;
+	}
+	if (b->nr >= b->max)
+		return NULL;
+	rec = &b->recs[b->nr++];
+	mmscope_page_init(rec, addr, size);
+	rec->state = state;
+	rec->cow = cow;
+	return rec;
+}
+
+static int mmscope_range_leaf(struct mmscope_walker *w, const struct mmscope_walk_entry *e,
+			      unsigned long addr, unsigned long next)
+{
+	struct mmscope_page *rec;
+
+	rec = mmscope_range_emit(w, addr, next - addr, MMSCOPE_ENTRY_PRESENT);
+	if (!rec)
+		return MMSCOPE_WALK_STOP;
+	mmscope_walk_decode(w, e, addr, next, rec);
+	return 0;
+}
+
+static int mmscope_range_hole(struct mmscope_walker *w, const struct mmscope_walk_entry *e,
+			      unsigned long addr, unsigned long next, u32 state)
+{
+	return mmscope_range_emit(w, addr, next - addr, state) ? 0 : MMSCOPE_WALK_STOP;
+}
+
+static const struct mmscope_walk_ops mmscope_range_ops = {
+	.pte_entry	= mmscope_range_leaf,
+	.pmd_entry	= mmscope_range_leaf,
+	.pud_entry	= mmscope_range_leaf,
+	.hole		= mmscope_range_hole,
+};
+
+/**
+ * mmscope_pages_fill - the records of a range, one batch
+ * @mm: the target's mm with an mm_users reference, or NULL (a kernel
+ *	thread: one no-VMA run)
+ * @addr: in: where to start; out: where the next batch starts
+ * @end: end of the range
+ * @recs: room for @max records
+ * @max: at least 1
+ *
+ * One hold of the mmap read lock, reading at most MMSCOPE_WALK_BUDGET
+ * entries; the caller copies the batch to user memory afterwards, with the
+ * lock dropped.
+ *
+ * Return: records filled, or -EINTR on a fatal signal.
+ */
+int mmscope_pages_fill(struct mm_struct *mm, unsigned long *addr, unsigned long end,
+		       struct mmscope_page *recs, unsigned int max)
+{
+	struct mmscope_range_batch batch = { .recs = recs, .max = max };
+	struct mmscope_walker w = { .mm = mm, .ops = &mmscope_range_ops, .private = &batch };
+
+	if (!mm) {
+		mmscope_range_emit(&w, *addr, end - *addr, MMSCOPE_ENTRY_NO_VMA);
+		*addr = end;
+		return batch.nr;
+	}
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	mmscope_walk_range(&w, addr, end);
+	mmap_read_unlock(mm);
+	return batch.nr;
+}
+
+/**
+ * mmscope_pages_copy - MMSCOPE_IOC_PAGES
+ * @mm: the target's mm, or NULL
+ * @req: the validated request; count, next and out_flags are set
+ *
+ * Kernel memory is one batch whatever the range; the mmap lock is dropped
+ * between batches, and a fatal signal ends the call.
+ *
+ * Return: 0, -EINTR, -ENOMEM or -EFAULT.
+ */
+int mmscope_pages_copy(struct mm_struct *mm, struct mmscope_pages *req)
+{
+	void __user *dst = u64_to_user_ptr(req->records_ptr);
+	unsigned long addr = req->start & PAGE_MASK;
+	struct mmscope_page *recs;
+	u32 done = 0, i;
+	int n, ret = 0;
+
+	recs = kvmalloc_array(MMSCOPE_PAGES_BATCH, sizeof(*recs), GFP_KERNEL);
+	if (!recs)
+		return -ENOMEM;
+
+	req->out_flags = 0;
+	while (done < req->count && addr < req->end) {
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		n = mmscope_pages_fill(mm, &addr, req->end, recs,
+				       min_t(u32, MMSCOPE_PAGES_BATCH, req->count - done));
+		if (n < 0) {
+			ret = n;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			ret = mmscope_copy_record(dst + (size_t)(done + i) * req->record_size,
+						  req->record_size, &recs[i], sizeof(recs[i]));
+			if (ret)
+				goto out_free_recs;
+		}
+		done += n;
+		cond_resched();
+	}
+	if (addr >= req->end)
+		req->out_flags |= MMSCOPE_PAGES_DONE;
+
+out_free_recs:
+	kvfree(recs);
+	req->count = done;
+	req->next = addr;
+	return ret;
+}
