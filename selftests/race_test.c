@@ -358,6 +358,7 @@ static void die_with_parent(pid_t parent)
 struct remote_shared {
 	volatile int ready, go, stop;
 	volatile unsigned long cycles, forks, punches;
+	char doing[128];		/* the change under way, for a fault's report */
 	char error[512];
 };
 
@@ -468,14 +469,30 @@ static void remote_fork(struct remote_shared *sh, size_t i, size_t n)
 	sh->forks++;
 }
 
+static struct remote_shared *remote_sh;
+
+/* A fault in the child: say where, and in which change. */
+static void remote_fault(int sig, siginfo_t *si, void *uc)
+{
+	size_t i = ((uintptr_t)si->si_addr - REMOTE_BASE) / PAGE;
+
+	snprintf(remote_sh->error, sizeof(remote_sh->error),
+		 "signal %d at %p (page %zu: prot %d, stamp %#llx) during %s", sig,
+		 si->si_addr, i, i < REMOTE_PAGES ? remote_prot[i] : -1,
+		 i < REMOTE_PAGES ? (unsigned long long)remote_stamp[i] : 0ULL,
+		 remote_sh->doing);
+	_exit(1);
+}
+
 static int remote_child(struct remote_shared *sh, bool thp)
 {
+	struct sigaction sa = { .sa_sigaction = remote_fault, .sa_flags = SA_SIGINFO };
 	const size_t huge = 2 * MB / PAGE;
 	unsigned int seed = getpid();
 	size_t i, n, d;
 	const char *what;
 	char *edge;
-	int prot;
+	int prot, op;
 
 	/* Nothing is mapped from a megabyte below the region to one above it. */
 	edge = mmap((char *)REMOTE_BASE - MB, RANGE + 2 * MB, PROT_NONE,
@@ -484,6 +501,9 @@ static int remote_child(struct remote_shared *sh, bool thp)
 		CHILD_FAIL(sh, "the region at %#lx is not free: %s", REMOTE_BASE,
 			   strerror(errno));
 	munmap(edge, RANGE + 2 * MB);
+	remote_sh = sh;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
 	memset(remote_prot, UNMAPPED, sizeof(remote_prot));
 	remote_map(sh, 0, REMOTE_PAGES, thp);
 	sh->ready = 1;
@@ -498,7 +518,10 @@ static int remote_child(struct remote_shared *sh, bool thp)
 		}
 		if (i + n > REMOTE_PAGES)
 			n = REMOTE_PAGES - i;
-		switch (rand_r(&seed) % 12) {
+		op = rand_r(&seed) % 12;
+		snprintf(sh->doing, sizeof(sh->doing), "change %lu (op %d) of pages %zu+%zu",
+			 sh->cycles, op, i, n);
+		switch (op) {
 		case 0:
 		case 1:
 		case 10:	/* map, or remap over what is there */
@@ -556,8 +579,16 @@ static int remote_child(struct remote_shared *sh, bool thp)
 				break;	/* source and destination overlap */
 			if (mremap((char *)REMOTE_BASE + i * PAGE, n * PAGE, n * PAGE,
 				   MREMAP_MAYMOVE | MREMAP_FIXED,
-				   (char *)REMOTE_BASE + d * PAGE) == MAP_FAILED)
-				break;	/* e.g. the run spans two VMAs: nothing moved */
+				   (char *)REMOTE_BASE + d * PAGE) == MAP_FAILED) {
+				/*
+				 * The run spans two VMAs, say: nothing moved, but
+				 * the destination may be unmapped already.
+				 */
+				if (munmap((char *)REMOTE_BASE + d * PAGE, n * PAGE))
+					CHILD_FAIL(sh, "munmap: %s", strerror(errno));
+				memset(remote_prot + d, UNMAPPED, n);
+				break;
+			}
 			memcpy(remote_prot + d, remote_prot + i, n);
 			memcpy(remote_stamp + d, remote_stamp + i, n * sizeof(remote_stamp[0]));
 			memset(remote_prot + i, UNMAPPED, n);
@@ -591,6 +622,8 @@ static int remote_child(struct remote_shared *sh, bool thp)
 			remote_map(sh, (rand_r(&seed) % 2) * REMOTE_PAGES / 2, REMOTE_PAGES / 2, thp);
 			break;
 		}
+		snprintf(sh->doing, sizeof(sh->doing), "the check after %s (change %lu, pages %zu+%zu)",
+			 what, sh->cycles, i, n);
 		if (remote_verify(sh, what))
 			_exit(1);
 		sh->cycles++;
