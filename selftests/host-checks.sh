@@ -5,6 +5,9 @@
 #   - sparse (C=2: every file) with no report
 #   - checkpatch.pl --strict clean on every module and uapi file
 #   - the uapi header compiles on its own, with no implicit padding
+#   - every symbol the module imports is exported by that kernel
+#   - every uapi constant is named once, and README.md's table of names
+#     says what include/mmscope_names.h says (names-check.sh)
 #   - dkms builds the module for both kernels (in a private dkms tree)
 # The kernel tools come from Debian's linux-source-6.12 tarball.
 set -euo pipefail
@@ -31,7 +34,16 @@ for k in 6.1 6.12; do
 		grep -vE '^(make|  [A-Z]+ |Skipping BTF generation)' "$out" >&2
 		fail "$k: W=1 or sparse reported the lines above"
 	fi
+	# modpost only warns about a missing export; loading would fail.
+	missing=$(nm -u "$tmp/build-$k/mmscope.ko" | awk '{print $2}' | while read -r sym; do
+		grep -qP "^0x[0-9a-f]+\t$sym\t" "$kdir/Module.symvers" || echo "$sym"
+	done)
+	[ -z "$missing" ] || fail "$k: mmscope.ko imports symbols the kernel does not export: $missing"
 done
+
+log "names"
+selftests/names-check.sh || fail "names-check"
+
 
 log "checkpatch --strict"
 cp_dir=$MMSCOPE_CACHE/checkpatch

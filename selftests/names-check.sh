@@ -1,0 +1,70 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The names of the uapi's enum values and flag bits are written once, in
+# include/mmscope_names.h; the module and libmmscope build their tables from
+# it. This checks the two copies that cannot be built from it:
+#   - every constant of <linux/mmscope.h> that has a name is named there;
+#   - README.md's table of names (between the "names" markers) is exactly
+#     what the lists say.
+#   names-check.sh           check (host-checks.sh runs it)
+#   names-check.sh --update  rewrite README.md's table from the lists
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+uapi=$top/include/uapi/linux/mmscope.h
+names=$top/include/mmscope_names.h
+readme=$top/README.md
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+
+# The named families; their *_COUNT ends are not values.
+family='MMSCOPE_(LEVEL|ENTRY|COW|KIND|PTE|PG|FAULT|VM_FAULT|FAULTLAB_H)_[A-Z0-9_]+|MMSCOPE_FAULTLAB_(PAGE|PATTERN|PFN|MIXED)'
+for c in $(grep -Eo "^(#define[[:space:]]+|[[:space:]]+)($family)\b" "$uapi" |
+	   awk '{print $NF}' | grep -Ev '_COUNT$' | sort -u); do
+	grep -qw "X($c," "$names" || { echo "names-check: $c has no name in $names" >&2; failed=1; }
+done
+
+# The README table, printed by the C preprocessor from the lists themselves.
+cat >"$tmp/doc.c" <<'C'
+#include <stdio.h>
+#include "mmscope_names.h"
+#define NAME(value, name) printf("%s`%s`", first ? "" : ", ", name), first = 0;
+#define ROW(what, list) do {						\
+	int first = 1;							\
+	printf("| %s | ", what);					\
+	list(NAME)							\
+	printf(" |\n");							\
+} while (0)
+int main(void)
+{
+	printf("| what | names |\n|---|---|\n");
+	ROW("page-table levels", MMSCOPE_NAMES_LEVEL);
+	ROW("entry states", MMSCOPE_NAMES_STATE);
+	ROW("PTE bits", MMSCOPE_NAMES_PTE_BIT);
+	ROW("page flags", MMSCOPE_NAMES_PG_BIT);
+	ROW("COW verdicts", MMSCOPE_NAMES_COW);
+	ROW("VMA kinds", MMSCOPE_NAMES_KIND);
+	ROW("fault-lab modes", MMSCOPE_NAMES_FAULTLAB_MODE);
+	ROW("fault-lab handlers", MMSCOPE_NAMES_FAULTLAB_HANDLER);
+	ROW("fault flags", MMSCOPE_NAMES_FAULT_FLAG);
+	ROW("fault results", MMSCOPE_NAMES_FAULT_RESULT);
+	return 0;
+}
+C
+gcc -Wall -Werror -I"$top/include/uapi" -I"$top/include" -o "$tmp/doc" "$tmp/doc.c"
+"$tmp/doc" >"$tmp/table.md"
+sed -n '/^<!-- names: begin/,/^<!-- names: end/p' "$readme" | sed '1d;$d' >"$tmp/readme.md"
+
+if [ "${1:-}" = --update ]; then
+	awk -v table="$tmp/table.md" '
+		/^<!-- names: begin/ { print; while ((getline l < table) > 0) print l; skip = 1; next }
+		/^<!-- names: end/ { skip = 0 }
+		!skip' "$readme" >"$tmp/README.md"
+	cp "$tmp/README.md" "$readme"
+	exit 0
+fi
+if ! diff -u "$tmp/readme.md" "$tmp/table.md" >&2; then
+	echo "names-check: README.md's table of names differs from $names (run $0 --update)" >&2
+	failed=1
+fi
+exit $failed
