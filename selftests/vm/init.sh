@@ -136,5 +136,28 @@ else
 	say "# FAILED: insmod with fault-lab parameters"
 	failed=1
 fi
+# Last, as it cannot be undone: under lockdown=confidentiality every query
+# is refused with EPERM (and the CLI says why), while the fault lab's
+# counters still answer. The debug kernel has no lockdown LSM: skip there.
+mkdir -p /sys/kernel/security
+mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
+if [ -w /sys/kernel/security/lockdown ] && insmod /mmscope.ko; then
+	echo confidentiality >/sys/kernel/security/lockdown
+	if mmscope maps $$ >/dev/null 2>/tmp/err; then
+		say "# FAILED: mmscope maps works under lockdown=confidentiality"
+		failed=1
+	elif ! grep -q "locked down" /tmp/err; then
+		say "# FAILED: under lockdown, mmscope maps said: $(cat /tmp/err)"
+		failed=1
+	elif ! mmscope faultlab stats >/dev/null 2>/tmp/err; then
+		say "# FAILED: under lockdown, faultlab stats: $(cat /tmp/err)"
+		failed=1
+	else
+		say "# ok: lockdown=confidentiality refuses queries with EPERM, the lab's counters still answer"
+	fi
+	rmmod mmscope || { say "# FAILED: rmmod under lockdown"; failed=1; }
+else
+	say "# note: no lockdown LSM here: the lockdown check skips"
+fi
 [ $failed -eq 0 ] && say "MMSCOPE-RESULT: success" || say "MMSCOPE-RESULT: failure"
 finish
