@@ -257,12 +257,6 @@ static bool mmscope_walk_descend(struct mmscope_walker *w, const struct mmscope_
 	return false;
 }
 
-static int mmscope_walk_hole(struct mmscope_walker *w, const struct mmscope_walk_entry *e,
-			     unsigned long addr, unsigned long next, u32 state)
-{
-	return w->ops->hole(w, e, addr, next, state);
-}
-
 /* The entries of one PTE table in [addr, end): *addr moves past those done. */
 static int mmscope_walk_ptes(struct mmscope_walker *w, pmd_t *pmdp,
 			     unsigned long *addr, unsigned long end)
@@ -296,7 +290,7 @@ static int mmscope_walk_ptes(struct mmscope_walker *w, pmd_t *pmdp,
 		e.raw = pte_val(pte);
 		w->budget--;
 		if (pte_none(pte))
-			ret = mmscope_walk_hole(w, &e, a, a + PAGE_SIZE, MMSCOPE_ENTRY_NONE);
+			ret = w->ops->hole(w, &e, a, a + PAGE_SIZE, MMSCOPE_ENTRY_NONE);
 		else
 			ret = w->ops->pte_entry(w, &e, a, a + PAGE_SIZE);
 		if (ret)
@@ -461,10 +455,10 @@ again:
 
 hole:
 	/* A bad entry is a hole too: nothing below it is read. */
-	ret = mmscope_walk_hole(w, &e, *addr, next, state);
+	ret = w->ops->hole(w, &e, *addr, next, state);
 	goto advance;
 unpinned:
-	ret = mmscope_walk_hole(w, NULL, *addr, next, MMSCOPE_ENTRY_NO_VMA);
+	ret = w->ops->hole(w, NULL, *addr, next, MMSCOPE_ENTRY_NO_VMA);
 advance:
 	if (!ret)
 		*addr = next;
