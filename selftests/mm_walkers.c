@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mm_walkers [-n N] ROOT_PID: N processes (4 by default) that walk ROOT_PID
+ * and every descendant of it through /dev/mmscope until SIGTERM, while the
+ * kernel's own mm selftests run there (selftests/vm/kernel-mm.sh).
+ *
+ * Each walker rescans /proc/{pid}/stat for the tree of ROOT_PID before each
+ * round, picks the next process of it, and makes the queries a user would:
+ * MM_INFO, the whole VMA list, PAGES over the whole address space [0,
+ * TASK_SIZE) in bounded pieces, WALK of addresses inside VMAs and anywhere,
+ * and LOOKUP. ESRCH (the target is gone) and ENOENT (it has no mm any more)
+ * are normal; any other errno is a failure, reported on stderr as
+ * "mm_walkers: FAIL: ...".
+ *
+ * At SIGTERM each walker prints, on stdout, its walks (successful WALK
+ * ioctls) and rounds per target and a line
+ *   walker K total: W walks R rounds Q queries E errors
+ * The exit status is 1 if any walker saw an unexpected errno.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libmmscope.h"
+
+#define MAX_PROCS	4096
+#define MAX_TARGETS	256
+#define PAGES_PIECE	(4UL << 20)	/* bytes of a VMA asked for at once */
+#define WALKS_IN_VMAS	8
+#define WALKS_ANYWHERE	4
+#define LOOKUPS		6
+
+static volatile sig_atomic_t stop;
+
+struct target {
+	int pid;
+	char comm[MMSCOPE_COMM_LEN + 1];
+	unsigned long walks, rounds;
+};
+
+static struct target targets[MAX_TARGETS];
+static int ntargets;
+static unsigned long queries, errors;
+static int me;
+
+static void on_term(int sig)
+{
+	stop = 1;
+}
+
+static uint64_t rnd64(void)
+{
+	return ((uint64_t)random() << 33) ^ ((uint64_t)random() << 11) ^ random();
+}
+
+static struct target *target_of(int pid)
+{
+	int i;
+
+	for (i = 0; i < ntargets; i++)
+		if (targets[i].pid == pid)
+			return &targets[i];
+	if (ntargets == MAX_TARGETS)
+		return &targets[MAX_TARGETS - 1];	/* lumped together */
+	targets[ntargets].pid = pid;
+	return &targets[ntargets++];
+}
+
+/* The pids of @root and its descendants, root first; 0 if root is gone. */
+static int scan_tree(int root, int *tree, int cap)
+{
+	static int pids[MAX_PROCS], ppids[MAX_PROCS];
+	int n = 0, count = 0, i, j;
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < MAX_PROCS) {
+		char path[300], buf[512], *p;
+		FILE *f;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+		fclose(f);
+		if (!p || sscanf(p + 1, " %*c %d", &ppids[n]) != 1)
+			continue;
+		pids[n++] = atoi(de->d_name);
+	}
+	closedir(d);
+
+	for (i = 0; i < n; i++)
+		if (pids[i] == root)
+			tree[count++] = root;
+	/* Breadth first: each pid found adds its children. */
+	for (i = 0; i < count && count < cap; i++)
+		for (j = 0; j < n && count < cap; j++)
+			if (ppids[j] == tree[i] && pids[j] != root)
+				tree[count++] = pids[j];
+	return count;
+}
+
+/* 0 for success or a normal end of the target, -1 to stop this round. */
+static int check(int ret, const char *what, struct target *t, uint64_t addr)
+{
+	queries++;
+	if (!ret)
+		return 0;
+	if (ret != -ESRCH && ret != -ENOENT) {
+		errors++;
+		fprintf(stderr, "mm_walkers: FAIL: walker %d: %s of pid %d (%s) at %#llx: %s\n",
+			me, what, t->pid, t->comm, (unsigned long long)addr, strerror(-ret));
+	}
+	return -1;
+}
+
+static int pages_range(int fd, struct target *t, uint64_t start, uint64_t end)
+{
+	struct mmscope_page *recs;
+	size_t n;
+	int ret;
+
+	if (start >= end)
+		return 0;
+	ret = mms_pages_all(fd, start, end, &recs, &n);
+	if (check(ret, "PAGES", t, start))
+		return -1;
+	free(recs);
+	return 0;
+}
+
+static void round_of(int fd, int pid)
+{
+	struct target *t = target_of(pid);
+	struct mmscope_mm_info info;
+	struct mmscope_lookup look;
+	struct mmscope_walk walk;
+	struct mmscope_vma *vmas = NULL;
+	uint64_t size, prev = 0, a, s;
+	size_t nvmas = 0, i;
+	int ret;
+
+	ret = mms_set_target(fd, pid);
+	if (check(ret, "SET_TARGET", t, 0))
+		return;
+	if (check(mms_mm_info(fd, &info, NULL, NULL), "MM_INFO", t, 0))
+		return;
+	memcpy(t->comm, info.comm, MMSCOPE_COMM_LEN);
+	if (info.out_flags & MMSCOPE_MM_NO_MM)
+		return;
+	/* In the middle of exec() the layout is unset: the largest TASK_SIZE. */
+	size = info.task_size ? info.task_size : (1ULL << 56) - 4096;
+	if (check(mms_vmas_all(fd, &vmas, &nvmas), "VMAS", t, 0))
+		return;
+
+	/* The whole address space: each gap at once, VMAs in pieces. */
+	for (i = 0; i < nvmas && !stop; i++) {
+		if (vmas[i].start >= size)
+			break;
+		if (pages_range(fd, t, prev, vmas[i].start))
+			goto out;
+		for (s = vmas[i].start; s < vmas[i].end && s < size && !stop; s += PAGES_PIECE) {
+			uint64_t e = s + PAGES_PIECE;
+
+			if (e > vmas[i].end)
+				e = vmas[i].end;
+			if (pages_range(fd, t, s, e > size ? size : e))
+				goto out;
+		}
+		prev = vmas[i].end;
+	}
+	if (!stop && prev < size && pages_range(fd, t, prev, size))
+		goto out;
+
+	for (i = 0; i < WALKS_IN_VMAS + WALKS_ANYWHERE && !stop; i++) {
+		if (i < WALKS_IN_VMAS && nvmas) {
+			struct mmscope_vma *v = &vmas[random() % nvmas];
+
+			a = v->start + (rnd64() % (v->end - v->start));
+		} else {
+			a = rnd64() % size;
+		}
+		if (check(mms_walk(fd, a, &walk), "WALK", t, a))
+			goto out;
+		t->walks++;
+	}
+	for (i = 0; i < LOOKUPS && !stop; i++) {
+		if (i % 2 && nvmas) {
+			struct mmscope_vma *v = &vmas[random() % nvmas];
+
+			a = v->start + (rnd64() % (v->end - v->start));
+		} else {
+			a = rnd64() % size;
+		}
+		if (check(mms_lookup(fd, a, &look, NULL), "LOOKUP", t, a))
+			goto out;
+	}
+	t->rounds++;
+out:
+	free(vmas);
+}
+
+static int walker(int root)
+{
+	static int tree[MAX_TARGETS];
+	unsigned long walks = 0, rounds = 0;
+	unsigned int next = me;
+	int fd, n, i;
+
+	srandom(getpid() ^ time(NULL));
+	fd = mms_open(NULL);
+	if (fd < 0) {
+		fprintf(stderr, "mm_walkers: FAIL: walker %d: open %s: %s\n",
+			me, MMSCOPE_DEVICE, strerror(-fd));
+		return 1;
+	}
+	while (!stop) {
+		n = scan_tree(root, tree, MAX_TARGETS);
+		if (!n) {
+			usleep(10000);	/* root gone: wait for SIGTERM */
+			continue;
+		}
+		round_of(fd, tree[next++ % n]);
+	}
+	for (i = 0; i < ntargets; i++) {
+		printf("walker %d: pid %d (%s): %lu walks %lu rounds\n", me,
+		       targets[i].pid, targets[i].comm[0] ? targets[i].comm : "?",
+		       targets[i].walks, targets[i].rounds);
+		walks += targets[i].walks;
+		rounds += targets[i].rounds;
+	}
+	printf("walker %d total: %lu walks %lu rounds %lu queries %lu errors\n",
+	       me, walks, rounds, queries, errors);
+	fflush(stdout);
+	return errors ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_term };
+	int n = 4, opt, root, i, status, ret = 0;
+	pid_t kids[64];
+
+	while ((opt = getopt(argc, argv, "n:")) != -1) {
+		if (opt != 'n')
+			goto usage;
+		n = atoi(optarg);
+	}
+	if (optind != argc - 1 || n < 1 || n > 64)
+		goto usage;
+	root = atoi(argv[optind]);
+	if (root <= 0)
+		goto usage;
+
+	sigset_t term, old;
+
+	/* Blocked until sigsuspend(), so that no SIGTERM is missed. */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigaddset(&term, SIGINT);
+	sigprocmask(SIG_BLOCK, &term, &old);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (i = 0; i < n; i++) {
+		kids[i] = fork();
+		if (kids[i] < 0) {
+			perror("mm_walkers: fork");
+			n = i;
+			ret = 1;
+			break;
+		}
+		if (!kids[i]) {
+			me = i;
+			sigprocmask(SIG_SETMASK, &old, NULL);
+			exit(walker(root));
+		}
+	}
+	while (!stop)
+		sigsuspend(&old);
+	for (i = 0; i < n; i++)
+		kill(kids[i], SIGTERM);
+	for (i = 0; i < n; i++) {
+		if (waitpid(kids[i], &status, 0) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status)) {
+			fprintf(stderr, "mm_walkers: FAIL: walker %d ended with status %#x\n",
+				i, status);
+			ret = 1;
+		}
+	}
+	return ret;
+usage:
+	fprintf(stderr, "usage: mm_walkers [-n N] ROOT_PID\n");
+	return 2;
+}
