@@ -102,11 +102,18 @@ TEST(mm_matches_status)
 	long long vmsize, vmpte;
 
 	/*
-	 * Read /proc once first: its first read may grow the heap into a
-	 * new page table, which would then differ between the two reads.
+	 * Fault in the buffer and read /proc once first: the copy of the
+	 * debugfs text, and /proc's first read, may fault pages into a new
+	 * page table after the module read pgtables_bytes.
 	 */
+	memset(text, 0, sizeof(text));
 	proc_status(0, "VmPTE");
 	ASSERT_EQ(0, set_target(getpid()));
+	/*
+	 * Fault in proc_status()'s buffer first: its first use may allocate a
+	 * page table, after the mm was read.
+	 */
+	proc_status(0, "VmPTE");
 	ASSERT_GT(read_file(DEBUGFS_DIR "/mm", text, sizeof(text)), 0);
 	vmsize = proc_status(0, "VmSize");
 	vmpte = proc_status(0, "VmPTE");
