@@ -80,6 +80,18 @@ for t in ./*_test; do
 	fi
 done
 
+# The kernel's own mm selftests, alone and under mmscope walkers
+# (kernel-mm.sh): by default on the debug kernel only (the one with
+# kmemleak); mmscope.mm=1 or 0 (MMSCOPE_MM_SELFTESTS) forces it.
+kmm=
+for arg in $(cat /proc/cmdline); do
+	case "$arg" in mmscope.mm=*) kmm=${arg#mmscope.mm=} ;; esac
+done
+[ -n "$kmm" ] || { [ -e /sys/kernel/debug/kmemleak ] && kmm=1 || kmm=0; }
+if [ "$mode" = check ] && [ "$kmm" = 1 ]; then
+	/kernel-mm.sh || failed=1
+fi
+
 # The module must refuse to go while a file is open, then go cleanly.
 exec 5</dev/mmscope
 if rmmod mmscope 2>/dev/null; then

@@ -42,6 +42,12 @@ for t in ${MMSCOPE_TESTS:-$(cd "$MMSCOPE_TOP/selftests" && echo *_test)}; do
 	cp "$MMSCOPE_TOP/selftests/$t" "$work/initramfs/tests/" || die "no test $t"
 done
 cp "$MMSCOPE_TOP/selftests/sample" "$work/initramfs/tests/"
+# The kernel's own mm selftests (selftests/kernel-mm.mk), the walkers and
+# the script that runs them together (selftests/vm/kernel-mm.sh).
+mkdir -p "$work/initramfs/kmm"
+cp "$MMSCOPE_TOP"/.cache/kernel-mm/bin/* "$MMSCOPE_TOP/selftests/mm_walkers" "$work/initramfs/kmm/"
+cp "$MMSCOPE_TOP/selftests/vm/kernel-mm.sh" "$work/initramfs/kernel-mm.sh"
+chmod +x "$work/initramfs/kernel-mm.sh"
 cp "$MMSCOPE_TOP/selftests/vm/demo.sh" "$work/initramfs/demo.sh"
 cp /bin/busybox "$work/initramfs/bin/busybox"
 cp "$MMSCOPE_TOP/selftests/vm/init.sh" "$work/initramfs/init"
@@ -79,6 +85,14 @@ qemu=(qemu-system-x86_64 -machine q35,accel=tcg -cpu "$cpu" -smp 2 -m 4G
 # hugetlb pages of both sizes for the walk tests: one 1G, thirty-two 2M.
 append="console=ttyS0 panic=-1 $cmdline hugepagesz=1G hugepages=1 hugepagesz=2M hugepages=32"
 append+=" mmscope.mode=$mode"
+# The kernel's mm selftests under walkers: MMSCOPE_MM_SELFTESTS=1|0 forces
+# them on or off (default: the debug kernel only), MMSCOPE_MM_SELFTESTS_ALL=1
+# adds the slow ones, MMSCOPE_MM_TESTS="cow khugepaged" picks some and
+# MMSCOPE_MM_TIMEOUT bounds each run (60 s).
+append+="${MMSCOPE_MM_SELFTESTS:+ mmscope.mm=$MMSCOPE_MM_SELFTESTS}"
+append+="${MMSCOPE_MM_SELFTESTS_ALL:+ mmscope.mm_all=$MMSCOPE_MM_SELFTESTS_ALL}"
+append+="${MMSCOPE_MM_TIMEOUT:+ mmscope.mm_timeout=$MMSCOPE_MM_TIMEOUT}"
+[ -z "${MMSCOPE_MM_TESTS:-}" ] || append+=" mmscope.mm_tests=$(echo $MMSCOPE_MM_TESTS | tr ' ' ',')"
 
 if [ "$mode" = shell ]; then
 	log "$kernel: interactive shell (poweroff -f to leave)"
