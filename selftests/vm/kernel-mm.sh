@@ -35,7 +35,7 @@ hugetlb-madvise 1
 ksm_functional_tests 0
 protection_keys_64 0
 khugepaged 0 all:anon
-cow 1
+cow 0
 '
 
 all=0 only=
