@@ -7,6 +7,7 @@
 #   make check           host checks, then the selftests in the VM matrix
 #   make demo            boot a VM, show mmscope's view of a sample program
 #   make shell KERNEL=6.1|6.12|debug   an interactive VM with mmscope loaded
+#   make fuzz SECONDS=N [KERNEL=...] [SEED=S]   only fuzz_test, for N seconds
 #
 # check, demo and shell install what they need with apt (selftests/vm/deps.sh).
 
@@ -43,6 +44,14 @@ demo: deps
 shell: deps
 	$(VM)/run.sh $(KERNEL) shell
 
+# The fuzzer alone, for SECONDS seconds, with no call limit; it prints the
+# calls per second and the totals.
+SECONDS ?= 60
+SEED ?= 1
+fuzz: deps
+	MMSCOPE_FUZZ_SECONDS=$(SECONDS) MMSCOPE_FUZZ_CALLS=0 MMSCOPE_FUZZ_SEED=$(SEED) \
+		MMSCOPE_TESTS=fuzz_test $(VM)/run.sh $(KERNEL) fuzz
+
 # Not Kbuild's "make M=... clean": it deletes every *.o and *.ko under this
 # tree, the kernels cached in .cache/ included.
 clean:
@@ -52,4 +61,4 @@ clean:
 	$(MAKE) -C userspace-tools clean
 	$(MAKE) -C selftests clean
 
-.PHONY: all module tools selftests install deps check demo shell clean
+.PHONY: all module tools selftests install deps check demo shell fuzz clean

@@ -16,7 +16,13 @@ mkdir -p /dev/shm && mount -t tmpfs shm /dev/shm
 
 mode=check
 for arg in $(cat /proc/cmdline); do
-	case "$arg" in mmscope.mode=*) mode=${arg#mmscope.mode=} ;; esac
+	case "$arg" in
+	mmscope.mode=*) mode=${arg#mmscope.mode=} ;;
+	# fuzz_test's seed, call count and time limit (make fuzz sets them)
+	mmscope.fuzz_seed=*) export MMSCOPE_FUZZ_SEED=${arg#*=} ;;
+	mmscope.fuzz_calls=*) export MMSCOPE_FUZZ_CALLS=${arg#*=} ;;
+	mmscope.fuzz_seconds=*) export MMSCOPE_FUZZ_SECONDS=${arg#*=} ;;
+	esac
 done
 
 out=/dev/ttyS1
@@ -68,7 +74,10 @@ esac
 
 failed=0
 cd /tests || exit 1
-for t in ./*_test; do
+# mmscope.mode=fuzz (make fuzz): the fuzzer only, then the checks below.
+tests='./*_test'
+[ "$mode" = fuzz ] && tests=./fuzz_test
+for t in $tests; do
 	name=${t#./}
 	say "# === $name"
 	"$t" >"$out" 2>&1
@@ -79,6 +88,17 @@ for t in ./*_test; do
 		failed=1
 	fi
 done
+
+# rmmod in a loop while callers and fault labs come and go (hostile_test's
+# helper mode, about 10 s): it may succeed only when nothing is open or
+# mapped. The helper leaves the module loaded for what follows.
+if [ -x ./hostile_test ]; then
+	say "# === hostile_test rmmod loop"
+	MMSCOPE_HOSTILE_RMMOD=/mmscope.ko ./hostile_test >"$out" 2>&1 ||
+		{ say "# FAILED: rmmod loop (exit $?)"; failed=1; }
+	lsmod | grep -q '^mmscope' || insmod /mmscope.ko ||
+		{ say "# FAILED: insmod after the rmmod loop"; failed=1; }
+fi
 
 # The kernel's own mm selftests, alone and under mmscope walkers
 # (kernel-mm.sh): by default on the debug kernel only (the one with

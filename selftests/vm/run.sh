@@ -2,14 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # run.sh KERNEL MODE: boot matrix entry KERNEL (6.1, 6.12, debug) under QEMU
 # TCG with mmscope.ko, the static tools and the selftests, and run MODE
-# (check, demo, shell). For check, exits 0 only if every test passed, the
+# (check, demo, shell, fuzz). For check, exits 0 only if every test passed, the
 # module loaded and unloaded, no timeout hit and the console shows no splat.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kernel=${1:?usage: run.sh 6.1|6.12|debug check|demo|shell}
+kernel=${1:?usage: run.sh 6.1|6.12|debug check|demo|shell|fuzz}
 mode=${2:-check}
-timeout_s=${MMSCOPE_VM_TIMEOUT:-900}
+timeout_s=${MMSCOPE_VM_TIMEOUT:-$((900 + ${MMSCOPE_FUZZ_SECONDS:-0}))}
 
 root=$("$MMSCOPE_TOP/selftests/vm/fetch-kernel.sh" "$kernel")
 kdir=$(kdir "$kernel")
@@ -93,6 +93,11 @@ append+="${MMSCOPE_MM_SELFTESTS:+ mmscope.mm=$MMSCOPE_MM_SELFTESTS}"
 append+="${MMSCOPE_MM_SELFTESTS_ALL:+ mmscope.mm_all=$MMSCOPE_MM_SELFTESTS_ALL}"
 append+="${MMSCOPE_MM_TIMEOUT:+ mmscope.mm_timeout=$MMSCOPE_MM_TIMEOUT}"
 [ -z "${MMSCOPE_MM_TESTS:-}" ] || append+=" mmscope.mm_tests=$(echo $MMSCOPE_MM_TESTS | tr ' ' ',')"
+# fuzz_test's knobs, passed on to /init (mode fuzz runs only the fuzzer).
+for v in SEED CALLS SECONDS; do
+	val=MMSCOPE_FUZZ_$v
+	[ -z "${!val:-}" ] || append+=" mmscope.fuzz_${v,,}=${!val}"
+done
 
 if [ "$mode" = shell ]; then
 	log "$kernel: interactive shell (poweroff -f to leave)"
