@@ -29,15 +29,16 @@ struct mmscope_file {
 #define MMSCOPE_REQ_MAX PAGE_SIZE
 
 /*
- * Read a request that begins with its own __u32 size. Older, smaller
- * versions are zero-extended; newer ones must have zeros where we have no
- * fields (-E2BIG otherwise).
+ * Read a request that begins with its own __u32 size: at least its first
+ * version's, @min. Older, smaller versions are zero-extended; newer ones
+ * must have zeros where we have no fields (-E2BIG otherwise).
  */
-static int mmscope_get_req(void *req, size_t ksize, void __user *uarg, u32 *usize)
+static int mmscope_get_req(void *req, size_t ksize, size_t min, void __user *uarg,
+			   u32 *usize)
 {
 	if (get_user(*usize, (u32 __user *)uarg))
 		return -EFAULT;
-	if (*usize < ksize || *usize > MMSCOPE_REQ_MAX)
+	if (*usize < min || *usize > MMSCOPE_REQ_MAX)
 		return -EINVAL;
 	return copy_struct_from_user(req, ksize, uarg, *usize);
 }
@@ -270,33 +271,39 @@ static int mmscope_ioc_faultlab_log(struct mmscope_file *mf, void *arg)
 }
 
 /*
- * Every command: its handler, the size of its request, and whether it
- * looks at a process or at physical addresses (mmscope_query_allowed()).
- * The fault lab's setup and counters show neither, but still need
- * CAP_SYS_ADMIN: the lab is kernel memory.
+ * Every command: its handler, the size of its request today and of its
+ * first version (a request may grow; an old caller's smaller one is
+ * zero-extended, never refused), and whether it looks at a process or at
+ * physical addresses (mmscope_query_allowed()). The fault lab's setup and
+ * counters show neither, but still need CAP_SYS_ADMIN: the lab is kernel
+ * memory. Every request is at its first version so far.
  */
+#define MMSCOPE_IOCTL(_cmd, _handler, _type, _query)			\
+	{ .cmd = _cmd, .handler = _handler, .size = sizeof(_type),	\
+	  .size_ver0 = sizeof(_type), .query = _query }
+
 static const struct mmscope_ioctl {
 	unsigned int cmd;
 	int (*handler)(struct mmscope_file *mf, void *req);
-	size_t size;
+	size_t size, size_ver0;
 	bool query;
 } mmscope_ioctls[] = {
-	{ MMSCOPE_IOC_SET_TARGET, mmscope_ioc_set_target,
-	  sizeof(struct mmscope_set_target), true },
-	{ MMSCOPE_IOC_MM_INFO, mmscope_ioc_mm_info,
-	  sizeof(struct mmscope_mm_info), true },
-	{ MMSCOPE_IOC_VMAS, mmscope_ioc_vmas, sizeof(struct mmscope_vmas), true },
-	{ MMSCOPE_IOC_LOOKUP, mmscope_ioc_lookup, sizeof(struct mmscope_lookup), true },
-	{ MMSCOPE_IOC_VM_FLAG_NAMES, mmscope_ioc_vm_flag_names,
-	  sizeof(struct mmscope_vm_flag_names), false },
-	{ MMSCOPE_IOC_WALK, mmscope_ioc_walk, sizeof(struct mmscope_walk), true },
-	{ MMSCOPE_IOC_PAGES, mmscope_ioc_pages, sizeof(struct mmscope_pages), true },
-	{ MMSCOPE_IOC_FAULTLAB_SETUP, mmscope_ioc_faultlab_setup,
-	  sizeof(struct mmscope_faultlab_setup), false },
-	{ MMSCOPE_IOC_FAULTLAB_STATS, mmscope_ioc_faultlab_stats,
-	  sizeof(struct mmscope_faultlab_stats), false },
-	{ MMSCOPE_IOC_FAULTLAB_LOG, mmscope_ioc_faultlab_log,
-	  sizeof(struct mmscope_faultlab_log), true },
+	MMSCOPE_IOCTL(MMSCOPE_IOC_SET_TARGET, mmscope_ioc_set_target,
+		      struct mmscope_set_target, true),
+	MMSCOPE_IOCTL(MMSCOPE_IOC_MM_INFO, mmscope_ioc_mm_info,
+		      struct mmscope_mm_info, true),
+	MMSCOPE_IOCTL(MMSCOPE_IOC_VMAS, mmscope_ioc_vmas, struct mmscope_vmas, true),
+	MMSCOPE_IOCTL(MMSCOPE_IOC_LOOKUP, mmscope_ioc_lookup, struct mmscope_lookup, true),
+	MMSCOPE_IOCTL(MMSCOPE_IOC_VM_FLAG_NAMES, mmscope_ioc_vm_flag_names,
+		      struct mmscope_vm_flag_names, false),
+	MMSCOPE_IOCTL(MMSCOPE_IOC_WALK, mmscope_ioc_walk, struct mmscope_walk, true),
+	MMSCOPE_IOCTL(MMSCOPE_IOC_PAGES, mmscope_ioc_pages, struct mmscope_pages, true),
+	MMSCOPE_IOCTL(MMSCOPE_IOC_FAULTLAB_SETUP, mmscope_ioc_faultlab_setup,
+		      struct mmscope_faultlab_setup, false),
+	MMSCOPE_IOCTL(MMSCOPE_IOC_FAULTLAB_STATS, mmscope_ioc_faultlab_stats,
+		      struct mmscope_faultlab_stats, false),
+	MMSCOPE_IOCTL(MMSCOPE_IOC_FAULTLAB_LOG, mmscope_ioc_faultlab_log,
+		      struct mmscope_faultlab_log, true),
 };
 
 /*
@@ -324,11 +331,15 @@ static long mmscope_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 	req = kzalloc(ioc->size, GFP_KERNEL);
 	if (!req)
 		return -ENOMEM;
-	ret = mmscope_get_req(req, ioc->size, uarg, &usize);
+	ret = mmscope_get_req(req, ioc->size, ioc->size_ver0, uarg, &usize);
 	if (!ret)
 		ret = ioc->handler(mf, req);
-	/* The caller's struct may be newer: it gets what we know of it. */
-	if (!ret && copy_to_user(uarg, req, min_t(size_t, ioc->size, usize)))
+	/*
+	 * What the command answers goes back (_IOW ones answer nothing), as
+	 * much of it as the caller's version of the struct holds.
+	 */
+	if (!ret && (_IOC_DIR(ioc->cmd) & _IOC_READ) &&
+	    copy_to_user(uarg, req, min_t(size_t, ioc->size, usize)))
 		ret = -EFAULT;
 	kfree(req);
 	return ret;

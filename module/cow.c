@@ -73,8 +73,7 @@ u32 mmscope_cow_verdict(struct vm_area_struct *vma, const struct mmscope_page *r
 
 	folio = page_folio(pfn_to_page(rec->pfn));
 	if (is_vm_hugetlb_page(vma))
-		return mmscope_folio_mapcount(folio) == 1 ? MMSCOPE_COW_REUSE :
-							    MMSCOPE_COW_COPY;
+		return rec->folio_mapcount == 1 ? MMSCOPE_COW_REUSE : MMSCOPE_COW_COPY;
 	if (huge)	/* do_huge_pmd_wp_page(): the only reference, or split */
 		return folio_ref_count(folio) == 1 + folio_test_swapcache(folio) ?
 		       MMSCOPE_COW_REUSE : MMSCOPE_COW_COPY;

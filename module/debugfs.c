@@ -2,7 +2,9 @@
 /*
  * /sys/kernel/debug/mmscope/: text files for people with cat. They share
  * one target, chosen by writing a PID to "target". Everything here is also
- * reachable through /dev/mmscope, which keeps working under lockdown.
+ * reachable through /dev/mmscope, which keeps working under integrity
+ * lockdown (where debugfs refuses these files); under confidentiality
+ * lockdown mmscope refuses its queries everywhere (target.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -568,12 +570,17 @@ static void *pages_seek(struct pages_iter *it, loff_t pos)
 	struct mmscope_subject subject;
 	int ret;
 
+	/* A seek far ahead walks every batch before it: let a kill end it. */
 	while (pos >= it->base + it->nr) {
 		if (it->cursor >= it->end)
 			return NULL;
+		if (fatal_signal_pending(current))
+			return ERR_PTR(-EINTR);
 		ret = mmscope_target_get(&mmscope_debugfs_target, &subject);
 		if (ret)
 			return ERR_PTR(ret);
+		/* As the ioctl: no further than the target's user space. */
+		it->end = min(it->end, mmscope_subject_addr_limit(&subject));
 		it->base += it->nr;
 		ret = mmscope_pages_fill(subject.mm, &it->cursor, it->end, it->recs,
 					 MMSCOPE_PAGES_BATCH);
@@ -595,7 +602,7 @@ static void *pages_start(struct seq_file *m, loff_t *pos)
 		if (!mmscope_input_load(&mmscope_pages_input, &start, &end))
 			return NULL;
 		it->cursor = start & PAGE_MASK;
-		it->end = end;
+		it->end = PAGE_ALIGN(end);	/* a page is walked whole */
 		it->base = 0;
 		it->nr = 0;
 	}

@@ -12,6 +12,7 @@
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/timekeeping.h>
@@ -131,7 +132,7 @@ void mmscope_log_event(struct mmscope_faultlab_event *ev)
 	spin_unlock(&mmscope_log_lock);
 }
 
-/* Events copied per hold of the log's spinlock: 256 * 96 bytes, a few µs. */
+/* Events copied per hold of the log's spinlock: 256 * 88 bytes, a few µs. */
 #define MMSCOPE_LOG_CHUNK 256
 
 /**
@@ -144,7 +145,9 @@ void mmscope_log_event(struct mmscope_faultlab_event *ev)
  * @lost: out: events above @since the ring overwrote before we read them
  *
  * The ring is read MMSCOPE_LOG_CHUNK events per hold of its lock, so the
- * faulting side waits a few microseconds at most, whatever @cap is.
+ * faulting side waits a few microseconds at most, whatever @cap is, up to
+ * the last event logged when the read began: a reader never chases a lab
+ * that keeps faulting. A fatal signal ends the read early.
  *
  * Context: process context; may sleep between chunks.
  *
@@ -153,15 +156,17 @@ void mmscope_log_event(struct mmscope_faultlab_event *ev)
 u32 mmscope_log_read(struct mmscope_faultlab_event *buf, u32 cap, u64 since,
 		     u64 lab_id, u64 *last, u64 *lost)
 {
+	u64 seq, oldest, end = 0;
 	u32 n = 0, slot, chunk;
-	u64 seq, oldest;
 	bool more;
 
 	*last = since;
 	*lost = 0;
 	do {
 		spin_lock(&mmscope_log_lock);
-		if (*last >= mmscope_log_next_seq - 1) {
+		if (!end)
+			end = mmscope_log_next_seq;
+		if (*last >= end - 1) {
 			spin_unlock(&mmscope_log_lock);
 			break;		/* nothing newer */
 		}
@@ -169,18 +174,18 @@ u32 mmscope_log_read(struct mmscope_faultlab_event *buf, u32 cap, u64 since,
 			 mmscope_log_next_seq - mmscope_log_size : 1;
 		seq = max(*last + 1, oldest);
 		*lost += seq - (*last + 1);
-		for (chunk = 0; seq < mmscope_log_next_seq && n < cap &&
-		     chunk < MMSCOPE_LOG_CHUNK; seq++, chunk++) {
+		for (chunk = 0; seq < end && n < cap && chunk < MMSCOPE_LOG_CHUNK;
+		     seq++, chunk++) {
 			div_u64_rem(seq - 1, mmscope_log_size, &slot);
 			*last = seq;
 			if (lab_id && mmscope_log_ring[slot].lab_id != lab_id)
 				continue;
 			buf[n++] = mmscope_log_ring[slot];
 		}
-		more = seq < mmscope_log_next_seq && n < cap;
+		more = seq < end && n < cap;
 		spin_unlock(&mmscope_log_lock);
 		cond_resched();
-	} while (more);
+	} while (more && !fatal_signal_pending(current));
 	return n;
 }
 

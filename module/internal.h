@@ -38,6 +38,16 @@ struct mmscope_name_table {
 	unsigned int count;
 };
 
+/*
+ * The mapcount of the last large folio summed under the entry lock held
+ * now: 6.1 sums it page by page, and a PTE-mapped THP would otherwise be
+ * summed again for each of its PTEs.
+ */
+struct mmscope_mapcount_cache {
+	struct folio *folio;
+	int mapcount;
+};
+
 /* A target resolved for the length of one query. */
 struct mmscope_subject {
 	struct task_struct *task;
@@ -108,7 +118,7 @@ int mmscope_pages_fill(struct mm_struct *mm, unsigned long *addr, unsigned long 
 /* page.c */
 void mmscope_page_init(struct mmscope_page *rec, unsigned long addr, unsigned long size);
 void mmscope_page_fill(struct mmscope_page *rec, struct vm_area_struct *vma,
-		       bool huge);
+		       bool huge, struct mmscope_mapcount_cache *cache);
 
 /* cow.c */
 u32 mmscope_cow_verdict(struct vm_area_struct *vma, const struct mmscope_page *rec,

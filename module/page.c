@@ -24,12 +24,13 @@ void mmscope_page_init(struct mmscope_page *rec, unsigned long addr, unsigned lo
  * @rec: the record; @rec->pfn names the page
  * @vma: the VMA mapping it
  * @huge: the page is mapped by a PMD or PUD leaf
+ * @cache: the folio mapcount summed last under the same entry lock
  *
  * Locking: the page table lock of the entry mapping the page must be held,
  * so that the page stays mapped, hence referenced, while it is read.
  */
 void mmscope_page_fill(struct mmscope_page *rec, struct vm_area_struct *vma,
-		       bool huge)
+		       bool huge, struct mmscope_mapcount_cache *cache)
 {
 	struct address_space *mapping;
 	struct folio *folio;
@@ -44,7 +45,11 @@ void mmscope_page_fill(struct mmscope_page *rec, struct vm_area_struct *vma,
 	rec->flags |= MMSCOPE_PAGE_HAS_STRUCT_PAGE;
 	rec->refcount = folio_ref_count(folio);
 	rec->mapcount = mmscope_page_mapcount(folio, page);
-	rec->folio_mapcount = mmscope_folio_mapcount(folio);
+	if (folio != cache->folio) {
+		cache->folio = folio;
+		cache->mapcount = mmscope_folio_mapcount(folio);
+	}
+	rec->folio_mapcount = cache->mapcount;
 	rec->order = folio_order(folio);
 
 	if (folio_test_anon(folio))

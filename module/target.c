@@ -149,5 +149,9 @@ int mmscope_query_allowed(void)
 {
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	return security_locked_down(LOCKDOWN_KCORE) ? -EPERM : 0;
+	if (!security_locked_down(LOCKDOWN_KCORE))
+		return 0;
+	/* The kernel's own notice names /proc/kcore: say who refused. */
+	pr_notice_once("lockdown=confidentiality: every query is refused\n");
+	return -EPERM;
 }

@@ -9,18 +9,25 @@
  *
  * Locking:
  * - The caller holds the target's mmap read lock, and an mm_users
- *   reference, so exit_mmap() cannot run. A table whose span overlaps a
- *   VMA is then never freed under us: munmap() frees only the tables that
- *   lie wholly between the VMAs that remain (free_pgtables()' floor and
- *   ceiling), and it does so after downgrading to the read lock. So a
- *   table that no VMA overlaps may be freed at any moment, and the walker
- *   never follows an entry whose span no VMA overlaps: it says where it
- *   stopped (->hole with MMSCOPE_ENTRY_NO_VMA, and w->unpinned). Upstream's
+ *   reference, so exit_mmap() cannot run, and mremap() and exec, which
+ *   move tables, hold the write lock. munmap() (and brk() and mremap()
+ *   shrinking) frees the tables of the space it unmapped after it has
+ *   downgraded to the read lock, but only those lying wholly between the
+ *   VMAs that remain (free_pgtables()' floor and ceiling): a table whose
+ *   span overlaps a VMA is not freed that way. A table that no VMA
+ *   overlaps may be freed at any moment, its split ptlock at once and
+ *   its page after a TLB flush, with no RCU grace period on x86; so the
+ *   walker never follows an entry whose span no VMA overlaps, and says
+ *   where it stopped (->hole with MMSCOPE_ENTRY_NO_VMA, w->unpinned). This
+ *   pin is what makes the walk safe; do not relax it. Upstream's
  *   walk_page_range_novma() takes the write lock instead; a diagnostic
  *   must not stall the process it looks at.
- * - A PTE table can still be freed by khugepaged with RCU (6.6+), so it is
- *   read as __pte_offset_map_lock() reads it: the PMD locklessly under
- *   rcu_read_lock(), then the PTE lock, then the PMD again.
+ * - Under the read lock, a PTE table inside a VMA can still be freed by
+ *   khugepaged and MADV_COLLAPSE of file and shmem THPs, with RCU (6.6+:
+ *   retract_page_tables(), collapse_pte_mapped_thp(), pte_free_defer()),
+ *   so it is read as __pte_offset_map_lock() reads it: the PMD locklessly
+ *   under rcu_read_lock(), then the PTE lock, then the PMD again. (6.1
+ *   retracts under the write lock; the same code is merely cautious there.)
  * - A hugetlb PMD table may be shared by several processes, and any of
  *   them may unshare and free it (huge_pmd_unshare(), under i_mmap_rwsem
  *   for write), so a hugetlb VMA is walked holding its file's i_mmap_rwsem
@@ -149,7 +156,7 @@ static void mmscope_decode_leaf(struct mmscope_walker *w, struct mmscope_page *r
 	rec->pte_flags = mmscope_present_bits(raw, huge);
 	if (has_page && w->vma) {
 		lockdep_assert_held(w->ptl);
-		mmscope_page_fill(rec, w->vma, huge);
+		mmscope_page_fill(rec, w->vma, huge, &w->mapcount);
 	}
 	rec->cow = mmscope_cow_verdict(w->vma, rec, writable, huge);
 }
@@ -206,7 +213,11 @@ void mmscope_walk_decode(struct mmscope_walker *w, const struct mmscope_walk_ent
 		return;
 	case MMSCOPE_LEVEL_PUD:
 		pud = __pud(e->raw);
-		if (!pud_present(pud))
+		/*
+		 * pud_present() leaves out a PROT_NONE leaf (a 1G hugetlb page
+		 * after mprotect), which pmd_present() and pte_present() count.
+		 */
+		if (!(pud_flags(pud) & (_PAGE_PRESENT | _PAGE_PROTNONE)))
 			break;
 		start = addr & PUD_MASK;
 		pfn = pud_pfn(pud);
@@ -257,6 +268,19 @@ static bool mmscope_walk_descend(struct mmscope_walker *w, const struct mmscope_
 	return false;
 }
 
+/* The entry callbacks run under @ptl, held by the caller. */
+static void mmscope_walk_enter(struct mmscope_walker *w, spinlock_t *ptl)
+{
+	w->ptl = ptl;
+	w->mapcount.folio = NULL;
+}
+
+static void mmscope_walk_leave(struct mmscope_walker *w)
+{
+	w->ptl = NULL;
+	w->mapcount.folio = NULL;
+}
+
 /* The entries of one PTE table in [addr, end): *addr moves past those done. */
 static int mmscope_walk_ptes(struct mmscope_walker *w, pmd_t *pmdp,
 			     unsigned long *addr, unsigned long end)
@@ -282,7 +306,7 @@ static int mmscope_walk_ptes(struct mmscope_walker *w, pmd_t *pmdp,
 		goto out_unlock;
 	}
 
-	w->ptl = ptl;
+	mmscope_walk_enter(w, ptl);
 	for (; a < end; a += PAGE_SIZE, ptep++) {
 		pte = ptep_get(ptep);
 		e.index = pte_index(a);
@@ -296,7 +320,7 @@ static int mmscope_walk_ptes(struct mmscope_walker *w, pmd_t *pmdp,
 		if (ret)
 			break;
 	}
-	w->ptl = NULL;
+	mmscope_walk_leave(w);
 	*addr = a;
 out_unlock:
 	spin_unlock(ptl);
@@ -326,9 +350,9 @@ static int mmscope_walk_pmd_leaf(struct mmscope_walker *w, pmd_t *pmdp,
 		goto out_unlock;
 	}
 	e.raw = pmd_val(pmd);
-	w->ptl = ptl;
+	mmscope_walk_enter(w, ptl);
 	ret = w->ops->pmd_entry(w, &e, *addr, next);
-	w->ptl = NULL;
+	mmscope_walk_leave(w);
 	if (!ret)
 		*addr = next;
 out_unlock:
@@ -354,9 +378,9 @@ static int mmscope_walk_pud_leaf(struct mmscope_walker *w, pud_t *pudp,
 		goto out_unlock;
 	}
 	e.raw = pud_val(pud);
-	w->ptl = ptl;
+	mmscope_walk_enter(w, ptl);
 	ret = w->ops->pud_entry(w, &e, *addr, next);
-	w->ptl = NULL;
+	mmscope_walk_leave(w);
 	if (!ret)
 		*addr = next;
 out_unlock:

@@ -12,6 +12,8 @@
 #include <linux/types.h>
 #include <linux/mmscope.h>
 
+#include "internal.h"
+
 struct mmscope_walker;
 
 /* One entry the walker read: which, where, and what it held. */
@@ -72,6 +74,7 @@ struct mmscope_walker {
 	void *private;			/* the consumer's */
 	struct vm_area_struct *vma;	/* the VMA being walked, or NULL */
 	spinlock_t *ptl;		/* the entry lock, in the entry callbacks */
+	struct mmscope_mapcount_cache mapcount;	/* valid under @ptl only */
 	int budget;			/* entries left in this hold */
 	bool unpinned;			/* a table was not followed: no VMA pins it */
 };

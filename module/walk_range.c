@@ -119,6 +119,7 @@ int mmscope_pages_copy(struct mm_struct *mm, struct mmscope_pages *req)
 {
 	void __user *dst = u64_to_user_ptr(req->records_ptr);
 	unsigned long addr = req->start & PAGE_MASK;
+	unsigned long end = PAGE_ALIGN(req->end);	/* a page is walked whole */
 	struct mmscope_page *recs;
 	u32 done = 0, i;
 	int n, ret = 0;
@@ -128,12 +129,12 @@ int mmscope_pages_copy(struct mm_struct *mm, struct mmscope_pages *req)
 		return -ENOMEM;
 
 	req->out_flags = 0;
-	while (done < req->count && addr < req->end) {
+	while (done < req->count && addr < end) {
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
 			break;
 		}
-		n = mmscope_pages_fill(mm, &addr, req->end, recs,
+		n = mmscope_pages_fill(mm, &addr, end, recs,
 				       min_t(u32, MMSCOPE_PAGES_BATCH, req->count - done));
 		if (n < 0) {
 			ret = n;
@@ -148,7 +149,7 @@ int mmscope_pages_copy(struct mm_struct *mm, struct mmscope_pages *req)
 		done += n;
 		cond_resched();
 	}
-	if (addr >= req->end)
+	if (addr >= end)
 		req->out_flags |= MMSCOPE_PAGES_DONE;
 
 out_free_recs:

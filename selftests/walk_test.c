@@ -634,4 +634,44 @@ TEST_F_TIMEOUT(hugetlb, leaf_at_its_level, 300)
 	munmap(p, variant->size);
 }
 
+/*
+ * A PROT_NONE hugetlb leaf is still present to the kernel (pte_present()
+ * counts _PAGE_PROTNONE), though pud_present() of a 1G leaf does not: it
+ * must show as the same page, not as a swap entry.
+ */
+TEST_F_TIMEOUT(hugetlb, prot_none_leaf_stays_present, 300)
+{
+	uint64_t pm_before, pm_after;
+	struct mmscope_walk w;
+	uint64_t pfn;
+	char *p;
+
+	p = mmap(NULL, variant->size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
+		 (variant->size_log2 << MAP_HUGE_SHIFT), -1, 0);
+	if (p == MAP_FAILED)
+		SKIP(return, "no %lu kB hugetlb page reserved", variant->size >> 10);
+	p[0] = 1;
+	ASSERT_EQ(0, mms_walk(self->fd, (uintptr_t)p, &w));
+	ASSERT_EQ(MMSCOPE_ENTRY_PRESENT, w.page.state);
+	pfn = w.page.pfn;
+	ASSERT_EQ(0, pagemap_read(0, (uintptr_t)p, 1, &pm_before));
+	ASSERT_EQ(0, mprotect(p, variant->size, PROT_NONE));
+	ASSERT_EQ(0, pagemap_read(0, (uintptr_t)p, 1, &pm_after));
+
+	ASSERT_EQ(0, mms_walk(self->fd, (uintptr_t)p, &w));
+	EXPECT_EQ(MMSCOPE_ENTRY_PRESENT, w.page.state);
+	EXPECT_EQ(pfn, w.page.pfn);
+	EXPECT_EQ(variant->size, w.page.page_size);
+	EXPECT_TRUE(w.page.pte_flags & MMSCOPE_PTE_PROTNONE);
+	EXPECT_FALSE(w.page.pte_flags & MMSCOPE_PTE_PRESENT);
+	EXPECT_TRUE(w.page.page_flags & MMSCOPE_PG_HUGETLB);
+	EXPECT_EQ(MMSCOPE_COW_READONLY, w.page.cow);
+	/* pagemap agrees: still present, the same frame. */
+	EXPECT_TRUE(pm_after & (1ULL << 63));
+	EXPECT_EQ(pm_before & ((1ULL << 55) - 1), pm_after & ((1ULL << 55) - 1));
+	EXPECT_EQ(pfn, pm_after & ((1ULL << 55) - 1));
+	munmap(p, variant->size);
+}
+
 TEST_HARNESS_MAIN

@@ -3,7 +3,9 @@
  * mmscope: look at a process's mm_struct, VMAs and page tables.
  *
  * The ioctl ABI of /dev/mmscope. Every request starts with its own size
- * (read with copy_struct_from_user(), so requests can grow), carries a flags
+ * (read with copy_struct_from_user(), so requests can grow: a size between
+ * a struct's first version and the module's is zero-extended, a larger one
+ * must be zero past what the module knows), carries a flags
  * word that must be 0 today, and has reserved fields that must be 0.
  * Unknown commands fail with ENOTTY, bad requests with EINVAL, unreadable or
  * unwritable user memory with EFAULT, and callers without CAP_SYS_ADMIN with
@@ -529,7 +531,9 @@ enum mmscope_faultlab_mode {
  * @lab_id: out: the lab's number, as the log and debugfs name it
  *
  * Once per open file (EBUSY after that). PFN and MIXED are device memory:
- * they map only MAP_SHARED and never PROT_EXEC.
+ * they map only MAP_SHARED and never PROT_EXEC. The lab is set up before
+ * @lab_id is written back: if that write faults (EFAULT), the file has its
+ * lab all the same, and MMSCOPE_IOC_FAULTLAB_STATS tells its id.
  */
 struct mmscope_faultlab_setup {
 	__u32 size;
