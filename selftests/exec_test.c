@@ -94,6 +94,7 @@ struct exec_walker {
 	uint64_t addrs[3];		/* text, stack, EXEC_HINT */
 	volatile bool *stop, *told;
 	unsigned long ok, esrch, esrch_early, rounds, errors;
+	unsigned long mid_exec;	/* MM_INFO answers of an mm whose task_size is 0 */
 	char error[256];
 };
 
@@ -140,6 +141,9 @@ static void *exec_walker_main(void *arg)
 			break;
 		if (!answer(w, mms_mm_info(fd, &info, NULL, NULL), "MM_INFO", 0))
 			break;
+		/* Between exec_mmap() and setup_new_exec(): the window itself. */
+		if (!(info.out_flags & MMSCOPE_MM_NO_MM) && !info.task_size)
+			w->mid_exec++;
 		ret = mms_vmas_all(fd, &vmas, &n);
 		if (!ret)
 			free(vmas);
@@ -276,8 +280,8 @@ TEST_F_TIMEOUT(exec, walk_a_target_that_execs, 400)
 	TH_LOG("the child exec()ed %lu times in %u s (text %#llx, stack %#llx)", execs, seconds,
 	       (unsigned long long)text, (unsigned long long)stack);
 	for (i = 0; i < WALKERS; i++) {
-		TH_LOG("walker %u: %lu rounds, %lu successful calls, %lu ESRCH during the run, %lu after the exit",
-		       i, w[i].rounds, w[i].ok, w[i].esrch_early, w[i].esrch);
+		TH_LOG("walker %u: %lu rounds, %lu successful calls, %lu ESRCH during the run, %lu after the exit, %lu mm_info answers mid-exec (task_size 0)",
+		       i, w[i].rounds, w[i].ok, w[i].esrch_early, w[i].esrch, w[i].mid_exec);
 		EXPECT_EQ(0, w[i].errors) TH_LOG("walker %u: %lu failed calls, the first: %s",
 						  i, w[i].errors, w[i].error);
 		EXPECT_LE(MIN_CALLS, w[i].ok);
