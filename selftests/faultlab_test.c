@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -977,27 +978,6 @@ TEST(lifetime_follows_the_last_user)
 	close(go[1]);
 }
 
-/* Make fault injection fail the allocations a lab makes, quietly. */
-static bool fault_injection_ready(void)
-{
-	static const char *const knobs[][2] = {
-		{ "/sys/kernel/debug/failslab/ignore-gfp-wait", "N" },
-		{ "/sys/kernel/debug/failslab/verbose", "0" },
-		{ "/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", "N" },
-		{ "/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem", "N" },
-		{ "/sys/kernel/debug/fail_page_alloc/min-order", "0" },
-		{ "/sys/kernel/debug/fail_page_alloc/verbose", "0" },
-	};
-	unsigned int i;
-
-	if (access("/proc/thread-self/fail-nth", W_OK))
-		return false;
-	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
-		if (write_file(knobs[i][0], knobs[i][1]))
-			return false;
-	return true;
-}
-
 /* A call that failed must have failed for want of memory. */
 #define OK_OR_ENOMEM(call) ((call) >= 0 || errno == ENOMEM)
 
@@ -1137,7 +1117,6 @@ TEST(mapping_pins_module)
  * /proc/PID/mem or PTRACE_POKEDATA (access_remote_vm() copies nothing, so
  * the kernel says EIO), and reads still work.
  */
-#include <sys/ptrace.h>
 
 FIXTURE(ro_lab) {
 	int fd;

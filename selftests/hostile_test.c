@@ -946,26 +946,6 @@ TEST_F(hostile, userns)
 
 /* ---- every allocation fails in turn ---------------------------------------- */
 
-static bool fault_injection_ready(void)
-{
-	static const char *const knobs[][2] = {
-		{ "/sys/kernel/debug/failslab/ignore-gfp-wait", "N" },
-		{ "/sys/kernel/debug/failslab/verbose", "0" },
-		{ "/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", "N" },
-		{ "/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem", "N" },
-		{ "/sys/kernel/debug/fail_page_alloc/min-order", "0" },
-		{ "/sys/kernel/debug/fail_page_alloc/verbose", "0" },
-	};
-	unsigned int i;
-
-	if (access("/proc/thread-self/fail-nth", W_OK))
-		return false;
-	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
-		if (write_file(knobs[i][0], knobs[i][1]))
-			return false;
-	return true;
-}
-
 #define NOPS 18
 
 struct inject_ctx {

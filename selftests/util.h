@@ -95,4 +95,7 @@ pid_t unused_pid(void);
 /* Run fn in a child with the uid of nobody; returns the child's exit code. */
 int run_as_nobody(int (*fn)(void *), void *arg);
 
+/* Fault injection for /proc/thread-self/fail-nth, set up quietly. */
+bool fault_injection_ready(void);
+
 #endif
