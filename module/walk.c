@@ -41,16 +41,29 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/hugetlb.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
+#include <linux/moduleparam.h>
 #include <linux/pgtable.h>
 #include <linux/rcupdate.h>
 #include <linux/swapops.h>
 
 #include "internal.h"
 #include "walk.h"
+
+/*
+ * Fault injection for the race tests: a wait between reading a table entry
+ * and following it, which widens the window a concurrent munmap() or PMD
+ * unshare has to free the table under a walker that would not deserve to
+ * be safe. 0 (no wait) but in tests; at most 100 µs.
+ */
+static unsigned int walk_delay_us;
+module_param(walk_delay_us, uint, 0644);
+MODULE_PARM_DESC(walk_delay_us,
+		 "Test only: microseconds to wait before following a table entry (0..100)");
 
 /* The entry changed under us: walk the step again from the top. */
 #define MMSCOPE_WALK_AGAIN (-EAGAIN)
@@ -260,12 +273,17 @@ static bool mmscope_walk_pinned(struct mmscope_walker *w, unsigned long addr,
 static bool mmscope_walk_descend(struct mmscope_walker *w, const struct mmscope_walk_entry *e,
 				 unsigned long addr, unsigned long size)
 {
+	unsigned int delay = READ_ONCE(walk_delay_us);
+
 	if (w->ops->table)
 		w->ops->table(w, e);
-	if (mmscope_walk_pinned(w, addr, size))
-		return true;
-	w->unpinned = true;
-	return false;
+	if (!mmscope_walk_pinned(w, addr, size)) {
+		w->unpinned = true;
+		return false;
+	}
+	if (delay)
+		udelay(min(delay, 100U));
+	return true;
 }
 
 /* The entry callbacks run under @ptl, held by the caller. */

@@ -866,11 +866,25 @@ FIXTURE_VARIANT_ADD(remote, thp) {
 	.thp = true,
 };
 
+/*
+ * The module's fault injection: a wait between reading a table entry and
+ * following it, so that a walker that followed a table it had no right to
+ * (one a concurrent munmap() or unshare frees) would read it after the
+ * free, where KASAN sees it. The remote and shared_pmd walks run with it.
+ */
+#define WALK_DELAY_KNOB "/sys/module/mmscope/parameters/walk_delay_us"
+
+static void walk_delay(const char *us)
+{
+	write_file(WALK_DELAY_KNOB, us);
+}
+
 FIXTURE_SETUP(remote)
 {
 	pid_t parent = getpid();
 	double t0;
 
+	walk_delay("20");
 	self->sh = shared_page();
 	ASSERT_NE(NULL, self->sh);
 	self->child = fork();
@@ -886,6 +900,7 @@ FIXTURE_SETUP(remote)
 
 FIXTURE_TEARDOWN(remote)
 {
+	walk_delay("0");
 	if (self->child > 0) {
 		kill(self->child, SIGKILL);
 		waitpid(self->child, NULL, 0);
@@ -1057,10 +1072,12 @@ FIXTURE(shared_pmd) {
 
 FIXTURE_SETUP(shared_pmd)
 {
+	walk_delay("20");
 }
 
 FIXTURE_TEARDOWN(shared_pmd)
 {
+	walk_delay("0");
 }
 
 TEST_F_TIMEOUT(shared_pmd, walk_while_another_unshares, 120)
