@@ -596,6 +596,14 @@ FIXTURE_VARIANT(hugetlb) {
 FIXTURE_VARIANT_ADD(hugetlb, pmd_2m) { .size = 2 * MB, .size_log2 = 21 };
 FIXTURE_VARIANT_ADD(hugetlb, pud_1g) { .size = 1024 * MB, .size_log2 = 30 };
 
+/* One private hugetlb page of the variant's size, or MAP_FAILED. */
+static char *hugetlb_map(const FIXTURE_VARIANT(hugetlb) *variant)
+{
+	return mmap(NULL, variant->size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
+		    (variant->size_log2 << MAP_HUGE_SHIFT), -1, 0);
+}
+
 FIXTURE_SETUP(hugetlb)
 {
 	self->fd = open_target(getpid());
@@ -612,9 +620,7 @@ TEST_F_TIMEOUT(hugetlb, leaf_at_its_level, 300)
 	struct mmscope_walk w;
 	char *p;
 
-	p = mmap(NULL, variant->size, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
-		 (variant->size_log2 << MAP_HUGE_SHIFT), -1, 0);
+	p = hugetlb_map(variant);
 	if (p == MAP_FAILED)
 		SKIP(return, "no %lu kB hugetlb page reserved", variant->size >> 10);
 	p[0] = 1;
@@ -646,9 +652,7 @@ TEST_F_TIMEOUT(hugetlb, prot_none_leaf_stays_present, 300)
 	uint64_t pfn;
 	char *p;
 
-	p = mmap(NULL, variant->size, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
-		 (variant->size_log2 << MAP_HUGE_SHIFT), -1, 0);
+	p = hugetlb_map(variant);
 	if (p == MAP_FAILED)
 		SKIP(return, "no %lu kB hugetlb page reserved", variant->size >> 10);
 	p[0] = 1;
