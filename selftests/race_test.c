@@ -357,7 +357,7 @@ static void die_with_parent(pid_t parent)
 
 /* Shared (MAP_SHARED) between the test and its children. */
 struct remote_shared {
-	volatile int ready, go, stop;
+	volatile int ready, go, stop, phase;
 	volatile unsigned long cycles, forks, punches, collapses;
 	char doing[128];		/* the change under way, for a fault's report */
 	char error[512];
@@ -1031,8 +1031,9 @@ struct lone_walker {
 	pthread_t thread;
 	int fd;
 	unsigned int seed;
+	uint64_t base, size;		/* walked: random addresses in here */
 	volatile bool *stop;
-	unsigned long walks, mapped, gone, window, errors;
+	unsigned long walks, mapped, pmd_tables, gone, window, errors;
 	char error[256];
 };
 
@@ -1040,11 +1041,12 @@ static void *lone_walker_main(void *arg)
 {
 	struct lone_walker *w = arg;
 	struct mmscope_walk wk;
+	unsigned int i;
 	uint64_t addr;
 	int ret;
 
 	while (!*w->stop) {
-		addr = LONE_BASE + rand_r(&w->seed) % LONE_SIZE;
+		addr = w->base + rand_r(&w->seed) % w->size;
 		ret = mms_walk(w->fd, addr, &wk);
 		if (ret) {
 			WALKER_FAIL(w, "walk of %#llx: %s", (unsigned long long)addr,
@@ -1054,6 +1056,9 @@ static void *lone_walker_main(void *arg)
 		w->walks++;
 		if (!(wk.out_flags & MMSCOPE_WALK_NO_VMA)) {
 			w->mapped++;
+			/* Read an entry of a PMD table: followed the PUD. */
+			for (i = 0; i < wk.nr_levels; i++)
+				w->pmd_tables += wk.levels[i].level == MMSCOPE_LEVEL_PMD;
 			continue;
 		}
 		if (wk.page.flags & MMSCOPE_PAGE_HAS_STRUCT_PAGE)
@@ -1109,6 +1114,8 @@ TEST_F_TIMEOUT(lone, tables_freed_under_walks, 120)
 		w[i].fd = open_target(child);
 		ASSERT_LE(0, w[i].fd) TH_LOG("open_target: %s", strerror(-w[i].fd));
 		w[i].seed = i + 1;
+		w[i].base = LONE_BASE;
+		w[i].size = LONE_SIZE;
 		w[i].stop = &stop;
 		ASSERT_EQ(0, pthread_create(&w[i].thread, NULL, lone_walker_main, &w[i]));
 	}
@@ -1346,6 +1353,173 @@ TEST_F_TIMEOUT(shared_pmd, walk_while_another_unshares, 120)
 	       w[0].walks + w[1].walks, sh->punches, sh->cycles);
 	EXPECT_LT(0, sh->punches);
 	close(fd_walked);
+	close(memfd);
+	munmap(sh, sizeof(*sh));
+}
+
+/*
+ * Finding 2's window, in lockstep: a shared PMD table freed while the
+ * walked child's PUD entry pointed to it a moment before. Per cycle:
+ *   1. the owner child maps the GiB and faults a page: a new PMD table;
+ *   2. the walked child faults the same page: it shares that table, and
+ *      walkers reading it now follow its PUD entry into the table;
+ *   3. the walked child MADV_DONTNEEDs the page, which unshares the table
+ *      in its mm (huge_pmd_unshare(), under i_mmap_rwsem for write) while
+ *      it keeps the VMA: nothing of the walked mm's locks stops this;
+ *   4. the owner unmaps the GiB: the table, now its alone, is freed.
+ * A walker that followed the PUD entry at 2 without i_mmap_rwsem reads the
+ * table, and spins on its split lock, after 4 (mmscope did, before it took
+ * i_mmap_rwsem for hugetlb VMAs). mmscope holds it for read, so step 3
+ * waits for the walk, and the walk never sees a freed table.
+ */
+static void wait_phase(struct remote_shared *sh, int phase)
+{
+	while (sh->phase != phase && !sh->stop)
+		sched_yield();
+}
+
+static int unshare_walked_child(struct remote_shared *sh, int memfd, char *raw, char *base)
+{
+	munmap(raw, base - raw);
+	munmap(base + GIB, raw + 3 * GIB - (base + GIB));
+	if (hugetlb_map(memfd, base))
+		CHILD_FAIL(sh, "mmap of the hugetlb memfd: %s", strerror(errno));
+	sh->ready = 1;
+	while (!sh->stop) {
+		wait_phase(sh, 1);
+		if (sh->stop)
+			break;
+		*(volatile char *)base;			/* 2: share the table */
+		sh->phase = 2;
+		while (sh->go != 2 && !sh->stop)	/* the test checks once */
+			sched_yield();
+		if (madvise(base, 2 * MB, MADV_DONTNEED))	/* 3: unshare */
+			CHILD_FAIL(sh, "MADV_DONTNEED: %s", strerror(errno));
+		sh->phase = 3;
+	}
+	return 0;
+}
+
+static int unshare_owner_child(struct remote_shared *sh, int memfd, char *raw, char *base)
+{
+	double t;
+
+	munmap(raw, base - raw);
+	munmap(base + GIB, raw + 3 * GIB - (base + GIB));
+	while (!sh->stop) {
+		if (hugetlb_map(memfd, base))		/* 1: a new table */
+			CHILD_FAIL(sh, "mmap of the hugetlb memfd: %s", strerror(errno));
+		*(volatile char *)base = 1;
+		sh->phase = 1;
+		wait_phase(sh, 3);
+		if (munmap(base, GIB))			/* 4: free it */
+			CHILD_FAIL(sh, "munmap: %s", strerror(errno));
+		sh->cycles++;
+		/* Let the freed table stay free a moment (KASAN-poisoned). */
+		for (t = now(); now() - t < 200e-6; )
+			;
+		sh->phase = 0;
+	}
+	return 0;
+}
+
+TEST_F_TIMEOUT(shared_pmd, table_freed_under_walks, 120)
+{
+	unsigned int seconds = race_seconds(5);
+	pid_t parent = getpid(), walked, owner;
+	unsigned long tables = 0;
+	struct lone_walker w[2];
+	volatile bool stop = false;
+	struct remote_shared *sh;
+	uint64_t t_walked, t_owner;
+	int memfd, status, i, fd;
+	char buf[32], *raw, *base;
+	double t0;
+
+	if (read_file(HUGETLB_FREE, buf, sizeof(buf)) <= 0 || atoi(buf) < 2)
+		SKIP(return, "fewer than 2 free 2M hugetlb pages");
+	memfd = memfd_create("mmscope-pmd-unshare", MFD_HUGETLB | MFD_HUGE_2MB);
+	if (memfd < 0)
+		SKIP(return, "no hugetlb memfd: %s", strerror(errno));
+	ASSERT_EQ(0, ftruncate(memfd, GIB));
+	sh = shared_page();
+	ASSERT_NE(NULL, sh);
+	raw = mmap(NULL, 3 * GIB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, raw);
+	base = (char *)(((uintptr_t)raw + MB + GIB - 1) & ~(GIB - 1));
+
+	walk_delay("100");	/* the longest: steps 3 and 4 are slow */
+	if (sysconf(_SC_NPROCESSORS_ONLN) >= 2)
+		pin_to_cpu(1);
+	walked = fork();
+	ASSERT_GE(walked, 0);
+	if (!walked) {
+		die_with_parent(parent);
+		_exit(unshare_walked_child(sh, memfd, raw, base));
+	}
+	for (t0 = now(); !sh->ready && !sh->error[0] && now() - t0 < 60; )
+		usleep(1000);
+	ASSERT_TRUE(sh->ready) TH_LOG("walked child: %s", sh->error);
+	owner = fork();
+	ASSERT_GE(owner, 0);
+	if (!owner) {
+		die_with_parent(parent);
+		_exit(unshare_owner_child(sh, memfd, raw, base));
+	}
+	if (sysconf(_SC_NPROCESSORS_ONLN) >= 2)
+		pin_to_cpu(0);
+	munmap(raw, 3 * GIB);
+
+	/* Once, at step 2: the two mms map the GiB with one PMD table. */
+	for (t0 = now(); sh->phase != 2 && !sh->error[0] && now() - t0 < 60; )
+		usleep(1000);
+	ASSERT_EQ(2, sh->phase) TH_LOG("children: %s", sh->error);
+	fd = open_target(owner);
+	ASSERT_LE(0, fd);
+	t_owner = pmd_table(fd, (uintptr_t)base);
+	close(fd);
+	memset(w, 0, sizeof(w));
+	for (i = 0; i < 2; i++) {
+		w[i].fd = open_target(walked);
+		ASSERT_LE(0, w[i].fd) TH_LOG("open_target: %s", strerror(-w[i].fd));
+	}
+	t_walked = pmd_table(w[0].fd, (uintptr_t)base);
+	ASSERT_NE(0, t_walked);
+	ASSERT_EQ(t_walked, t_owner) TH_LOG("the PMD table is not shared");
+
+	for (i = 0; i < 2; i++) {
+		w[i].seed = i + 1;
+		w[i].base = (uintptr_t)base;
+		w[i].size = 2 * MB;
+		w[i].stop = &stop;
+		ASSERT_EQ(0, pthread_create(&w[i].thread, NULL, lone_walker_main, &w[i]));
+	}
+	sh->go = 2;
+	for (t0 = now(); now() - t0 < seconds && !sh->error[0]; )
+		usleep(10000);
+	stop = true;
+	for (i = 0; i < 2; i++)
+		pthread_join(w[i].thread, NULL);
+	sh->stop = 1;
+	ASSERT_EQ(walked, waitpid(walked, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("walked child: status %#x: %s", status, sh->error);
+	ASSERT_EQ(owner, waitpid(owner, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("owner child: status %#x: %s", status, sh->error);
+
+	for (i = 0; i < 2; i++) {
+		TH_LOG("walker %d: %lu walks, %lu of them read the shared PMD table",
+		       i, w[i].walks, w[i].pmd_tables);
+		EXPECT_EQ(0, w[i].errors) TH_LOG("walker %d: %lu errors, the first: %s",
+						  i, w[i].errors, w[i].error);
+		close(w[i].fd);
+		tables += w[i].pmd_tables;
+	}
+	TH_LOG("%lu tables shared, unshared and freed in %u s", sh->cycles, seconds);
+	/* Else nothing stood where the bug was. */
+	EXPECT_LT(0, sh->cycles);
+	EXPECT_LT(0, tables);
 	close(memfd);
 	munmap(sh, sizeof(*sh));
 }
