@@ -151,6 +151,7 @@
 	X(MMSCOPE_FAULTLAB_H_MAP_PAGES, "map_pages")			\
 	X(MMSCOPE_FAULTLAB_H_PAGE_MKWRITE, "page_mkwrite")		\
 	X(MMSCOPE_FAULTLAB_H_PFN_MKWRITE, "pfn_mkwrite")		\
-	X(MMSCOPE_FAULTLAB_H_ACCESS, "access")
+	X(MMSCOPE_FAULTLAB_H_ACCESS, "access")				\
+	X(MMSCOPE_FAULTLAB_H_HUGE_FAULT, "huge_fault")
 
 #endif /* _MMSCOPE_NAMES_H */

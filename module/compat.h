@@ -209,4 +209,16 @@ static inline struct folio *mmscope_filemap_grab_folio(struct address_space *map
 #define MMSCOPE_KERNEL_FAULT_VMA_LOCK	0
 #endif
 
+/*
+ * ->huge_fault() is told the order of the entry to map (6.10+); before, its
+ * size as an enum page_entry_size. (6.1 never calls it for VM_PFNMAP.)
+ */
+#ifdef MMSCOPE_HAVE_HUGE_FAULT_ORDER
+#define mmscope_huge_fault_size		unsigned int
+#define mmscope_huge_fault_is_pmd(size)	((size) == PMD_SHIFT - PAGE_SHIFT)
+#else
+#define mmscope_huge_fault_size		enum page_entry_size
+#define mmscope_huge_fault_is_pmd(size)	((size) == PE_SIZE_PMD)
+#endif
+
 #endif /* _MMSCOPE_COMPAT_H */

@@ -354,6 +354,81 @@ out:
 	return ret;
 }
 
+/* The pages of a HUGE lab's block: one PMD entry maps them. */
+#define MMSCOPE_LAB_BLOCK_ORDER	(PMD_SHIFT - PAGE_SHIFT)
+#define MMSCOPE_LAB_BLOCK_PAGES	BIT(MMSCOPE_LAB_BLOCK_ORDER)
+
+/*
+ * A HUGE lab's block with one PMD entry, a pmd_special() leaf, when the VMA
+ * covers the block's 2 MiB at an aligned address and file offset; else
+ * the 4K ->fault maps it page by page. A write to the read-only leaf comes
+ * here too (wp_huge_pmd()), and makes it writable.
+ */
+static vm_fault_t mmscope_lab_huge_fault(struct vm_fault *vmf, mmscope_huge_fault_size size)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mmscope_lab *lab = vma->vm_private_data;
+	unsigned long addr = vmf->address & PMD_MASK;
+	bool write = vmf->flags & FAULT_FLAG_WRITE;
+	struct page *page;
+	unsigned long pfn;
+	vm_fault_t ret;
+	pgoff_t pgoff;
+
+	if (!mmscope_huge_fault_is_pmd(size) || !(lab->flags & MMSCOPE_FAULTLAB_HUGE) ||
+	    addr < vma->vm_start || addr + PMD_SIZE > vma->vm_end)
+		return VM_FAULT_FALLBACK;
+	pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+	if (!IS_ALIGNED(pgoff, MMSCOPE_LAB_BLOCK_PAGES) ||
+	    pgoff + MMSCOPE_LAB_BLOCK_PAGES > lab->npages)
+		return VM_FAULT_FALLBACK;
+	page = xa_load(&lab->pages, pgoff);	/* setup allocated every block */
+	if (WARN_ON_ONCE(!page))
+		return VM_FAULT_FALLBACK;
+	pfn = page_to_pfn(page);
+	ret = vmf_insert_pfn_pmd(vmf, pfn_to_pfn_t(pfn), write);
+	mmscope_lab_count(lab, write ? MMSCOPE_LAB_FAULTS_WRITE : MMSCOPE_LAB_FAULTS_READ, 1);
+	if (ret & VM_FAULT_NOPAGE)
+		mmscope_lab_count(lab, MMSCOPE_LAB_FAULTS_NOPAGE, 1);
+	mmscope_lab_log(lab, MMSCOPE_FAULTLAB_H_HUGE_FAULT, vmf, pgoff,
+			pgoff + MMSCOPE_LAB_BLOCK_PAGES - 1, ret, pfn, MMSCOPE_LAB_BLOCK_PAGES);
+	return ret;
+}
+
+/*
+ * A HUGE lab's memory, allocated at setup: 2 MiB blocks, contiguous and
+ * aligned as ->huge_fault needs them, split into pages so that each is
+ * an entry of @lab->pages and is freed as any other.
+ */
+static int mmscope_lab_alloc_blocks(struct mmscope_lab *lab)
+{
+	pgoff_t pgoff, i;
+	struct page *block;
+	int ret;
+
+	for (pgoff = 0; pgoff < lab->npages; pgoff += MMSCOPE_LAB_BLOCK_PAGES) {
+		block = alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_NOWARN, MMSCOPE_LAB_BLOCK_ORDER);
+		if (!block)
+			return -ENOMEM;
+		split_page(block, MMSCOPE_LAB_BLOCK_ORDER);
+		for (i = 0; i < MMSCOPE_LAB_BLOCK_PAGES; i++) {
+			mmscope_lab_fill(lab, block + i, pgoff + i);
+			ret = xa_insert(&lab->pages, pgoff + i, block + i, GFP_KERNEL_ACCOUNT);
+			if (ret) {
+				/* Those stored go with the lab; these now. */
+				for (; i < MMSCOPE_LAB_BLOCK_PAGES; i++)
+					__free_page(block + i);
+				return ret;
+			}
+			atomic_long_inc(&lab->device_pages);
+		}
+		cond_resched();
+		if (fatal_signal_pending(current))
+			return -EINTR;
+	}
+	return 0;
+}
+
 /* A write to a read-only PFN entry: shared writable device memory allows it. */
 static vm_fault_t mmscope_lab_pfn_mkwrite(struct vm_fault *vmf)
 {
@@ -478,6 +553,7 @@ static const struct vm_operations_struct mmscope_lab_cache_nofa_ops = {
 static const struct vm_operations_struct mmscope_lab_device_ops = {
 	MMSCOPE_LAB_VMA_OPS,
 	.fault		= mmscope_lab_fault_device,
+	.huge_fault	= mmscope_lab_huge_fault,
 	.pfn_mkwrite	= mmscope_lab_pfn_mkwrite,
 	.access		= mmscope_lab_access,
 };
@@ -531,6 +607,18 @@ out_unlock:
 	return ret;
 }
 
+/* PFN and MIXED: free the pages; no VMA maps them, or none was set up. */
+static void mmscope_lab_free_device_pages(struct mmscope_lab *lab)
+{
+	struct page *page;
+	unsigned long index;
+
+	xa_for_each(&lab->pages, index, page)
+		__free_page(page);
+	xa_destroy(&lab->pages);
+	atomic_long_set(&lab->device_pages, 0);
+}
+
 /* Take @pages from the labs' common budget. */
 static int mmscope_lab_budget_take(unsigned long pages)
 {
@@ -548,7 +636,9 @@ static int mmscope_lab_budget_take(unsigned long pages)
  * @req: the request; @req->lab_id is filled in
  *
  * Return: 0, EINVAL for a bad request or a length above faultlab_max_bytes,
- * ENOMEM when the labs' budget cannot hold it, EBUSY if already set up.
+ * ENOMEM when the labs' budget cannot hold it (or, HUGE, no 2 MiB block is
+ * free), EINTR if a fatal signal stopped a HUGE lab's allocation, EBUSY if
+ * already set up.
  */
 int mmscope_lab_setup(struct mmscope_lab *lab, struct mmscope_faultlab_setup *req)
 {
@@ -559,6 +649,9 @@ int mmscope_lab_setup(struct mmscope_lab *lab, struct mmscope_faultlab_setup *re
 	    !req->mode || req->mode >= MMSCOPE_FAULTLAB_MODE_COUNT ||
 	    !req->length || !PAGE_ALIGNED(req->length) ||
 	    req->length > faultlab_max_bytes)
+		return -EINVAL;
+	if ((req->flags & MMSCOPE_FAULTLAB_HUGE) &&
+	    (req->mode != MMSCOPE_FAULTLAB_PFN || !IS_ALIGNED(req->length, PMD_SIZE)))
 		return -EINVAL;
 	pages = req->length >> PAGE_SHIFT;
 
@@ -575,20 +668,33 @@ int mmscope_lab_setup(struct mmscope_lab *lab, struct mmscope_faultlab_setup *re
 
 	mutex_lock(&mmscope_labs_lock);
 	ret = mmscope_lab_budget_take(pages);
-	if (!ret) {
-		WRITE_ONCE(lab->id, ++mmscope_lab_last_id);
-		list_add_tail(&lab->node, &mmscope_labs);
-		WRITE_ONCE(mmscope_labs_alive, mmscope_labs_alive + 1);
-	}
 	mutex_unlock(&mmscope_labs_lock);
-	if (ret) {
-		i_size_write(lab->inode, 0);
-		lab->mode = 0;
-		lab->flags = 0;
-		lab->npages = 0;
-		goto out_unlock;
+	if (ret)
+		goto out_reset;
+	if (lab->flags & MMSCOPE_FAULTLAB_HUGE) {
+		ret = mmscope_lab_alloc_blocks(lab);
+		if (ret)
+			goto out_free_blocks;
 	}
+	mutex_lock(&mmscope_labs_lock);
+	WRITE_ONCE(lab->id, ++mmscope_lab_last_id);
+	list_add_tail(&lab->node, &mmscope_labs);
+	WRITE_ONCE(mmscope_labs_alive, mmscope_labs_alive + 1);
+	mutex_unlock(&mmscope_labs_lock);
 	req->lab_id = lab->id;
+	mutex_unlock(&lab->lock);
+	return 0;
+
+out_free_blocks:
+	mmscope_lab_free_device_pages(lab);
+	mutex_lock(&mmscope_labs_lock);
+	mmscope_lab_budget_pages -= pages;
+	mutex_unlock(&mmscope_labs_lock);
+out_reset:
+	i_size_write(lab->inode, 0);
+	lab->mode = 0;
+	lab->flags = 0;
+	lab->npages = 0;
 out_unlock:
 	mutex_unlock(&lab->lock);
 	return ret;
@@ -720,10 +826,11 @@ int mmscope_lab_seq_stats(struct seq_file *m)
 		   mmscope_labs_alive, mmscope_log_capacity(), mmscope_lab_budget_pages);
 	mmscope_seq_lab_counts(m, mmscope_lab_global);
 	list_for_each_entry(lab, &mmscope_labs, node) {
-		seq_printf(m, "lab=%llu mode=%s fault_around=%s length=%lu resident=%lu",
+		seq_printf(m, "lab=%llu mode=%s fault_around=%s huge=%s length=%lu resident=%lu",
 			   lab->id, mmscope_lab_mode_names[lab->mode],
 			   mmscope_lab_is_device(lab) ||
 			   (lab->flags & MMSCOPE_FAULTLAB_NO_FAULT_AROUND) ? "off" : "on",
+			   lab->flags & MMSCOPE_FAULTLAB_HUGE ? "on" : "off",
 			   lab->npages << PAGE_SHIFT, mmscope_lab_resident(lab));
 		mmscope_seq_lab_counts(m, lab->counts);
 	}
@@ -800,9 +907,6 @@ out_free_lab:
  */
 void mmscope_lab_destroy(struct mmscope_lab *lab, struct file *file)
 {
-	struct page *page;
-	unsigned long index;
-
 	if (lab->id) {
 		mutex_lock(&mmscope_labs_lock);
 		list_del(&lab->node);
@@ -813,9 +917,7 @@ void mmscope_lab_destroy(struct mmscope_lab *lab, struct file *file)
 	file->f_mapping = file_inode(file)->i_mapping;
 	iput(lab->inode);	/* eviction truncates the page cache */
 	simple_release_fs(&mmscope_lab_mnt, &mmscope_lab_mnt_count);
-	xa_for_each(&lab->pages, index, page)
-		__free_page(page);
-	xa_destroy(&lab->pages);
+	mmscope_lab_free_device_pages(lab);
 	mutex_destroy(&lab->lock);
 	kfree(lab);
 }

@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -774,7 +775,7 @@ TEST(debugfs_matches_ioctls)
 
 	ASSERT_GT(read_file(DEBUGFS_DIR "/faultlab/stats", text, sizeof(text)), 0);
 	EXPECT_EQ(0, strncmp(text, "global labs=", 12));
-	snprintf(key, sizeof(key), "\nlab=%llu mode=pattern fault_around=on length=%lu ",
+	snprintf(key, sizeof(key), "\nlab=%llu mode=pattern fault_around=on huge=off length=%lu ",
 		 (unsigned long long)id, 8 * PAGE);
 	line = strstr(text, key);
 	ASSERT_NE(NULL, line) TH_LOG("no %s in %s", key + 1, text);
@@ -1334,6 +1335,163 @@ TEST(cache_pages_stay_under_compaction)
 		munmap((void *)p, n * PAGE);
 		close(fd);
 	}
+}
+
+/*
+ * A HUGE pfn lab: ->huge_fault maps a 2 MiB block with one PMD entry where
+ * the kernel calls it for VM_PFNMAP (6.12: a pmd_special() leaf, which
+ * maps no struct page that the walk may read), else it faults in PTEs.
+ * Which one the kernel did is read from VmPTE in /proc/PID/status: the
+ * lab's first fault adds a PTE table (4 kB) or nothing. mmscope's walk,
+ * its pages records and the lab's log must all agree with it.
+ */
+#define MB (1UL << 20)
+#define GIB (1UL << 30)
+
+static long long lab_rss_kb(uintptr_t start)
+{
+	char line[256], want[32];
+	long long rss = -1;
+	bool in = false;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return -1;
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)start);
+	while (fgets(line, sizeof(line), f)) {
+		if (strchr(line, '-') && strchr(line, ':') && !strncmp(line, want, strlen(want)))
+			in = true;
+		else if (in && sscanf(line, "Rss: %lld kB", &rss) == 1)
+			break;
+	}
+	fclose(f);
+	return rss;
+}
+
+static bool kernel_maps_huge_pfnmap(void)
+{
+	struct utsname u;
+	unsigned int major = 0, minor = 0;
+
+	/* Huge PFN maps (pmd_special(), ->huge_fault for VM_PFNMAP): 6.12. */
+	uname(&u);
+	sscanf(u.release, "%u.%u", &major, &minor);
+	return major > 6 || (major == 6 && minor >= 12);
+}
+
+TEST(huge_pfn_lab)
+{
+	struct mmscope_faultlab_event ev[8];
+	struct mmscope_walk w;
+	struct mmscope_page *recs;
+	long long pte0, pte1;
+	uint64_t since, pfn, base_pfn;
+	char *raw, *g, *lab;
+	volatile char *anon;
+	bool pmd_leaf;
+	int fd, wfd, n, i;
+
+	/* Only PFN labs in whole 2 MiB can be HUGE. */
+	EXPECT_EQ(-EINVAL, mms_faultlab_open(MMSCOPE_FAULTLAB_PAGE, 2 * MB,
+					     MMSCOPE_FAULTLAB_HUGE, NULL));
+	EXPECT_EQ(-EINVAL, mms_faultlab_open(MMSCOPE_FAULTLAB_MIXED, 2 * MB,
+					     MMSCOPE_FAULTLAB_HUGE, NULL));
+	EXPECT_EQ(-EINVAL, mms_faultlab_open(MMSCOPE_FAULTLAB_PFN, 2 * MB + PAGE,
+					     MMSCOPE_FAULTLAB_HUGE, NULL));
+	fd = mms_faultlab_open(MMSCOPE_FAULTLAB_PFN, 4 * MB, MMSCOPE_FAULTLAB_HUGE, NULL);
+	if (fd == -ENOMEM)
+		SKIP(return, "no free 2 MiB blocks");
+	ASSERT_LE(0, fd);
+
+	/* In one GiB (one PMD table): an anonymous page, then the lab. */
+	raw = mmap(NULL, 2 * GIB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, raw);
+	g = (char *)(((uintptr_t)raw + GIB - 1) & ~(GIB - 1));
+	anon = mmap(g, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+		    -1, 0);
+	ASSERT_EQ((void *)g, (void *)anon);
+	*anon = 1;
+	lab = mmap(g + 4 * MB, 4 * MB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+	ASSERT_EQ((void *)(g + 4 * MB), (void *)lab);
+	wfd = open_target(getpid());
+	ASSERT_LE(0, wfd);
+
+	since = log_head(fd);
+	pte0 = proc_status(getpid(), "VmPTE");
+	(void)*(volatile char *)(lab + 2 * MB + 5 * PAGE);	/* the second block */
+	pte1 = proc_status(getpid(), "VmPTE");
+	ASSERT_LE(0, pte0);
+	ASSERT_TRUE(pte1 == pte0 || pte1 == pte0 + 4) TH_LOG("VmPTE %lld -> %lld kB", pte0, pte1);
+	pmd_leaf = pte1 == pte0;
+	TH_LOG("the kernel mapped the block with %s", pmd_leaf ? "one PMD entry" : "PTEs");
+	if (kernel_maps_huge_pfnmap())
+		EXPECT_TRUE(pmd_leaf);
+
+	/*
+	 * pagemap skips VM_PFNMAP VMAs (walk_page_test()), so the PFN's
+	 * oracles are the log (below) and the block's own shape: 512 pages,
+	 * contiguous, the first one 2 MiB-aligned.
+	 */
+	ASSERT_EQ(0, mms_walk(wfd, (uintptr_t)lab + 2 * MB + 5 * PAGE, &w));
+	EXPECT_EQ(MMSCOPE_ENTRY_PRESENT, w.page.state);
+	pfn = w.page.pfn;
+	ASSERT_NE(0, pfn);
+	/* Device memory: no struct page state, whatever the leaf. */
+	EXPECT_FALSE(w.page.flags & MMSCOPE_PAGE_HAS_STRUCT_PAGE);
+	ASSERT_LT(0, w.nr_levels);
+	EXPECT_EQ(pmd_leaf ? MMSCOPE_LEVEL_PMD : MMSCOPE_LEVEL_PTE, w.levels[w.nr_levels - 1].level);
+	EXPECT_EQ(pmd_leaf ? 2 * MB : PAGE, w.page.page_size);
+	base_pfn = pfn - 5;
+	if (pmd_leaf) {	/* a PMD maps a 2 MiB-aligned physical block */
+		EXPECT_EQ(0, base_pfn % 512);
+		ASSERT_EQ(0, mms_walk(wfd, (uintptr_t)lab + 4 * MB - PAGE, &w));
+		EXPECT_EQ(base_pfn + 511, w.page.pfn);
+	}
+
+	/* The log says which handler did it, and which block it mapped. */
+	n = lab_events(fd, since, MMSCOPE_FAULTLAB_H_HUGE_FAULT, ev, 8);
+	ASSERT_LE(0, n);
+	EXPECT_EQ(pmd_leaf ? 1 : 0, n);
+	if (pmd_leaf && n == 1) {
+		EXPECT_EQ(base_pfn, ev[0].pfn);
+		EXPECT_EQ(512, ev[0].nr);
+		EXPECT_EQ(512, ev[0].pgoff);
+		EXPECT_EQ(1023, ev[0].pgoff_last);
+	}
+
+	/* The pages records: the first block is not mapped, the second is. */
+	n = pages_of(wfd, (uintptr_t)lab, (uintptr_t)lab + 4 * MB, &recs);
+	ASSERT_LT(0, n);
+	for (i = 0; i < n; i++) {
+		if (recs[i].addr < (uintptr_t)lab + 2 * MB) {
+			EXPECT_NE(MMSCOPE_ENTRY_PRESENT, recs[i].state);
+			continue;
+		}
+		EXPECT_EQ(MMSCOPE_ENTRY_PRESENT, recs[i].state);
+		EXPECT_FALSE(recs[i].flags & MMSCOPE_PAGE_HAS_STRUCT_PAGE);
+		EXPECT_EQ(pmd_leaf ? 2 * MB : PAGE, recs[i].page_size);
+		if (!pmd_leaf)	/* PTEs: only the touched page (no fault-around) */
+			EXPECT_EQ((uintptr_t)lab + 2 * MB + 5 * PAGE, recs[i].addr);
+	}
+	free(recs);
+
+	/* The kernel counts no normal page in it either. */
+	EXPECT_EQ(0, lab_rss_kb((uintptr_t)lab));
+
+	/* A write through the read-only leaf makes it writable, same block. */
+	lab[2 * MB + 5 * PAGE] = 42;
+	ASSERT_EQ(0, mms_walk(wfd, (uintptr_t)lab + 2 * MB + 5 * PAGE, &w));
+	EXPECT_EQ(pfn, w.page.pfn);
+	ASSERT_EQ(0, munmap(lab, 4 * MB));
+	lab = mmap(g + 4 * MB, 4 * MB, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
+	ASSERT_EQ((void *)(g + 4 * MB), (void *)lab);
+	EXPECT_EQ(42, lab[2 * MB + 5 * PAGE]);
+	ASSERT_EQ(0, mms_walk(wfd, (uintptr_t)lab + 2 * MB + 5 * PAGE, &w));
+	EXPECT_EQ(pfn, w.page.pfn);
+
+	close(wfd);
+	munmap(raw, 2 * GIB);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN

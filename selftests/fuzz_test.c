@@ -679,10 +679,10 @@ static void lab_round(struct rng *r)
 {
 	uint64_t lab_pages = 1 + below(r, 64), len = lab_pages * PAGE, map_pages, pgoff, page;
 	uint32_t mode = 1 + below(r, 4), flags = below(r, 2);
-	bool rw = !one_in(r, 4), shared = !one_in(r, 4), past;
+	bool rw = !one_in(r, 4), shared = !one_in(r, 4), past, huge = one_in(r, 8);
 	int prot = PROT_READ | (one_in(r, 3) ? 0 : PROT_WRITE) | (one_in(r, 16) ? PROT_EXEC : 0);
 	int fd, ret, sig, k;
-	char *p;
+	char *p, *hint = NULL;
 
 	fd = open(MMSCOPE_DEVICE, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 	if (fd < 0) {
@@ -697,12 +697,29 @@ static void lab_round(struct rng *r)
 		len = below(r, 1 << 20);
 		lab_pages = len / PAGE ?: 1;
 	}
+	if (huge) {	/* 2 MiB blocks, mapped by PMD entries where they fit */
+		mode = MMSCOPE_FAULTLAB_PFN;
+		flags = MMSCOPE_FAULTLAB_HUGE;
+		lab_pages = 512 * (1 + below(r, 2));
+		len = lab_pages * PAGE;
+		shared = !one_in(r, 8);
+	}
 	ret = mms_faultlab_setup(fd, mode, len, flags, NULL);
 	if (ret && ret != -EINVAL && ret != -ENOMEM)
 		report("lab setup", "mode %u flags %#x: %s", mode, flags, strerror(-ret));
 	map_pages = 1 + below(r, lab_pages + 4);
 	pgoff = one_in(r, 4) ? below(r, lab_pages + 2) : 0;
-	p = mmap(NULL, map_pages * PAGE, prot, shared ? MAP_SHARED : MAP_PRIVATE, fd, pgoff * PAGE);
+	if (huge) {	/* a 2 MiB-aligned hint, and mostly whole blocks */
+		if (!one_in(r, 4))
+			pgoff = 512 * below(r, 2), map_pages = lab_pages - pgoff;
+		p = mmap(NULL, map_pages * PAGE + (2 << 20), PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p != MAP_FAILED) {
+			hint = (char *)(((uintptr_t)p + (2 << 20) - 1) & ~((2UL << 20) - 1));
+			munmap(p, map_pages * PAGE + (2 << 20));
+		}
+	}
+	p = mmap(hint, map_pages * PAGE, prot, shared ? MAP_SHARED : MAP_PRIVATE, fd, pgoff * PAGE);
 	if (p == MAP_FAILED) {
 		if (errno != EINVAL && errno != ENXIO && errno != EPERM && errno != ENODEV &&
 		    errno != EACCES && errno != ENOMEM)

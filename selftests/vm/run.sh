@@ -93,6 +93,10 @@ append+="${MMSCOPE_MM_SELFTESTS:+ mmscope.mm=$MMSCOPE_MM_SELFTESTS}"
 append+="${MMSCOPE_MM_SELFTESTS_ALL:+ mmscope.mm_all=$MMSCOPE_MM_SELFTESTS_ALL}"
 append+="${MMSCOPE_MM_TIMEOUT:+ mmscope.mm_timeout=$MMSCOPE_MM_TIMEOUT}"
 [ -z "${MMSCOPE_MM_TESTS:-}" ] || append+=" mmscope.mm_tests=$(echo $MMSCOPE_MM_TESTS | tr ' ' ',')"
+# The 6.12 entry runs the ones too slow under KASAN (kernel-mm.sh's set 2).
+if [ "$kernel" = 6.12 ] && [ "$mode" = check ] && [ -z "${MMSCOPE_MM_SELFTESTS:-}" ]; then
+	append+=" mmscope.mm=1 mmscope.mm_set=2"
+fi
 # fuzz_test's knobs, passed on to /init (mode fuzz runs only the fuzzer).
 for v in SEED CALLS SECONDS; do
 	val=MMSCOPE_FUZZ_$v

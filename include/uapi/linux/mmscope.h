@@ -517,7 +517,18 @@ enum mmscope_faultlab_mode {
 
 /* mmscope_faultlab_setup.flags */
 #define MMSCOPE_FAULTLAB_NO_FAULT_AROUND (1U << 0) /* no ->map_pages */
-#define MMSCOPE_FAULTLAB_SETUP_FLAGS	MMSCOPE_FAULTLAB_NO_FAULT_AROUND
+/*
+ * PFN only, a length of whole 2 MiB (else EINVAL): the lab is allocated at
+ * setup as 2 MiB blocks of contiguous, aligned memory (ENOMEM if there are
+ * none), and ->huge_fault maps a block with one PMD entry where the kernel
+ * calls it for VM_PFNMAP (6.12: vmf_insert_pfn_pmd(), a pmd_special()
+ * leaf, whatever the THP settings, unless MADV_NOHUGEPAGE or
+ * PR_SET_THP_DISABLE), in a VMA that covers the block's 2 MiB at a 2 MiB-
+ * aligned address and file offset. Elsewhere, and on kernels that do not
+ * (6.1), the lab faults in 4K PTEs as without the flag.
+ */
+#define MMSCOPE_FAULTLAB_HUGE		(1U << 1)
+#define MMSCOPE_FAULTLAB_SETUP_FLAGS	(MMSCOPE_FAULTLAB_NO_FAULT_AROUND | MMSCOPE_FAULTLAB_HUGE)
 
 /**
  * struct mmscope_faultlab_setup - MMSCOPE_IOC_FAULTLAB_SETUP
@@ -640,6 +651,7 @@ enum mmscope_faultlab_handler {
 	MMSCOPE_FAULTLAB_H_PAGE_MKWRITE = 3,
 	MMSCOPE_FAULTLAB_H_PFN_MKWRITE = 4,
 	MMSCOPE_FAULTLAB_H_ACCESS = 5,
+	MMSCOPE_FAULTLAB_H_HUGE_FAULT = 6,	/* nr: the pages of the PMD leaf */
 	MMSCOPE_FAULTLAB_H_COUNT
 };
 
