@@ -180,14 +180,15 @@ static int mmscope_tlb_count_start(struct mmscope_tlb_count **slot, struct mm_st
 		kfree(c);
 		return ret;
 	}
-	if (*slot)
-		mmscope_tlb_count_free(*slot);
 	mmgrab(mm);
 	c->mm = mm;
 	c->pgd_phys = __pa(mm->pgd);
 	c->start_ns = ktime_get_ns();
 	c->tlb_gen_start = atomic64_read(&mm->context.tlb_gen);
 	list_add_tail_rcu(&c->node, &mmscope_tlb_counts);
+	/* A restart: the new counter is listed first, so the probe stays. */
+	if (*slot)
+		mmscope_tlb_count_free(*slot);
 	*slot = c;
 	return 0;
 }

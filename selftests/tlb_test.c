@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "kselftest_harness.h"
 #include "libmmscope.h"
 #include "util.h"
@@ -687,6 +688,16 @@ TEST(counting_ends_with_the_target)
 	ASSERT_EQ(0, mms_tlb(fd, 0, &t, NULL, NULL));
 	EXPECT_TRUE(t.out_flags & MMSCOPE_TLB_COUNTING);
 	EXPECT_EQ(1, t.tlb_gen_delta);
+	EXPECT_EQ(1, t.events[MMSCOPE_TLB_LOCAL_MM]);
+	/* A restart starts from 0, and the only counter's probe keeps counting. */
+	ASSERT_EQ(0, mms_tlb(fd, MMSCOPE_TLB_COUNT_START, &t, NULL, NULL));
+	EXPECT_EQ(0, t.tlb_gen_delta);
+	EXPECT_EQ(0, t.events[MMSCOPE_TLB_LOCAL_MM]);
+	ASSERT_EQ(0, target_do(&a, OP_MUNMAP, 14, 2));
+	ASSERT_EQ(0, mms_tlb(fd, 0, &t, NULL, NULL));
+	EXPECT_EQ(1, t.tlb_gen_delta);
+	EXPECT_EQ(1, t.events[MMSCOPE_TLB_LOCAL_MM]);
+	EXPECT_EQ(2, t.pages[MMSCOPE_TLB_LOCAL_MM]);
 	/* Another target: nothing counted carries over. */
 	ASSERT_EQ(0, mms_set_target(fd, b.pid));
 	ASSERT_EQ(0, mms_tlb(fd, 0, &t, NULL, NULL));
@@ -782,6 +793,227 @@ TEST(rmmod_while_counting)
 	usleep(100000);
 	ASSERT_EQ(0, load_module(ko));
 	target_stop(&tg);
+}
+
+/* ---- the CLI: mmscope tlb PID, -j, --watch, --demo ------------------------ */
+
+static char cli_out[1 << 16];
+
+static const char *cli_path(void)
+{
+	return access("/bin/mmscope", X_OK) ? "../userspace-tools/mmscope/mmscope" : "/bin/mmscope";
+}
+
+/* Start the CLI with its stdout on a pipe; its pid, *@rfd the read end. */
+static pid_t cli_start(const char **argv, int *rfd)
+{
+	int po[2];
+	pid_t pid;
+
+	if (pipe(po))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		dup2(po[1], 1);
+		execv(cli_path(), (char **)argv);
+		_exit(98);
+	}
+	close(po[1]);
+	*rfd = po[0];
+	return pid;
+}
+
+/* Read all it prints; its exit code. */
+static int cli_finish(pid_t pid, int rfd)
+{
+	size_t n = 0;
+	ssize_t r;
+	int status;
+
+	while (n < sizeof(cli_out) - 1 && (r = read(rfd, cli_out + n, sizeof(cli_out) - 1 - n)) > 0)
+		n += r;
+	cli_out[n] = '\0';
+	close(rfd);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int cli(const char **argv)
+{
+	int rfd;
+	pid_t pid = cli_start(argv, &rfd);
+
+	return pid < 0 ? -1 : cli_finish(pid, rfd);
+}
+
+static uint64_t jnum(const struct json *o, const char *key)
+{
+	const struct json *j = json_get(o, key);
+
+	return j && j->type == JSON_NUMBER ? j->number : ~0ULL;
+}
+
+static bool jbool(const struct json *o, const char *key)
+{
+	const struct json *j = json_get(o, key);
+
+	return j && j->type == JSON_BOOL && j->boolean;
+}
+
+static uint64_t jhex(const struct json *o, const char *key)
+{
+	const struct json *j = json_get(o, key);
+
+	return j && j->type == JSON_STRING ? strtoull(j->string, NULL, 16) : ~0ULL;
+}
+
+TEST(cli_json_contract)
+{
+	static const char *const top[] = { "pcid", "invpcid", "pti", "la57", "ctx_id",
+					   "tlb_gen", "mm_cpumask", "cpus", "flushes" };
+	static const char *const per_cpu[] = { "cpu", "cr3", "pgd_phys", "pcid", "pid", "comm",
+					       "kernel_thread", "lazy", "target_loaded" };
+	static const char *const fl[] = { "counting", "local", "local_mm", "remote",
+					  "task_switch", "ipi_sent", "pages", "tlb_gen_delta" };
+	const char *argv[] = { "mmscope", "-j", "tlb", NULL, NULL };
+	struct json *j, *cpus, *c, *mask, *e;
+	struct mmscope_mm_info info;
+	struct mmscope_tlb t;
+	bool cpu1_in_mask = false;
+	struct target tg;
+	char pid_s[16];
+	unsigned int i;
+	int fd;
+
+	if (!two_cpus())
+		SKIP(return, "needs two CPUs");
+	pin(0);
+	ASSERT_EQ(0, target_start(&tg, true));
+	snprintf(pid_s, sizeof(pid_s), "%d", tg.pid);
+	argv[3] = pid_s;
+	fd = open_target(tg.pid);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, mms_mm_info(fd, &info, NULL, NULL));
+	ASSERT_EQ(0, mms_tlb(fd, 0, &t, NULL, NULL));
+	ASSERT_EQ(0, cli(argv));
+	j = json_parse(cli_out);
+	ASSERT_NE(NULL, j);
+	for (i = 0; i < sizeof(top) / sizeof(top[0]); i++)
+		EXPECT_NE(NULL, json_get(j, top[i]));
+	EXPECT_EQ(!!(t.out_flags & MMSCOPE_TLB_PCID), jbool(j, "pcid"));
+	EXPECT_EQ(!!(t.out_flags & MMSCOPE_TLB_LA57), jbool(j, "la57"));
+	EXPECT_EQ(t.ctx_id, jnum(j, "ctx_id"));
+	EXPECT_EQ(info.pgd_phys, jhex(j, "pgd_phys"));
+	mask = json_get(j, "mm_cpumask");
+	ASSERT_NE(NULL, mask);
+	ASSERT_EQ(JSON_ARRAY, mask->type);
+	for (e = mask->child; e; e = e->next)
+		cpu1_in_mask |= e->type == JSON_NUMBER && e->number == 1;
+	EXPECT_TRUE(cpu1_in_mask);
+	cpus = json_get(j, "cpus");
+	ASSERT_NE(NULL, cpus);
+	EXPECT_EQ(sysconf(_SC_NPROCESSORS_ONLN), json_count(cpus));
+	for (c = cpus->child; c; c = c->next) {
+		for (i = 0; i < sizeof(per_cpu) / sizeof(per_cpu[0]); i++)
+			EXPECT_NE(NULL, json_get(c, per_cpu[i]));
+		/* No PCID: null, not a 0 that looks like one. */
+		if (!(t.out_flags & MMSCOPE_TLB_PCID))
+			EXPECT_EQ(JSON_NULL, json_get(c, "pcid")->type);
+		if (jnum(c, "cpu") == 1) {
+			EXPECT_TRUE(jbool(c, "target_loaded"));
+			EXPECT_FALSE(jbool(c, "lazy"));
+			EXPECT_EQ(info.pgd_phys, jhex(c, "pgd_phys"));
+		}
+	}
+	e = json_get(j, "flushes");
+	ASSERT_NE(NULL, e);
+	for (i = 0; i < sizeof(fl) / sizeof(fl[0]); i++)
+		EXPECT_NE(NULL, json_get(e, fl[i]));
+	EXPECT_FALSE(jbool(e, "counting"));
+	EXPECT_EQ(JSON_NULL, json_get(e, "local_mm")->type);
+	json_free(j);
+
+	/* The text, for the README. */
+	argv[1] = "tlb";
+	argv[2] = pid_s;
+	argv[3] = NULL;
+	ASSERT_EQ(0, cli(argv));
+	TH_LOG("mmscope tlb %s:\n%s", pid_s, cli_out);
+	close(fd);
+	target_stop(&tg);
+}
+
+/* --watch counts while the target unmaps, once a tenth of a second. */
+TEST(cli_watch)
+{
+	const char *argv[] = { "mmscope", "-j", "tlb", NULL, "--watch", "2", NULL };
+	struct json *j, *f;
+	struct target tg;
+	char pid_s[16];
+	int rfd, i, mode;
+	pid_t pid;
+
+	if (!two_cpus())
+		SKIP(return, "needs two CPUs");
+	pin(0);
+	ASSERT_EQ(0, target_start(&tg, true));
+	snprintf(pid_s, sizeof(pid_s), "%d", tg.pid);
+	argv[3] = pid_s;
+	for (mode = 0; mode < 2; mode++) {
+		argv[1] = mode ? "tlb" : "-j";
+		argv[2] = mode ? pid_s : "tlb";
+		argv[3] = mode ? "--watch" : pid_s;
+		argv[4] = mode ? "2" : "--watch";
+		argv[5] = mode ? NULL : "2";
+		pid = cli_start(argv, &rfd);
+		ASSERT_GT(pid, 0);
+		usleep(300000);
+		for (i = 0; i < 5; i++) {
+			ASSERT_EQ(0, target_do(&tg, OP_MUNMAP, 100 + mode * 40 + i * 4, 2));
+			usleep(100000);
+		}
+		ASSERT_EQ(0, cli_finish(pid, rfd));
+		if (mode) {
+			TH_LOG("mmscope tlb %s --watch 2:\n%s", pid_s, cli_out);
+			continue;
+		}
+		j = json_parse(cli_out);
+		ASSERT_NE(NULL, j);
+		f = json_get(j, "flushes");
+		ASSERT_NE(NULL, f);
+		EXPECT_TRUE(jbool(f, "counting"));
+		/* Five unmaps of two pages; the spinner on CPU 1 gets each. */
+		EXPECT_EQ(5, jnum(f, "local_mm"));
+		EXPECT_EQ(5, jnum(f, "ipi_sent"));
+		EXPECT_EQ(5, jnum(f, "remote"));
+		EXPECT_EQ(10, jnum(json_get(f, "pages"), "remote"));
+		EXPECT_EQ(5, jnum(f, "tlb_gen_delta"));
+		json_free(j);
+	}
+	target_stop(&tg);
+}
+
+TEST(cli_demo)
+{
+	const char *argv[] = { "mmscope", "-j", "tlb", "--demo", NULL };
+	struct json *j;
+
+	if (!two_cpus())
+		SKIP(return, "needs two CPUs");
+	ASSERT_EQ(0, cli(argv));
+	j = json_parse(cli_out);
+	ASSERT_NE(NULL, j);
+	EXPECT_TRUE(jbool(j, "counting"));
+	EXPECT_EQ(1, jnum(j, "ipi_sent"));
+	EXPECT_EQ(1, jnum(j, "remote"));
+	EXPECT_EQ(8, jnum(json_get(j, "pages"), "remote"));
+	EXPECT_EQ(8, jnum(json_get(j, "pages"), "local_mm"));
+	json_free(j);
+	argv[1] = "tlb";
+	argv[2] = "--demo";
+	argv[3] = NULL;
+	ASSERT_EQ(0, cli(argv));
+	TH_LOG("mmscope tlb --demo:\n%s", cli_out);
 }
 
 int main(int argc, char **argv)
