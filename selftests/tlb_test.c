@@ -262,6 +262,10 @@ static int tlb_cpus(int fd, uint32_t flags, struct mmscope_tlb *tlb,
 	return mms_tlb(fd, flags, tlb, cpus, n);
 }
 
+/* The CLI (below): its output is read into cli_out. */
+static char cli_out[1 << 16];
+static int cli(const char **argv);
+
 /* ---- the snapshot ------------------------------------------------------- */
 
 TEST(features_match_cpuinfo)
@@ -378,8 +382,10 @@ TEST(idle_cpu_lazy_then_init_mm)
 	struct mmscope_tlb_cpu cpus[MAX_CPUS];
 	const struct mmscope_tlb_cpu *c1 = NULL;
 	uint64_t init_pgd = init_mm_pgd_phys();
+	const char *argv[] = { "mmscope", "tlb", NULL, NULL };
 	struct mmscope_tlb t;
 	struct target tg;
+	char pid_s[16];
 	uint32_t n;
 	int fd, tries;
 
@@ -413,6 +419,10 @@ TEST(idle_cpu_lazy_then_init_mm)
 	EXPECT_TRUE(c1->flags & MMSCOPE_TLB_CPU_TARGET_LOADED);
 	EXPECT_TRUE(c1->flags & MMSCOPE_TLB_CPU_TARGET_ACTIVE);
 	EXPECT_TRUE(c1->flags & MMSCOPE_TLB_CPU_IN_MASK);
+	snprintf(pid_s, sizeof(pid_s), "%d", tg.pid);
+	argv[2] = pid_s;
+	if (!cli(argv))
+		TH_LOG("mmscope tlb %s, CPU 1 idle after the target ran there:\n%s", pid_s, cli_out);
 
 	/* Freed tables reach the lazy CPU, which moves to init_mm. */
 	ASSERT_EQ(0, target_do(&tg, OP_UNMAP_TABLES, 0, 0));
@@ -432,6 +442,8 @@ TEST(idle_cpu_lazy_then_init_mm)
 	} else {
 		TH_LOG("init_mm's PGD is hidden (kallsyms or iomem): not compared");
 	}
+	if (!cli(argv))
+		TH_LOG("mmscope tlb %s, after a flush that freed page tables:\n%s", pid_s, cli_out);
 	close(fd);
 	target_stop(&tg);
 }
@@ -796,8 +808,6 @@ TEST(rmmod_while_counting)
 }
 
 /* ---- the CLI: mmscope tlb PID, -j, --watch, --demo ------------------------ */
-
-static char cli_out[1 << 16];
 
 static const char *cli_path(void)
 {
