@@ -729,6 +729,44 @@ TEST(counting_ends_with_the_target)
 	target_stop(&a);
 }
 
+/* A target that exec()s runs on a new mm: the count of the old one is lost. */
+TEST(counting_lost_at_exec)
+{
+	struct mmscope_tlb t;
+	int go[2], fd, tries;
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		execl("/proc/self/exe", "tlb_test", "--exec-and-wait", (char *)NULL);
+		_exit(2);
+	}
+	fd = open_target(pid);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, mms_tlb(fd, MMSCOPE_TLB_COUNT_START, &t, NULL, NULL));
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	for (tries = 0; tries < 200; tries++) {
+		ASSERT_EQ(0, mms_tlb(fd, 0, &t, NULL, NULL));
+		if (!(t.out_flags & MMSCOPE_TLB_COUNTING))
+			break;
+		usleep(10000);
+	}
+	EXPECT_TRUE(t.out_flags & MMSCOPE_TLB_COUNT_LOST);
+	EXPECT_FALSE(t.out_flags & MMSCOPE_TLB_COUNTING);
+	ASSERT_EQ(0, mms_tlb(fd, 0, &t, NULL, NULL));
+	EXPECT_FALSE(t.out_flags & (MMSCOPE_TLB_COUNT_LOST | MMSCOPE_TLB_COUNTING));
+	ASSERT_EQ(0, mms_tlb(fd, MMSCOPE_TLB_COUNT_START, &t, NULL, NULL));
+	EXPECT_TRUE(t.out_flags & MMSCOPE_TLB_COUNTING);
+	close(fd);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
 /* ---- debugfs --------------------------------------------------------------- */
 
 TEST(debugfs_tlb)
@@ -1029,5 +1067,9 @@ TEST(cli_demo)
 int main(int argc, char **argv)
 {
 	page_size = sysconf(_SC_PAGESIZE);
+	/* counting_lost_at_exec's target, after its exec(). */
+	if (argc == 2 && !strcmp(argv[1], "--exec-and-wait"))
+		for (;;)
+			pause();
 	return test_harness_run(argc, argv);
 }
