@@ -3,8 +3,10 @@
  * TLB state (MMSCOPE_IOC_TLB, debugfs tlb) against the kernel's own
  * oracles and against experiments on forked targets: /proc/cpuinfo for the
  * features, the mm export for the PGD, /proc/kallsyms + /proc/iomem for
- * init_mm's PGD, and flushes made on purpose (munmap, mprotect,
- * MADV_DONTNEED, a COW fault) by a target with a thread on each CPU.
+ * init_mm's PGD, /proc/vmstat's nr_tlb_* where the kernel has them
+ * (CONFIG_DEBUG_TLBFLUSH: the debug kernel), and flushes made on purpose
+ * (munmap, mprotect, MADV_DONTNEED, a COW fault) by a target with a thread
+ * on each CPU.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -606,6 +608,123 @@ TEST(cow_flushes_only_the_writer)
 	kill(child, SIGKILL);
 	kill(parent, SIGKILL);
 	waitpid(parent, NULL, 0);
+}
+
+/* ---- /proc/vmstat's nr_tlb_* (CONFIG_DEBUG_TLBFLUSH) ---------------------- */
+
+enum { VM_REMOTE, VM_RECEIVED, VM_LOCAL_ALL, VM_LOCAL_ONE, VM_NR };
+
+/* The four nr_tlb_* counters; false where the kernel has none of them. */
+static bool tlb_vmstat(uint64_t v[VM_NR])
+{
+	static const char *const names[VM_NR] = { "nr_tlb_remote_flush",
+		"nr_tlb_remote_flush_received", "nr_tlb_local_flush_all",
+		"nr_tlb_local_flush_one" };
+	static char buf[1 << 14];	/* static: no malloc, no munmap of ours */
+	char key[64], *line;
+	unsigned long long n;
+	int i, found = 0;
+
+	if (read_file("/proc/vmstat", buf, sizeof(buf)) <= 0)
+		return false;
+	for (line = buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		if (sscanf(line, "%63s %llu", key, &n) != 2)
+			continue;
+		for (i = 0; i < VM_NR; i++)
+			if (!strcmp(key, names[i]))
+				v[i] = n, found++;
+	}
+	return found == VM_NR;
+}
+
+/*
+ * mmscope's flush counts of the target against the kernel's own, over
+ * windows in which only the target does anything: its thread on CPU 0
+ * munmaps 4 pages, mprotects 4 pages and MADV_DONTNEEDs ceiling+1 pages,
+ * while its spinner keeps its tables loaded on CPU 1, and we wait on a
+ * pipe. x86's tlb.c counts, next to each tlb_flush trace:
+ *   nr_tlb_remote_flush           once per native_flush_tlb_multi(): ipi_sent
+ *   nr_tlb_remote_flush_received  once per IPI'd flush_tlb_func(): remote
+ *   nr_tlb_local_flush_all        a full flush by the initiating CPU: the full
+ *                                 local_mm (and mm-less local) flushes
+ *   nr_tlb_local_flush_one        pages of its ranged flushes: their pages
+ * vmstat counts every task's flushes and mmscope only those of a CPU with
+ * the target's tables loaded, so the bound is
+ *   0 <= vmstat delta - mmscope <= the flushes of other tasks meanwhile
+ * (kernel threads: vfree's lazy purge, kmemleak, kworkers; flush_tlb_all(),
+ * flush_tlb_one_kernel()). The lower bound must hold in every window; other
+ * tasks flush rarely, so at least one of 5 windows must be exact.
+ * Task-switch flushes have no vmstat counter and stay out. Counting starts
+ * before the first vmstat read: registering the probe patches kernel text,
+ * which flushes the poking mm's TLB.
+ */
+TEST(vmstat_agrees)
+{
+	uint64_t v0[VM_NR], v1[VM_NR], d[VM_NR], m[VM_NR];
+	struct mmscope_tlb t;
+	struct target tg;
+	int fd, w, i, exact = 0;
+	long ceiling;
+
+	if (!tlb_vmstat(v0))
+		SKIP(return, "no nr_tlb_* in /proc/vmstat (needs CONFIG_DEBUG_TLBFLUSH)");
+	if (!two_cpus())
+		SKIP(return, "needs two CPUs");
+	ceiling = flush_ceiling();
+	if (ceiling < 0)
+		SKIP(return, "no /sys/kernel/debug/x86/tlb_single_page_flush_ceiling");
+	ASSERT_LE(256 + 5 * (ceiling + 1), AREA_PAGES);
+	pin(0);
+	ASSERT_EQ(0, target_start(&tg, true));
+	fd = open_target(tg.pid);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, mms_tlb(fd, MMSCOPE_TLB_COUNT_START, &t, NULL, NULL));
+	usleep(20000);
+
+	for (w = 0; w < 5; w++) {
+		bool same = true;
+
+		/* A restart zeroes the counts and keeps the probe: no text patching. */
+		ASSERT_EQ(0, mms_tlb(fd, MMSCOPE_TLB_COUNT_START, &t, NULL, NULL));
+		ASSERT_TRUE(tlb_vmstat(v0));
+		ASSERT_EQ(0, target_do(&tg, OP_MUNMAP, w * 16, 4));
+		ASSERT_EQ(0, target_do(&tg, OP_MPROTECT, 100 + w * 8, 4));
+		ASSERT_EQ(0, target_do(&tg, OP_DONTNEED, 256 + w * (ceiling + 1), ceiling + 1));
+		ASSERT_TRUE(tlb_vmstat(v1));
+		ASSERT_EQ(0, mms_tlb(fd, 0, &t, NULL, NULL));
+		ASSERT_TRUE(t.out_flags & MMSCOPE_TLB_COUNTING);
+
+		m[VM_REMOTE] = t.events[MMSCOPE_TLB_IPI_SENT];
+		m[VM_RECEIVED] = t.events[MMSCOPE_TLB_REMOTE];
+		m[VM_LOCAL_ALL] = t.full[MMSCOPE_TLB_LOCAL_MM] + t.full[MMSCOPE_TLB_LOCAL];
+		m[VM_LOCAL_ONE] = t.pages[MMSCOPE_TLB_LOCAL_MM] + t.pages[MMSCOPE_TLB_LOCAL];
+		for (i = 0; i < VM_NR; i++) {
+			d[i] = v1[i] - v0[i];
+			EXPECT_LE(m[i], d[i]) TH_LOG("window %d, counter %d: mmscope %llu > vmstat %llu",
+						     w, i, (unsigned long long)m[i],
+						     (unsigned long long)d[i]);
+			same &= m[i] == d[i];
+		}
+		TH_LOG("window %d: vmstat remote %llu received %llu local_all %llu local_one %llu; "
+		       "mmscope ipi_sent %llu remote %llu full %llu pages %llu; tlb_gen_delta %llu",
+		       w, (unsigned long long)d[0], (unsigned long long)d[1],
+		       (unsigned long long)d[2], (unsigned long long)d[3],
+		       (unsigned long long)m[0], (unsigned long long)m[1],
+		       (unsigned long long)m[2], (unsigned long long)m[3],
+		       (unsigned long long)t.tlb_gen_delta);
+		/* The target's own three flushes are in both. */
+		EXPECT_EQ(3, t.tlb_gen_delta);
+		EXPECT_EQ(3, m[VM_REMOTE]);
+		EXPECT_EQ(3, m[VM_RECEIVED]);
+		EXPECT_EQ(1, m[VM_LOCAL_ALL]);
+		EXPECT_EQ(8, m[VM_LOCAL_ONE]);
+		exact += same;
+	}
+	TH_LOG("%d of 5 windows exact", exact);
+	EXPECT_GE(exact, 1);
+	ASSERT_EQ(0, mms_tlb(fd, MMSCOPE_TLB_COUNT_STOP, &t, NULL, NULL));
+	close(fd);
+	target_stop(&tg);
 }
 
 /* ---- errors ----------------------------------------------------------------- */
