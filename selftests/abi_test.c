@@ -300,6 +300,7 @@ TEST_F(abi, tlb_requests)
 	big.t.cpus_count = 0;
 	big.t.cpus_total = 0;
 	big.t.out_flags = 0;
+	big.t.size = sizeof(big);	/* the answer's size is ours */
 	big.extra = 1;
 	EXPECT_EQ(-E2BIG, ioc(self->fd, MMSCOPE_IOC_TLB, &big));
 
