@@ -17,6 +17,7 @@
 struct mmscope_file {
 	struct mmscope_target target;
 	struct mmscope_lab *lab;	/* the fault lab mmap() maps */
+	struct mmscope_tlb_count *tlb_count;	/* the target's flushes, if counted */
 };
 
 /*
@@ -56,9 +57,14 @@ static int mmscope_ioc_set_target(struct mmscope_file *mf, void *arg)
 {
 	struct mmscope_set_target *req = arg;
 
+	int ret;
+
 	if (req->flags || req->reserved)
 		return -EINVAL;
-	return mmscope_target_set(&mf->target, req->pid);
+	ret = mmscope_target_set(&mf->target, req->pid);
+	if (!ret)	/* counting is per target */
+		mmscope_tlb_count_stop(&mf->tlb_count);
+	return ret;
 }
 
 static int mmscope_ioc_mm_info(struct mmscope_file *mf, void *arg)
@@ -270,6 +276,54 @@ static int mmscope_ioc_faultlab_log(struct mmscope_file *mf, void *arg)
 	return ret;
 }
 
+static int mmscope_ioc_tlb(struct mmscope_file *mf, void *arg)
+{
+	struct mmscope_tlb *req = arg;
+	struct mmscope_tlb_cpu *recs = NULL;
+	struct mmscope_subject subject;
+	u64 cpus_ptr = req->cpus_ptr;
+	u32 flags = req->flags, cpu_size = req->cpu_size, cap, i;
+	int ret;
+
+	if ((flags & ~(MMSCOPE_TLB_COUNT_START | MMSCOPE_TLB_COUNT_STOP)) ||
+	    (flags & MMSCOPE_TLB_COUNT_START && flags & MMSCOPE_TLB_COUNT_STOP) ||
+	    req->reserved || req->cpus_count || req->cpus_total || req->out_flags ||
+	    (cpus_ptr && (!req->cpus_cap ||
+			  !mmscope_record_size_ok(cpu_size, sizeof(*recs)))) ||
+	    (!cpus_ptr && (req->cpus_cap || cpu_size)))
+		return -EINVAL;
+	cap = min(req->cpus_cap, nr_cpu_ids);
+	if (cpus_ptr) {
+		recs = kvcalloc(cap, sizeof(*recs), GFP_KERNEL);
+		if (!recs)
+			return -ENOMEM;
+	}
+
+	ret = mmscope_target_get(&mf->target, &subject);
+	if (ret == -ESRCH)	/* a target that exited counts no more */
+		mmscope_tlb_count_stop(&mf->tlb_count);
+	if (ret)
+		goto out_free_recs;
+	memset(req, 0, sizeof(*req));
+	req->size = sizeof(*req);
+	req->flags = flags;
+	req->cpus_ptr = cpus_ptr;
+	req->cpu_size = cpu_size;
+	req->cpus_cap = cap;
+	if (!subject.mm)
+		ret = -ENOENT;	/* a kernel thread has no mm of its own */
+	else
+		ret = mmscope_tlb_query(subject.mm, &mf->tlb_count, req, recs, cap);
+	mmscope_subject_put(&subject);
+
+	for (i = 0; !ret && i < req->cpus_count; i++)
+		ret = mmscope_copy_record(u64_to_user_ptr(cpus_ptr) + (u64)i * cpu_size,
+					  cpu_size, &recs[i], sizeof(*recs));
+out_free_recs:
+	kvfree(recs);
+	return ret;
+}
+
 /*
  * Every command: its handler, the size of its request today and of its
  * first version (a request may grow; an old caller's smaller one is
@@ -304,6 +358,7 @@ static const struct mmscope_ioctl {
 		      struct mmscope_faultlab_stats, false),
 	MMSCOPE_IOCTL(MMSCOPE_IOC_FAULTLAB_LOG, mmscope_ioc_faultlab_log,
 		      struct mmscope_faultlab_log, true),
+	MMSCOPE_IOCTL(MMSCOPE_IOC_TLB, mmscope_ioc_tlb, struct mmscope_tlb, true),
 };
 
 /*
@@ -368,6 +423,7 @@ static int mmscope_release(struct inode *inode, struct file *file)
 {
 	struct mmscope_file *mf = file->private_data;
 
+	mmscope_tlb_count_stop(&mf->tlb_count);
 	mmscope_lab_destroy(mf->lab, file);
 	mmscope_target_destroy(&mf->target);
 	kfree(mf);

@@ -12,6 +12,7 @@
 #include <linux/mm.h>
 #include <linux/mm_types.h>
 #include <linux/pagemap.h>
+#include <asm/cpufeature.h>
 
 /*
  * file_user_path() (6.8) names the path a user opened, which differs from
@@ -207,6 +208,59 @@ static inline struct folio *mmscope_filemap_grab_folio(struct address_space *map
 #define MMSCOPE_KERNEL_FAULT_VMA_LOCK	FAULT_FLAG_VMA_LOCK
 #else
 #define MMSCOPE_KERNEL_FAULT_VMA_LOCK	0
+#endif
+
+/*
+ * INVLPGB, AMD's broadcast TLB invalidation, is a CPU feature only the
+ * kernels that use it define. Where it is not defined, the kernel neither
+ * knows nor uses it.
+ */
+#ifdef X86_FEATURE_INVLPGB
+static inline bool mmscope_invlpgb_known(void)
+{
+	return true;
+}
+
+static inline bool mmscope_invlpgb(void)
+{
+	return boot_cpu_has(X86_FEATURE_INVLPGB);
+}
+#else
+static inline bool mmscope_invlpgb_known(void)
+{
+	return false;
+}
+
+static inline bool mmscope_invlpgb(void)
+{
+	return false;
+}
+#endif
+
+/*
+ * cpu_tlbstate_shared is exported (EXPORT_PER_CPU_SYMBOL), but
+ * asm/tlbflush.h declares it, and its struct, only outside modules. Its one
+ * member, bool is_lazy, is the same on every kernel that has it: the probe
+ * in Kbuild checks the header still holds it.
+ */
+#ifdef MMSCOPE_HAVE_TLBSTATE_SHARED_IS_LAZY
+#include <linux/percpu-defs.h>
+
+struct tlb_state_shared {
+	bool is_lazy;
+};
+
+DECLARE_PER_CPU_SHARED_ALIGNED(struct tlb_state_shared, cpu_tlbstate_shared);
+
+static inline bool mmscope_cpu_is_lazy(void)
+{
+	return this_cpu_read(cpu_tlbstate_shared.is_lazy);
+}
+#else
+static inline bool mmscope_cpu_is_lazy(void)
+{
+	return false;
+}
 #endif
 
 /*

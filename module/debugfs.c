@@ -23,6 +23,7 @@
 
 static struct dentry *mmscope_debugfs_dir;
 static struct mmscope_target mmscope_debugfs_target;
+static struct mmscope_tlb_count *mmscope_debugfs_tlb_count;	/* tlb's counting */
 
 /* What was last written to lookup, pagetable and pages. */
 struct mmscope_range_input {
@@ -158,6 +159,8 @@ static ssize_t target_write(struct file *file, const char __user *ubuf,
 	ret = kstrtou64(s, 10, &nr);
 	if (!ret)
 		ret = mmscope_target_set(&mmscope_debugfs_target, nr);
+	if (!ret)	/* counting is per target */
+		mmscope_tlb_count_stop(&mmscope_debugfs_tlb_count);
 	return ret ?: count;
 }
 
@@ -703,6 +706,82 @@ static int faultlab_log_show(struct seq_file *m, void *unused)
 
 MMSCOPE_DEBUGFS_SHOW(faultlab_log, mmscope_query_allowed);
 
+/* --- tlb ----------------------------------------------------------------- */
+
+/* One query as MMSCOPE_IOC_TLB makes it, with @flags (start or stop). */
+static int tlb_query(struct seq_file *m, u32 flags)
+{
+	struct mmscope_subject subject;
+	struct mmscope_tlb_cpu *recs;
+	struct mmscope_tlb *req;
+	int ret;
+
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	recs = kvcalloc(nr_cpu_ids, sizeof(*recs), GFP_KERNEL);
+	if (!req || !recs) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	ret = mmscope_target_get(&mmscope_debugfs_target, &subject);
+	if (ret == -ESRCH)
+		mmscope_tlb_count_stop(&mmscope_debugfs_tlb_count);
+	if (ret)
+		goto out_free;
+	req->flags = flags;
+	if (!subject.mm)
+		ret = -ENOENT;
+	else
+		ret = mmscope_tlb_query(subject.mm, &mmscope_debugfs_tlb_count, req,
+					m ? recs : NULL, nr_cpu_ids);
+	mmscope_subject_put(&subject);
+	if (!ret && m)
+		mmscope_seq_tlb(m, req, recs);
+out_free:
+	kvfree(recs);
+	kfree(req);
+	return ret;
+}
+
+static int tlb_show(struct seq_file *m, void *unused)
+{
+	return tlb_query(m, 0);
+}
+
+static int tlb_open(struct inode *inode, struct file *file)
+{
+	return mmscope_query_allowed() ?: single_open(file, tlb_show, NULL);
+}
+
+/* "start" (re)starts counting the target's flushes, "stop" stops it. */
+static ssize_t tlb_write(struct file *file, const char __user *ubuf,
+			 size_t count, loff_t *ppos)
+{
+	char buf[MMSCOPE_INPUT_MAX + 1], *s;
+	int ret;
+
+	s = mmscope_input_read(ubuf, count, buf);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	if (!strcmp(s, "start")) {
+		ret = tlb_query(NULL, MMSCOPE_TLB_COUNT_START);
+	} else if (!strcmp(s, "stop")) {
+		mmscope_tlb_count_stop(&mmscope_debugfs_tlb_count);
+		ret = 0;
+	} else {
+		ret = -EINVAL;
+	}
+	return ret ?: count;
+}
+
+static const struct file_operations tlb_fops = {
+	.owner		= THIS_MODULE,
+	.open		= tlb_open,
+	.read		= seq_read,
+	.write		= tlb_write,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
+
 void mmscope_debugfs_init(void)
 {
 	struct dentry *faultlab;
@@ -718,10 +797,13 @@ void mmscope_debugfs_init(void)
 	faultlab = debugfs_create_dir("faultlab", mmscope_debugfs_dir);
 	debugfs_create_file("stats", 0400, faultlab, NULL, &faultlab_stats_fops);
 	debugfs_create_file("log", 0400, faultlab, NULL, &faultlab_log_fops);
+	debugfs_create_file("tlb", 0600, mmscope_debugfs_dir, NULL, &tlb_fops);
 }
 
 void mmscope_debugfs_exit(void)
 {
 	debugfs_remove(mmscope_debugfs_dir);
+	/* Counting started here may outlive every open file: stop it. */
+	mmscope_tlb_count_stop(&mmscope_debugfs_tlb_count);
 	mmscope_target_destroy(&mmscope_debugfs_target);
 }

@@ -156,4 +156,13 @@ void mmscope_debugfs_exit(void);
 int mmscope_chrdev_init(void);
 void mmscope_chrdev_exit(void);
 
+/* tlb.c */
+struct mmscope_tlb_count;
+int mmscope_tlb_query(struct mm_struct *mm, struct mmscope_tlb_count **slot,
+		      struct mmscope_tlb *req, struct mmscope_tlb_cpu *recs, u32 cap);
+void mmscope_tlb_count_stop(struct mmscope_tlb_count **slot);
+void mmscope_seq_tlb(struct seq_file *m, const struct mmscope_tlb *req,
+		     const struct mmscope_tlb_cpu *recs);
+void mmscope_tlb_exit(void);
+
 #endif /* _MMSCOPE_INTERNAL_H */

@@ -36,6 +36,7 @@ static void __exit mmscope_exit(void)
 	mmscope_chrdev_exit();
 	mmscope_debugfs_exit();
 	mmscope_faultlog_exit();
+	mmscope_tlb_exit();
 }
 
 module_init(mmscope_init);

@@ -54,6 +54,11 @@ TEST_F(abi, unknown_commands)
 	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IOW('x', 0x01, struct mmscope_set_target), &t));
 	/* The right number with the wrong direction is another command. */
 	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IOR(MMSCOPE_IOC_MAGIC, 0x01, struct mmscope_set_target), &t));
+	/* TLB's range: its number with the wrong direction, and its neighbours. */
+	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IOR(MMSCOPE_IOC_MAGIC, 0x30, struct mmscope_tlb), &t));
+	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IOW(MMSCOPE_IOC_MAGIC, 0x30, struct mmscope_tlb), &t));
+	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IOWR(MMSCOPE_IOC_MAGIC, 0x3f, struct mmscope_tlb), &t));
+	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IOWR(MMSCOPE_IOC_MAGIC, 0x2f, struct mmscope_tlb), &t));
 }
 
 TEST_F(abi, wrong_sizes)
@@ -266,6 +271,125 @@ TEST_F(abi, faultlab_requests)
 	close(fd);
 }
 
+/* The TLB request follows the same rules. */
+TEST_F(abi, tlb_requests)
+{
+	struct { struct mmscope_tlb t; __u64 extra; } big;
+	struct { struct mmscope_tlb_cpu c; __u64 tail[2]; } rec[8];
+	struct mmscope_tlb_cpu small[8];
+	struct mmscope_tlb t;
+	long ncpus = sysconf(_SC_NPROCESSORS_CONF);
+	unsigned int i;
+
+	/* The request itself. */
+	EXPECT_EQ(-EFAULT, ioc(self->fd, MMSCOPE_IOC_TLB, NULL));
+	EXPECT_EQ(-EFAULT, ioc(self->fd, MMSCOPE_IOC_TLB, unmapped()));
+	EXPECT_EQ(-EFAULT, ioc(self->fd, MMSCOPE_IOC_TLB, (void *)1));
+
+	/* Its size: too small, absurd, and a newer caller's larger one. */
+	memset(&t, 0, sizeof(t));
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_TLB, &t));
+	t.size = sizeof(t) - 8;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_TLB, &t));
+	t.size = 1 << 20;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_TLB, &t));
+	memset(&big, 0, sizeof(big));
+	big.t.size = sizeof(big);
+	EXPECT_EQ(0, ioc(self->fd, MMSCOPE_IOC_TLB, &big));
+	EXPECT_NE(0, big.t.pgd_phys);
+	big.t.cpus_count = 0;
+	big.t.cpus_total = 0;
+	big.t.out_flags = 0;
+	big.t.size = sizeof(big);	/* the answer's size is ours */
+	big.extra = 1;
+	EXPECT_EQ(-E2BIG, ioc(self->fd, MMSCOPE_IOC_TLB, &big));
+
+	/* Flags: unknown bits, and start with stop. */
+	memset(&t, 0, sizeof(t));
+	t.size = sizeof(t);
+	t.flags = 1U << 2;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_TLB, &t));
+	t.flags = 0x80000000;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_TLB, &t));
+	t.flags = MMSCOPE_TLB_COUNT_START | MMSCOPE_TLB_COUNT_STOP;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_TLB, &t));
+	EXPECT_EQ(0, t.out_flags & MMSCOPE_TLB_COUNTING);
+
+	/* Reserved, and the outputs that come back as counts and flags. */
+	t.flags = 0;
+	t.reserved = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_TLB, &t));
+	t.reserved = 0;
+	t.cpus_count = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_TLB, &t));
+	t.cpus_count = 0;
+	t.cpus_total = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_TLB, &t));
+	t.cpus_total = 0;
+	t.out_flags = MMSCOPE_TLB_COUNTING;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_TLB, &t));
+
+	/* Record room without a pointer, a pointer without room, bad sizes. */
+	memset(&t, 0, sizeof(t));
+	t.size = sizeof(t);
+	t.cpus_cap = 2;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_TLB, &t));
+	t.cpus_cap = 0;
+	t.cpu_size = sizeof(small[0]);
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_TLB, &t));
+	t.cpus_ptr = (uintptr_t)small;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_TLB, &t));
+	t.cpus_cap = 8;
+	t.cpu_size = sizeof(small[0]) - 8;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_TLB, &t));
+	t.cpu_size = 0;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_TLB, &t));
+	t.cpu_size = 1 << 20;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_TLB, &t));
+
+	/* Record buffers that cannot be written. */
+	t.cpu_size = sizeof(small[0]);
+	t.cpus_ptr = (uintptr_t)unmapped();
+	EXPECT_EQ(-EFAULT, ioc(self->fd, MMSCOPE_IOC_TLB, &t));
+	t.cpus_ptr = 0xffffffff81000000ULL;
+	EXPECT_EQ(-EFAULT, ioc(self->fd, MMSCOPE_IOC_TLB, &t));
+
+	/*
+	 * Records larger than ours: a zero tail, and nothing past the last
+	 * record written. Every output is zeroed, whatever came in.
+	 */
+	memset(rec, 0xa5, sizeof(rec));
+	memset(&t, 0xa5, sizeof(t));
+	t.size = sizeof(t);
+	t.flags = 0;
+	t.reserved = 0;
+	t.cpus_count = 0;
+	t.cpus_total = 0;
+	t.out_flags = 0;
+	t.cpus_ptr = (uintptr_t)rec;
+	t.cpu_size = sizeof(rec[0]);
+	t.cpus_cap = 8;
+	ASSERT_EQ(0, ioc(self->fd, MMSCOPE_IOC_TLB, &t));
+	ASSERT_GE(t.cpus_count, 1);
+	ASSERT_LE(t.cpus_count, 8);
+	EXPECT_LE(t.cpus_count, ncpus);
+	EXPECT_EQ(0, t.reserved);
+	EXPECT_EQ(0, t.out_flags & MMSCOPE_TLB_COUNTING);
+	EXPECT_EQ(0, t.count_ns);
+	EXPECT_EQ(0, t.tlb_gen_delta);
+	for (i = 0; i < MMSCOPE_TLB_REASONS; i++)
+		EXPECT_EQ(0, t.events[i] | t.pages[i] | t.full[i]);
+	for (i = 0; i < t.cpus_count; i++) {
+		size_t len = strnlen((char *)rec[i].c.comm, MMSCOPE_COMM_LEN), j;
+
+		EXPECT_EQ(0, rec[i].tail[0] | rec[i].tail[1]);
+		for (j = len; j < MMSCOPE_COMM_LEN; j++)
+			ASSERT_EQ(0, rec[i].c.comm[j]);
+	}
+	if (t.cpus_count < 8)
+		EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, rec[t.cpus_count].c.cr3);	/* untouched */
+}
+
 static int ioctl_as_nobody(void *arg)
 {
 	struct mmscope_mm_info m;
@@ -278,6 +402,10 @@ static int ioctl_as_nobody(void *arg)
 		return 2;
 	if (mms_faultlab_stats(fd, &(struct mmscope_faultlab_stats){ 0 }) != -EPERM)
 		return 4;
+	if (mms_tlb(fd, 0, &(struct mmscope_tlb){ 0 }, NULL, NULL) != -EPERM)
+		return 5;
+	if (mms_tlb(fd, MMSCOPE_TLB_COUNT_START, &(struct mmscope_tlb){ 0 }, NULL, NULL) != -EPERM)
+		return 6;
 	/* Unknown commands are still unknown. */
 	if (ioc(fd, _IO(MMSCOPE_IOC_MAGIC, 0x7f), NULL) != -ENOTTY)
 		return 3;

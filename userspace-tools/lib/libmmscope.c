@@ -213,3 +213,22 @@ int mms_faultlab_log(int fd, uint32_t flags, uint64_t since,
 		*lost = req.lost;
 	return 0;
 }
+
+int mms_tlb(int fd, uint32_t flags, struct mmscope_tlb *tlb,
+	    struct mmscope_tlb_cpu *cpus, uint32_t *ncpus)
+{
+	int ret;
+
+	memset(tlb, 0, sizeof(*tlb));
+	tlb->size = sizeof(*tlb);
+	tlb->flags = flags;
+	if (cpus && ncpus && *ncpus) {
+		tlb->cpus_ptr = (uintptr_t)cpus;
+		tlb->cpu_size = sizeof(*cpus);
+		tlb->cpus_cap = *ncpus;
+	}
+	ret = ioctl_err(fd, MMSCOPE_IOC_TLB, tlb);
+	if (ncpus)
+		*ncpus = ret ? 0 : tlb->cpus_count;
+	return ret;
+}

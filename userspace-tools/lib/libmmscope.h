@@ -40,6 +40,12 @@ int mms_faultlab_stats(int fd, struct mmscope_faultlab_stats *stats);
 int mms_faultlab_log(int fd, uint32_t flags, uint64_t since,
 			 struct mmscope_faultlab_event *events, uint32_t *count,
 			 uint64_t *last, uint64_t *lost);
+/*
+ * The target's TLB context. @flags: MMSCOPE_TLB_COUNT_*. @cpus may be NULL
+ * (no per-CPU records, no IPIs); *@ncpus is the room in, records written out.
+ */
+int mms_tlb(int fd, uint32_t flags, struct mmscope_tlb *tlb,
+	    struct mmscope_tlb_cpu *cpus, uint32_t *ncpus);
 
 /*
  * names.c, from include/mmscope_names.h: an enum value's name ("?" if it

@@ -125,6 +125,7 @@ static const char usage_text[] =
 	"  cow       copy-on-write verdicts of a range, as runs\n"
 	"  faultlab  guided scenarios on /dev/mmscope's own vm_operations, and the\n"
 	"            counters and fault log of every lab\n"
+	"  tlb       TLB state: mm context, CR3 and lazy TLB per CPU, flushes\n"
 	"\n"
 	"'mmscope OBJECT help' shows an object's arguments.\n"
 	"\n"
@@ -158,6 +159,7 @@ static const struct {
 	{ "pages", do_pages },
 	{ "cow", do_cow },
 	{ "faultlab", do_faultlab },
+	{ "tlb", do_tlb },
 	{ "help", do_help },
 };
 

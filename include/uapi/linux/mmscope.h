@@ -747,6 +747,119 @@ struct mmscope_faultlab_log {
 	__u64 reserved;
 };
 
+/* --- TLB state ---------------------------------------------------------- */
+
+/* Why a TLB flush happened: the kernel's enum tlb_flush_reason, renamed. */
+enum mmscope_tlb_reason {
+	MMSCOPE_TLB_TASK_SWITCH = 0,	/* a CR3 load that switched to the mm */
+	MMSCOPE_TLB_REMOTE = 1,		/* a shootdown IPI received */
+	MMSCOPE_TLB_LOCAL = 2,		/* a kernel-address (mm-less) flush */
+	MMSCOPE_TLB_LOCAL_MM = 3,	/* the flushing CPU's own flush of the mm */
+	MMSCOPE_TLB_IPI_SENT = 4,	/* shootdown IPIs sent to other CPUs */
+	MMSCOPE_TLB_REASON_COUNT
+};
+
+#define MMSCOPE_TLB_REASONS	8	/* room in the per-reason arrays */
+
+/* mmscope_tlb.flags */
+#define MMSCOPE_TLB_COUNT_START	(1U << 0) /* (re)start counting: counters 0 */
+#define MMSCOPE_TLB_COUNT_STOP	(1U << 1) /* report, then stop counting */
+
+/* mmscope_tlb.out_flags: the CPU features that decide TLB behaviour */
+#define MMSCOPE_TLB_PCID	(1U << 0) /* PCID in use: CR3 bits 0-11 are a PCID */
+#define MMSCOPE_TLB_INVPCID	(1U << 1)
+#define MMSCOPE_TLB_PTI		(1U << 2) /* page-table isolation is on */
+#define MMSCOPE_TLB_LA57	(1U << 3) /* 5-level paging */
+#define MMSCOPE_TLB_INVLPGB	(1U << 4) /* broadcast invalidation in use */
+#define MMSCOPE_TLB_INVLPGB_KNOWN (1U << 5) /* the kernel knows INVLPGB at all */
+#define MMSCOPE_TLB_COUNTING	(1U << 6) /* this file counts the target's flushes */
+/* The counting stopped: the target's mm is not the one counted (exec). */
+#define MMSCOPE_TLB_COUNT_LOST	(1U << 7)
+
+/* mmscope_tlb_cpu.flags */
+#define MMSCOPE_TLB_CPU_ONLINE	(1U << 0) /* it answered: the fields are valid */
+#define MMSCOPE_TLB_CPU_IN_MASK	(1U << 1) /* in the target's mm_cpumask */
+#define MMSCOPE_TLB_CPU_KTHREAD	(1U << 2) /* a kernel thread runs there */
+#define MMSCOPE_TLB_CPU_IDLE	(1U << 3) /* its idle task runs there */
+#define MMSCOPE_TLB_CPU_NO_MM	(1U << 4) /* the running task has no ->mm */
+#define MMSCOPE_TLB_CPU_LAZY	(1U << 5) /* lazy TLB mode (cpu_tlbstate_shared.is_lazy) */
+#define MMSCOPE_TLB_CPU_TARGET_LOADED (1U << 6) /* CR3 holds the target's PGD */
+#define MMSCOPE_TLB_CPU_TARGET_ACTIVE (1U << 7) /* the target's mm is active_mm */
+/* CR3 holds the running task's active_mm's PGD (else: kernel tables, init_mm) */
+#define MMSCOPE_TLB_CPU_ACTIVE_LOADED (1U << 8)
+
+/**
+ * struct mmscope_tlb_cpu - what one CPU has loaded, read on that CPU
+ * @cr3: the raw CR3
+ * @pgd_phys: the page-table address in it
+ * @cpu: the CPU number
+ * @pcid: CR3's PCID bits when MMSCOPE_TLB_PCID, else 0 (bits 0-11 are then
+ *	cache-control bits, not a PCID)
+ * @pid: the running task's PID in the caller's pid namespace (0 for an
+ *	idle task or a task not visible there)
+ * @flags: MMSCOPE_TLB_CPU_*
+ * @comm: the running task's comm
+ */
+struct mmscope_tlb_cpu {
+	__u64 cr3;
+	__u64 pgd_phys;
+	__u32 cpu;
+	__u32 pcid;
+	__u32 pid;
+	__u32 flags;
+	__u8 comm[MMSCOPE_COMM_LEN];
+};
+
+/**
+ * struct mmscope_tlb - MMSCOPE_IOC_TLB: the target's TLB context
+ * @size: sizeof(struct mmscope_tlb)
+ * @flags: MMSCOPE_TLB_COUNT_*, not both
+ * @cpus_ptr: in: @cpus_cap records of @cpu_size bytes, or 0 for no per-CPU
+ *	records (and no IPIs)
+ * @cpu_size: in: sizeof(struct mmscope_tlb_cpu) as the caller knows it
+ * @cpus_cap: in: room at @cpus_ptr
+ * @cpus_count: out: records written: every online CPU and every CPU of the
+ *	target's mm_cpumask, lowest first, at most @cpus_cap
+ * @cpus_total: out: how many records there were to write
+ * @out_flags: out: MMSCOPE_TLB_*
+ * @reserved: must be 0
+ * @ctx_id: out: the mm's context ID (x86 mm->context.ctx_id)
+ * @tlb_gen: out: its TLB generation (mm->context.tlb_gen)
+ * @pgd_phys: out: physical address of its PGD
+ * @cr3: out: the CR3 a CPU loads for it without PCID; with PCID a CPU adds
+ *	its own per-CPU ASID, seen in @pcid of a CPU that has it loaded
+ * @count_ns: out: how long this file has counted the target's flushes
+ * @tlb_gen_delta: out: how far @tlb_gen moved since counting started
+ * @events: out: tlb_flush tracepoint hits per enum mmscope_tlb_reason on a
+ *	CPU whose CR3 held the target's PGD
+ * @pages: out: pages those hits covered, full flushes left out
+ * @full: out: those hits that flushed the whole TLB (no page count)
+ *
+ * Counting is per open file and per target: it stops when the target
+ * changes, when the file is closed, and when the target exits (ESRCH). A
+ * kernel thread has no mm: ENOENT.
+ */
+struct mmscope_tlb {
+	__u32 size;
+	__u32 flags;
+	__u64 cpus_ptr;
+	__u32 cpu_size;
+	__u32 cpus_cap;
+	__u32 cpus_count;
+	__u32 cpus_total;
+	__u32 out_flags;
+	__u32 reserved;
+	__u64 ctx_id;
+	__u64 tlb_gen;
+	__u64 pgd_phys;
+	__u64 cr3;
+	__u64 count_ns;
+	__u64 tlb_gen_delta;
+	__u64 events[MMSCOPE_TLB_REASONS];
+	__u64 pages[MMSCOPE_TLB_REASONS];
+	__u64 full[MMSCOPE_TLB_REASONS];
+};
+
 #define MMSCOPE_IOC_SET_TARGET	_IOW(MMSCOPE_IOC_MAGIC, 0x01, struct mmscope_set_target)
 #define MMSCOPE_IOC_MM_INFO	_IOWR(MMSCOPE_IOC_MAGIC, 0x02, struct mmscope_mm_info)
 #define MMSCOPE_IOC_VMAS	_IOWR(MMSCOPE_IOC_MAGIC, 0x03, struct mmscope_vmas)
@@ -757,5 +870,6 @@ struct mmscope_faultlab_log {
 #define MMSCOPE_IOC_FAULTLAB_SETUP _IOWR(MMSCOPE_IOC_MAGIC, 0x20, struct mmscope_faultlab_setup)
 #define MMSCOPE_IOC_FAULTLAB_STATS _IOWR(MMSCOPE_IOC_MAGIC, 0x21, struct mmscope_faultlab_stats)
 #define MMSCOPE_IOC_FAULTLAB_LOG _IOWR(MMSCOPE_IOC_MAGIC, 0x22, struct mmscope_faultlab_log)
+#define MMSCOPE_IOC_TLB		_IOWR(MMSCOPE_IOC_MAGIC, 0x30, struct mmscope_tlb)
 
 #endif /* _UAPI_LINUX_MMSCOPE_H */
