@@ -270,6 +270,24 @@ static int mmscope_ioc_faultlab_log(struct mmscope_file *mf, void *arg)
 	return ret;
 }
 
+static int mmscope_ioc_smaps(struct mmscope_file *mf, void *arg)
+{
+	struct mmscope_smaps *req = arg;
+	struct mmscope_subject subject;
+	int ret;
+
+	if (req->flags || req->reserved || !req->count || !req->records_ptr ||
+	    !mmscope_record_size_ok(req->record_size, sizeof(struct mmscope_smaps_vma)))
+		return -EINVAL;
+
+	ret = mmscope_target_get(&mf->target, &subject);
+	if (ret)
+		return ret;
+	ret = mmscope_smaps_copy(subject.mm, req);
+	mmscope_subject_put(&subject);
+	return ret;
+}
+
 /*
  * Every command: its handler, the size of its request today and of its
  * first version (a request may grow; an old caller's smaller one is
@@ -304,6 +322,7 @@ static const struct mmscope_ioctl {
 		      struct mmscope_faultlab_stats, false),
 	MMSCOPE_IOCTL(MMSCOPE_IOC_FAULTLAB_LOG, mmscope_ioc_faultlab_log,
 		      struct mmscope_faultlab_log, true),
+	MMSCOPE_IOCTL(MMSCOPE_IOC_SMAPS, mmscope_ioc_smaps, struct mmscope_smaps, true),
 };
 
 /*
