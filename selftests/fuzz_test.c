@@ -149,9 +149,11 @@ static const struct cmd {
 	  { EINVAL, EFAULT, E2BIG } },
 	{ "FAULTLAB_LOG", MMSCOPE_IOC_FAULTLAB_LOG, sizeof(struct mmscope_faultlab_log),
 	  { EINVAL, EFAULT, E2BIG, ENODEV } },
+	{ "SMAPS", MMSCOPE_IOC_SMAPS, sizeof(struct mmscope_smaps),
+	  { EINVAL, EFAULT, E2BIG, ESRCH, ENOENT } },
 	{ "unknown", 0, 0, { ENOTTY } },
 };
-#define NCMDS 10
+#define NCMDS 11
 #define UNKNOWN NCMDS
 
 static void report(const char *what, const char *fmt, ...)
@@ -492,6 +494,19 @@ static void fill_request(struct fuzzer *f, unsigned int i)
 		l->reserved = pick_reserved(r);
 		if (one_in(r, 8))
 			l->last_seq = rnd(r), l->lost = rnd(r);
+		break;
+	}
+	case 10: {
+		struct mmscope_smaps *sm = q;
+
+		sm->flags = pick_flags(r);
+		sm->start = one_in(r, 2) ? 0 : pick_addr(f);
+		sm->count = pick_count(r) % (one_in(r, 8) ? ~0U : 48);
+		sm->record_size = pick_recsize(r, sizeof(struct mmscope_smaps_vma));
+		sm->records_ptr = pick_ptr(f, (size_t)sm->count * sm->record_size);
+		sm->reserved = pick_reserved(r);
+		if (one_in(r, 8))
+			sm->next = rnd(r), sm->out_flags = rnd(r);
 		break;
 	}
 	}
