@@ -607,6 +607,45 @@ TEST(swapped_region)
 	target_end(&t[0]);
 }
 
+/*
+ * shmem swap: a memfd paged out through a shared mapping, then mapped
+ * shared whole, shared in part (shmem_partial_swap_usage()), and private
+ * writable (the holes of the walk count its swap).
+ */
+static void setup_shmem_swapped(void *arg)
+{
+	size_t len = 32 * PAGE;
+	char *s, *p, *q;
+	int fd;
+
+	fd = memfd_create("mmscope-smaps", 0);
+	if (fd < 0 || ftruncate(fd, len))
+		_exit(1);
+	s = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (s == MAP_FAILED)
+		_exit(1);
+	memset(s, 7, len);
+	madvise(s, len, MADV_PAGEOUT);
+	p = mmap(NULL, len / 2, PROT_READ, MAP_SHARED, fd, len / 4);
+	q = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED || q == MAP_FAILED)
+		_exit(1);
+	q[0] = 1;	/* one private copy: the rest of q is holes */
+	close(fd);
+}
+
+TEST(shmem_swapped)
+{
+	struct target t;
+
+	if (!swap_active())
+		SKIP(return, "no swap device");
+	ASSERT_EQ(0, spawn(&t, setup_shmem_swapped, NULL, NULL));
+	EXPECT_GT(rollup_field(t.pid, "Swap"), 0);
+	EXPECT_EQ(0, compare_pid(t.pid));
+	target_end(&t);
+}
+
 static void setup_lazyfree(void *arg)
 {
 	setup_anon(arg);
@@ -891,9 +930,25 @@ static int smaps_ioctl(int fd, struct mmscope_smaps *req)
 	return ioctl(fd, MMSCOPE_IOC_SMAPS, req) ? -errno : 0;
 }
 
+/* A caller that lost CAP_SYS_ADMIN after open(): EPERM, as for every query. */
+static int smaps_as_nobody(void *arg)
+{
+	struct mmscope_smaps_vma rec;
+	struct mmscope_smaps req = {
+		.size = sizeof(req), .records_ptr = (uintptr_t)&rec,
+		.record_size = sizeof(rec), .count = 1,
+	};
+
+	return ioctl(*(int *)arg, MMSCOPE_IOC_SMAPS, &req) && errno == EPERM ? 0 : 1;
+}
+
 /* Every way a request can be wrong. */
 TEST(bad_requests)
 {
+	struct {
+		struct mmscope_smaps req;
+		uint64_t tail;
+	} big;
 	struct mmscope_smaps_vma recs[4];
 	struct mmscope_smaps req, good = {
 		.size = sizeof(req), .records_ptr = (uintptr_t)recs,
@@ -930,6 +985,16 @@ TEST(bad_requests)
 	req = good;
 	req.records_ptr = 16;	/* unmapped */
 	EXPECT_EQ(-EFAULT, smaps_ioctl(fd, &req));
+	/* A newer caller's larger request: fine with a zero tail, E2BIG without. */
+	memset(&big, 0, sizeof(big));
+	big.req = good;
+	big.req.size = sizeof(big);
+	EXPECT_EQ(0, smaps_ioctl(fd, &big.req));
+	big.req = good;
+	big.req.size = sizeof(big);
+	big.tail = 1;
+	EXPECT_EQ(-E2BIG, smaps_ioctl(fd, &big.req));
+	EXPECT_EQ(0, run_as_nobody(smaps_as_nobody, &fd));
 	close(fd);
 
 	/* No target set yet. */
