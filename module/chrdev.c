@@ -276,6 +276,24 @@ static int mmscope_ioc_faultlab_log(struct mmscope_file *mf, void *arg)
 	return ret;
 }
 
+static int mmscope_ioc_smaps(struct mmscope_file *mf, void *arg)
+{
+	struct mmscope_smaps *req = arg;
+	struct mmscope_subject subject;
+	int ret;
+
+	if (req->flags || req->reserved || !req->count || !req->records_ptr ||
+	    !mmscope_record_size_ok(req->record_size, sizeof(struct mmscope_smaps_vma)))
+		return -EINVAL;
+
+	ret = mmscope_target_get(&mf->target, &subject);
+	if (ret)
+		return ret;
+	ret = mmscope_smaps_copy(subject.mm, req);
+	mmscope_subject_put(&subject);
+	return ret;
+}
+
 static int mmscope_ioc_tlb(struct mmscope_file *mf, void *arg)
 {
 	struct mmscope_tlb *req = arg;
@@ -358,6 +376,7 @@ static const struct mmscope_ioctl {
 		      struct mmscope_faultlab_stats, false),
 	MMSCOPE_IOCTL(MMSCOPE_IOC_FAULTLAB_LOG, mmscope_ioc_faultlab_log,
 		      struct mmscope_faultlab_log, true),
+	MMSCOPE_IOCTL(MMSCOPE_IOC_SMAPS, mmscope_ioc_smaps, struct mmscope_smaps, true),
 	MMSCOPE_IOCTL(MMSCOPE_IOC_TLB, mmscope_ioc_tlb, struct mmscope_tlb, true),
 };
 

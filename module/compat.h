@@ -275,4 +275,29 @@ static inline bool mmscope_cpu_is_lazy(void)
 #define mmscope_huge_fault_is_pmd(size)	((size) == PE_SIZE_PMD)
 #endif
 
+/*
+ * smaps_account() and smaps_hugetlb_range() (fs/proc/task_mmu.c), as each
+ * kernel has them. With folio_likely_mapped_shared() (6.10, the same
+ * series), a page behind a non-present entry (migration, device exclusive)
+ * counts whole as "maybe shared", and a hugetlb folio is shared when the
+ * folio says it likely is, or any non-present entry maps it. 6.1 counts a
+ * migration entry's page as private, reads the page mapcount of the others,
+ * and asks page_mapcount() of a hugetlb page.
+ */
+#ifdef MMSCOPE_HAVE_FOLIO_LIKELY_MAPPED_SHARED
+#define MMSCOPE_SMAPS_NONPRESENT_SHARED 1
+#else
+#define MMSCOPE_SMAPS_NONPRESENT_SHARED 0
+#endif
+
+static inline bool mmscope_hugetlb_mapped_shared(struct folio *folio, struct page *page,
+						 bool present)
+{
+#ifdef MMSCOPE_HAVE_FOLIO_LIKELY_MAPPED_SHARED
+	return !present || folio_likely_mapped_shared(folio);
+#else
+	return mmscope_page_mapcount(folio, page) >= 2;
+#endif
+}
+
 #endif /* _MMSCOPE_COMPAT_H */

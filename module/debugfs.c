@@ -15,6 +15,7 @@
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -782,6 +783,102 @@ static const struct file_operations tlb_fops = {
 	.release	= single_release,
 };
 
+/* --- smaps ------------------------------------------------------------- */
+
+/*
+ * One record per VMA, as maps: the position is the start of the next VMA.
+ * The walk takes and lets go of the mmap lock itself, so no callback here
+ * holds it.
+ */
+struct smaps_iter {
+	struct mmscope_subject subject;
+	bool have_subject;
+	unsigned long next;
+	struct mmscope_smaps_vma rec;
+};
+
+static void *smaps_fetch(struct smaps_iter *it, loff_t *pos)
+{
+	unsigned long addr = *pos;
+	bool more;
+	int n;
+
+	n = mmscope_smaps_fill(it->subject.mm, &addr, &it->rec, 1, &more);
+	if (n < 0)
+		return ERR_PTR(n);
+	if (!n) {
+		*pos = MAPS_POS_EOF;
+		return NULL;
+	}
+	*pos = it->rec.start;
+	it->next = it->rec.end;
+	return &it->rec;
+}
+
+static void *smaps_start(struct seq_file *m, loff_t *pos)
+{
+	struct smaps_iter *it = m->private;
+	int ret;
+
+	if (*pos == MAPS_POS_EOF)
+		return NULL;
+	ret = mmscope_target_get(&mmscope_debugfs_target, &it->subject);
+	if (ret)
+		return ret == -ENOENT ? NULL : ERR_PTR(ret);
+	it->have_subject = true;
+	if (!it->subject.mm)
+		return NULL;
+	return smaps_fetch(it, pos);
+}
+
+static void *smaps_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	struct smaps_iter *it = m->private;
+
+	if (fatal_signal_pending(current)) {
+		*pos = MAPS_POS_EOF;
+		return NULL;
+	}
+	*pos = it->next;
+	return smaps_fetch(it, pos);
+}
+
+static void smaps_stop(struct seq_file *m, void *v)
+{
+	struct smaps_iter *it = m->private;
+
+	if (it->have_subject)
+		mmscope_subject_put(&it->subject);
+	it->have_subject = false;
+}
+
+static int smaps_show(struct seq_file *m, void *v)
+{
+	mmscope_seq_smaps(m, v);
+	return 0;
+}
+
+static const struct seq_operations smaps_seq_ops = {
+	.start	= smaps_start,
+	.next	= smaps_next,
+	.stop	= smaps_stop,
+	.show	= smaps_show,
+};
+
+static int smaps_open(struct inode *inode, struct file *file)
+{
+	return mmscope_query_allowed() ?:
+	       seq_open_private(file, &smaps_seq_ops, sizeof(struct smaps_iter));
+}
+
+static const struct file_operations smaps_fops = {
+	.owner		= THIS_MODULE,
+	.open		= smaps_open,
+	.read		= seq_read,
+	.llseek		= seq_lseek,
+	.release	= seq_release_private,
+};
+
 void mmscope_debugfs_init(void)
 {
 	struct dentry *faultlab;
@@ -798,6 +895,7 @@ void mmscope_debugfs_init(void)
 	debugfs_create_file("stats", 0400, faultlab, NULL, &faultlab_stats_fops);
 	debugfs_create_file("log", 0400, faultlab, NULL, &faultlab_log_fops);
 	debugfs_create_file("tlb", 0600, mmscope_debugfs_dir, NULL, &tlb_fops);
+	debugfs_create_file("smaps", 0400, mmscope_debugfs_dir, NULL, &smaps_fops);
 }
 
 void mmscope_debugfs_exit(void)

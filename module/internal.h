@@ -152,6 +152,12 @@ void mmscope_seq_fault_event(struct seq_file *m,
 void mmscope_debugfs_init(void);
 void mmscope_debugfs_exit(void);
 
+/* smaps.c */
+int mmscope_smaps_fill(struct mm_struct *mm, unsigned long *addr,
+		       struct mmscope_smaps_vma *recs, unsigned int max, bool *more);
+int mmscope_smaps_copy(struct mm_struct *mm, struct mmscope_smaps *req);
+void mmscope_seq_smaps(struct seq_file *m, const struct mmscope_smaps_vma *r);
+
 /* chrdev.c */
 int mmscope_chrdev_init(void);
 void mmscope_chrdev_exit(void);

@@ -151,9 +151,11 @@ static const struct cmd {
 	  { EINVAL, EFAULT, E2BIG, ENODEV } },
 	{ "TLB", MMSCOPE_IOC_TLB, sizeof(struct mmscope_tlb),
 	  { EINVAL, EFAULT, E2BIG, ESRCH, ENOENT, ENOMEM, EOPNOTSUPP } },
+	{ "SMAPS", MMSCOPE_IOC_SMAPS, sizeof(struct mmscope_smaps),
+	  { EINVAL, EFAULT, E2BIG, ESRCH, ENOENT } },
 	{ "unknown", 0, 0, { ENOTTY } },
 };
-#define NCMDS 11
+#define NCMDS 12
 #define UNKNOWN NCMDS
 
 static void report(const char *what, const char *fmt, ...)
@@ -514,6 +516,19 @@ static void fill_request(struct fuzzer *f, unsigned int i)
 			t->cpus_count = rnd(r), t->cpus_total = rnd(r), t->out_flags = rnd(r);
 		if (one_in(r, 8))	/* outputs that are overwritten */
 			t->ctx_id = rnd(r), t->tlb_gen = rnd(r), t->events[below(r, 8)] = rnd(r);
+		break;
+	}
+	case 11: {
+		struct mmscope_smaps *sm = q;
+
+		sm->flags = pick_flags(r);
+		sm->start = one_in(r, 2) ? 0 : pick_addr(f);
+		sm->count = pick_count(r) % (one_in(r, 8) ? ~0U : 48);
+		sm->record_size = pick_recsize(r, sizeof(struct mmscope_smaps_vma));
+		sm->records_ptr = pick_ptr(f, (size_t)sm->count * sm->record_size);
+		sm->reserved = pick_reserved(r);
+		if (one_in(r, 8))
+			sm->next = rnd(r), sm->out_flags = rnd(r);
 		break;
 	}
 	}

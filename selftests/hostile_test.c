@@ -946,7 +946,7 @@ TEST_F(hostile, userns)
 
 /* ---- every allocation fails in turn ---------------------------------------- */
 
-#define NOPS 18
+#define NOPS 20
 
 struct inject_ctx {
 	int fd;			/* target: ourselves; a lab with events */
@@ -962,7 +962,7 @@ static const char *const op_names[NOPS] = {
 	"SET_TARGET", "MM_INFO", "VMAS", "LOOKUP", "VM_FLAG_NAMES", "WALK", "PAGES",
 	"FAULTLAB_SETUP", "FAULTLAB_STATS", "FAULTLAB_LOG", "open", "debugfs target",
 	"debugfs mm", "debugfs maps", "debugfs lookup", "debugfs pagetable", "debugfs pages",
-	"debugfs faultlab/log",
+	"debugfs faultlab/log", "SMAPS", "debugfs smaps",
 };
 
 static int debugfs_read(const char *name, char *buf, size_t size)
@@ -1041,6 +1041,16 @@ static int inject_op(struct inject_ctx *c, int op, int spare)
 		return debugfs_read("pagetable", c->buf, sizeof(c->buf));
 	case 16:
 		return debugfs_read("pages", c->buf, sizeof(c->buf));
+	case 18: {
+		struct mmscope_smaps sm = { .size = sizeof(sm),
+			.count = sizeof(c->buf) / sizeof(struct mmscope_smaps_vma),
+			.record_size = sizeof(struct mmscope_smaps_vma),
+			.records_ptr = (uintptr_t)c->buf };
+
+		return ioctl(c->fd, MMSCOPE_IOC_SMAPS, &sm) ? -errno : 0;
+	}
+	case 19:
+		return debugfs_read("smaps", c->buf, sizeof(c->buf));
 	default:
 		return debugfs_read("faultlab/log", c->buf, sizeof(c->buf));
 	}

@@ -214,6 +214,27 @@ int mms_faultlab_log(int fd, uint32_t flags, uint64_t since,
 	return 0;
 }
 
+static int smaps_fill(int fd, void *room, size_t records, uint64_t *cursor,
+		      uint64_t end, size_t *filled, int *done)
+{
+	struct mmscope_smaps req = {
+		.size = sizeof(req), .start = *cursor, .records_ptr = (uintptr_t)room,
+		.record_size = sizeof(struct mmscope_smaps_vma), .count = records,
+	};
+	int ret = ioctl_err(fd, MMSCOPE_IOC_SMAPS, &req);
+
+	(void)end;
+	*filled = req.count;
+	*cursor = req.next;
+	*done = req.out_flags & MMSCOPE_SMAPS_DONE;
+	return ret;
+}
+
+int mms_smaps_all(int fd, struct mmscope_smaps_vma **recs, size_t *count)
+{
+	return collect_all(fd, sizeof(**recs), 0, 0, smaps_fill, (void **)recs, count);
+}
+
 int mms_tlb(int fd, uint32_t flags, struct mmscope_tlb *tlb,
 	    struct mmscope_tlb_cpu *cpus, uint32_t *ncpus)
 {

@@ -40,6 +40,9 @@ int mms_faultlab_stats(int fd, struct mmscope_faultlab_stats *stats);
 int mms_faultlab_log(int fd, uint32_t flags, uint64_t since,
 			 struct mmscope_faultlab_event *events, uint32_t *count,
 			 uint64_t *last, uint64_t *lost);
+/* smaps of every VMA of the target, in a malloc()ed array the caller frees. */
+int mms_smaps_all(int fd, struct mmscope_smaps_vma **recs, size_t *count);
+
 /*
  * The target's TLB context. @flags: MMSCOPE_TLB_COUNT_*. @cpus may be NULL
  * (no per-CPU records, no IPIs); *@ncpus is the room in, records written out.

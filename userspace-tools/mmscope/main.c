@@ -125,6 +125,8 @@ static const char usage_text[] =
 	"  cow       copy-on-write verdicts of a range, as runs\n"
 	"  faultlab  guided scenarios on /dev/mmscope's own vm_operations, and the\n"
 	"            counters and fault log of every lab\n"
+	"  smaps     Rss, Pss, Shared/Private, Swap per VMA and rolled up, from\n"
+	"            mmscope's own page walk with the kernel's arithmetic\n"
 	"  tlb       TLB state: mm context, CR3 and lazy TLB per CPU, flushes\n"
 	"\n"
 	"'mmscope OBJECT help' shows an object's arguments.\n"
@@ -159,6 +161,7 @@ static const struct {
 	{ "pages", do_pages },
 	{ "cow", do_cow },
 	{ "faultlab", do_faultlab },
+	{ "smaps", do_smaps },
 	{ "tlb", do_tlb },
 	{ "help", do_help },
 };

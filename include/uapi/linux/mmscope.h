@@ -747,6 +747,115 @@ struct mmscope_faultlab_log {
 	__u64 reserved;
 };
 
+/*
+ * smaps: the kernel's own accounting (fs/proc/task_mmu.c, smaps_account()),
+ * from mmscope's walk. Sizes are in bytes; the Pss family is kept as the
+ * kernel keeps it, in bytes << MMSCOPE_PSS_SHIFT, so that a sum of records
+ * (a rollup) divides exactly as /proc/PID/smaps_rollup does.
+ */
+#define MMSCOPE_PSS_SHIFT	12
+
+/*
+ * mmscope_smaps_vma.flags: MMSCOPE_SMAPS_VMA_CHANGED, the VMA changed while
+ * the walk let the mmap lock go, so its numbers are not one snapshot.
+ */
+#define MMSCOPE_SMAPS_VMA_CHANGED (1U << 0)
+
+/**
+ * struct mmscope_smaps_vma - the smaps fields of one VMA
+ * @start: vm_start
+ * @end: vm_end
+ * @kernel_page_size: KernelPageSize, bytes
+ * @mmu_page_size: MMUPageSize, bytes
+ * @rss: Rss
+ * @shared_clean: Shared_Clean
+ * @shared_dirty: Shared_Dirty
+ * @private_clean: Private_Clean
+ * @private_dirty: Private_Dirty
+ * @referenced: Referenced
+ * @anonymous: Anonymous
+ * @ksm: KSM (a field of /proc/PID/smaps since 6.6; computed on every kernel)
+ * @lazyfree: LazyFree
+ * @anon_huge_pages: AnonHugePages
+ * @shmem_pmd_mapped: ShmemPmdMapped
+ * @file_pmd_mapped: FilePmdMapped
+ * @shared_hugetlb: Shared_Hugetlb
+ * @private_hugetlb: Private_Hugetlb
+ * @swap: Swap
+ * @swap_exclusive: not a kernel field: the swap entries marked exclusive,
+ *	whose swap count is 1. SwapPss needs the swap map count
+ *	(swp_swapcount(), not exported), so it is not computed.
+ * @pss: Pss, bytes << MMSCOPE_PSS_SHIFT
+ * @pss_dirty: Pss_Dirty, likewise
+ * @pss_anon: Pss_Anon, likewise
+ * @pss_file: Pss_File, likewise
+ * @pss_shmem: Pss_Shmem, likewise
+ * @pss_locked: Locked, likewise
+ * @flags: MMSCOPE_SMAPS_VMA_*
+ * @reserved: 0
+ */
+struct mmscope_smaps_vma {
+	__u64 start;
+	__u64 end;
+	__u64 kernel_page_size;
+	__u64 mmu_page_size;
+	__u64 rss;
+	__u64 shared_clean;
+	__u64 shared_dirty;
+	__u64 private_clean;
+	__u64 private_dirty;
+	__u64 referenced;
+	__u64 anonymous;
+	__u64 ksm;
+	__u64 lazyfree;
+	__u64 anon_huge_pages;
+	__u64 shmem_pmd_mapped;
+	__u64 file_pmd_mapped;
+	__u64 shared_hugetlb;
+	__u64 private_hugetlb;
+	__u64 swap;
+	__u64 swap_exclusive;
+	__u64 pss;
+	__u64 pss_dirty;
+	__u64 pss_anon;
+	__u64 pss_file;
+	__u64 pss_shmem;
+	__u64 pss_locked;
+	__u32 flags;
+	__u32 reserved;
+};
+
+/* mmscope_smaps.out_flags */
+#define MMSCOPE_SMAPS_DONE	(1U << 0) /* no VMA ends above @next */
+
+/**
+ * struct mmscope_smaps - MMSCOPE_IOC_SMAPS: smaps of the VMAs above an
+ *	address, batched and resumable as MMSCOPE_IOC_VMAS
+ * @size: sizeof(struct mmscope_smaps)
+ * @flags: must be 0
+ * @start: in: the VMAs that end above this address
+ * @records_ptr: in: array of @count records of @record_size bytes
+ * @record_size: in: sizeof(struct mmscope_smaps_vma) as the caller knows it
+ * @count: in: room at @records_ptr (at least 1); out: records written
+ * @next: out: pass as @start to continue after the last record written
+ * @out_flags: out: MMSCOPE_SMAPS_*
+ * @reserved: must be 0
+ *
+ * The mmap lock is dropped between internal batches, and within a VMA
+ * in a long VMA, as often as the page walk does (flags then say so).
+ */
+struct mmscope_smaps {
+	__u32 size;
+	__u32 flags;
+	__u64 start;
+	__u64 records_ptr;
+	__u32 record_size;
+	__u32 count;
+	__u64 next;
+	__u32 out_flags;
+	__u32 reserved;
+};
+
 /* --- TLB state ---------------------------------------------------------- */
 
 /* Why a TLB flush happened: the kernel's enum tlb_flush_reason, renamed. */
@@ -870,6 +979,7 @@ struct mmscope_tlb {
 #define MMSCOPE_IOC_FAULTLAB_SETUP _IOWR(MMSCOPE_IOC_MAGIC, 0x20, struct mmscope_faultlab_setup)
 #define MMSCOPE_IOC_FAULTLAB_STATS _IOWR(MMSCOPE_IOC_MAGIC, 0x21, struct mmscope_faultlab_stats)
 #define MMSCOPE_IOC_FAULTLAB_LOG _IOWR(MMSCOPE_IOC_MAGIC, 0x22, struct mmscope_faultlab_log)
+#define MMSCOPE_IOC_SMAPS	_IOWR(MMSCOPE_IOC_MAGIC, 0x12, struct mmscope_smaps)
 #define MMSCOPE_IOC_TLB		_IOWR(MMSCOPE_IOC_MAGIC, 0x30, struct mmscope_tlb)
 
 #endif /* _UAPI_LINUX_MMSCOPE_H */

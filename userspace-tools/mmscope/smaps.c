@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmscope smaps PID: Rss, Pss, Shared/Private, Swap per VMA and rolled up,
+ * from mmscope's own page walk with the kernel's arithmetic (module/smaps.c).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "libmmscope.h"
+#include "main.h"
+
+#define USAGE "mmscope smaps PID [--rollup] [--sort pss|addr] [--top N]"
+
+static const char help_text[] =
+	"Usage: mmscope [-j] smaps PID [--rollup] [--sort pss|addr] [--top N]\n"
+	"       mmscope smaps help\n"
+	"\n"
+	"The fields of /proc/PID/smaps, summed from mmscope's own page walk with\n"
+	"the running kernel's arithmetic (smaps_account(), Pss in 1/4096ths of a\n"
+	"byte). One row per VMA: Rss, Pss, Shared (clean + dirty), Private,\n"
+	"Swap and AnonHugePages in kB, then a totals row of every VMA (its Pss\n"
+	"is the rollup's, summed before the division is rounded).\n"
+	"\n"
+	"  --rollup      the /proc/PID/smaps_rollup block instead\n"
+	"  --sort pss    the largest Pss first (default: by address)\n"
+	"  --top N       only the first N rows\n"
+	"\n"
+	"With -j: {\"vmas\": [...], \"rollup\": {...}}, every field under the\n"
+	"kernel's name, in kB. SwapPss is not computed: it needs the swap map\n"
+	"count, which modules cannot read. SwapExclusive (not a kernel field) is\n"
+	"the swap of entries known to be counted once; SwapPss is at least that.\n"
+	"The [vsyscall] gate area is not a VMA of the mm: it is not listed.\n";
+
+/* Every field but the page sizes, in the order smaps_rollup prints them. */
+static const struct smaps_field {
+	const char *name;
+	size_t off;
+	int pss;		/* bytes << MMSCOPE_PSS_SHIFT */
+} fields[] = {
+#define F(n, m, p, r) { n, offsetof(struct mmscope_smaps_vma, m), p }
+	F("Rss", rss, 0, 0),
+	F("Pss", pss, 1, 0),
+	F("Pss_Dirty", pss_dirty, 1, 0),
+	F("Pss_Anon", pss_anon, 1, 1),
+	F("Pss_File", pss_file, 1, 1),
+	F("Pss_Shmem", pss_shmem, 1, 1),
+	F("Shared_Clean", shared_clean, 0, 0),
+	F("Shared_Dirty", shared_dirty, 0, 0),
+	F("Private_Clean", private_clean, 0, 0),
+	F("Private_Dirty", private_dirty, 0, 0),
+	F("Referenced", referenced, 0, 0),
+	F("Anonymous", anonymous, 0, 0),
+	F("KSM", ksm, 0, 0),
+	F("LazyFree", lazyfree, 0, 0),
+	F("AnonHugePages", anon_huge_pages, 0, 0),
+	F("ShmemPmdMapped", shmem_pmd_mapped, 0, 0),
+	F("FilePmdMapped", file_pmd_mapped, 0, 0),
+	F("Shared_Hugetlb", shared_hugetlb, 0, 0),
+	F("Private_Hugetlb", private_hugetlb, 0, 0),
+	F("Swap", swap, 0, 0),
+	F("SwapExclusive", swap_exclusive, 0, 0),
+	F("Locked", pss_locked, 1, 0),
+#undef F
+};
+
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+
+static uint64_t field_raw(const struct mmscope_smaps_vma *r, const struct smaps_field *f)
+{
+	return *(const uint64_t *)((const char *)r + f->off);
+}
+
+/* In kB, as /proc shows it: Pss is shifted down before it is divided. */
+static uint64_t field_kb(const struct mmscope_smaps_vma *r, const struct smaps_field *f)
+{
+	uint64_t v = field_raw(r, f);
+
+	return (f->pss ? v >> MMSCOPE_PSS_SHIFT : v) >> 10;
+}
+
+/* The rollup: every record summed, the Pss family still in fixed point. */
+static void rollup(const struct mmscope_smaps_vma *recs, size_t n,
+		   struct mmscope_smaps_vma *sum)
+{
+	size_t i, j;
+
+	memset(sum, 0, sizeof(*sum));
+	for (i = 0; i < n; i++)
+		for (j = 0; j < NFIELDS; j++)
+			*(uint64_t *)((char *)sum + fields[j].off) +=
+				field_raw(&recs[i], &fields[j]);
+	if (n) {
+		sum->start = recs[0].start;
+		sum->end = recs[n - 1].end;
+	}
+}
+
+struct row {
+	const struct mmscope_smaps_vma *r;
+	const struct mmscope_vma *v;	/* NULL if the VMA changed since */
+};
+
+static int by_pss(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	if (x->r->pss != y->r->pss)
+		return x->r->pss < y->r->pss ? 1 : -1;
+	return x->r->start < y->r->start ? -1 : x->r->start > y->r->start;
+}
+
+static void json_fields(const struct mmscope_smaps_vma *r)
+{
+	size_t j;
+
+	for (j = 0; j < NFIELDS; j++) {
+		jw_key(jw, fields[j].name);
+		jw_uint(jw, field_kb(r, &fields[j]));
+	}
+}
+
+static void json_vma_smaps(const struct row *row)
+{
+	const struct mmscope_smaps_vma *r = row->r;
+
+	jw_start_object(jw);
+	jw_key(jw, "start");
+	jw_hex(jw, r->start);
+	jw_key(jw, "end");
+	jw_hex(jw, r->end);
+	jw_key(jw, "kind");
+	jw_string(jw, row->v ? mms_kind_name(row->v->kind) : "?");
+	jw_key(jw, "path");
+	jw_string(jw, row->v ? (const char *)row->v->path : "");
+	jw_key(jw, "Size");
+	jw_uint(jw, (r->end - r->start) >> 10);
+	jw_key(jw, "KernelPageSize");
+	jw_uint(jw, r->kernel_page_size >> 10);
+	jw_key(jw, "MMUPageSize");
+	jw_uint(jw, r->mmu_page_size >> 10);
+	json_fields(r);
+	jw_key(jw, "changed");
+	jw_bool(jw, r->flags & MMSCOPE_SMAPS_VMA_CHANGED);
+	jw_end_object(jw);
+}
+
+static void json_rollup(const struct mmscope_smaps_vma *sum)
+{
+	jw_key(jw, "rollup");
+	jw_start_object(jw);
+	jw_key(jw, "start");
+	jw_hex(jw, sum->start);
+	jw_key(jw, "end");
+	jw_hex(jw, sum->end);
+	json_fields(sum);
+	jw_end_object(jw);
+}
+
+static void text_rollup(const struct mmscope_smaps_vma *sum)
+{
+	char head[80];
+	size_t j;
+
+	/* show_vma_header_prefix(), padded as seq_pad() pads it. */
+	snprintf(head, sizeof(head), "%08llx-%08llx ---p 00000000 00:00 0 ",
+		 (unsigned long long)sum->start, (unsigned long long)sum->end);
+	printf("%-*s [rollup]\n", (int)(25 + sizeof(void *) * 6 - 1), head);
+	for (j = 0; j < NFIELDS; j++) {
+		char label[32];
+
+		snprintf(label, sizeof(label), "%s:", fields[j].name);
+		if (!strcmp(fields[j].name, "Private_Hugetlb"))
+			printf("%s %7llu kB\n", label,
+			       (unsigned long long)field_kb(sum, &fields[j]));
+		else
+			printf("%-16s%8llu kB\n", label,
+			       (unsigned long long)field_kb(sum, &fields[j]));
+		if (!strcmp(fields[j].name, "Swap"))
+			printf("SwapPss:        not computed (needs the swap map count)\n");
+	}
+}
+
+static void text_row(const char *range, const char *kind, const struct mmscope_smaps_vma *r,
+		     const char *path)
+{
+	printf("%-33s %-6s %9llu %9llu %9llu %9llu %9llu %9llu  %s\n", range, kind,
+	       (unsigned long long)r->rss >> 10,
+	       (unsigned long long)(r->pss >> MMSCOPE_PSS_SHIFT) >> 10,
+	       (unsigned long long)(r->shared_clean + r->shared_dirty) >> 10,
+	       (unsigned long long)(r->private_clean + r->private_dirty) >> 10,
+	       (unsigned long long)r->swap >> 10,
+	       (unsigned long long)r->anon_huge_pages >> 10, path);
+}
+
+static int parse_args(int argc, char **argv, int *rollup_only, int *sort_pss, long *top)
+{
+	static const struct option opts[] = {
+		{ "rollup", no_argument, NULL, 'r' },
+		{ "sort", required_argument, NULL, 's' },
+		{ "top", required_argument, NULL, 't' },
+		{}
+	};
+	char *end;
+	int opt;
+
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'r':
+			*rollup_only = 1;
+			break;
+		case 's':
+			if (!strcmp(optarg, "pss")) {
+				*sort_pss = 1;
+			} else if (!strcmp(optarg, "addr")) {
+				*sort_pss = 0;
+			} else {
+				p_err("--sort %s: expected pss or addr", optarg);
+				return -1;
+			}
+			break;
+		case 't':
+			*top = strtol(optarg, &end, 10);
+			if (*end || end == optarg || *top < 1) {
+				p_err("--top %s: expected a number of rows, at least 1", optarg);
+				return -1;
+			}
+			break;
+		default:
+			p_err("usage: " USAGE);
+			return -1;
+		}
+	}
+	return optind;
+}
+
+int do_smaps(int argc, char **argv)
+{
+	int rollup_only = 0, sort_pss = 0, fd, ret, first;
+	struct mmscope_smaps_vma *recs, sum;
+	struct mmscope_vma *vmas = NULL;
+	size_t n, nv = 0, i, k, shown;
+	struct row *rows;
+	long top = -1;
+	char range[40];
+
+	if (is_help(argc, argv))
+		return p_help(help_text);
+	/* getopt_long() wants the program name first. */
+	first = parse_args(argc + 1, argv - 1, &rollup_only, &sort_pss, &top);
+	if (first < 0)
+		return 2;
+	fd = open_pid_query(argc + 1 - first, argv - 1 + first, "usage: " USAGE);
+	if (fd < 0)
+		return -fd;
+	ret = mms_smaps_all(fd, &recs, &n);
+	if (!ret && !rollup_only)
+		ret = mms_vmas_all(fd, &vmas, &nv);
+	close(fd);
+	if (ret) {
+		p_errno(-ret, ERR_QUERY, argv[first - 1]);
+		return 1;
+	}
+	rollup(recs, n, &sum);
+
+	if (rollup_only) {
+		if (json_output) {
+			jw_start_object(jw);
+			json_rollup(&sum);
+			jw_end_object(jw);
+		} else {
+			text_rollup(&sum);
+		}
+		free(recs);
+		return 0;
+	}
+
+	rows = calloc(n ? n : 1, sizeof(*rows));
+	if (!rows) {
+		p_err("out of memory");
+		free(recs);
+		free(vmas);
+		return 1;
+	}
+	/* Both lists are sorted by address: join them by start and end. */
+	for (i = 0, k = 0; i < n; i++) {
+		rows[i].r = &recs[i];
+		while (k < nv && vmas[k].end <= recs[i].start)
+			k++;
+		if (k < nv && vmas[k].start == recs[i].start && vmas[k].end == recs[i].end)
+			rows[i].v = &vmas[k];
+	}
+	if (sort_pss)
+		qsort(rows, n, sizeof(*rows), by_pss);
+	shown = top > 0 && (size_t)top < n ? (size_t)top : n;
+
+	if (json_output) {
+		jw_start_object(jw);
+		jw_key(jw, "vmas");
+		jw_start_array(jw);
+		for (i = 0; i < shown; i++)
+			json_vma_smaps(&rows[i]);
+		jw_end_array(jw);
+		json_rollup(&sum);
+		jw_key(jw, "not_computed");
+		jw_start_array(jw);
+		jw_string(jw, "SwapPss");
+		jw_end_array(jw);
+		jw_end_object(jw);
+	} else {
+		printf("%-33s %-6s %9s %9s %9s %9s %9s %9s  %s\n", "START-END", "KIND",
+		       "RSS_KB", "PSS_KB", "SHARED_KB", "PRIVATE_KB", "SWAP_KB",
+		       "ANONHUGE", "PATH");
+		for (i = 0; i < shown; i++) {
+			snprintf(range, sizeof(range), "%016llx-%016llx",
+				 (unsigned long long)rows[i].r->start,
+				 (unsigned long long)rows[i].r->end);
+			text_row(range, rows[i].v ? mms_kind_name(rows[i].v->kind) : "?",
+				 rows[i].r, rows[i].v ? (const char *)rows[i].v->path : "");
+		}
+		snprintf(range, sizeof(range), "total (%zu VMAs)", n);
+		text_row(range, "", &sum, "");
+	}
+	free(rows);
+	free(recs);
+	free(vmas);
+	return 0;
+}
