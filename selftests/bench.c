@@ -824,32 +824,51 @@ static void case_sparse(void)
 
 /* ---- target impact ------------------------------------------------------ */
 
-/* One pass of MMSCOPE_IOC_PAGES over the target's whole user range. */
-static void walk_once(pid_t pid)
+/*
+ * One pass of MMSCOPE_IOC_PAGES over the target's whole user range, up to
+ * its TASK_SIZE; returns the records.
+ */
+static uint64_t walk_once(pid_t pid)
 {
+	struct mmscope_mm_info info;
 	struct mmscope_pages req;
-	uint64_t start = 0;
-	int fd = open_target(pid);
+	uint64_t start = 0, records = 0;
+	int fd = open_target(pid), ret;
+
+	ret = mms_mm_info(fd, &info, NULL, NULL);
+	if (ret == -ESRCH)
+		goto out;
+	if (ret)
+		die("MMSCOPE_IOC_MM_INFO: %s", strerror(-ret));
 
 	do {
 		memset(&req, 0, sizeof(req));
 		req.size = sizeof(req);
 		req.start = start;
-		req.end = 1ULL << 47;
+		req.end = info.task_size;
 		req.records_ptr = (uintptr_t)page_buf;
 		req.record_size = sizeof(*page_buf);
 		req.count = PAGES_PER_CALL;
-		if (ioctl(fd, MMSCOPE_IOC_PAGES, &req))
-			break;	/* the target may exit under us */
+		if (ioctl(fd, MMSCOPE_IOC_PAGES, &req)) {
+			if (errno == ESRCH)	/* the target exited */
+				break;
+			die("MMSCOPE_IOC_PAGES of [0, %#llx): %s",
+			    (unsigned long long)info.task_size, strerror(errno));
+		}
+		records += req.count;
 		start = req.next;
 	} while (!(req.out_flags & MMSCOPE_PAGES_DONE));
+out:
 	close(fd);
+	return records;
 }
 
 /*
  * Fault throughput (pages/s) of a target (on CPU 1) that faults for @ms,
  * alone or with this process (on CPU 0) walking it in a loop meanwhile.
  */
+static uint64_t walked_records;
+
 static double fault_rate(int ms, int walker, uint64_t *passes)
 {
 	struct target t, res;
@@ -860,7 +879,7 @@ static double fault_rate(int ms, int walker, uint64_t *passes)
 	pfd.fd = target_rfd;
 	pfd.events = POLLIN;
 	while (walker && poll(&pfd, 1, 0) == 0) {
-		walk_once(t.pid);
+		walked_records += walk_once(t.pid);
 		(*passes)++;
 	}
 	if (read(target_rfd, &res, sizeof(res)) != sizeof(res))
@@ -900,6 +919,7 @@ struct holds {
 static struct holds trace_off(void)
 {
 	struct holds h = { 0 };
+	uint64_t events = 0;
 	char own[32] = "", mm[32], held_mm[32] = "", *line, *save, *buf;
 	double held_at = -1;
 	size_t cap = 64 << 20, len = 0;
@@ -924,6 +944,7 @@ static struct holds trace_off(void)
 		if (!ev || !(p = strstr(ev, "mm=")))
 			continue;
 		sscanf(p + 3, "%31s", mm);
+		events++;
 		write_lock = strstr(ev, "write=true") != NULL;
 		/* The timestamp is the last word before the event name. */
 		*ev = 0;
@@ -951,6 +972,8 @@ static struct holds trace_off(void)
 		}
 	}
 	free(buf);
+	note("trace: %zu bytes, %llu mmap_lock events of this process, own mm %s",
+	     len, (unsigned long long)events, own[0] ? own : "not found");
 	return h;
 }
 
@@ -967,8 +990,8 @@ static void case_impact(void)
 	}
 	add_row("target impact", "faults/s with a walker", median(walked, RUNS),
 		"faults/s alone", median(alone, RUNS), "/s");
-	note("the walker made %llu passes over the target in %d s",
-	     (unsigned long long)passes, RUNS);
+	note("the walker made %llu passes over the target in %d s, %llu records",
+	     (unsigned long long)passes, RUNS, (unsigned long long)walked_records);
 	if (trace_on()) {
 		note("no mmap_lock tracepoints in tracefs: longest hold not measured");
 		return;
