@@ -833,13 +833,18 @@ static uint64_t walk_once(pid_t pid)
 	struct mmscope_mm_info info;
 	struct mmscope_pages req;
 	uint64_t start = 0, records = 0;
-	int fd = open_target(pid), ret;
+	int fd = mms_open(NULL), ret;
 
-	ret = mms_mm_info(fd, &info, NULL, NULL);
+	if (fd < 0)
+		die("/dev/mmscope: %s", strerror(-fd));
+	/* The target may have exited since the caller looked: ESRCH ends. */
+	ret = mms_set_target(fd, pid);
+	if (!ret)
+		ret = mms_mm_info(fd, &info, NULL, NULL);
 	if (ret == -ESRCH)
 		goto out;
 	if (ret)
-		die("MMSCOPE_IOC_MM_INFO: %s", strerror(-ret));
+		die("set target, MMSCOPE_IOC_MM_INFO: %s", strerror(-ret));
 
 	do {
 		memset(&req, 0, sizeof(req));
