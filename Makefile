@@ -8,6 +8,7 @@
 #   make demo            boot a VM, show mmscope's view of a sample program
 #   make shell KERNEL=6.1|6.12|debug   an interactive VM with mmscope loaded
 #   make fuzz SECONDS=N [KERNEL=...] [SEED=S]   only fuzz_test, for N seconds
+#   make bench [KERNEL=6.1|6.12]   mmscope against /proc, timed (README: Performance)
 #
 # check, demo and shell install what they need with apt (selftests/vm/deps.sh).
 
@@ -52,6 +53,11 @@ fuzz: deps
 	MMSCOPE_FUZZ_SECONDS=$(SECONDS) MMSCOPE_FUZZ_CALLS=0 MMSCOPE_FUZZ_SEED=$(SEED) \
 		MMSCOPE_TESTS=fuzz_test $(VM)/run.sh $(KERNEL) fuzz
 
+# The benchmark: a table of medians and ratios to /proc, and its JSON in
+# .cache/bench/KERNEL.json. Never fails on a number.
+bench: deps
+	$(VM)/run.sh $(KERNEL) bench
+
 # Not Kbuild's "make M=... clean": it deletes every *.o and *.ko under this
 # tree, the kernels cached in .cache/ included.
 clean:
@@ -61,4 +67,4 @@ clean:
 	$(MAKE) -C userspace-tools clean
 	$(MAKE) -C selftests clean
 
-.PHONY: all module tools selftests install deps check demo shell fuzz clean
+.PHONY: all module tools selftests install deps check demo shell fuzz bench clean

@@ -2,12 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # run.sh KERNEL MODE: boot matrix entry KERNEL (6.1, 6.12, debug) under QEMU
 # TCG with mmscope.ko, the static tools and the selftests, and run MODE
-# (check, demo, shell, fuzz). For check, exits 0 only if every test passed, the
+# (check, demo, shell, fuzz, bench). For check, exits 0 only if every test passed, the
 # module loaded and unloaded, no timeout hit and the console shows no splat.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kernel=${1:?usage: run.sh 6.1|6.12|debug check|demo|shell|fuzz}
+kernel=${1:?usage: run.sh 6.1|6.12|debug check|demo|shell|fuzz|bench}
 mode=${2:-check}
 timeout_s=${MMSCOPE_VM_TIMEOUT:-$((900 + ${MMSCOPE_FUZZ_SECONDS:-0}))}
 
@@ -42,6 +42,7 @@ for t in ${MMSCOPE_TESTS:-$(cd "$MMSCOPE_TOP/selftests" && echo *_test)}; do
 	cp "$MMSCOPE_TOP/selftests/$t" "$work/initramfs/tests/" || die "no test $t"
 done
 cp "$MMSCOPE_TOP/selftests/sample" "$work/initramfs/tests/"
+[ "$mode" != bench ] || cp "$MMSCOPE_TOP/selftests/bench" "$work/initramfs/tests/"
 # The kernel's own mm selftests (selftests/kernel-mm.mk), the walkers and
 # the script that runs them together (selftests/vm/kernel-mm.sh).
 mkdir -p "$work/initramfs/kmm"
@@ -117,6 +118,18 @@ timeout --foreground "$timeout_s" "${qemu[@]}" -display none \
 	-append "$append quiet" </dev/null || rc=$?
 log "$kernel: VM ran $((SECONDS - start)) s"
 
+if [ "$mode" = bench ]; then
+	# The table as it printed, and its JSON kept in .cache/bench/.
+	mkdir -p "$MMSCOPE_CACHE/bench"
+	json=$MMSCOPE_CACHE/bench/$kernel.json
+	sed -n '/^MMSCOPE-BENCH-JSON-BEGIN/,/^MMSCOPE-BENCH-JSON-END/p' "$result" |
+		sed '1d;$d' >"$json"
+	sed '/^MMSCOPE-BENCH-JSON-BEGIN/,/^MMSCOPE-BENCH-JSON-END/d;/^MMSCOPE-RESULT/d' "$result"
+	grep -q '^MMSCOPE-RESULT: success' "$result" && [ -s "$json" ] ||
+		die "bench did not finish (rc $rc); console: $console"
+	log "$kernel: JSON in $json"
+	exit 0
+fi
 if [ "$mode" = demo ]; then
 	sed '/^MMSCOPE-RESULT/d' "$result"
 	grep -q '^MMSCOPE-RESULT: success' "$result" || die "demo failed; console: $console"
