@@ -34,6 +34,7 @@
 
 struct mmscope_smaps_acc {
 	struct mmscope_smaps_vma *rec;	/* the VMA being summed */
+	const struct file *file;	/* its vm_file, compared, never followed */
 	bool shmem_holes;		/* count shmem swap in the holes */
 };
 
@@ -176,6 +177,7 @@ static void mmscope_smaps_begin(struct vm_area_struct *vma, struct mmscope_smaps
 	rec->kernel_page_size = vma_kernel_pagesize(vma);
 	/* vma_mmu_pagesize() is vma_kernel_pagesize() but on powerpc. */
 	rec->mmu_page_size = rec->kernel_page_size;
+	acc->file = vma->vm_file;
 	acc->shmem_holes = false;
 
 	if (vma->vm_file && shmem_mapping(vma->vm_file->f_mapping)) {
@@ -346,7 +348,9 @@ static int mmscope_smaps_hole(struct mmscope_walker *w, const struct mmscope_wal
 	struct mmscope_smaps_acc *acc = w->private;
 	struct vm_area_struct *vma = w->vma;
 
-	if (!acc->shmem_holes || !vma || state == MMSCOPE_ENTRY_NO_VMA)
+	/* The VMA may not be the one the record began with (a resumed walk). */
+	if (!acc->shmem_holes || !vma || state == MMSCOPE_ENTRY_NO_VMA ||
+	    !vma->vm_file || !shmem_mapping(vma->vm_file->f_mapping))
 		return 0;
 	acc->rec->swap += mmscope_shmem_swapped(vma->vm_file->f_mapping,
 						linear_page_index(vma, addr),
@@ -398,10 +402,14 @@ int mmscope_smaps_fill(struct mm_struct *mm, unsigned long *addr,
 				resuming = false;
 				continue;
 			}
-			if (vma->vm_start != acc.rec->start || vma->vm_end != acc.rec->end) {
+			if (vma->vm_start != acc.rec->start || vma->vm_end != acc.rec->end ||
+			    vma->vm_file != acc.file) {
 				acc.rec->flags |= MMSCOPE_SMAPS_VMA_CHANGED;
 				acc.rec->end = vma->vm_end;
 			}
+			/* Another mapping in its place: no shmem holes to sum. */
+			if (vma->vm_file != acc.file)
+				acc.shmem_holes = false;
 		} else {
 			if (!vma) {
 				*more = false;

@@ -9,10 +9,18 @@
  * lazy TLB mode.
  *
  * Flushes are counted with a probe on the tlb_flush tracepoint. The probe
- * runs on the CPU that flushes, with preemption off, and counts a flush for
- * every counter whose PGD that CPU's CR3 holds: every tlb_flush event of a
- * user mm is traced with that mm loaded (flush_tlb_func() returns before
- * tracing when it is not; a task switch traces after loading the new CR3).
+ * runs on the CPU that traces, with preemption off, and counts the event for
+ * every counter whose PGD that CPU's CR3 holds. For a task switch, a
+ * received shootdown and a local flush of the mm, that is the mm flushed
+ * (flush_tlb_func() returns before tracing when the mm is not loaded; a
+ * task switch traces after loading the new CR3). The other two are traced
+ * by whoever asks: IPI_SENT on the sending CPU, whatever it has loaded (so a
+ * shootdown of the target sent by kswapd, khugepaged or another process is
+ * missed, and one a lazy kernel thread still on the target's tables sends
+ * for another mm is counted), and LOCAL (f->mm NULL: the batched flush of
+ * reclaim and migration, arch_tlbbatch_flush()) on a CPU that may have any
+ * mm loaded. They count "tlb_flush events on a CPU whose CR3 held the
+ * target's PGD", which is what the uapi header says.
  * The probe is registered while at least one counter exists, and removed,
  * with tracepoint_synchronize_unregister(), when the last one goes.
  */

@@ -862,7 +862,7 @@ struct mmscope_smaps {
 enum mmscope_tlb_reason {
 	MMSCOPE_TLB_TASK_SWITCH = 0,	/* a CR3 load that switched to the mm */
 	MMSCOPE_TLB_REMOTE = 1,		/* a shootdown IPI received */
-	MMSCOPE_TLB_LOCAL = 2,		/* a kernel-address (mm-less) flush */
+	MMSCOPE_TLB_LOCAL = 2,		/* an mm-less flush: reclaim's batch */
 	MMSCOPE_TLB_LOCAL_MM = 3,	/* the flushing CPU's own flush of the mm */
 	MMSCOPE_TLB_IPI_SENT = 4,	/* shootdown IPIs sent to other CPUs */
 	MMSCOPE_TLB_REASON_COUNT
