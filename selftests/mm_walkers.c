@@ -8,7 +8,7 @@
  * round, picks the next process of it, and makes the queries a user would:
  * MM_INFO, the whole VMA list, PAGES over the whole address space [0,
  * TASK_SIZE) in bounded pieces, WALK of addresses inside VMAs and anywhere,
- * and LOOKUP. ESRCH (the target is gone) and ENOENT (it has no mm any more)
+ * LOOKUP, SMAPS of every VMA and TLB (with every CPU's record). ESRCH (the target is gone) and ENOENT (it has no mm any more)
  * are normal; any other errno is a failure, reported on stderr as
  * "mm_walkers: FAIL: ...".
  *
@@ -149,8 +149,12 @@ static void round_of(int fd, int pid)
 	struct mmscope_lookup look;
 	struct mmscope_walk walk;
 	struct mmscope_vma *vmas = NULL;
+	struct mmscope_smaps_vma *smaps = NULL;
+	struct mmscope_tlb_cpu cpus[64];
+	struct mmscope_tlb tlb;
 	uint64_t size, prev = 0, a, s;
-	size_t nvmas = 0, i;
+	size_t nvmas = 0, nsmaps = 0, i;
+	uint32_t ncpus = 64;
 	int ret;
 
 	ret = mms_set_target(fd, pid);
@@ -208,8 +212,14 @@ static void round_of(int fd, int pid)
 		if (check(mms_lookup(fd, a, &look, NULL), "LOOKUP", t, a))
 			goto out;
 	}
+	/* The newer exports: smaps of every VMA, and the TLB state. */
+	if (!stop && check(mms_smaps_all(fd, &smaps, &nsmaps), "SMAPS", t, 0))
+		goto out;
+	if (!stop && check(mms_tlb(fd, 0, &tlb, cpus, &ncpus), "TLB", t, 0))
+		goto out;
 	t->rounds++;
 out:
+	free(smaps);
 	free(vmas);
 }
 
