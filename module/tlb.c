@@ -22,7 +22,12 @@
  * mm loaded. They count "tlb_flush events on a CPU whose CR3 held the
  * target's PGD", which is what the uapi header says.
  * The probe is registered while at least one counter exists, and removed,
- * with tracepoint_synchronize_unregister(), when the last one goes.
+ * with tracepoint_synchronize_unregister(), a second after the last one
+ * goes: each registration and removal patches the tracepoint's call sites
+ * in the kernel's text (a static key, text_poke_bp()), and a reader that
+ * starts and stops counting in a loop (the fuzzer does) should not have
+ * the text patched each time. Under QEMU TCG, such patching in a tight loop
+ * once met a CPU at the int3 it plants, in flush_tlb_func(), and oopsed.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -40,6 +45,7 @@
 #include <linux/string_helpers.h>
 #include <linux/timekeeping.h>
 #include <linux/tracepoint.h>
+#include <linux/workqueue.h>
 #include <asm/cpufeature.h>
 #include <asm/processor-flags.h>
 #include <asm/special_insns.h>
@@ -141,16 +147,34 @@ static int mmscope_tlb_register(void)
 	return 0;
 }
 
-/* Take @c off the list; the last one takes the probe away too. */
+static void mmscope_tlb_unregister(void)
+{
+	lockdep_assert_held(&mmscope_tlb_lock);
+	if (!mmscope_tlb_tp)
+		return;
+	WARN_ON_ONCE(tracepoint_probe_unregister(mmscope_tlb_tp, (void *)mmscope_tlb_probe, NULL));
+	mmscope_tlb_tp = NULL;
+	tracepoint_synchronize_unregister();
+}
+
+/* A second after the last counter went: the probe goes, if still unused. */
+static void mmscope_tlb_linger_end(struct work_struct *work)
+{
+	mutex_lock(&mmscope_tlb_lock);
+	if (list_empty(&mmscope_tlb_counts))
+		mmscope_tlb_unregister();
+	mutex_unlock(&mmscope_tlb_lock);
+}
+
+static DECLARE_DELAYED_WORK(mmscope_tlb_linger, mmscope_tlb_linger_end);
+
+/* Take @c off the list; the last one sends the probe away soon. */
 static void mmscope_tlb_count_free(struct mmscope_tlb_count *c)
 {
 	lockdep_assert_held(&mmscope_tlb_lock);
 	list_del_rcu(&c->node);
-	if (list_empty(&mmscope_tlb_counts) && mmscope_tlb_tp) {
-		WARN_ON_ONCE(tracepoint_probe_unregister(mmscope_tlb_tp,
-							 (void *)mmscope_tlb_probe, NULL));
-		mmscope_tlb_tp = NULL;
-	}
+	if (list_empty(&mmscope_tlb_counts) && mmscope_tlb_tp)
+		schedule_delayed_work(&mmscope_tlb_linger, HZ);
 	/* No probe still running can see @c after this. */
 	tracepoint_synchronize_unregister();
 	mmdrop(c->mm);
@@ -432,10 +456,12 @@ void mmscope_seq_tlb(struct seq_file *m, const struct mmscope_tlb *req,
 			   req->events[i], req->pages[i], req->full[i]);
 }
 
-/* Module exit: every reader has stopped; the probe must be gone. */
+/* Module exit: every reader has stopped; the probe goes now. */
 void mmscope_tlb_exit(void)
 {
+	cancel_delayed_work_sync(&mmscope_tlb_linger);
 	mutex_lock(&mmscope_tlb_lock);
-	WARN_ON_ONCE(!list_empty(&mmscope_tlb_counts) || mmscope_tlb_tp);
+	WARN_ON_ONCE(!list_empty(&mmscope_tlb_counts));
+	mmscope_tlb_unregister();
 	mutex_unlock(&mmscope_tlb_lock);
 }
