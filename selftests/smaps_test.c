@@ -914,7 +914,12 @@ TEST(resumable_one_at_a_time)
 		EXPECT_EQ(all[i].start, one.start);
 		EXPECT_EQ(all[i].end, one.end);
 		EXPECT_EQ(all[i].rss, one.rss);
-		EXPECT_EQ(all[i].pss, one.pss);
+		/*
+		 * Not Pss itself: the child shares pages with this process
+		 * since fork(), and a write of ours in between (our stack)
+		 * makes one of them the child's alone (seen on debug).
+		 */
+		EXPECT_LE(one.pss, one.rss << MMSCOPE_PSS_SHIFT);
 		EXPECT_EQ(one.end, req.next);
 		i++;
 		req.start = req.next;
