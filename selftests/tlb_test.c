@@ -1094,7 +1094,12 @@ TEST(cli_json_contract)
 			EXPECT_EQ(JSON_NULL, json_get(c, "pcid")->type);
 		if (jnum(c, "cpu") == 1) {
 			EXPECT_TRUE(jbool(c, "target_loaded"));
-			EXPECT_FALSE(jbool(c, "lazy"));
+			/*
+			 * Lazy only if a kernel thread (kmemleak's scan, a
+			 * kworker) took CPU 1 for a moment, on our tables.
+			 */
+			if (!jbool(c, "kernel_thread"))
+				EXPECT_FALSE(jbool(c, "lazy"));
 			EXPECT_EQ(info.pgd_phys, jhex(c, "pgd_phys"));
 		}
 	}

@@ -401,7 +401,7 @@ TEST(mlock_makes_pages_unevictable)
 {
 	struct mmscope_walk w;
 	char *p;
-	int fd;
+	int fd, i;
 
 	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, p);
@@ -409,7 +409,16 @@ TEST(mlock_makes_pages_unevictable)
 	ASSERT_EQ(0, mlock(p, PAGE));
 	fd = open_target(getpid());
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, mms_walk(fd, (uintptr_t)p, &w));
+	/*
+	 * The folio reaches the unevictable LRU when the CPU's mlock batch
+	 * drains (mm/mlock.c), not always before mlock() returns.
+	 */
+	for (i = 0; i < 100; i++) {
+		ASSERT_EQ(0, mms_walk(fd, (uintptr_t)p, &w));
+		if (w.page.page_flags & MMSCOPE_PG_UNEVICTABLE)
+			break;
+		usleep(10000);
+	}
 	EXPECT_TRUE(w.page.page_flags & MMSCOPE_PG_MLOCKED);
 	EXPECT_TRUE(w.page.page_flags & MMSCOPE_PG_UNEVICTABLE);
 	EXPECT_EQ(0, settled_compare(fd, (uintptr_t)p, (uintptr_t)p + PAGE));
