@@ -36,8 +36,7 @@ deps:
 	$(VM)/deps.sh
 
 check: deps
-	selftests/host-checks.sh
-	$(VM)/matrix.sh
+	$(VM)/matrix.sh --host-checks
 
 demo: deps
 	$(VM)/run.sh $(KERNEL) demo

@@ -6,6 +6,7 @@
  * paging level; THP, PROT_NONE and mlock; and bad input.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -400,20 +401,32 @@ TEST(prot_none)
 TEST(mlock_makes_pages_unevictable)
 {
 	struct mmscope_walk w;
-	char *p;
+	char *p, *scratch;
+	cpu_set_t cpu;
 	int fd, i;
 
+	/*
+	 * mlock() puts the folio in this CPU's mlock batch (mm/mlock.c); it
+	 * reaches the unevictable LRU when the batch drains, which an idle
+	 * CPU may never do. munmap() drains the local batches
+	 * (lru_add_drain() in unmap_region()), so stay on one CPU and unmap
+	 * a scratch page there until the flag shows.
+	 */
+	CPU_ZERO(&cpu);
+	CPU_SET(sched_getcpu(), &cpu);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpu), &cpu));
 	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	p[0] = 1;
 	ASSERT_EQ(0, mlock(p, PAGE));
 	fd = open_target(getpid());
 	ASSERT_GE(fd, 0);
-	/*
-	 * The folio reaches the unevictable LRU when the CPU's mlock batch
-	 * drains (mm/mlock.c), not always before mlock() returns.
-	 */
 	for (i = 0; i < 100; i++) {
+		scratch = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, scratch);
+		scratch[0] = 1;
+		ASSERT_EQ(0, munmap(scratch, PAGE));
 		ASSERT_EQ(0, mms_walk(fd, (uintptr_t)p, &w));
 		if (w.page.page_flags & MMSCOPE_PG_UNEVICTABLE)
 			break;

@@ -22,6 +22,10 @@ if [ "${1:-}" = --print-dir ]; then
 	echo "$out"
 	exit 0
 fi
+if [ "${1:-}" = --is-built ]; then
+	[ -f "$out/.mmscope-built" ]
+	exit
+fi
 
 if [ -f "$out/.mmscope-built" ]; then
 	echo "$out"

@@ -86,16 +86,26 @@ cd /tests || exit 1
 # mmscope.mode=fuzz (make fuzz): the fuzzer only, then the checks below.
 tests='./*_test'
 [ "$mode" = fuzz ] && tests=./fuzz_test
+# Seconds since boot, to one decimal: each test's time goes into the log,
+# so that the time budget of make check can be followed test by test.
+uptime_ds() {
+	read -r up _ </proc/uptime	# "123.45 ..."
+	up=${up%?}			# "123.4"
+	echo "${up%.*}${up#*.}"		# 1234
+}
 for t in $tests; do
 	name=${t#./}
 	say "# === $name"
+	start=$(uptime_ds)
 	"$t" >"$out" 2>&1
 	rc=$?
+	end=$(uptime_ds)
 	# kselftest: 0 pass, 4 skip; anything else fails the run.
 	if [ $rc -ne 0 ] && [ $rc -ne 4 ]; then
 		say "# FAILED: $name (exit $rc)"
 		failed=1
 	fi
+	say "# time: $name $(((end - start) / 10)).$(((end - start) % 10)) s"
 done
 
 # rmmod in a loop while callers and fault labs come and go (hostile_test's
