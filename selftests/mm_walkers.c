@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mm_walkers [-n N] ROOT_PID: N processes (4 by default) that walk ROOT_PID
- * and every descendant of it through /dev/mmscope until SIGTERM, while the
- * kernel's own mm selftests run there (selftests/vm/kernel-mm.sh).
+ * mm_walkers [-n N] [-p NICE] ROOT_PID: N processes (4 by default) that walk
+ * ROOT_PID and every descendant of it through /dev/mmscope until SIGTERM,
+ * while the kernel's own mm selftests run there (selftests/vm/kernel-mm.sh).
+ * -p sets the walkers' nice value (a test that waits for a daemon thread of
+ * nice 19, such as khugepaged, needs walkers that do not starve it).
  *
  * Each walker rescans /proc/{pid}/stat for the tree of ROOT_PID before each
  * round, picks the next process of it, and makes the queries a user would:
@@ -25,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -261,19 +264,26 @@ static int walker(int root)
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_term };
-	int n = 4, opt, root, i, status, ret = 0;
+	int n = 4, niceness = 0, opt, root, i, status, ret = 0;
 	pid_t kids[64];
 
-	while ((opt = getopt(argc, argv, "n:")) != -1) {
-		if (opt != 'n')
+	while ((opt = getopt(argc, argv, "n:p:")) != -1) {
+		if (opt == 'n')
+			n = atoi(optarg);
+		else if (opt == 'p')
+			niceness = atoi(optarg);
+		else
 			goto usage;
-		n = atoi(optarg);
 	}
-	if (optind != argc - 1 || n < 1 || n > 64)
+	if (optind != argc - 1 || n < 1 || n > 64 || niceness < 0 || niceness > 19)
 		goto usage;
 	root = atoi(argv[optind]);
 	if (root <= 0)
 		goto usage;
+	if (niceness && setpriority(PRIO_PROCESS, 0, niceness)) {
+		perror("mm_walkers: setpriority");
+		return 1;
+	}
 
 	sigset_t term, old;
 
@@ -313,6 +323,6 @@ int main(int argc, char **argv)
 	}
 	return ret;
 usage:
-	fprintf(stderr, "usage: mm_walkers [-n N] ROOT_PID\n");
+	fprintf(stderr, "usage: mm_walkers [-n N] [-p NICE] ROOT_PID\n");
 	return 2;
 }

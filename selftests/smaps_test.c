@@ -646,6 +646,82 @@ TEST(shmem_swapped)
 	target_end(&t);
 }
 
+/*
+ * shmem THP: shared anonymous memory in PMD-sized folios (ShmemPmdMapped),
+ * PMD-mapped by the first target's writes and by the second one's reads
+ * (fork() copies no page table of a shared mapping). shmem_enabled is
+ * "advise" for the test, so MADV_HUGEPAGE asks for them.
+ */
+#define SHMEM_ENABLED "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
+static char *shm_thp;
+
+static void setup_shmem_thp(void *arg)
+{
+	/* shmem_get_unmapped_area() aligns it to 2 MiB when huge is allowed. */
+	shm_thp = mmap(NULL, 4 * MB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shm_thp == MAP_FAILED)
+		_exit(1);
+	madvise(shm_thp, 4 * MB, MADV_HUGEPAGE);
+	memset(shm_thp, 3, 4 * MB);
+}
+
+/* 't': read every page, which maps the folios the first target made. */
+static void cmd_shmem_thp(char c, void *arg)
+{
+	if (c == 't')
+		for (size_t i = 0; i < 4 * MB; i += PAGE)
+			(void)*(volatile char *)(shm_thp + i);
+}
+
+FIXTURE(shmem_thp) {
+	char saved[32];	/* shmem_enabled's choice before the test */
+};
+
+FIXTURE_SETUP(shmem_thp)
+{
+	char line[256], *open, *close;
+	FILE *f = fopen(SHMEM_ENABLED, "r");
+
+	self->saved[0] = 0;
+	if (!f)
+		SKIP(return, "no shmem THP (%s)", SHMEM_ENABLED);
+	if (fgets(line, sizeof(line), f) && (open = strchr(line, '[')) &&
+	    (close = strchr(open, ']')) && close - open - 1 < (int)sizeof(self->saved)) {
+		memcpy(self->saved, open + 1, close - open - 1);
+		self->saved[close - open - 1] = 0;
+	}
+	fclose(f);
+	ASSERT_NE(0, self->saved[0]);
+	ASSERT_EQ(0, write_file(SHMEM_ENABLED, "advise"));
+}
+
+FIXTURE_TEARDOWN(shmem_thp)
+{
+	if (self->saved[0])
+		write_file(SHMEM_ENABLED, self->saved);
+}
+
+TEST_F(shmem_thp, pmd_mapped_in_two)
+{
+	struct target t[2];
+
+	ASSERT_EQ(0, spawn_sharers(t, 2, setup_shmem_thp, cmd_shmem_thp, NULL));
+	if (rollup_field(t[0].pid, "ShmemPmdMapped") <= 0) {
+		target_end(&t[1]);
+		target_end(&t[0]);
+		SKIP(return, "no PMD-mapped shmem THP here");
+	}
+	EXPECT_EQ(0, rollup_field(t[1].pid, "ShmemPmdMapped"));
+	EXPECT_EQ(0, compare_pid(t[0].pid));
+	EXPECT_EQ(0, compare_pid(t[1].pid));
+	ASSERT_EQ(0, target_send(&t[1], 't'));
+	EXPECT_EQ(4 * 1024, rollup_field(t[1].pid, "ShmemPmdMapped"));
+	EXPECT_EQ(0, compare_pid(t[0].pid));
+	EXPECT_EQ(0, compare_pid(t[1].pid));
+	target_end(&t[1]);
+	target_end(&t[0]);
+}
+
 static void setup_lazyfree(void *arg)
 {
 	setup_anon(arg);
