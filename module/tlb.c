@@ -21,13 +21,15 @@
  * reclaim and migration, arch_tlbbatch_flush()) on a CPU that may have any
  * mm loaded. They count "tlb_flush events on a CPU whose CR3 held the
  * target's PGD", which is what the uapi header says.
- * The probe is registered while at least one counter exists, and removed,
- * with tracepoint_synchronize_unregister(), a second after the last one
- * goes: each registration and removal patches the tracepoint's call sites
- * in the kernel's text (a static key, text_poke_bp()), and a reader that
- * starts and stops counting in a loop (the fuzzer does) should not have
- * the text patched each time. Under QEMU TCG, such patching in a tight loop
- * once met a CPU at the int3 it plants, in flush_tlb_func(), and oopsed.
+ * The probe is registered when the first counter starts and stays until
+ * the module goes (then tracepoint_synchronize_unregister()). Each
+ * registration and removal patches the tracepoint's call sites in the
+ * kernel's text (a static key, text_poke_bp()) while other CPUs may be
+ * flushing; under QEMU TCG such patching, repeated as readers came and
+ * went, now and then met a CPU at the int3 it plants in flush_tlb_func()
+ * and oopsed (first with a probe removed with its last counter, then still
+ * with a removal a second later). Once per module lifetime, with no
+ * counter the probe costs a CR3 read and an empty list per traced flush.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -45,7 +47,6 @@
 #include <linux/string_helpers.h>
 #include <linux/timekeeping.h>
 #include <linux/tracepoint.h>
-#include <linux/workqueue.h>
 #include <asm/cpufeature.h>
 #include <asm/processor-flags.h>
 #include <asm/special_insns.h>
@@ -157,24 +158,11 @@ static void mmscope_tlb_unregister(void)
 	tracepoint_synchronize_unregister();
 }
 
-/* A second after the last counter went: the probe goes, if still unused. */
-static void mmscope_tlb_linger_end(struct work_struct *work)
-{
-	mutex_lock(&mmscope_tlb_lock);
-	if (list_empty(&mmscope_tlb_counts))
-		mmscope_tlb_unregister();
-	mutex_unlock(&mmscope_tlb_lock);
-}
-
-static DECLARE_DELAYED_WORK(mmscope_tlb_linger, mmscope_tlb_linger_end);
-
-/* Take @c off the list; the last one sends the probe away soon. */
+/* Take @c off the list (the probe stays registered). */
 static void mmscope_tlb_count_free(struct mmscope_tlb_count *c)
 {
 	lockdep_assert_held(&mmscope_tlb_lock);
 	list_del_rcu(&c->node);
-	if (list_empty(&mmscope_tlb_counts) && mmscope_tlb_tp)
-		schedule_delayed_work(&mmscope_tlb_linger, HZ);
 	/* No probe still running can see @c after this. */
 	tracepoint_synchronize_unregister();
 	mmdrop(c->mm);
@@ -218,7 +206,7 @@ static int mmscope_tlb_count_start(struct mmscope_tlb_count **slot, struct mm_st
 	c->start_ns = ktime_get_ns();
 	c->tlb_gen_start = atomic64_read(&mm->context.tlb_gen);
 	list_add_tail_rcu(&c->node, &mmscope_tlb_counts);
-	/* A restart: the new counter is listed first, so the probe stays. */
+	/* A restart: the new counter is listed before the old one goes. */
 	if (*slot)
 		mmscope_tlb_count_free(*slot);
 	*slot = c;
@@ -459,7 +447,6 @@ void mmscope_seq_tlb(struct seq_file *m, const struct mmscope_tlb *req,
 /* Module exit: every reader has stopped; the probe goes now. */
 void mmscope_tlb_exit(void)
 {
-	cancel_delayed_work_sync(&mmscope_tlb_linger);
 	mutex_lock(&mmscope_tlb_lock);
 	WARN_ON_ONCE(!list_empty(&mmscope_tlb_counts));
 	mmscope_tlb_unregister();
