@@ -1034,6 +1034,24 @@ static int make_file(void)
 	return 0;
 }
 
+/*
+ * MMSCOPE_BENCH_CASES ("maps,pages", make bench BENCH_CASES=...) picks some
+ * of the cases (maps, pages, smaps, impact); unset, all of them run.
+ */
+static int want(const char *name)
+{
+	const char *cases = getenv("MMSCOPE_BENCH_CASES");
+	size_t len = strlen(name);
+	const char *s;
+
+	if (!cases || !*cases)
+		return 1;
+	for (s = cases; (s = strstr(s, name)); s += len)
+		if ((s == cases || s[-1] == ',') && (!s[len] || s[len] == ','))
+			return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *json = argc > 1 ? argv[1] : "/tmp/bench.json";
@@ -1060,14 +1078,19 @@ int main(int argc, char **argv)
 	     kernel, sysconf(_SC_NPROCESSORS_ONLN), RUNS);
 	printf("%-20s %-38s %11s %-3s | %-32s %11s  %7s\n", "case", "mmscope",
 	       "median", "", "baseline", "median", "ratio");
-	case_maps(1000);
-	case_maps(10000);
-	case_maps(65000);
-	case_pages(T_PAGES_4K, 64 * MIB, "64 MiB 4K");
-	case_pages(T_PAGES_4K, GIB, "1 GiB 4K");
-	case_pages(T_PAGES_THP, GIB, "1 GiB THP");
-	case_sparse();
-	case_impact();
+	if (want("maps")) {
+		case_maps(1000);
+		case_maps(10000);
+		case_maps(65000);
+	}
+	if (want("pages")) {
+		case_pages(T_PAGES_4K, 64 * MIB, "64 MiB 4K");
+		case_pages(T_PAGES_4K, GIB, "1 GiB 4K");
+		case_pages(T_PAGES_THP, GIB, "1 GiB THP");
+		case_sparse();
+	}
+	if (want("impact"))
+		case_impact();
 	write_json(json, kernel);
 	note("JSON written to %s", json);
 	return 0;
