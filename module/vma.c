@@ -8,6 +8,7 @@
 #include <linux/dcache.h>
 #include <linux/fs.h>
 #include <linux/kdev_t.h>
+#include <linux/kernel.h>
 #include <linux/magic.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -327,27 +328,71 @@ void mmscope_vma_fill(struct vm_area_struct *vma, struct mmscope_vma *out)
 }
 
 /*
+ * @v in hex, at least @width digits, at @p; returns the end. What "%0*llx"
+ * prints, without vsnprintf(): /proc's own seq_put_hex_ll() is not exported,
+ * and a maps line has four numbers.
+ */
+static char *mmscope_put_hex(char *p, u64 v, unsigned int width)
+{
+	char digits[16];
+	unsigned int n = 0;
+
+	do {
+		digits[n++] = hex_asc[v & 0xf];
+		v >>= 4;
+	} while (v);
+	while (n < width)
+		digits[n++] = '0';
+	while (n)
+		*p++ = digits[--n];
+	return p;
+}
+
+/*
  * One maps line: exactly what /proc/PID/maps prints (same padding, same
  * escaping of '\n' in paths), then " | " and what mmscope adds.
  */
 void mmscope_seq_vma(struct seq_file *m, const struct mmscope_vma_brief *v,
 		     const char *path)
 {
+	char line[80], *p = line;	/* the numbers, up to the inode */
+
 	seq_setwidth(m, 25 + sizeof(void *) * 6 - 1);
-	seq_printf(m, "%08llx-%08llx %s %08llx %02x:%02x %llu ",
-		   v->start, v->end, v->perms, v->offset,
-		   v->dev_major, v->dev_minor, v->inode);
+	p = mmscope_put_hex(p, v->start, 8);
+	*p++ = '-';
+	p = mmscope_put_hex(p, v->end, 8);
+	*p++ = ' ';
+	p = memcpy(p, v->perms, 4) + 4;
+	*p++ = ' ';
+	p = mmscope_put_hex(p, v->offset, 8);
+	*p++ = ' ';
+	p = mmscope_put_hex(p, v->dev_major, 2);
+	*p++ = ':';
+	p = mmscope_put_hex(p, v->dev_minor, 2);
+	seq_write(m, line, p - line);
+	seq_put_decimal_ull(m, " ", v->inode);
+	seq_putc(m, ' ');
 	if (path[0]) {
 		seq_pad(m, ' ');
 		seq_escape(m, path, "\n");
 	}
-	seq_printf(m, " | vm_flags=%#llx flags=", v->vm_flags);
+	seq_puts(m, " | vm_flags=");
+	if (v->vm_flags) {
+		line[0] = '0';
+		line[1] = 'x';
+		seq_write(m, line, mmscope_put_hex(line + 2, v->vm_flags, 1) - line);
+	} else {
+		seq_putc(m, '0');
+	}
+	seq_puts(m, " flags=");
 	/* VM_NONE entries match no bit; VM_PAT names its bit before VM_ARCH_1. */
 	mmscope_seq_bits(m, v->vm_flags, &mmscope_vm_flag_names_table);
-	seq_printf(m, " anon_vma=%s vm_ops=%s kind=%s\n",
-		   v->flags & MMSCOPE_VMA_ANON_VMA ? "yes" : "no",
-		   v->vm_ops[0] ? (const char *)v->vm_ops : "none",
-		   mmscope_name(&mmscope_kind_names, v->kind));
+	seq_puts(m, v->flags & MMSCOPE_VMA_ANON_VMA ? " anon_vma=yes vm_ops=" :
+						       " anon_vma=no vm_ops=");
+	seq_puts(m, v->vm_ops[0] ? (const char *)v->vm_ops : "none");
+	seq_puts(m, " kind=");
+	seq_puts(m, mmscope_name(&mmscope_kind_names, v->kind));
+	seq_putc(m, '\n');
 }
 
 /* The same line from a full record (debugfs lookup). */
