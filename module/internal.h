@@ -130,7 +130,12 @@ int mmscope_pages_copy(struct mm_struct *mm, struct mmscope_pages *req);
 int mmscope_pages_fill(struct mm_struct *mm, unsigned long *addr, unsigned long end,
 		       struct mmscope_page *recs, unsigned int max);
 
-/* Records filled per hold of the mmap lock; user copies happen unlocked. */
+/*
+ * Records filled per hold of the mmap lock; user copies happen unlocked.
+ * A PTE table's worth (512) was measured no faster for 1 GiB of 4K pages
+ * (160 against 153 ms: the walk and the copy of 104-byte records cost
+ * the same however they are cut) and held the lock 11 times longer.
+ */
 #define MMSCOPE_PAGES_BATCH 64
 
 /* page.c */

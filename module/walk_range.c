@@ -105,13 +105,6 @@ int mmscope_pages_fill(struct mm_struct *mm, unsigned long *addr, unsigned long 
 	return batch.nr;
 }
 
-/*
- * Records per hold of the mmap lock for the ioctl: a whole PTE table of 4K
- * pages, so that a dense range is walked a table per hold rather than
- * from the PGD again every 64 records. 512 records are about 53 KB.
- */
-#define MMSCOPE_PAGES_IOC_BATCH PTRS_PER_PTE
-
 /* One batch out to user slots of @usize bytes: one copy when sizes agree. */
 static int mmscope_pages_put(void __user *dst, u32 usize,
 			     const struct mmscope_page *recs, u32 n)
@@ -149,7 +142,7 @@ int mmscope_pages_copy(struct mm_struct *mm, struct mmscope_pages *req)
 	u32 done = 0;
 	int n, ret = 0;
 
-	recs = kvmalloc_array(MMSCOPE_PAGES_IOC_BATCH, sizeof(*recs), GFP_KERNEL);
+	recs = kvmalloc_array(MMSCOPE_PAGES_BATCH, sizeof(*recs), GFP_KERNEL);
 	if (!recs)
 		return -ENOMEM;
 
@@ -160,7 +153,7 @@ int mmscope_pages_copy(struct mm_struct *mm, struct mmscope_pages *req)
 			break;
 		}
 		n = mmscope_pages_fill(mm, &addr, end, recs,
-				       min_t(u32, MMSCOPE_PAGES_IOC_BATCH, req->count - done));
+				       min_t(u32, MMSCOPE_PAGES_BATCH, req->count - done));
 		if (n < 0) {
 			ret = n;
 			break;
