@@ -22,7 +22,7 @@
 
 #define PAGE 4096UL
 #define MAX_VMAS 4096
-#define LONG_FILES 6		/* files with paths of about 3,000 bytes */
+#define LONG_FILES 6		/* files with paths of about 2,800 bytes */
 #define SHORT_FILES 32		/* and with short ones, between them */
 
 static struct mmscope_vma full[MAX_VMAS];
@@ -30,7 +30,7 @@ static struct mmscope_vma_brief brief[MAX_VMAS];
 static struct proc_vma theirs[MAX_VMAS];
 static char strings[MAX_VMAS * 64 + LONG_FILES * MMSCOPE_PATH_MAX];
 
-/* A directory chain under /tmp whose path is about 3,000 bytes long. */
+/* A directory chain under /tmp whose path is about 2,800 bytes long. */
 static char long_dir[3200];
 static size_t base_len;		/* of its first directory */
 
@@ -259,7 +259,7 @@ TEST_F(child, matches_proc_and_full_records)
 	ASSERT_EQ(nfull, n);
 	for (i = 0; i < n; i++) {
 		to_full(&brief[i], &v);
-		if (brief[i].path_len > 2900)
+		if (brief[i].path_len > 2500)
 			longs++;
 		EXPECT_EQ(strlen((char *)v.path), brief[i].path_len);
 		if (!vma_matches_proc(&v, &theirs[i]) || memcmp(&v, &full[i], sizeof(v))) {
