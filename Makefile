@@ -53,9 +53,10 @@ fuzz: deps
 		MMSCOPE_TESTS=fuzz_test $(VM)/run.sh $(KERNEL) fuzz
 
 # The benchmark: a table of medians and ratios to /proc, and its JSON in
-# .cache/bench/KERNEL.json. Never fails on a number.
+# .cache/bench/KERNEL.json. Never fails on a number. BENCH_CASES=maps,pages
+# (of maps, pages, smaps, impact) runs only those.
 bench: deps
-	$(VM)/run.sh $(KERNEL) bench
+	MMSCOPE_BENCH_CASES=$(BENCH_CASES) $(VM)/run.sh $(KERNEL) bench
 
 # Not Kbuild's "make M=... clean": it deletes every *.o and *.ko under this
 # tree, the kernels cached in .cache/ included.

@@ -117,8 +117,15 @@ static int mmscope_ioc_vmas(struct mmscope_file *mf, void *arg)
 	struct mmscope_subject subject;
 	int ret;
 
-	if (req->flags || req->reserved || !req->count ||
-	    !mmscope_record_size_ok(req->vma_size, sizeof(struct mmscope_vma)))
+	bool brief = req->flags & MMSCOPE_VMAS_BRIEF;
+
+	if ((req->flags & ~MMSCOPE_VMAS_BRIEF) || req->reserved || !req->count ||
+	    !mmscope_record_size_ok(req->vma_size, brief ? sizeof(struct mmscope_vma_brief) :
+							  sizeof(struct mmscope_vma)))
+		return -EINVAL;
+	/* The paths' buffer: only with brief records, and room for any path. */
+	if (brief ? !req->strings_ptr || req->strings_size < MMSCOPE_PATH_MAX :
+		    req->strings_ptr || req->strings_size)
 		return -EINVAL;
 
 	ret = mmscope_target_get(&mf->target, &subject);
@@ -348,11 +355,16 @@ out_free_recs:
  * zero-extended, never refused), and whether it looks at a process or at
  * physical addresses (mmscope_query_allowed()). The fault lab's setup and
  * counters show neither, but still need CAP_SYS_ADMIN: the lab is kernel
- * memory. Every request is at its first version so far.
+ * memory. MMSCOPE_IOC_VMAS grew the paths' buffer; the others are at
+ * their first version.
  */
 #define MMSCOPE_IOCTL(_cmd, _handler, _type, _query)			\
 	{ .cmd = _cmd, .handler = _handler, .size = sizeof(_type),	\
 	  .size_ver0 = sizeof(_type), .query = _query }
+/* A request that grew since its first version, of @_ver0 bytes. */
+#define MMSCOPE_IOCTL_GREW(_cmd, _handler, _type, _ver0, _query)	\
+	{ .cmd = _cmd, .handler = _handler, .size = sizeof(_type),	\
+	  .size_ver0 = _ver0, .query = _query }
 
 static const struct mmscope_ioctl {
 	unsigned int cmd;
@@ -364,7 +376,8 @@ static const struct mmscope_ioctl {
 		      struct mmscope_set_target, true),
 	MMSCOPE_IOCTL(MMSCOPE_IOC_MM_INFO, mmscope_ioc_mm_info,
 		      struct mmscope_mm_info, true),
-	MMSCOPE_IOCTL(MMSCOPE_IOC_VMAS, mmscope_ioc_vmas, struct mmscope_vmas, true),
+	MMSCOPE_IOCTL_GREW(MMSCOPE_IOC_VMAS, mmscope_ioc_vmas, struct mmscope_vmas,
+			   MMSCOPE_VMAS_SIZE_VER0, true),
 	MMSCOPE_IOCTL(MMSCOPE_IOC_LOOKUP, mmscope_ioc_lookup, struct mmscope_lookup, true),
 	MMSCOPE_IOCTL(MMSCOPE_IOC_VM_FLAG_NAMES, mmscope_ioc_vm_flag_names,
 		      struct mmscope_vm_flag_names, false),

@@ -269,8 +269,9 @@ MMSCOPE_DEBUGFS_SHOW(mm, mmscope_query_allowed);
 
 /*
  * As fs/proc/task_mmu.c: the position is the start address of the next VMA
- * to show, so ->start finds its place again with one find_vma() after the
- * lock was dropped to copy a full buffer out. Never quadratic.
+ * to show, so ->start finds its place again with one lookup after the lock
+ * was dropped to copy a full buffer out, and ->next steps the VMA iterator.
+ * Never quadratic.
  */
 #define MAPS_POS_EOF ((loff_t)-1)
 
@@ -278,7 +279,10 @@ struct maps_iter {
 	struct mmscope_subject subject;
 	bool have_subject;
 	bool locked;
-	struct mmscope_vma rec;
+	struct vma_iterator vmi;	/* valid while locked */
+	struct mmscope_vma_ctx ctx;
+	struct mmscope_vma_brief rec;
+	char path[MMSCOPE_PATH_MAX];
 };
 
 static void *maps_start(struct seq_file *m, loff_t *pos)
@@ -300,8 +304,10 @@ static void *maps_start(struct seq_file *m, loff_t *pos)
 	if (mmap_read_lock_killable(mm))
 		return ERR_PTR(-EINTR);
 	it->locked = true;
+	mmscope_vma_ctx_reset(&it->ctx);
 
-	vma = find_vma(mm, *pos);
+	vma_iter_init(&it->vmi, mm, *pos);
+	vma = vma_next(&it->vmi);
 	*pos = vma ? vma->vm_start : MAPS_POS_EOF;
 	return vma;
 }
@@ -311,7 +317,9 @@ static void *maps_next(struct seq_file *m, void *v, loff_t *pos)
 	struct maps_iter *it = m->private;
 	struct vm_area_struct *vma;
 
-	vma = find_vma(it->subject.mm, ((struct vm_area_struct *)v)->vm_end);
+	it->ctx.prev = v;	/* the one before the next, for its kind */
+	it->ctx.prev_known = true;
+	vma = vma_next(&it->vmi);
 	*pos = vma ? vma->vm_start : MAPS_POS_EOF;
 	return vma;
 }
@@ -332,8 +340,8 @@ static int maps_show(struct seq_file *m, void *v)
 {
 	struct maps_iter *it = m->private;
 
-	mmscope_vma_fill(v, &it->rec);
-	mmscope_seq_vma(m, &it->rec);
+	mmscope_vma_describe(v, &it->ctx, &it->rec, it->path);
+	mmscope_seq_vma(m, &it->rec, it->path);
 	return 0;
 }
 
@@ -401,7 +409,7 @@ static int lookup_show(struct seq_file *m, void *unused)
 		   out_flags & MMSCOPE_LOOKUP_CONTAINS ? "yes" : "no");
 	seq_printf(m, "gap:      %llu\n", gap);
 	seq_puts(m, "vma:      ");
-	mmscope_seq_vma(m, vma);
+	mmscope_seq_vma_full(m, vma);
 
 out_free_vma:
 	kfree(vma);

@@ -94,9 +94,27 @@ u32 mmscope_mm_users(struct task_struct *task, struct mm_struct *mm,
 		     struct mmscope_mm_user *users, u32 cap);
 
 /* vma.c */
+
+/* vm_ops symbol names remembered for one hold of the mmap lock. */
+#define MMSCOPE_VM_OPS_CACHE 8
+
+/* What describing one VMA after another saves (mmscope_vma_describe()). */
+struct mmscope_vma_ctx {
+	struct vm_area_struct *prev;	/* the VMA before the next one... */
+	bool prev_known;		/* ...when this is true */
+	unsigned int ops_nr;
+	const void *ops[MMSCOPE_VM_OPS_CACHE];
+	u8 ops_name[MMSCOPE_VM_OPS_CACHE][MMSCOPE_SYM_LEN];
+};
+
+void mmscope_vma_ctx_reset(struct mmscope_vma_ctx *ctx);
+size_t mmscope_vma_describe(struct vm_area_struct *vma, struct mmscope_vma_ctx *ctx,
+			    struct mmscope_vma_brief *out, char *path);
 void mmscope_vma_fill(struct vm_area_struct *vma, struct mmscope_vma *out);
 void mmscope_vm_flag_names(struct mmscope_vm_flag_names *out);
-void mmscope_seq_vma(struct seq_file *m, const struct mmscope_vma *v);
+void mmscope_seq_vma(struct seq_file *m, const struct mmscope_vma_brief *v,
+		     const char *path);
+void mmscope_seq_vma_full(struct seq_file *m, const struct mmscope_vma *v);
 int mmscope_vmas_copy(struct mm_struct *mm, struct mmscope_vmas *req);
 int mmscope_lookup(struct mm_struct *mm, u64 addr, struct mmscope_vma *vma,
 		   u32 *out_flags, u64 *gap);
@@ -112,7 +130,12 @@ int mmscope_pages_copy(struct mm_struct *mm, struct mmscope_pages *req);
 int mmscope_pages_fill(struct mm_struct *mm, unsigned long *addr, unsigned long end,
 		       struct mmscope_page *recs, unsigned int max);
 
-/* Records filled per hold of the mmap lock; user copies happen unlocked. */
+/*
+ * Records filled per hold of the mmap lock; user copies happen unlocked.
+ * A PTE table's worth (512) was measured no faster for 1 GiB of 4K pages
+ * (160 against 153 ms: the walk and the copy of 104-byte records cost
+ * the same however they are cut) and held the lock 11 times longer.
+ */
 #define MMSCOPE_PAGES_BATCH 64
 
 /* page.c */

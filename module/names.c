@@ -68,7 +68,8 @@ void mmscope_seq_bits(struct seq_file *m, u64 bits, const struct mmscope_name_ta
 			unnamed |= bit;
 			continue;
 		}
-		seq_printf(m, "%s%s", sep, t->names[i].name);
+		seq_puts(m, sep);
+		seq_puts(m, t->names[i].name);
 		sep = ",";
 	}
 	if (unnamed)

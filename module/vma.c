@@ -8,6 +8,7 @@
 #include <linux/dcache.h>
 #include <linux/fs.h>
 #include <linux/kdev_t.h>
+#include <linux/kernel.h>
 #include <linux/magic.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -114,31 +115,32 @@ void mmscope_vm_flag_names(struct mmscope_vm_flag_names *out)
 
 /*
  * The last column of /proc/PID/maps, decided exactly as get_vma_name() in
- * fs/proc/task_mmu.c decides it. arch_vma_name() is left out: it is NULL on
- * x86, and not exported.
+ * fs/proc/task_mmu.c decides it, into @buf (MMSCOPE_PATH_MAX bytes).
+ * arch_vma_name() is left out: it is NULL on x86, and not exported.
+ * Returns its length; sets MMSCOPE_VMA_PATH_LONG in @out->flags.
  */
-static void mmscope_vma_name(struct vm_area_struct *vma,
-			     struct mmscope_vma *out)
+static size_t mmscope_vma_name(struct vm_area_struct *vma,
+			       struct mmscope_vma_brief *out, char *buf)
 {
 	const char *anon_name = mmscope_anon_vma_name(vma);
-	char *buf = (char *)out->path;
 	const char *name = NULL;
 	char *path;
+	size_t len;
 
+	buf[0] = '\0';
 	if (vma->vm_file) {
-		if (anon_name) {
-			snprintf(buf, MMSCOPE_PATH_MAX, "[anon_shmem:%s]", anon_name);
-			return;
-		}
+		if (anon_name)
+			return scnprintf(buf, MMSCOPE_PATH_MAX, "[anon_shmem:%s]", anon_name);
 		path = d_path(mmscope_file_user_path(vma->vm_file), buf,
 			      MMSCOPE_PATH_MAX);
 		if (IS_ERR(path)) {
 			buf[0] = '\0';
 			out->flags |= MMSCOPE_VMA_PATH_LONG;
-			return;
+			return 0;
 		}
-		memmove(buf, path, strlen(path) + 1);
-		return;
+		len = strlen(path);
+		memmove(buf, path, len + 1);
+		return len;
 	}
 
 	if (vma->vm_ops && vma->vm_ops->name)
@@ -147,28 +149,33 @@ static void mmscope_vma_name(struct vm_area_struct *vma,
 		name = "[heap]";
 	if (!name && mmscope_vma_is_initial_stack(vma))
 		name = "[stack]";
-	if (!name && anon_name) {
-		snprintf(buf, MMSCOPE_PATH_MAX, "[anon:%s]", anon_name);
-		return;
-	}
-	if (name)
-		strscpy(buf, name, MMSCOPE_PATH_MAX);
+	if (!name && anon_name)
+		return scnprintf(buf, MMSCOPE_PATH_MAX, "[anon:%s]", anon_name);
+	if (!name)
+		return 0;
+	return strscpy(buf, name, MMSCOPE_PATH_MAX) < 0 ? MMSCOPE_PATH_MAX - 1 : strlen(buf);
 }
 
-/* An anonymous private VMA right after a file's private writable one. */
-static bool mmscope_vma_follows_data(struct vm_area_struct *vma)
+/*
+ * An anonymous private VMA right after a file's private writable one.
+ * @ctx->prev is the VMA before when the caller iterated over it.
+ */
+static bool mmscope_vma_follows_data(struct vm_area_struct *vma,
+				     const struct mmscope_vma_ctx *ctx)
 {
-	struct vm_area_struct *prev;
+	struct vm_area_struct *prev = ctx->prev;
 
 	if (!vma->vm_start || (vma->vm_flags & VM_MAYSHARE))
 		return false;
-	prev = find_vma(vma->vm_mm, vma->vm_start - 1);
+	if (!ctx->prev_known)
+		prev = find_vma(vma->vm_mm, vma->vm_start - 1);
 	return prev && prev->vm_end == vma->vm_start && prev->vm_file &&
 	       (prev->vm_flags & (VM_WRITE | VM_MAYSHARE)) == VM_WRITE;
 }
 
 /* The rules are documented in README.md, "VMA kinds"; keep both in step. */
-static u32 mmscope_vma_kind(struct vm_area_struct *vma, const char *name)
+static u32 mmscope_vma_kind(struct vm_area_struct *vma, const char *name,
+			    const struct mmscope_vma_ctx *ctx)
 {
 	unsigned long flags = vma->vm_flags;
 	struct inode *inode;
@@ -189,7 +196,7 @@ static u32 mmscope_vma_kind(struct vm_area_struct *vma, const char *name)
 			return MMSCOPE_KIND_HEAP;
 		if (!strcmp(name, "[stack]"))
 			return MMSCOPE_KIND_STACK;
-		if (mmscope_vma_follows_data(vma))
+		if (mmscope_vma_follows_data(vma, ctx))
 			return MMSCOPE_KIND_BSS;
 		return MMSCOPE_KIND_ANON;
 	}
@@ -208,17 +215,60 @@ static u32 mmscope_vma_kind(struct vm_area_struct *vma, const char *name)
 }
 
 /**
- * mmscope_vma_fill - describe @vma
+ * mmscope_vma_ctx_reset - forget what the last VMAs taught
+ * @ctx: the context
+ *
+ * Call it with each new hold of the mmap lock: the cached vm_ops names are
+ * trusted only while the VMAs that use them cannot go away.
+ */
+void mmscope_vma_ctx_reset(struct mmscope_vma_ctx *ctx)
+{
+	ctx->prev = NULL;
+	ctx->prev_known = false;
+	ctx->ops_nr = 0;
+}
+
+/*
+ * The symbol of @ops into @sym. "%ps" searches kallsyms, which costs more
+ * than all the rest of a VMA's record: a process has a handful of vm_ops,
+ * so the last few names are kept.
+ */
+static void mmscope_vm_ops_name(struct mmscope_vma_ctx *ctx, const void *ops, u8 *sym)
+{
+	unsigned int i, slot;
+
+	for (i = 0; i < ctx->ops_nr; i++)
+		if (ctx->ops[i] == ops) {
+			memcpy(sym, ctx->ops_name[i], MMSCOPE_SYM_LEN);
+			return;
+		}
+	snprintf((char *)sym, MMSCOPE_SYM_LEN, "%ps", ops);
+	/* No symbol: say so rather than print a kernel address. */
+	if (!strncmp((char *)sym, "0x", 2))
+		strscpy((char *)sym, "?", MMSCOPE_SYM_LEN);
+	slot = ctx->ops_nr < MMSCOPE_VM_OPS_CACHE ? ctx->ops_nr++ :
+	       (unsigned long)ops / sizeof(void *) % MMSCOPE_VM_OPS_CACHE;
+	ctx->ops[slot] = ops;
+	memcpy(ctx->ops_name[slot], sym, MMSCOPE_SYM_LEN);
+}
+
+/**
+ * mmscope_vma_describe - describe @vma
  * @vma: the VMA
- * @out: the record to fill; all of it is written
+ * @ctx: the VMA before @vma when known, and the vm_ops names seen
+ * @out: the record to fill; all of it is written, @path_offset 0
+ * @path: MMSCOPE_PATH_MAX bytes for the path, NUL-terminated
  *
  * Locking: the mmap lock of @vma->vm_mm must be held.
+ *
+ * Return: the length of the path.
  */
-void mmscope_vma_fill(struct vm_area_struct *vma, struct mmscope_vma *out)
+size_t mmscope_vma_describe(struct vm_area_struct *vma, struct mmscope_vma_ctx *ctx,
+			    struct mmscope_vma_brief *out, char *path)
 {
 	unsigned long flags = vma->vm_flags;
 	struct inode *inode;
-	char *sym;
+	size_t len;
 
 	mmap_assert_locked(vma->vm_mm);
 	memset(out, 0, sizeof(*out));
@@ -240,67 +290,238 @@ void mmscope_vma_fill(struct vm_area_struct *vma, struct mmscope_vma *out)
 	}
 	if (vma->anon_vma)
 		out->flags |= MMSCOPE_VMA_ANON_VMA;
+	if (vma->vm_ops)
+		mmscope_vm_ops_name(ctx, vma->vm_ops, out->vm_ops);
 
-	if (vma->vm_ops) {
-		sym = (char *)out->vm_ops;
-		snprintf(sym, MMSCOPE_SYM_LEN, "%ps", vma->vm_ops);
-		/* No symbol: say so rather than print a kernel address. */
-		if (!strncmp(sym, "0x", 2))
-			strscpy(sym, "?", MMSCOPE_SYM_LEN);
-	}
+	len = mmscope_vma_name(vma, out, path);
+	out->path_len = len;
+	out->kind = mmscope_vma_kind(vma, path, ctx);
+	return len;
+}
 
-	mmscope_vma_name(vma, out);
-	out->kind = mmscope_vma_kind(vma, (const char *)out->path);
+/* The full record from a brief one and its path: their heads are alike. */
+static void mmscope_vma_from_brief(struct mmscope_vma *out,
+				   const struct mmscope_vma_brief *brief)
+{
+	BUILD_BUG_ON(offsetof(struct mmscope_vma, path) !=
+		     offsetof(struct mmscope_vma_brief, path_offset));
+	memcpy(out, brief, offsetof(struct mmscope_vma, path));
+}
+
+/**
+ * mmscope_vma_fill - describe @vma as one full record
+ * @vma: the VMA
+ * @out: the record to fill; all of it is written
+ *
+ * Locking: the mmap lock of @vma->vm_mm must be held.
+ */
+void mmscope_vma_fill(struct vm_area_struct *vma, struct mmscope_vma *out)
+{
+	struct mmscope_vma_ctx ctx;
+	struct mmscope_vma_brief brief;
+	size_t len;
+
+	mmscope_vma_ctx_reset(&ctx);
+	len = mmscope_vma_describe(vma, &ctx, &brief, (char *)out->path);
+	mmscope_vma_from_brief(out, &brief);
+	memset(out->path + len, 0, sizeof(out->path) - len);
+}
+
+/*
+ * @v in hex, at least @width digits, at @p; returns the end. What "%0*llx"
+ * prints, without vsnprintf(): /proc's own seq_put_hex_ll() is not exported,
+ * and a maps line has four numbers.
+ */
+static char *mmscope_put_hex(char *p, u64 v, unsigned int width)
+{
+	char digits[16];
+	unsigned int n = 0;
+
+	do {
+		digits[n++] = hex_asc[v & 0xf];
+		v >>= 4;
+	} while (v);
+	while (n < width)
+		digits[n++] = '0';
+	while (n)
+		*p++ = digits[--n];
+	return p;
 }
 
 /*
  * One maps line: exactly what /proc/PID/maps prints (same padding, same
  * escaping of '\n' in paths), then " | " and what mmscope adds.
  */
-void mmscope_seq_vma(struct seq_file *m, const struct mmscope_vma *v)
+void mmscope_seq_vma(struct seq_file *m, const struct mmscope_vma_brief *v,
+		     const char *path)
 {
+	char line[80], *p = line;	/* the numbers, up to the inode */
+
 	seq_setwidth(m, 25 + sizeof(void *) * 6 - 1);
-	seq_printf(m, "%08llx-%08llx %s %08llx %02x:%02x %llu ",
-		   v->start, v->end, v->perms, v->offset,
-		   v->dev_major, v->dev_minor, v->inode);
-	if (v->path[0]) {
+	p = mmscope_put_hex(p, v->start, 8);
+	*p++ = '-';
+	p = mmscope_put_hex(p, v->end, 8);
+	*p++ = ' ';
+	p = memcpy(p, v->perms, 4) + 4;
+	*p++ = ' ';
+	p = mmscope_put_hex(p, v->offset, 8);
+	*p++ = ' ';
+	p = mmscope_put_hex(p, v->dev_major, 2);
+	*p++ = ':';
+	p = mmscope_put_hex(p, v->dev_minor, 2);
+	seq_write(m, line, p - line);
+	seq_put_decimal_ull(m, " ", v->inode);
+	seq_putc(m, ' ');
+	if (path[0]) {
 		seq_pad(m, ' ');
-		seq_escape(m, (const char *)v->path, "\n");
+		seq_escape(m, path, "\n");
 	}
-	seq_printf(m, " | vm_flags=%#llx flags=", v->vm_flags);
+	seq_puts(m, " | vm_flags=");
+	if (v->vm_flags) {
+		line[0] = '0';
+		line[1] = 'x';
+		seq_write(m, line, mmscope_put_hex(line + 2, v->vm_flags, 1) - line);
+	} else {
+		seq_putc(m, '0');
+	}
+	seq_puts(m, " flags=");
 	/* VM_NONE entries match no bit; VM_PAT names its bit before VM_ARCH_1. */
 	mmscope_seq_bits(m, v->vm_flags, &mmscope_vm_flag_names_table);
-	seq_printf(m, " anon_vma=%s vm_ops=%s kind=%s\n",
-		   v->flags & MMSCOPE_VMA_ANON_VMA ? "yes" : "no",
-		   v->vm_ops[0] ? (const char *)v->vm_ops : "none",
-		   mmscope_name(&mmscope_kind_names, v->kind));
+	seq_puts(m, v->flags & MMSCOPE_VMA_ANON_VMA ? " anon_vma=yes vm_ops=" :
+						       " anon_vma=no vm_ops=");
+	seq_puts(m, v->vm_ops[0] ? (const char *)v->vm_ops : "none");
+	seq_puts(m, " kind=");
+	seq_puts(m, mmscope_name(&mmscope_kind_names, v->kind));
+	seq_putc(m, '\n');
 }
 
-/* Records filled per hold of the mmap lock; user copies happen unlocked. */
-#define MMSCOPE_VMA_BATCH 8
+/* The same line from a full record (debugfs lookup). */
+void mmscope_seq_vma_full(struct seq_file *m, const struct mmscope_vma *v)
+{
+	struct mmscope_vma_brief brief;
+
+	memcpy(&brief, v, offsetof(struct mmscope_vma, path));
+	mmscope_seq_vma(m, &brief, (const char *)v->path);
+}
+
+/*
+ * Records filled per hold of the mmap lock, and the room for their paths:
+ * a batch also ends when less than one path's worth is left. User copies
+ * happen with the lock dropped, one per batch.
+ */
+#define MMSCOPE_VMA_BATCH	256
+#define MMSCOPE_VMA_STRINGS	(8 * MMSCOPE_PATH_MAX)
+
+/* What one MMSCOPE_IOC_VMAS call keeps in the kernel: one batch. */
+struct mmscope_vmas_batch {
+	struct mmscope_vma_ctx ctx;
+	struct mmscope_vma_brief recs[MMSCOPE_VMA_BATCH];
+	char strings[MMSCOPE_VMA_STRINGS];
+	struct mmscope_vma full;	/* the old records are built here */
+};
+
+/*
+ * Fill one batch under the mmap lock from *@addr: at most @max records,
+ * their paths in b->strings, and no path beyond @strings_left bytes.
+ * Sets *@eof when no VMA is left, *@full when a path did not fit.
+ */
+static int mmscope_vmas_fill(struct mm_struct *mm, struct mmscope_vmas_batch *b,
+			     unsigned long *addr, u32 max, u64 strings_left,
+			     u32 *used, bool *eof, bool *full)
+{
+	VMA_ITERATOR(vmi, mm, *addr);
+	struct vm_area_struct *vma;
+	u32 n = 0, off = 0;
+	size_t len;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	mmscope_vma_ctx_reset(&b->ctx);
+	for_each_vma(vmi, vma) {
+		if (n == max || sizeof(b->strings) - off < MMSCOPE_PATH_MAX)
+			break;
+		len = mmscope_vma_describe(vma, &b->ctx, &b->recs[n], b->strings + off);
+		if (off + len + 1 > strings_left) {
+			*full = true;
+			break;
+		}
+		b->recs[n].path_offset = off;
+		off += len + 1;
+		n++;
+		*addr = vma->vm_end;
+		b->ctx.prev = vma;
+		b->ctx.prev_known = true;
+	}
+	*eof = !vma;
+	mmap_read_unlock(mm);
+	*used = off;
+	return n;
+}
+
+/* Copy a batch out in the caller's format; the mmap lock is not held. */
+static int mmscope_vmas_put(struct mmscope_vmas *req, struct mmscope_vmas_batch *b,
+			    u32 done, u32 n, u32 used)
+{
+	void __user *dst = u64_to_user_ptr(req->vmas_ptr) + (size_t)done * req->vma_size;
+	void __user *strings = u64_to_user_ptr(req->strings_ptr) + req->strings_used;
+	struct mmscope_vma_brief *r;
+	u32 i;
+	int ret;
+
+	if (!(req->flags & MMSCOPE_VMAS_BRIEF)) {
+		for (i = 0; i < n; i++) {
+			r = &b->recs[i];
+			mmscope_vma_from_brief(&b->full, r);
+			memcpy(b->full.path, b->strings + r->path_offset, r->path_len + 1);
+			memset(b->full.path + r->path_len + 1, 0,
+			       sizeof(b->full.path) - r->path_len - 1);
+			ret = mmscope_copy_record(dst + (size_t)i * req->vma_size, req->vma_size,
+						  &b->full, sizeof(b->full));
+			if (ret)
+				return ret;
+		}
+		return 0;
+	}
+
+	for (i = 0; i < n; i++)
+		b->recs[i].path_offset += req->strings_used;
+	if (copy_to_user(strings, b->strings, used))
+		return -EFAULT;
+	if (req->vma_size == sizeof(*r))	/* the usual case: one copy */
+		return copy_to_user(dst, b->recs, n * sizeof(*r)) ? -EFAULT : 0;
+	for (i = 0; i < n; i++) {
+		ret = mmscope_copy_record(dst + (size_t)i * req->vma_size, req->vma_size,
+					  &b->recs[i], sizeof(*r));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
 
 /**
  * mmscope_vmas_copy - MMSCOPE_IOC_VMAS
  * @mm: the target's mm, or NULL for a kernel thread (no VMAs)
- * @req: the validated request; @req->count, @next and @out_flags are set
+ * @req: the validated request; @req->count, @next, @out_flags and
+ *	@strings_used are set
  *
- * Fills a small kernel batch under the mmap read lock, drops the lock, and
- * copies the batch out: a fault on the user buffer must never happen while
- * we hold the target's mmap lock, which may be our own mm's. Kernel memory
- * is one batch whatever the size of the request.
+ * Fills a batch under the mmap read lock, drops the lock, and copies the
+ * batch out: a fault on the user buffer must never happen while we hold
+ * the target's mmap lock, which may be our own mm's. Kernel memory is one
+ * batch whatever the size of the request.
  *
  * Return: 0, -EINTR on a fatal signal, -ENOMEM, or -EFAULT.
  */
 int mmscope_vmas_copy(struct mm_struct *mm, struct mmscope_vmas *req)
 {
-	void __user *dst = u64_to_user_ptr(req->vmas_ptr);
-	struct vm_area_struct *vma = NULL;
+	bool brief = req->flags & MMSCOPE_VMAS_BRIEF;
 	unsigned long addr = req->start;
-	struct mmscope_vma *batch;
-	u32 done = 0, n, i;
-	int ret = 0;
+	struct mmscope_vmas_batch *b;
+	bool eof = false, full = false;
+	u32 done = 0, used;
+	int n, ret = 0;
 
 	req->out_flags = 0;
+	req->strings_used = 0;
 	if (!mm) {
 		req->count = 0;
 		req->next = req->start;
@@ -308,8 +529,8 @@ int mmscope_vmas_copy(struct mm_struct *mm, struct mmscope_vmas *req)
 		return 0;
 	}
 
-	batch = kvmalloc_array(MMSCOPE_VMA_BATCH, sizeof(*batch), GFP_KERNEL);
-	if (!batch)
+	b = kvmalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
 		return -ENOMEM;
 
 	while (done < req->count) {
@@ -317,35 +538,30 @@ int mmscope_vmas_copy(struct mm_struct *mm, struct mmscope_vmas *req)
 			ret = -EINTR;
 			break;
 		}
-		if (mmap_read_lock_killable(mm)) {
-			ret = -EINTR;
+		n = mmscope_vmas_fill(mm, b, &addr,
+				      min_t(u32, MMSCOPE_VMA_BATCH, req->count - done),
+				      brief ? (u64)req->strings_size - req->strings_used : U64_MAX,
+				      &used, &eof, &full);
+		if (n < 0) {
+			ret = n;
 			break;
 		}
-		for (n = 0; n < min_t(u32, MMSCOPE_VMA_BATCH, req->count - done); n++) {
-			vma = find_vma(mm, addr);
-			if (!vma)
-				break;
-			mmscope_vma_fill(vma, &batch[n]);
-			addr = vma->vm_end;
-		}
-		mmap_read_unlock(mm);
-
-		for (i = 0; i < n; i++) {
-			ret = mmscope_copy_record(dst + (size_t)(done + i) * req->vma_size,
-						  req->vma_size, &batch[i], sizeof(batch[i]));
-			if (ret)
-				goto out_free_batch;
-		}
+		ret = mmscope_vmas_put(req, b, done, n, used);
+		if (ret)
+			break;
 		done += n;
-		if (!vma) {
+		if (brief)
+			req->strings_used += used;
+		if (eof) {
 			req->out_flags |= MMSCOPE_VMAS_DONE;
 			break;
 		}
+		if (full)
+			break;
 		cond_resched();
 	}
 
-out_free_batch:
-	kvfree(batch);
+	kvfree(b);
 	req->count = done;
 	req->next = addr;
 	return ret;

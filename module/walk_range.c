@@ -105,6 +105,24 @@ int mmscope_pages_fill(struct mm_struct *mm, unsigned long *addr, unsigned long 
 	return batch.nr;
 }
 
+/* One batch out to user slots of @usize bytes: one copy when sizes agree. */
+static int mmscope_pages_put(void __user *dst, u32 usize,
+			     const struct mmscope_page *recs, u32 n)
+{
+	u32 i;
+	int ret;
+
+	if (usize == sizeof(*recs))
+		return copy_to_user(dst, recs, n * sizeof(*recs)) ? -EFAULT : 0;
+	for (i = 0; i < n; i++) {
+		ret = mmscope_copy_record(dst + (size_t)i * usize, usize,
+					  &recs[i], sizeof(*recs));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /**
  * mmscope_pages_copy - MMSCOPE_IOC_PAGES
  * @mm: the target's mm, or NULL
@@ -121,7 +139,7 @@ int mmscope_pages_copy(struct mm_struct *mm, struct mmscope_pages *req)
 	unsigned long addr = req->start & PAGE_MASK;
 	unsigned long end = PAGE_ALIGN(req->end);	/* a page is walked whole */
 	struct mmscope_page *recs;
-	u32 done = 0, i;
+	u32 done = 0;
 	int n, ret = 0;
 
 	recs = kvmalloc_array(MMSCOPE_PAGES_BATCH, sizeof(*recs), GFP_KERNEL);
@@ -140,19 +158,16 @@ int mmscope_pages_copy(struct mm_struct *mm, struct mmscope_pages *req)
 			ret = n;
 			break;
 		}
-		for (i = 0; i < n; i++) {
-			ret = mmscope_copy_record(dst + (size_t)(done + i) * req->record_size,
-						  req->record_size, &recs[i], sizeof(recs[i]));
-			if (ret)
-				goto out_free_recs;
-		}
+		ret = mmscope_pages_put(dst + (size_t)done * req->record_size,
+					req->record_size, recs, n);
+		if (ret)
+			break;
 		done += n;
 		cond_resched();
 	}
-	if (addr >= end)
+	if (!ret && addr >= end)
 		req->out_flags |= MMSCOPE_PAGES_DONE;
 
-out_free_recs:
 	kvfree(recs);
 	req->count = done;
 	req->next = addr;

@@ -171,6 +171,102 @@ TEST_F(abi, bad_buffer_sizes)
 	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_LOOKUP, &l));
 }
 
+/*
+ * MMSCOPE_IOC_VMAS grew the paths' buffer of MMSCOPE_VMAS_BRIEF: every size
+ * from the first version's on is taken, the new fields must be zero without
+ * the flag, the flag needs room for one path, and unknown flags still fail.
+ */
+TEST_F(abi, vmas_brief_flag_and_sizes)
+{
+	struct { struct mmscope_vmas v; __u64 extra; } big;
+	struct mmscope_vma_brief rec[2];
+	struct mmscope_vmas *v = &big.v;
+	static char strings[MMSCOPE_PATH_MAX];
+	uint32_t size;
+
+	memset(&big, 0, sizeof(big));
+	v->flags = MMSCOPE_VMAS_BRIEF;
+	v->vmas_ptr = (uintptr_t)rec;
+	v->vma_size = sizeof(rec[0]);
+	v->count = 2;
+	v->strings_ptr = (uintptr_t)strings;
+	v->strings_size = sizeof(strings);
+	v->size = sizeof(*v);
+	EXPECT_EQ(0, ioc(self->fd, MMSCOPE_IOC_VMAS, v));
+	EXPECT_EQ(2, v->count);
+	EXPECT_GT(v->strings_used, 0);
+	/* A newer caller's larger request: its extra bytes must be zero. */
+	v->size = sizeof(big);
+	EXPECT_EQ(0, ioc(self->fd, MMSCOPE_IOC_VMAS, v));
+	big.extra = 1;
+	EXPECT_EQ(-E2BIG, ioc(self->fd, MMSCOPE_IOC_VMAS, v));
+	big.extra = 0;
+	/* A size that cuts the strings fields off leaves them zero: EINVAL. */
+	for (size = MMSCOPE_VMAS_SIZE_VER0;
+	     size < offsetof(struct mmscope_vmas, strings_used); size += 4) {
+		v->size = size;
+		EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VMAS, v));
+	}
+	/* Without strings_used, an output, the request still works. */
+	v->size = offsetof(struct mmscope_vmas, strings_used);
+	EXPECT_EQ(0, ioc(self->fd, MMSCOPE_IOC_VMAS, v));
+	v->size = MMSCOPE_VMAS_SIZE_VER0 - 8;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VMAS, v));
+	v->size = sizeof(*v);
+	v->flags = MMSCOPE_VMAS_BRIEF | 2;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VMAS, v));
+	v->flags = MMSCOPE_VMAS_BRIEF;
+	v->strings_size = MMSCOPE_PATH_MAX - 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VMAS, v));
+	v->strings_size = sizeof(strings);
+	v->vma_size = sizeof(rec[0]) - 8;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VMAS, v));
+	v->vma_size = 4 * sizeof(rec[0]) + 8;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VMAS, v));
+	/* The strings fields without the flag. */
+	v->vma_size = sizeof(struct mmscope_vma);
+	v->count = 1;
+	v->vmas_ptr = (uintptr_t)calloc(1, sizeof(struct mmscope_vma));
+	v->flags = 0;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VMAS, v));
+	v->strings_ptr = 0;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VMAS, v));
+	v->strings_size = 0;
+	v->strings_used = 7;	/* an output: ignored */
+	EXPECT_EQ(0, ioc(self->fd, MMSCOPE_IOC_VMAS, v));
+	EXPECT_EQ(0, v->strings_used);
+	free((void *)(uintptr_t)v->vmas_ptr);
+}
+
+/* Brief records and their paths are zeroed and bounded: no stale bytes. */
+TEST_F(abi, vmas_brief_outputs_are_clean)
+{
+	struct { struct mmscope_vma_brief b; char tail[64]; } big[4];
+	struct mmscope_vmas v = { .size = sizeof(v), .flags = MMSCOPE_VMAS_BRIEF };
+	static char strings[2 * MMSCOPE_PATH_MAX];
+	unsigned int i, j;
+
+	memset(big, 0xff, sizeof(big));
+	memset(strings, 0xff, sizeof(strings));
+	v.vmas_ptr = (uintptr_t)big;
+	v.vma_size = sizeof(big[0]);
+	v.count = 4;
+	v.strings_ptr = (uintptr_t)strings;
+	v.strings_size = sizeof(strings);
+	ASSERT_EQ(0, ioc(self->fd, MMSCOPE_IOC_VMAS, &v));
+	ASSERT_EQ(4, v.count);
+	for (i = 0; i < 4; i++) {
+		for (j = 0; j < sizeof(big[i].tail); j++)
+			ASSERT_EQ(0, big[i].tail[j]);
+		EXPECT_EQ(strlen((char *)big[i].b.perms), 4);
+		EXPECT_LT(big[i].b.path_offset + big[i].b.path_len, v.strings_used);
+		EXPECT_EQ(big[i].b.path_len, strlen(strings + big[i].b.path_offset));
+	}
+	/* Nothing is written past what strings_used says. */
+	for (j = v.strings_used; j < sizeof(strings); j++)
+		ASSERT_EQ((char)0xff, strings[j]);
+}
+
 /* Out-structs are zeroed before they are copied out: no stale bytes. */
 TEST_F(abi, outputs_are_zeroed)
 {

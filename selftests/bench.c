@@ -39,6 +39,7 @@
 #define MIB		(1UL << 20)
 #define GIB		(1UL << 30)
 #define VMAS_PER_CALL	256
+#define STRINGS_PER_CALL (64 * 1024)
 #define PAGES_PER_CALL	65536
 #define FILE_PATH	"/tmp/mmscope-bench/usr/lib/x86_64-linux-gnu/libbench.so.1"
 
@@ -358,6 +359,8 @@ static void stop_target(struct target *t)
 /* ---- the ways of reading a target ------------------------------------- */
 
 static struct mmscope_vma *vma_buf;
+static struct mmscope_vma_brief *brief_buf;
+static char *strings_buf;
 static struct mmscope_page *page_buf;
 static uint64_t *pm_buf;
 
@@ -373,7 +376,36 @@ static int open_target(pid_t pid)
 	return fd;
 }
 
-/* MMSCOPE_IOC_VMAS in batches of VMAS_PER_CALL; returns the VMAs. */
+/*
+ * MMSCOPE_IOC_VMAS with MMSCOPE_VMAS_BRIEF in batches of VMAS_PER_CALL,
+ * paths into one buffer reused by every call; returns the VMAs.
+ */
+static uint64_t ioctl_vmas_brief(pid_t pid)
+{
+	struct mmscope_vmas req;
+	uint64_t start = 0, total = 0;
+	int fd = open_target(pid);
+
+	do {
+		memset(&req, 0, sizeof(req));
+		req.size = sizeof(req);
+		req.flags = MMSCOPE_VMAS_BRIEF;
+		req.start = start;
+		req.vmas_ptr = (uintptr_t)brief_buf;
+		req.vma_size = sizeof(*brief_buf);
+		req.count = VMAS_PER_CALL;
+		req.strings_ptr = (uintptr_t)strings_buf;
+		req.strings_size = STRINGS_PER_CALL;
+		if (ioctl(fd, MMSCOPE_IOC_VMAS, &req))
+			die("MMSCOPE_IOC_VMAS: %s", strerror(errno));
+		total += req.count;
+		start = req.next;
+	} while (!(req.out_flags & MMSCOPE_VMAS_DONE));
+	close(fd);
+	return total;
+}
+
+/* The same with full records, a 4 KiB path in each (the first ABI). */
 static uint64_t ioctl_vmas(pid_t pid)
 {
 	struct mmscope_vmas req;
@@ -623,6 +655,7 @@ static char pidstr[16], rangestr[64];
 
 static void m_proc_maps(struct target *t) { proc_maps(t->pid); }
 static void m_ioctl_vmas(struct target *t) { ioctl_vmas(t->pid); }
+static void m_ioctl_vmas_brief(struct target *t) { ioctl_vmas_brief(t->pid); }
 static void m_debugfs_maps(struct target *t) { debugfs_maps(t->pid); }
 static void m_cat_maps(struct target *t)
 {
@@ -645,7 +678,8 @@ static void m_cli_maps_json(struct target *t)
 	run_quiet(argv);
 }
 
-static void mem_ioctl_vmas(void *arg) { ioctl_vmas(((struct target *)arg)->pid); }
+static void mem_ioctl_vmas(void *arg) { ioctl_vmas_brief(((struct target *)arg)->pid); }
+static void mem_ioctl_vmas_full(void *arg) { ioctl_vmas(((struct target *)arg)->pid); }
 static void mem_debugfs_maps(void *arg) { debugfs_maps(((struct target *)arg)->pid); }
 
 static double per_vma_1000;
@@ -654,21 +688,25 @@ static void case_maps(uint64_t n)
 {
 	struct method m[] = {
 		{ .name = "read /proc/PID/maps", .fn = m_proc_maps },
-		{ .name = "MMSCOPE_IOC_VMAS (256/call)", .fn = m_ioctl_vmas },
+		{ .name = "MMSCOPE_IOC_VMAS brief (256/call)", .fn = m_ioctl_vmas_brief },
 		{ .name = "debugfs maps", .fn = m_debugfs_maps },
 		{ .name = "cat /proc/PID/maps >/dev/null", .fn = m_cat_maps },
 		{ .name = "mmscope maps >/dev/null", .fn = m_cli_maps },
 		{ .name = "mmscope -j maps >/dev/null", .fn = m_cli_maps_json },
+		{ .name = "MMSCOPE_IOC_VMAS full (256/call)", .fn = m_ioctl_vmas },
 	};
 	struct target t = start_target(T_VMAS, n);
 	char group[48];
-	uint64_t got = ioctl_vmas(t.pid);
+	uint64_t got = ioctl_vmas_brief(t.pid);
 	double per;
 
+	if (ioctl_vmas(t.pid) != got)
+		note("maps: the full and the brief records count different VMAs");
 	snprintf(pidstr, sizeof(pidstr), "%d", t.pid);
 	snprintf(group, sizeof(group), "maps %llu VMAs", (unsigned long long)got);
-	run_methods(&t, m, 6);
+	run_methods(&t, m, 7);
 	add_row(group, m[1].name, med(&m[1]), m[0].name, med(&m[0]), "s");
+	add_row(group, m[6].name, med(&m[6]), m[0].name, med(&m[0]), "s");
 	add_row(group, m[2].name, med(&m[2]), m[0].name, med(&m[0]), "s");
 	add_row(group, m[4].name, med(&m[4]), m[3].name, med(&m[3]), "s");
 	add_row(group, m[5].name, med(&m[5]), m[3].name, med(&m[3]), "s");
@@ -678,7 +716,8 @@ static void case_maps(uint64_t n)
 	else
 		add_row(group, "ioctl per VMA (s)", per, "ioctl per VMA at 1,000", per_vma_1000, "s");
 	if (n == 65000) {
-		measure_memory("VMAS ioctl, 65,000 VMAs", mem_ioctl_vmas, &t);
+		measure_memory("VMAS ioctl brief, 65,000 VMAs", mem_ioctl_vmas, &t);
+		measure_memory("VMAS ioctl full, 65,000 VMAs", mem_ioctl_vmas_full, &t);
 		measure_memory("debugfs maps, 65,000 VMAs", mem_debugfs_maps, &t);
 	}
 	stop_target(&t);
@@ -819,6 +858,97 @@ static void case_sparse(void)
 	note("1 TiB range: target %d, %llu records", t.pid,
 	     (unsigned long long)ioctl_pages(t.pid, t.addr, t.addr + t.len));
 	measure_memory("PAGES ioctl, 1 TiB range", mem_ioctl_pages, &t);
+	stop_target(&t);
+}
+
+/* ---- smaps -------------------------------------------------------------- */
+
+#define SMAPS_PER_CALL 256
+static struct mmscope_smaps_vma *smaps_buf;
+
+/*
+ * MMSCOPE_IOC_SMAPS over every VMA, SMAPS_PER_CALL records a call, summed
+ * as mmscope smaps --rollup sums them; returns the records.
+ */
+static uint64_t ioctl_smaps(pid_t pid, uint64_t *rss)
+{
+	struct mmscope_smaps req;
+	uint64_t start = 0, total = 0;
+	int fd = open_target(pid);
+	uint32_t i;
+
+	*rss = 0;
+	do {
+		memset(&req, 0, sizeof(req));
+		req.size = sizeof(req);
+		req.start = start;
+		req.records_ptr = (uintptr_t)smaps_buf;
+		req.record_size = sizeof(*smaps_buf);
+		req.count = SMAPS_PER_CALL;
+		if (ioctl(fd, MMSCOPE_IOC_SMAPS, &req))
+			die("MMSCOPE_IOC_SMAPS: %s", strerror(errno));
+		for (i = 0; i < req.count; i++)
+			*rss += smaps_buf[i].rss;
+		total += req.count;
+		start = req.next;
+	} while (!(req.out_flags & MMSCOPE_SMAPS_DONE));
+	close(fd);
+	return total;
+}
+
+static void m_ioctl_smaps(struct target *t)
+{
+	uint64_t rss;
+
+	ioctl_smaps(t->pid, &rss);
+}
+
+static void m_smaps_rollup(struct target *t)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", t->pid);
+	read_all(path);
+}
+
+static void m_smaps(struct target *t)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", t->pid);
+	read_all(path);
+}
+
+static void m_debugfs_smaps(struct target *t)
+{
+	debugfs_target(t->pid);
+	read_all(DEBUGFS "/smaps");
+}
+
+/*
+ * smaps of one target: mmscope's rollup is the sum of its per-VMA records,
+ * so the one loop is timed against smaps_rollup and against smaps.
+ */
+static void case_smaps(enum target_kind kind, uint64_t n, const char *name)
+{
+	struct method m[] = {
+		{ .name = "read /proc/PID/smaps_rollup", .fn = m_smaps_rollup },
+		{ .name = "read /proc/PID/smaps", .fn = m_smaps },
+		{ .name = "MMSCOPE_IOC_SMAPS (256/call)", .fn = m_ioctl_smaps },
+		{ .name = "debugfs smaps", .fn = m_debugfs_smaps },
+	};
+	struct target t = start_target(kind, n);
+	char group[48];
+	uint64_t rss, recs = ioctl_smaps(t.pid, &rss);
+
+	note("smaps %s: target %d, %llu records, Rss %llu kB (smaps_rollup %ld kB)", name,
+	     t.pid, (unsigned long long)recs, (unsigned long long)(rss >> 10),
+	     smaps_rollup_kb(t.pid, "Rss:"));
+	snprintf(group, sizeof(group), "smaps %s", name);
+	run_methods(&t, m, 4);
+	add_row(group, "MMSCOPE_IOC_SMAPS, rollup", med(&m[2]), m[0].name, med(&m[0]), "s");
+	add_row(group, "MMSCOPE_IOC_SMAPS, per VMA", med(&m[2]), m[1].name, med(&m[1]), "s");
+	add_row(group, m[3].name, med(&m[3]), m[1].name, med(&m[1]), "s");
 	stop_target(&t);
 }
 
@@ -1034,6 +1164,24 @@ static int make_file(void)
 	return 0;
 }
 
+/*
+ * MMSCOPE_BENCH_CASES ("maps,pages", make bench BENCH_CASES=...) picks some
+ * of the cases (maps, pages, smaps, impact); unset, all of them run.
+ */
+static int want(const char *name)
+{
+	const char *cases = getenv("MMSCOPE_BENCH_CASES");
+	size_t len = strlen(name);
+	const char *s;
+
+	if (!cases || !*cases)
+		return 1;
+	for (s = cases; (s = strstr(s, name)); s += len)
+		if ((s == cases || s[-1] == ',') && (!s[len] || s[len] == ','))
+			return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *json = argc > 1 ? argv[1] : "/tmp/bench.json";
@@ -1051,23 +1199,35 @@ int main(int argc, char **argv)
 	/* 65,000 VMAs and the target's own need more than the default 65530. */
 	write_str("/proc/sys/vm/max_map_count", "262144");
 	vma_buf = calloc(VMAS_PER_CALL, sizeof(*vma_buf));
+	brief_buf = calloc(VMAS_PER_CALL, sizeof(*brief_buf));
+	strings_buf = malloc(STRINGS_PER_CALL);
+	smaps_buf = calloc(SMAPS_PER_CALL, sizeof(*smaps_buf));
 	page_buf = calloc(PAGES_PER_CALL, sizeof(*page_buf));
 	pm_buf = calloc(PAGES_PER_CALL, sizeof(*pm_buf));
-	if (!vma_buf || !page_buf || !pm_buf)
+	if (!vma_buf || !brief_buf || !strings_buf || !smaps_buf || !page_buf || !pm_buf)
 		die("out of memory");
 
 	note("kernel %s, %ld CPUs, medians of %d runs (after one warm-up round)",
 	     kernel, sysconf(_SC_NPROCESSORS_ONLN), RUNS);
 	printf("%-20s %-38s %11s %-3s | %-32s %11s  %7s\n", "case", "mmscope",
 	       "median", "", "baseline", "median", "ratio");
-	case_maps(1000);
-	case_maps(10000);
-	case_maps(65000);
-	case_pages(T_PAGES_4K, 64 * MIB, "64 MiB 4K");
-	case_pages(T_PAGES_4K, GIB, "1 GiB 4K");
-	case_pages(T_PAGES_THP, GIB, "1 GiB THP");
-	case_sparse();
-	case_impact();
+	if (want("maps")) {
+		case_maps(1000);
+		case_maps(10000);
+		case_maps(65000);
+	}
+	if (want("pages")) {
+		case_pages(T_PAGES_4K, 64 * MIB, "64 MiB 4K");
+		case_pages(T_PAGES_4K, GIB, "1 GiB 4K");
+		case_pages(T_PAGES_THP, GIB, "1 GiB THP");
+		case_sparse();
+	}
+	if (want("smaps")) {
+		case_smaps(T_PAGES_4K, GIB, "1 GiB 4K");
+		case_smaps(T_VMAS, 65000, "65,000 VMAs");
+	}
+	if (want("impact"))
+		case_impact();
 	write_json(json, kernel);
 	note("JSON written to %s", json);
 	return 0;

@@ -399,10 +399,21 @@ static void fill_request(struct fuzzer *f, unsigned int i)
 		v->start = one_in(r, 2) ? 0 : pick_addr(f);
 		v->count = pick_count(r) % (one_in(r, 8) ? ~0U : 48);
 		v->vma_size = pick_recsize(r, sizeof(struct mmscope_vma));
+		/* Half of them brief, with a paths' buffer of any size. */
+		if (one_in(r, 2)) {
+			v->flags = MMSCOPE_VMAS_BRIEF | (one_in(r, 8) ? pick_flags(r) : 0);
+			v->vma_size = pick_recsize(r, sizeof(struct mmscope_vma_brief));
+			v->strings_size = one_in(r, 4) ? pick_count(r) :
+					  MMSCOPE_PATH_MAX + below(r, 4 * MMSCOPE_PATH_MAX);
+			v->strings_ptr = one_in(r, 8) ? 0 : pick_ptr(f, v->strings_size);
+		} else if (one_in(r, 8)) {
+			v->strings_size = pick_count(r);
+			v->strings_ptr = pick_ptr(f, v->strings_size);
+		}
 		v->vmas_ptr = pick_ptr(f, (size_t)v->count * v->vma_size);
 		v->reserved = pick_reserved(r);
 		if (one_in(r, 8))
-			v->next = rnd(r), v->out_flags = rnd(r);
+			v->next = rnd(r), v->out_flags = rnd(r), v->strings_used = rnd(r);
 		break;
 	}
 	case 3: {

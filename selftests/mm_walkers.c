@@ -152,6 +152,7 @@ static void round_of(int fd, int pid)
 	struct mmscope_lookup look;
 	struct mmscope_walk walk;
 	struct mmscope_vma *vmas = NULL;
+	struct mms_vmas brief;
 	struct mmscope_smaps_vma *smaps = NULL;
 	struct mmscope_tlb_cpu cpus[64];
 	struct mmscope_tlb tlb;
@@ -172,6 +173,10 @@ static void round_of(int fd, int pid)
 	size = info.task_size ? info.task_size : (1ULL << 56) - 4096;
 	if (check(mms_vmas_all(fd, &vmas, &nvmas), "VMAS", t, 0))
 		return;
+	/* The brief records too, paths in their own buffer. */
+	if (check(mms_vmas_brief_all(fd, &brief), "VMAS_BRIEF", t, 0))
+		goto out;
+	mms_vmas_free(&brief);
 
 	/* The whole address space: each gap at once, VMAs in pieces. */
 	for (i = 0; i < nvmas && !stop; i++) {

@@ -23,6 +23,8 @@ for arg in $(cat /proc/cmdline); do
 	mmscope.fuzz_seed=*) export MMSCOPE_FUZZ_SEED=${arg#*=} ;;
 	mmscope.fuzz_calls=*) export MMSCOPE_FUZZ_CALLS=${arg#*=} ;;
 	mmscope.fuzz_seconds=*) export MMSCOPE_FUZZ_SECONDS=${arg#*=} ;;
+	# the benchmark's cases (make bench BENCH_CASES=maps,pages)
+	mmscope.bench_cases=*) export MMSCOPE_BENCH_CASES=${arg#*=} ;;
 	esac
 done
 

@@ -98,6 +98,8 @@ append+="${MMSCOPE_MM_TIMEOUT:+ mmscope.mm_timeout=$MMSCOPE_MM_TIMEOUT}"
 if [ "$kernel" = 6.12 ] && [ "$mode" = check ] && [ -z "${MMSCOPE_MM_SELFTESTS:-}" ]; then
 	append+=" mmscope.mm=1 mmscope.mm_set=2"
 fi
+# The benchmark's cases: MMSCOPE_BENCH_CASES="maps,pages" runs only those.
+append+="${MMSCOPE_BENCH_CASES:+ mmscope.bench_cases=$MMSCOPE_BENCH_CASES}"
 # fuzz_test's knobs, passed on to /init (mode fuzz runs only the fuzzer).
 for v in SEED CALLS SECONDS; do
 	val=MMSCOPE_FUZZ_$v

@@ -109,6 +109,80 @@ int mms_vmas_all(int fd, struct mmscope_vma **vmas, size_t *count)
 	return collect_all(fd, sizeof(**vmas), 0, 0, vmas_fill, (void **)vmas, count);
 }
 
+/*
+ * MMSCOPE_VMAS_BRIEF: records of 136 bytes, and the paths in one string
+ * table that grows as the records do. Each call's offsets count from the
+ * room it was given, so they are moved to count from the table's start.
+ */
+int mms_vmas_brief_all(int fd, struct mms_vmas *out)
+{
+	size_t rcap = 0, scap = 0, used = 0, i;
+	struct mmscope_vmas req;
+	uint64_t start = 0;
+	void *grown;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	do {
+		if (rcap - out->count < 256) {
+			rcap = rcap ? rcap * 2 : 1024;
+			grown = realloc(out->recs, rcap * sizeof(*out->recs));
+			if (!grown)
+				goto out_nomem;
+			out->recs = grown;
+		}
+		if (scap - used < 4 * MMSCOPE_PATH_MAX) {
+			scap = scap ? scap * 2 : 16 * MMSCOPE_PATH_MAX;
+			grown = realloc(out->strings, scap);
+			if (!grown)
+				goto out_nomem;
+			out->strings = grown;
+		}
+		memset(&req, 0, sizeof(req));
+		req.size = sizeof(req);
+		req.flags = MMSCOPE_VMAS_BRIEF;
+		req.start = start;
+		req.vmas_ptr = (uintptr_t)(out->recs + out->count);
+		req.vma_size = sizeof(*out->recs);
+		req.count = rcap - out->count;
+		req.strings_ptr = (uintptr_t)(out->strings + used);
+		req.strings_size = scap - used > UINT32_MAX ? UINT32_MAX : scap - used;
+		ret = ioctl_err(fd, MMSCOPE_IOC_VMAS, &req);
+		if (ret) {
+			mms_vmas_free(out);
+			return ret;
+		}
+		if (used + req.strings_used > UINT32_MAX) {
+			mms_vmas_free(out);
+			return -EOVERFLOW;
+		}
+		for (i = out->count; i < out->count + req.count; i++)
+			out->recs[i].path_offset += used;
+		out->count += req.count;
+		used += req.strings_used;
+		start = req.next;
+	} while (!(req.out_flags & MMSCOPE_VMAS_DONE));
+	return 0;
+
+out_nomem:
+	mms_vmas_free(out);
+	return -ENOMEM;
+}
+
+void mms_vmas_free(struct mms_vmas *v)
+{
+	free(v->recs);
+	free(v->strings);
+	memset(v, 0, sizeof(*v));
+}
+
+void mms_vma_brief_of(const struct mmscope_vma *v, struct mmscope_vma_brief *b)
+{
+	memset(b, 0, sizeof(*b));
+	memcpy(b, v, offsetof(struct mmscope_vma, path));
+	b->path_len = strnlen((const char *)v->path, sizeof(v->path));
+}
+
 static int pages_fill(int fd, void *room, size_t records, uint64_t *cursor,
 		      uint64_t end, size_t *filled, int *done)
 {

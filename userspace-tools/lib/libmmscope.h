@@ -22,6 +22,23 @@ int mms_mm_info(int fd, struct mmscope_mm_info *info,
 		    struct mmscope_mm_user *users, uint32_t *nusers);
 /* All VMAs of the target, in a malloc()ed array the caller frees. */
 int mms_vmas_all(int fd, struct mmscope_vma **vmas, size_t *count);
+/*
+ * All VMAs of the target as brief records (MMSCOPE_VMAS_BRIEF), their
+ * paths in one string table: the fast way for many VMAs.
+ */
+struct mms_vmas {
+	struct mmscope_vma_brief *recs;
+	size_t count;
+	char *strings;	/* recs[i].path_offset indexes it */
+};
+int mms_vmas_brief_all(int fd, struct mms_vmas *out);
+void mms_vmas_free(struct mms_vmas *v);
+static inline const char *mms_vma_path(const struct mms_vmas *v, size_t i)
+{
+	return v->strings + v->recs[i].path_offset;
+}
+/* A full record's head as a brief one (its path stays in @v). */
+void mms_vma_brief_of(const struct mmscope_vma *v, struct mmscope_vma_brief *b);
 int mms_lookup(int fd, uint64_t addr, struct mmscope_lookup *res,
 		   struct mmscope_vma *vma);
 int mms_vm_flag_names(int fd, struct mmscope_vm_flag_names *names);

@@ -55,8 +55,10 @@ bool page_has_swap(const struct mmscope_page *p);
 /* maps.c: one VMA, as maps prints it, for every object that shows VMAs */
 int load_vm_flag_names(int fd);
 void json_vma(const struct mmscope_vma *v);
+void json_vma_brief(const struct mmscope_vma_brief *v, const char *path);
 void text_vma_header(void);
 void text_vma(const struct mmscope_vma *v);
+void text_vma_brief(const struct mmscope_vma_brief *v, const char *path);
 
 /* pages.c: the records of `pages PID START-END` (or --vma N), for cow too */
 int fetch_pages(int argc, char **argv, const char *usage, uint64_t *start,

@@ -40,7 +40,7 @@ static const char *vm_flag_name(unsigned int bit)
 	return unknown;
 }
 
-void json_vma(const struct mmscope_vma *v)
+void json_vma_brief(const struct mmscope_vma_brief *v, const char *path)
 {
 	char dev[16];
 
@@ -59,7 +59,7 @@ void json_vma(const struct mmscope_vma *v)
 	jw_key(jw, "inode");
 	jw_uint(jw, v->inode);
 	jw_key(jw, "path");
-	jw_string(jw, (const char *)v->path);
+	jw_string(jw, path);
 	jw_key(jw, "vm_flags");
 	jw_hex(jw, v->vm_flags);
 	jw_key(jw, "flags");
@@ -76,13 +76,21 @@ void json_vma(const struct mmscope_vma *v)
 	jw_end_object(jw);
 }
 
+void json_vma(const struct mmscope_vma *v)
+{
+	struct mmscope_vma_brief b;
+
+	mms_vma_brief_of(v, &b);
+	json_vma_brief(&b, (const char *)v->path);
+}
+
 void text_vma_header(void)
 {
 	printf("%-33s %-4s %-8s %-5s %-8s %-6s %-4s %-24s %s\n", "START-END",
 	       "PERM", "OFFSET", "DEV", "INODE", "KIND", "ANON", "VM_OPS", "PATH");
 }
 
-void text_vma(const struct mmscope_vma *v)
+void text_vma_brief(const struct mmscope_vma_brief *v, const char *path)
 {
 	char range[40], dev[16];
 
@@ -92,7 +100,7 @@ void text_vma(const struct mmscope_vma *v)
 	       range, (const char *)v->perms, v->offset, dev, v->inode,
 	       mms_kind_name(v->kind),
 	       v->flags & MMSCOPE_VMA_ANON_VMA ? "yes" : "no",
-	       v->vm_ops[0] ? (const char *)v->vm_ops : "-", (const char *)v->path);
+	       v->vm_ops[0] ? (const char *)v->vm_ops : "-", path);
 	if (verbose) {
 		printf("    vm_flags 0x%llx: ", v->vm_flags);
 		put_bits_sep(v->vm_flags, vm_flag_name, " ");
@@ -100,10 +108,18 @@ void text_vma(const struct mmscope_vma *v)
 	}
 }
 
+void text_vma(const struct mmscope_vma *v)
+{
+	struct mmscope_vma_brief b;
+
+	mms_vma_brief_of(v, &b);
+	text_vma_brief(&b, (const char *)v->path);
+}
+
 int do_maps(int argc, char **argv)
 {
-	struct mmscope_vma *vmas;
-	size_t n, i;
+	struct mms_vmas vmas;
+	size_t i;
 	int fd, ret;
 
 	if (is_help(argc, argv))
@@ -113,7 +129,7 @@ int do_maps(int argc, char **argv)
 		return -fd;
 	ret = load_vm_flag_names(fd);
 	if (!ret)
-		ret = mms_vmas_all(fd, &vmas, &n);
+		ret = mms_vmas_brief_all(fd, &vmas);
 	close(fd);
 	if (ret) {
 		p_errno(-ret, ERR_QUERY, argv[0]);
@@ -122,14 +138,14 @@ int do_maps(int argc, char **argv)
 
 	if (json_output) {
 		jw_start_array(jw);
-		for (i = 0; i < n; i++)
-			json_vma(&vmas[i]);
+		for (i = 0; i < vmas.count; i++)
+			json_vma_brief(&vmas.recs[i], mms_vma_path(&vmas, i));
 		jw_end_array(jw);
 	} else {
 		text_vma_header();
-		for (i = 0; i < n; i++)
-			text_vma(&vmas[i]);
+		for (i = 0; i < vmas.count; i++)
+			text_vma_brief(&vmas.recs[i], mms_vma_path(&vmas, i));
 	}
-	free(vmas);
+	mms_vmas_free(&vmas);
 	return 0;
 }

@@ -189,21 +189,62 @@ struct mmscope_vma {
 	__u8 path[MMSCOPE_PATH_MAX];
 };
 
+/**
+ * struct mmscope_vma_brief - one VMA as struct mmscope_vma says it, but
+ *	with its path in a separate buffer (MMSCOPE_VMAS_BRIEF)
+ * @start: as in struct mmscope_vma, up to and including @vm_ops
+ * @path_offset: where the path starts in the call's @strings_ptr buffer
+ * @path_len: its length in bytes, not counting the NUL that ends it; 0 for
+ *	no path (the string at @path_offset is then "")
+ *
+ * 136 bytes rather than 4,232: an anonymous VMA costs its path's NUL.
+ */
+struct mmscope_vma_brief {
+	__u64 start;
+	__u64 end;
+	__u64 offset;
+	__u64 vm_flags;
+	__u64 inode;
+	__u32 dev_major;
+	__u32 dev_minor;
+	__u32 kind;
+	__u32 flags;
+	__u8 perms[8];
+	__u8 vm_ops[MMSCOPE_SYM_LEN];
+	__u32 path_offset;
+	__u32 path_len;
+};
+
+/* mmscope_vmas.flags */
+#define MMSCOPE_VMAS_BRIEF	(1U << 0) /* brief records, paths at @strings_ptr */
+
 /* mmscope_vmas.out_flags */
 #define MMSCOPE_VMAS_DONE	(1U << 0) /* no VMA ends above @next */
 
 /**
  * struct mmscope_vmas - MMSCOPE_IOC_VMAS: the VMAs above an address, batched
- * @size: sizeof(struct mmscope_vmas)
- * @flags: must be 0
+ * @size: sizeof(struct mmscope_vmas); the first version ends at @reserved
+ * @flags: 0, or MMSCOPE_VMAS_BRIEF
  * @start: in: report the VMAs that end above this address
  * @vmas_ptr: in: array of @count records of @vma_size bytes each
- * @vma_size: in: sizeof(struct mmscope_vma) as the caller knows it; at least
- *	the first version's size. Larger records get their tail zeroed.
+ * @vma_size: in: sizeof(struct mmscope_vma), or of struct mmscope_vma_brief
+ *	with MMSCOPE_VMAS_BRIEF, as the caller knows it; at least the first
+ *	version's size. Larger records get their tail zeroed.
  * @count: in: room at @vmas_ptr (at least 1); out: records written
  * @next: out: pass as @start to continue after the last record written
  * @out_flags: out: MMSCOPE_VMAS_*
  * @reserved: must be 0
+ * @strings_ptr: in: with MMSCOPE_VMAS_BRIEF, where the paths go, each
+ *	NUL-terminated, one after the other; else must be 0
+ * @strings_size: in: bytes at @strings_ptr, at least MMSCOPE_PATH_MAX with
+ *	MMSCOPE_VMAS_BRIEF (EINVAL otherwise), else must be 0
+ * @strings_used: out: bytes written at @strings_ptr (ignored on input)
+ *
+ * With MMSCOPE_VMAS_BRIEF a call also ends before the first VMA whose path
+ * does not fit in what is left at @strings_ptr (not the first VMA of the
+ * call: a path is at most MMSCOPE_PATH_MAX bytes with its NUL); continue
+ * from @next with the buffer emptied. A path too long for MMSCOPE_PATH_MAX
+ * is "" with MMSCOPE_VMA_PATH_LONG, as in struct mmscope_vma.
  *
  * The mmap lock is dropped between internal batches, so a long listing of a
  * changing process is a series of consistent snapshots, never a crash.
@@ -218,7 +259,13 @@ struct mmscope_vmas {
 	__u64 next;
 	__u32 out_flags;
 	__u32 reserved;
+	__u64 strings_ptr;
+	__u32 strings_size;
+	__u32 strings_used;
 };
+
+/* The size of struct mmscope_vmas's first version, without the strings. */
+#define MMSCOPE_VMAS_SIZE_VER0	48
 
 /* mmscope_lookup.out_flags */
 #define MMSCOPE_LOOKUP_FOUND	(1U << 0) /* a VMA ends above @addr */
