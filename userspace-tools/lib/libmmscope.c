@@ -109,6 +109,12 @@ int mms_vmas_all(int fd, struct mmscope_vma **vmas, size_t *count)
 	return collect_all(fd, sizeof(**vmas), 0, 0, vmas_fill, (void **)vmas, count);
 }
 
+int mms_vmas_batch(int fd, uint64_t *cursor, struct mmscope_vma *room, size_t records,
+		   size_t *filled, int *done)
+{
+	return vmas_fill(fd, room, records, cursor, 0, filled, done);
+}
+
 static int pages_fill(int fd, void *room, size_t records, uint64_t *cursor,
 		      uint64_t end, size_t *filled, int *done)
 {

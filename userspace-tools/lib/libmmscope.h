@@ -22,6 +22,12 @@ int mms_mm_info(int fd, struct mmscope_mm_info *info,
 		    struct mmscope_mm_user *users, uint32_t *nusers);
 /* All VMAs of the target, in a malloc()ed array the caller frees. */
 int mms_vmas_all(int fd, struct mmscope_vma **vmas, size_t *count);
+/*
+ * One batch of VMAs from *@cursor (0 first), which it advances; *@done is
+ * set after the last batch. For listings too long to hold whole records of.
+ */
+int mms_vmas_batch(int fd, uint64_t *cursor, struct mmscope_vma *room, size_t records,
+		   size_t *filled, int *done);
 int mms_lookup(int fd, uint64_t addr, struct mmscope_lookup *res,
 		   struct mmscope_vma *vma);
 int mms_vm_flag_names(int fd, struct mmscope_vm_flag_names *names);
