@@ -43,7 +43,7 @@ static const char *cli_path(void)
 }
 
 /* The CLI's exit code (-1 on a signal); its stderr in err, stdout dropped. */
-static int run_cli(const char *first, ...)
+static int run_cli_args(const char *first, ...)
 {
 	const char *argv[16] = { "mmscope", first };
 	int pe[2], status, argc = 2, fd;
@@ -74,6 +74,8 @@ static int run_cli(const char *first, ...)
 	waitpid(pid, &status, 0);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
+
+#define run_cli(...) run_cli_args(__VA_ARGS__, NULL)
 
 static char *slurp(const char *path, size_t *len)
 {
