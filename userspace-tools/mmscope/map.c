@@ -86,7 +86,7 @@ static uint32_t labels_of(const struct map_vma *v, const struct mmscope_mm_info 
 		l |= 1U << LABEL_DATA;
 	if (v->kind == MMSCOPE_KIND_BSS)
 		l |= 1U << LABEL_BSS;
-	if (mm->brk > mm->start_brk && v->start < mm->brk && mm->start_brk < v->end)
+	if (v->kind == MMSCOPE_KIND_HEAP)	/* what /proc calls [heap] */
 		l |= 1U << LABEL_HEAP;
 	if (holds(v, mm->start_stack))
 		l |= 1U << LABEL_STACK;

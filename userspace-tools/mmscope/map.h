@@ -15,7 +15,7 @@ enum map_label {
 	LABEL_TEXT,	/* the VMA holding start_code */
 	LABEL_DATA,	/* the VMA holding start_data */
 	LABEL_BSS,	/* a VMA of kind bss */
-	LABEL_HEAP,	/* the VMA of [start_brk, brk) */
+	LABEL_HEAP,	/* a VMA of kind heap: [start_brk, brk), maybe in parts */
 	LABEL_STACK,	/* the VMA holding start_stack */
 	LABEL_VDSO,
 	LABEL_VVAR,
