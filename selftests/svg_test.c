@@ -504,7 +504,7 @@ TEST(known_layout)
 	EXPECT_EQ(mm.brk, marker(pic, "brk"));
 	EXPECT_EQ(start_brk, mm.start_brk);
 	/* TASK_SIZE by the paging mode, as mm_test checks it */
-	EXPECT_TRUE(mm.task_size == 0x7ffffffff000ULL || mm.task_size == 0xfffffffffffff000ULL);
+	EXPECT_TRUE(mm.task_size == 0x7ffffffff000ULL || mm.task_size == 0x00fffffffffff000ULL);
 	labelled(pic, "heap", &count);
 	EXPECT_EQ(heaps, count);
 	ASSERT_GE(heaps, 1);
