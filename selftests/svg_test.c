@@ -560,7 +560,12 @@ static void restore_max_map_count(long old)
 	write_file("/proc/sys/vm/max_map_count", buf);
 }
 
-TEST(sixty_five_thousand_vmas)
+/* No state: a fixture only for the timeout (KASAN makes 65,000 VMAs slow). */
+FIXTURE(big) {};
+FIXTURE_SETUP(big) {}
+FIXTURE_TEARDOWN(big) {}
+
+TEST_F_TIMEOUT(big, sixty_five_thousand_vmas, 600)
 {
 	const char *file = "/tmp/svg_test_65k.svg";
 	struct picture *pic;
