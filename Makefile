@@ -9,6 +9,7 @@
 #   make shell KERNEL=6.1|6.12|debug   an interactive VM with mmscope loaded
 #   make fuzz SECONDS=N [KERNEL=...] [SEED=S]   only fuzz_test, for N seconds
 #   make bench [KERNEL=6.1|6.12]   mmscope against /proc, timed (README: Performance)
+#   make docs [KERNEL=...]   the demo VM's pictures, regenerated into docs/
 #
 # check, demo and shell install what they need with apt (selftests/vm/deps.sh).
 
@@ -58,6 +59,11 @@ fuzz: deps
 bench: deps
 	MMSCOPE_BENCH_CASES=$(BENCH_CASES) $(VM)/run.sh $(KERNEL) bench
 
+# The pictures of README.md: the demo's map SVG and its DOT graphs rendered
+# by dot -Tsvg on the host, copied from the demo VM's artifacts into docs/.
+docs: deps
+	$(VM)/docs.sh $(KERNEL)
+
 # Not Kbuild's "make M=... clean": it deletes every *.o and *.ko under this
 # tree, the kernels cached in .cache/ included.
 clean:
@@ -67,4 +73,4 @@ clean:
 	$(MAKE) -C userspace-tools clean
 	$(MAKE) -C selftests clean
 
-.PHONY: all module tools selftests install deps check demo shell fuzz bench clean
+.PHONY: all module tools selftests install deps check demo shell fuzz bench docs clean

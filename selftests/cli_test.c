@@ -488,11 +488,45 @@ TEST(errno_sources)
 	json_free(root);
 }
 
+/* map -j: the layout and a box per VMA of a small process (svg_test: --svg). */
+TEST(map_json)
+{
+	struct json *root, *b;
+	char pid_s[16], keys[256];
+	int n, i;
+	pid_t pid;
+
+	pid = start_sleeper();
+	snprintf(pid_s, sizeof(pid_s), "%d", pid);
+	ASSERT_EQ(0, run_cli("-j", "map", pid_s));
+	n = proc_maps(pid, maps, 1024);
+	root = json_parse(out);
+	ASSERT_NE(NULL, root);
+	json_keys(root, keys, sizeof(keys));
+	EXPECT_STREQ("task_size kernel_start brk mmap_base vma_count boxes", keys);
+	EXPECT_EQ(n, json_get(root, "vma_count")->number);
+	ASSERT_EQ(n, json_count(json_get(root, "boxes")));
+	for (b = json_get(root, "boxes")->child, i = 0; b; b = b->next, i++) {
+		json_keys(b, keys, sizeof(keys));
+		EXPECT_STREQ("start end kind count size rss labels", keys);
+		EXPECT_TRUE(hex_is(json_get(b, "start"), maps[i].start));
+		EXPECT_TRUE(hex_is(json_get(b, "end"), maps[i].end));
+		EXPECT_EQ(1, json_get(b, "count")->number);
+		EXPECT_EQ(maps[i].end - maps[i].start, json_get(b, "size")->number);
+	}
+	json_free(root);
+	/* the table: a line per box between its header and the markers */
+	ASSERT_EQ(0, run_cli("map", pid_s));
+	EXPECT_NE(NULL, strstr(out, "START-END"));
+	EXPECT_NE(NULL, strstr(out, "mmap_base 0x"));
+	stop(pid);
+}
+
 /* Every object has its help, as bpftool's do; with -j it is null. */
 TEST(object_help)
 {
 	static const char *const objects[] = {
-		"mm", "maps", "lookup", "walk", "pages", "cow", "faultlab",
+		"mm", "maps", "lookup", "walk", "pages", "cow", "faultlab", "map",
 	};
 	char want[64];
 	size_t i;

@@ -17,6 +17,7 @@ step mmscope -p lookup "$pid" 0x1000
 step mmscope walk "$pid" "$heap"
 step mmscope --vma 6 pages "$pid"
 step mmscope --vma 6 cow "$pid"
+step mmscope map "$pid"
 echo "$pid" >/sys/kernel/debug/mmscope/target
 step cat /sys/kernel/debug/mmscope/target
 step head -n 4 /sys/kernel/debug/mmscope/maps
@@ -30,3 +31,10 @@ step mmscope faultlab demand
 step mmscope faultlab pfnmap
 step cat /sys/kernel/debug/mmscope/faultlab/stats
 step tail -n 5 /sys/kernel/debug/mmscope/faultlab/log
+
+# The pictures (pictures.sh): the sample's map as SVG and its walk as DOT,
+# sent back to the host as artifacts (make docs puts them in docs/).
+echo
+echo "\$ /pictures.sh $MMSCOPE_ARTIFACTS"
+/pictures.sh "$MMSCOPE_ARTIFACTS"
+ls -l "$MMSCOPE_ARTIFACTS"

@@ -8,6 +8,7 @@ packages=(
 	build-essential bc bison flex cpio xz-utils kmod libelf-dev libssl-dev
 	linux-headers-amd64 linux-headers-6.12-amd64 linux-source-6.12
 	qemu-system-x86 busybox-static sparse dkms
+	graphviz libxml2-utils
 )
 
 missing=()

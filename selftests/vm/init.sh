@@ -30,6 +30,19 @@ done
 
 out=/dev/ttyS1
 say() { echo "$*" >"$out"; }
+# Files for the host (pictures): tests and pictures.sh write them here, and
+# send_artifacts sends each as base64 between marker lines; run.sh unpacks
+# them into .cache/vm/KERNEL/artifacts and checks them.
+export MMSCOPE_ARTIFACTS=/tmp/artifacts
+mkdir -p "$MMSCOPE_ARTIFACTS"
+send_artifacts() {
+	for f in "$MMSCOPE_ARTIFACTS"/*; do
+		[ -f "$f" ] || continue
+		say "MMSCOPE-ARTIFACT-BEGIN ${f##*/}"
+		base64 "$f" >"$out"
+		say "MMSCOPE-ARTIFACT-END ${f##*/}"
+	done
+}
 finish() {
 	sync
 	sleep 0.5	# let the UARTs drain before the machine goes
@@ -78,7 +91,10 @@ bench)
 	finish
 	;;
 demo)
-	/demo.sh >"$out" 2>&1 && say "MMSCOPE-RESULT: success"
+	if /demo.sh >"$out" 2>&1; then
+		send_artifacts
+		say "MMSCOPE-RESULT: success"
+	fi
 	finish
 	;;
 esac
@@ -109,6 +125,15 @@ for t in $tests; do
 	fi
 	say "# time: $name $(((end - start) / 10)).$(((end - start) % 10)) s"
 done
+
+# The pictures of the sample program, for the host's dot and xmllint.
+say "# === pictures"
+if /pictures.sh "$MMSCOPE_ARTIFACTS" >"$out" 2>&1; then
+	send_artifacts
+else
+	say "# FAILED: pictures.sh"
+	failed=1
+fi
 
 # rmmod in a loop while callers and fault labs come and go (hostile_test's
 # helper mode, about 10 s): it may succeed only when nothing is open or

@@ -50,9 +50,10 @@ cp "$MMSCOPE_TOP"/.cache/kernel-mm/bin/* "$MMSCOPE_TOP/selftests/mm_walkers" "$w
 cp "$MMSCOPE_TOP/selftests/vm/kernel-mm.sh" "$work/initramfs/kernel-mm.sh"
 chmod +x "$work/initramfs/kernel-mm.sh"
 cp "$MMSCOPE_TOP/selftests/vm/demo.sh" "$work/initramfs/demo.sh"
+cp "$MMSCOPE_TOP/selftests/vm/pictures.sh" "$work/initramfs/pictures.sh"
 cp /bin/busybox "$work/initramfs/bin/busybox"
 cp "$MMSCOPE_TOP/selftests/vm/init.sh" "$work/initramfs/init"
-chmod +x "$work/initramfs/init" "$work/initramfs/demo.sh"
+chmod +x "$work/initramfs/init" "$work/initramfs/demo.sh" "$work/initramfs/pictures.sh"
 
 # The kernel's own modules the tests need (zram for swap), dependencies
 # first; Debian's 6.1 builds zram as a module, 6.12 compresses its modules.
@@ -120,6 +121,49 @@ timeout --foreground "$timeout_s" "${qemu[@]}" -display none \
 	-append "$append quiet" </dev/null || rc=$?
 log "$kernel: VM ran $((SECONDS - start)) s"
 
+# The files the VM sent back (init.sh's send_artifacts), into
+# $work/artifacts: every *.svg must pass xmllint, every *.dot must render
+# with dot -Tsvg (into artifacts/rendered/NAME.svg, checked too).
+# Prints what it found; returns non-zero if a check failed or none came.
+artifacts() {
+	local dir=$work/artifacts name f bad=0 count=0
+	mkdir -p "$dir/rendered"
+	for name in $(tr -d '\r' <"$result" | sed -n 's/^MMSCOPE-ARTIFACT-BEGIN \([A-Za-z0-9._-]*\)$/\1/p'); do
+		tr -d '\r' <"$result" |
+			sed -n "/^MMSCOPE-ARTIFACT-BEGIN $name\$/,/^MMSCOPE-ARTIFACT-END $name\$/p" |
+			sed '1d;$d' | base64 -d >"$dir/$name" ||
+			{ echo "FAIL: artifact $name: bad base64" >&2; bad=1; }
+		count=$((count + 1))
+	done
+	for f in "$dir"/*.dot; do
+		[ -e "$f" ] || continue
+		name=${f##*/}
+		if dot -Tsvg "$f" -o "$dir/rendered/${name%.dot}.svg" 2>"$dir/rendered/$name.err"; then
+			echo "artifact $name: dot -Tsvg ok"
+		else
+			echo "FAIL: artifact $name: dot -Tsvg: $(head -n 3 "$dir/rendered/$name.err")" >&2
+			bad=1
+		fi
+	done
+	for f in "$dir"/*.svg "$dir"/rendered/*.svg; do
+		[ -e "$f" ] || continue
+		if xmllint --noout "$f" 2>"$f.err"; then
+			echo "artifact ${f#"$dir"/}: xmllint ok ($(wc -c <"$f") bytes)"
+		else
+			echo "FAIL: artifact ${f#"$dir"/}: xmllint: $(head -n 3 "$f.err")" >&2
+			bad=1
+		fi
+		rm -f "$f.err"
+	done
+	[ $count -gt 0 ] || { echo "FAIL: no artifact came back" >&2; bad=1; }
+	echo "artifacts: $count in $dir"
+	return $bad
+}
+# What the result channel says, without the artifacts' base64.
+results() {
+	sed '/^MMSCOPE-ARTIFACT-BEGIN/,/^MMSCOPE-ARTIFACT-END/d' "$result"
+}
+
 if [ "$mode" = bench ]; then
 	# The table as it printed, and its JSON kept in .cache/bench/.
 	mkdir -p "$MMSCOPE_CACHE/bench"
@@ -133,13 +177,15 @@ if [ "$mode" = bench ]; then
 	exit 0
 fi
 if [ "$mode" = demo ]; then
-	sed '/^MMSCOPE-RESULT/d' "$result"
+	results | sed '/^MMSCOPE-RESULT/d'
 	grep -q '^MMSCOPE-RESULT: success' "$result" || die "demo failed; console: $console"
+	artifacts || die "the demo's pictures failed their checks"
 	exit 0
 fi
 
 status=0
-cat "$result"
+results
+artifacts || status=1
 if [ $rc -eq 124 ]; then
 	echo "FAIL: $kernel: timed out after $timeout_s s" >&2
 	status=1

@@ -183,6 +183,12 @@ void mms_vma_brief_of(const struct mmscope_vma *v, struct mmscope_vma_brief *b)
 	b->path_len = strnlen((const char *)v->path, sizeof(v->path));
 }
 
+int mms_vmas_batch(int fd, uint64_t *cursor, struct mmscope_vma *room, size_t records,
+		   size_t *filled, int *done)
+{
+	return vmas_fill(fd, room, records, cursor, 0, filled, done);
+}
+
 static int pages_fill(int fd, void *room, size_t records, uint64_t *cursor,
 		      uint64_t end, size_t *filled, int *done)
 {

@@ -39,6 +39,12 @@ static inline const char *mms_vma_path(const struct mms_vmas *v, size_t i)
 }
 /* A full record's head as a brief one (its path stays in @v). */
 void mms_vma_brief_of(const struct mmscope_vma *v, struct mmscope_vma_brief *b);
+/*
+ * One batch of VMAs from *@cursor (0 first), which it advances; *@done is
+ * set after the last batch. For listings too long to hold whole records of.
+ */
+int mms_vmas_batch(int fd, uint64_t *cursor, struct mmscope_vma *room, size_t records,
+		   size_t *filled, int *done);
 int mms_lookup(int fd, uint64_t addr, struct mmscope_lookup *res,
 		   struct mmscope_vma *vma);
 int mms_vm_flag_names(int fd, struct mmscope_vm_flag_names *names);

@@ -128,6 +128,7 @@ static const char usage_text[] =
 	"  smaps     Rss, Pss, Shared/Private, Swap per VMA and rolled up, from\n"
 	"            mmscope's own page walk with the kernel's arithmetic\n"
 	"  tlb       TLB state: mm context, CR3 and lazy TLB per CPU, flushes\n"
+	"  map       the address space as a picture (--svg FILE): a box per VMA\n"
 	"\n"
 	"'mmscope OBJECT help' shows an object's arguments.\n"
 	"\n"
@@ -163,6 +164,7 @@ static const struct {
 	{ "faultlab", do_faultlab },
 	{ "smaps", do_smaps },
 	{ "tlb", do_tlb },
+	{ "map", do_map },
 	{ "help", do_help },
 };
 

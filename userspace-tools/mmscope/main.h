@@ -74,5 +74,6 @@ int do_cow(int argc, char **argv);
 int do_faultlab(int argc, char **argv);
 int do_smaps(int argc, char **argv);
 int do_tlb(int argc, char **argv);
+int do_map(int argc, char **argv);
 
 #endif

@@ -204,20 +204,21 @@ static void dot_walk(const struct mmscope_walk *w)
 	uint32_t i;
 
 	printf("digraph walk {\n  rankdir=LR;\n  node [shape=record, fontname=monospace];\n");
-	printf("  va [label=\"VA|%#llx\", shape=box];\n", w->addr);
+	printf("  va [label=\"VA\\n%#llx\", shape=box];\n", w->addr);
 	for (i = 0; i < w->nr_levels; i++) {
 		const struct mmscope_level *l = &w->levels[i];
 
 		printf("  t%u [label=\"%s table|phys %#llx|[%u] = %#llx|%s\"];\n", i,
 		       mms_level_name(l->level), l->table_phys, l->index, l->entry,
 		       l->leaf_size ? size_name(l->leaf_size) : mms_state_name(l->state));
-		printf("  %s -> t%u;\n", i ? "" : "va", i);
 		if (i)
 			printf("  t%u -> t%u;\n", i - 1, i);
+		else
+			printf("  va -> t0;\n");
 	}
 	printf("\n");
 	if (w->page.state == MMSCOPE_ENTRY_PRESENT && w->nr_levels)
-		printf("  page [label=\"page|pfn %#llx|phys %#llx|cow: %s\", shape=box];\n"
+		printf("  page [label=\"page\\npfn %#llx\\nphys %#llx\\ncow: %s\", shape=box];\n"
 		       "  t%u -> page;\n", w->page.pfn, w->phys,
 		       mms_cow_name(w->page.cow), w->nr_levels - 1);
 	printf("}\n");
