@@ -432,32 +432,40 @@ static int vmas_within(const struct dump *d, uint64_t start, uint64_t end)
 TEST(split_and_merge)
 {
 	struct dump before = { 0 }, split = { 0 }, merged = { 0 };
+	uintptr_t lo, hi;
 	struct child ch;
 	size_t nmaps;
-	char *vma;
 
-	/* 200 one-page VMAs; page 100 is readable, between two PROT_NONE pages. */
+	/*
+	 * 200 one-page VMAs, even pages readable; pages 99 and 101 made
+	 * readable too merge pages 98 to 102 into one VMA, between two
+	 * PROT_NONE pages.
+	 */
 	ASSERT_EQ(0, start_child(&ch, 200, false));
-	vma = ch.region + 100 * PAGE;
-	/* Widen it to 3 pages: 99..101 readable merge into one VMA. */
-	ASSERT_EQ(0, child_mprotect(&ch, vma - PAGE, 3 * PAGE, PROT_READ));
+	lo = (uintptr_t)ch.region + 98 * PAGE;
+	hi = lo + 5 * PAGE;
+	ASSERT_EQ(0, child_mprotect(&ch, (void *)(lo + PAGE), 3 * PAGE, PROT_READ));
 	ASSERT_EQ(0, dump_tree(ch.pid, &before));
-	EXPECT_EQ(1, vmas_within(&before, (uintptr_t)vma - PAGE, (uintptr_t)vma + 2 * PAGE));
+	EXPECT_EQ(0, maps_mismatches(_metadata, ch.pid, &before, &nmaps));
+	EXPECT_EQ(1, vmas_within(&before, lo, hi));
 
-	ASSERT_EQ(0, child_mprotect(&ch, vma + PAGE, PAGE, PROT_READ | PROT_WRITE));
+	/* Its last page made writable: two VMAs, one more leaf entry. */
+	ASSERT_EQ(0, child_mprotect(&ch, (void *)(hi - PAGE), PAGE, PROT_READ | PROT_WRITE));
 	ASSERT_EQ(0, dump_tree(ch.pid, &split));
 	EXPECT_EQ(0, maps_mismatches(_metadata, ch.pid, &split, &nmaps));
 	EXPECT_EQ(0, tree_violations(_metadata, &split));
-	EXPECT_EQ(2, vmas_within(&split, (uintptr_t)vma - PAGE, (uintptr_t)vma + 2 * PAGE));
+	EXPECT_EQ(2, vmas_within(&split, lo, hi));
 	EXPECT_EQ(leaf_vmas(&before, NULL, 0) + 1, leaf_vmas(&split, NULL, 0));
+	EXPECT_EQ(leaf_entries(&before) + 1, leaf_entries(&split));
 
-	ASSERT_EQ(0, child_mprotect(&ch, vma + PAGE, PAGE, PROT_READ));
+	/* Read-only again: merged back into one. */
+	ASSERT_EQ(0, child_mprotect(&ch, (void *)(hi - PAGE), PAGE, PROT_READ));
 	ASSERT_EQ(0, dump_tree(ch.pid, &merged));
 	EXPECT_EQ(0, maps_mismatches(_metadata, ch.pid, &merged, &nmaps));
 	EXPECT_EQ(0, tree_violations(_metadata, &merged));
-	EXPECT_EQ(1, vmas_within(&merged, (uintptr_t)vma - PAGE, (uintptr_t)vma + 2 * PAGE));
+	EXPECT_EQ(1, vmas_within(&merged, lo, hi));
 	EXPECT_EQ(leaf_vmas(&before, NULL, 0), leaf_vmas(&merged, NULL, 0));
-	TH_LOG("split: %zu -> %zu -> %zu VMAs at the leaves, %zu -> %zu -> %zu nodes",
+	TH_LOG("%zu -> %zu -> %zu VMAs at the leaves, %zu -> %zu -> %zu nodes",
 	       leaf_vmas(&before, NULL, 0), leaf_vmas(&split, NULL, 0),
 	       leaf_vmas(&merged, NULL, 0), before.n, split.n, merged.n);
 	free(before.nodes);
@@ -507,6 +515,7 @@ TEST_F_TIMEOUT(churn, map_unmap_loop, 600)
 	EXPECT_EQ(20, done + changed);
 
 	ASSERT_EQ(0, kill(ch.pid, SIGSTOP));
+	ASSERT_EQ(ch.pid, waitpid(ch.pid, &ret, WUNTRACED));	/* stopped now */
 	memset(&d, 0, sizeof(d));
 	ASSERT_EQ(0, mms_vmatree_all(fd, &d.req, &d.nodes, &d.n));
 	EXPECT_EQ(0, maps_mismatches(_metadata, ch.pid, &d, &nmaps));
@@ -643,6 +652,23 @@ TEST(errors)
 	free(rec);
 }
 
+/* The CLI's picture of a small tree, for the log (README's example). */
+static void show_cli(pid_t pid)
+{
+	char cmd[64], line[256];
+	FILE *p;
+
+	if (access("/bin/mmscope", X_OK))
+		return;
+	snprintf(cmd, sizeof(cmd), "/bin/mmscope vmatree %d", pid);
+	p = popen(cmd, "r");
+	if (!p)
+		return;
+	while (fgets(line, sizeof(line), p))
+		printf("# %s", line);
+	pclose(p);
+}
+
 /* debugfs vmatree: the same nodes, then "height=H nodes=N ma_flags=F". */
 TEST(debugfs)
 {
@@ -656,9 +682,10 @@ TEST(debugfs)
 
 	if (access(DEBUGFS_DIR "/vmatree", R_OK))
 		SKIP(return, "no " DEBUGFS_DIR "/vmatree");
-	ASSERT_EQ(0, start_child(&ch, 1000, false));
+	ASSERT_EQ(0, start_child(&ch, 10, false));
 	snprintf(pid, sizeof(pid), "%d", ch.pid);
 	ASSERT_EQ(0, write_file(DEBUGFS_DIR "/target", pid));
+	show_cli(ch.pid);
 	len = read_file(DEBUGFS_DIR "/vmatree", buf, sizeof(buf));
 	ASSERT_LT(0, len);
 	ASSERT_EQ(0, dump_tree(ch.pid, &d));
