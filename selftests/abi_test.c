@@ -299,11 +299,16 @@ TEST_F(abi, vmatree_requests)
 	big.v.record_size = sizeof(rec[0]);	/* larger records: tails zeroed */
 	memset(rec, 0xff, sizeof(rec));
 	EXPECT_EQ(0, ioc(self->fd, MMSCOPE_IOC_VMATREE, &big));
-	EXPECT_EQ(2, big.v.count);
-	EXPECT_EQ(0, rec[0].tail[0] | rec[0].tail[1] | rec[1].tail[0] | rec[1].tail[1]);
+	/* A small static process may have a single leaf: one node. */
+	ASSERT_LE(1, big.v.count);
+	EXPECT_EQ(0, rec[0].tail[0] | rec[0].tail[1]);
 	EXPECT_EQ(0, rec[0].n.id);
-	EXPECT_EQ(1, rec[1].n.id);
-	EXPECT_EQ(0, rec[1].n.parent);
+	EXPECT_EQ(0xffffffff, rec[0].n.parent);
+	if (big.v.count == 2) {
+		EXPECT_EQ(0, rec[1].tail[0] | rec[1].tail[1]);
+		EXPECT_EQ(1, rec[1].n.id);
+		EXPECT_EQ(0, rec[1].n.parent);
+	}
 	memset(&big, 0, sizeof(big));
 	big.v = v;
 	big.v.size = sizeof(big);

@@ -220,7 +220,7 @@ TEST(vmatree_json_matches_proc)
 	ASSERT_EQ(0, run_cli("--dot", "vmatree", pid_s));
 	EXPECT_EQ(0, strncmp(out, "digraph vmatree {\n", 18));
 	EXPECT_EQ(0, strcmp(out + strlen(out) - 2, "}\n"));
-	EXPECT_NE(NULL, strstr(out, "n0 -> n1"));
+	EXPECT_NE(NULL, strstr(out, "  n0 [label=\"node 0 "));
 	stop(pid);
 	/* A target that is gone. */
 	EXPECT_EQ(1, run_cli("vmatree", pid_s));
