@@ -87,6 +87,16 @@ static void vt_slot_range(const struct vt_frame *f, unsigned int i,
 	*hi = i < f->end ? f->pivots[i] : f->max;
 }
 
+/*
+ * mt_mk_node(): a child is its node's address with the type in bits 3-6
+ * and bits 0-1 clear (only the root pointer has MAPLE_ROOT_NODE, bit 1),
+ * and the node is slab memory of the direct map.
+ */
+static bool vt_is_enode(const void *entry)
+{
+	return !((unsigned long)entry & 3) && virt_addr_valid(vt_to_node(entry));
+}
+
 /* A slot of a node above the leaves holds an encoded node, or nothing. */
 static bool vt_slot_ok(struct vt_walk *w, const struct vt_frame *f, unsigned int i)
 {
@@ -95,7 +105,7 @@ static bool vt_slot_ok(struct vt_walk *w, const struct vt_frame *f, unsigned int
 	if (f->type < maple_range_64)	/* ma_is_leaf() */
 		return true;
 	entry = vt_slot(w, f->slots, i);
-	return !entry || xa_is_node(entry);
+	return !entry || vt_is_enode(entry);
 }
 
 /*
@@ -195,7 +205,8 @@ static void vt_fill_leaf_slot(struct vt_walk *w, void *entry,
 
 	if (!entry)
 		return;		/* MMSCOPE_VMATREE_SLOT_EMPTY */
-	if (xa_is_internal(entry) || !IS_ALIGNED((unsigned long)entry, sizeof(long))) {
+	if (xa_is_internal(entry) || !IS_ALIGNED((unsigned long)entry, sizeof(long)) ||
+	    !virt_addr_valid(entry)) {
 		s->kind = MMSCOPE_VMATREE_SLOT_OTHER;
 		return;
 	}
@@ -315,7 +326,8 @@ static void vt_root_entry(struct mm_struct *mm, void *entry, struct mmscope_vmat
 	struct vm_area_struct *vma = entry;
 
 	req->out_flags |= MMSCOPE_VMATREE_ROOT_ENTRY;
-	if (xa_is_internal(entry) || !IS_ALIGNED((unsigned long)entry, sizeof(long)))
+	if (xa_is_internal(entry) || !IS_ALIGNED((unsigned long)entry, sizeof(long)) ||
+	    !virt_addr_valid(entry))
 		return;
 	req->root_entry_start = vma->vm_start;
 	req->root_entry_end = vma->vm_end;
@@ -336,7 +348,8 @@ static int vt_walk_batch(struct vt_walk *w, struct mmscope_vmatree *req,
 	req->ma_flags = mm->mm_mt.ma_flags;
 	w->height = req->height;
 	root = rcu_dereference_check(mm->mm_mt.ma_root, lockdep_is_held(&mm->mmap_lock));
-	if (!xa_is_node(root)) {
+	/* mte_mk_root(): the root pointer of a tree with nodes has bit 1 set. */
+	if (!xa_is_node(root) || !virt_addr_valid(vt_to_node(root))) {
 		if (root)
 			vt_root_entry(mm, root, req);
 		req->out_flags |= MMSCOPE_VMATREE_DONE;
