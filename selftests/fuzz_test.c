@@ -115,7 +115,7 @@ static pid_t churner, zombie;
 static pid_t lab_tids[NLABS];
 static atomic_bool stop, stop_uffd;
 static atomic_ulong calls, bad, labs_made, lab_signals, dfs_ops, uffd_served, churns;
-static atomic_ulong by_cmd[12], by_errno[12][NERRNOS], ns_by_cmd[12];
+static atomic_ulong by_cmd[14], by_errno[14][NERRNOS], ns_by_cmd[14];	/* NCMDS + 1 */
 static uint64_t max_calls;
 static double deadline;
 
@@ -159,6 +159,7 @@ static const struct cmd {
 };
 #define NCMDS 13
 #define UNKNOWN NCMDS
+_Static_assert(UNKNOWN < sizeof(by_cmd) / sizeof(by_cmd[0]), "a counter per command");
 
 static void report(const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
