@@ -349,6 +349,39 @@ out_free_recs:
 	return ret;
 }
 
+/* A cursor is zero, or as a call left it: its unused path must be zero. */
+static bool mmscope_vmatree_cursor_ok(const struct mmscope_vmatree_cursor *cur)
+{
+	u32 d;
+
+	if (cur->depth >= MMSCOPE_VMATREE_DEPTH || (!cur->id && (cur->depth || cur->min ||
+								 cur->vmas_before)))
+		return false;
+	for (d = 0; d < ARRAY_SIZE(cur->path); d++)
+		if (d < cur->depth ? cur->path[d] >= cur->id : cur->path[d])
+			return false;
+	return true;
+}
+
+static int mmscope_ioc_vmatree(struct mmscope_file *mf, void *arg)
+{
+	struct mmscope_vmatree *req = arg;
+	struct mmscope_subject subject;
+	int ret;
+
+	if (req->flags || req->reserved || !req->count || !req->records_ptr ||
+	    !mmscope_record_size_ok(req->record_size, sizeof(struct mmscope_vmatree_node)) ||
+	    !mmscope_vmatree_cursor_ok(&req->cursor))
+		return -EINVAL;
+
+	ret = mmscope_target_get(&mf->target, &subject);
+	if (ret)
+		return ret;
+	ret = mmscope_vmatree_copy(subject.mm, req);
+	mmscope_subject_put(&subject);
+	return ret;
+}
+
 /*
  * Every command: its handler, the size of its request today and of its
  * first version (a request may grow; an old caller's smaller one is
@@ -391,6 +424,7 @@ static const struct mmscope_ioctl {
 		      struct mmscope_faultlab_log, true),
 	MMSCOPE_IOCTL(MMSCOPE_IOC_SMAPS, mmscope_ioc_smaps, struct mmscope_smaps, true),
 	MMSCOPE_IOCTL(MMSCOPE_IOC_TLB, mmscope_ioc_tlb, struct mmscope_tlb, true),
+	MMSCOPE_IOCTL(MMSCOPE_IOC_VMATREE, mmscope_ioc_vmatree, struct mmscope_vmatree, true),
 };
 
 /*

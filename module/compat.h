@@ -300,4 +300,25 @@ static inline bool mmscope_hugetlb_mapped_shared(struct folio *folio, struct pag
 #endif
 }
 
+/*
+ * The mm's count of mmap write locks, mm_lock_seq (6.4, with per-VMA
+ * locks; a seqcount_t since 6.13 and in later 6.12 stables, an int before):
+ * every change of the VMA tree happens under the write lock, so an equal
+ * value on two reads under the read lock means an unchanged tree. Kernels
+ * without it have no such sequence: false, and the caller says so.
+ */
+static inline bool mmscope_mm_write_seq(struct mm_struct *mm, u64 *seq)
+{
+#if defined(CONFIG_PER_VMA_LOCK) && defined(MMSCOPE_HAVE_MM_LOCK_SEQCOUNT)
+	*seq = raw_read_seqcount(&mm->mm_lock_seq);
+	return true;
+#elif defined(CONFIG_PER_VMA_LOCK) && defined(MMSCOPE_HAVE_MM_LOCK_SEQ_INT)
+	*seq = (u32)READ_ONCE(mm->mm_lock_seq);
+	return true;
+#else
+	*seq = 0;
+	return false;
+#endif
+}
+
 #endif /* _MMSCOPE_COMPAT_H */

@@ -887,6 +887,122 @@ static const struct file_operations smaps_fops = {
 	.release	= seq_release_private,
 };
 
+/* --- vmatree ----------------------------------------------------------- */
+
+/* Nodes fetched per hold of the mmap lock: about 7.5 KiB of records. */
+#define VMATREE_DEBUGFS_BATCH 8
+
+/*
+ * One record per node in depth-first order, then a summary line: the
+ * position is the node's id. A restart at the same position reuses the
+ * batch; a read that went back starts the walk again.
+ */
+struct vmatree_iter {
+	struct mmscope_vmatree req;
+	struct mmscope_vmatree_node recs[VMATREE_DEBUGFS_BATCH];
+	loff_t base;		/* id of recs[0] */
+	int nr;
+	bool summary_shown;
+};
+
+#define VMATREE_SUMMARY ((void *)1)
+
+static void *vmatree_seek(struct vmatree_iter *it, loff_t pos)
+{
+	struct mmscope_subject subject;
+	int ret;
+
+	while (pos >= it->base + it->nr) {
+		if (it->req.out_flags & (MMSCOPE_VMATREE_DONE | MMSCOPE_VMATREE_CHANGED)) {
+			if (pos > it->base + it->nr)
+				return NULL;
+			return VMATREE_SUMMARY;
+		}
+		if (fatal_signal_pending(current))
+			return ERR_PTR(-EINTR);
+		ret = mmscope_target_get(&mmscope_debugfs_target, &subject);
+		if (ret)
+			return ret == -ENOENT ? NULL : ERR_PTR(ret);
+		it->base += it->nr;
+		it->nr = 0;
+		if (subject.mm)
+			ret = mmscope_vmatree_fill(subject.mm, &it->req, it->recs,
+						   VMATREE_DEBUGFS_BATCH);
+		else
+			it->req.out_flags = MMSCOPE_VMATREE_DONE;
+		mmscope_subject_put(&subject);
+		if (ret < 0)
+			return ERR_PTR(ret);
+		it->nr = ret;
+		cond_resched();
+	}
+	return &it->recs[pos - it->base];
+}
+
+static void *vmatree_start(struct seq_file *m, loff_t *pos)
+{
+	struct vmatree_iter *it = m->private;
+
+	if (*pos < it->base || !*pos) {
+		memset(&it->req, 0, sizeof(it->req));
+		it->base = 0;
+		it->nr = 0;
+	}
+	return vmatree_seek(it, *pos);
+}
+
+static void *vmatree_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	return vmatree_seek(m->private, ++*pos);
+}
+
+static void vmatree_stop(struct seq_file *m, void *v)
+{
+}
+
+static int vmatree_show(struct seq_file *m, void *v)
+{
+	struct vmatree_iter *it = m->private;
+	const struct mmscope_vmatree *req = &it->req;
+
+	if (v != VMATREE_SUMMARY) {
+		mmscope_seq_vmatree_node(m, v);
+		return 0;
+	}
+	if (req->out_flags & MMSCOPE_VMATREE_CHANGED) {
+		seq_puts(m, "changed: the tree changed while it was read, read again\n");
+		return 0;
+	}
+	seq_printf(m, "height=%u nodes=%llu ma_flags=%#x", req->height, req->node_count,
+		   req->ma_flags);
+	if (req->out_flags & MMSCOPE_VMATREE_ROOT_ENTRY)
+		seq_printf(m, " root_entry=%llx-%llx", req->root_entry_start,
+			   req->root_entry_end);
+	seq_putc(m, '\n');
+	return 0;
+}
+
+static const struct seq_operations vmatree_seq_ops = {
+	.start	= vmatree_start,
+	.next	= vmatree_next,
+	.stop	= vmatree_stop,
+	.show	= vmatree_show,
+};
+
+static int vmatree_open(struct inode *inode, struct file *file)
+{
+	return mmscope_query_allowed() ?:
+	       seq_open_private(file, &vmatree_seq_ops, sizeof(struct vmatree_iter));
+}
+
+static const struct file_operations vmatree_fops = {
+	.owner		= THIS_MODULE,
+	.open		= vmatree_open,
+	.read		= seq_read,
+	.llseek		= seq_lseek,
+	.release	= seq_release_private,
+};
+
 void mmscope_debugfs_init(void)
 {
 	struct dentry *faultlab;
@@ -904,6 +1020,7 @@ void mmscope_debugfs_init(void)
 	debugfs_create_file("log", 0400, faultlab, NULL, &faultlab_log_fops);
 	debugfs_create_file("tlb", 0600, mmscope_debugfs_dir, NULL, &tlb_fops);
 	debugfs_create_file("smaps", 0400, mmscope_debugfs_dir, NULL, &smaps_fops);
+	debugfs_create_file("vmatree", 0400, mmscope_debugfs_dir, NULL, &vmatree_fops);
 }
 
 void mmscope_debugfs_exit(void)

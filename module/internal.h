@@ -181,6 +181,12 @@ int mmscope_smaps_fill(struct mm_struct *mm, unsigned long *addr,
 int mmscope_smaps_copy(struct mm_struct *mm, struct mmscope_smaps *req);
 void mmscope_seq_smaps(struct seq_file *m, const struct mmscope_smaps_vma *r);
 
+/* vmatree.c */
+int mmscope_vmatree_fill(struct mm_struct *mm, struct mmscope_vmatree *req,
+			 struct mmscope_vmatree_node *recs, unsigned int max);
+int mmscope_vmatree_copy(struct mm_struct *mm, struct mmscope_vmatree *req);
+void mmscope_seq_vmatree_node(struct seq_file *m, const struct mmscope_vmatree_node *r);
+
 /* chrdev.c */
 int mmscope_chrdev_init(void);
 void mmscope_chrdev_exit(void);

@@ -367,6 +367,71 @@ TEST_F(abi, faultlab_requests)
 	close(fd);
 }
 
+/* The VMA tree request follows the same rules. */
+TEST_F(abi, vmatree_requests)
+{
+	struct { struct mmscope_vmatree v; __u64 extra; } big;
+	struct { struct mmscope_vmatree_node n; __u64 tail[2]; } rec[2];
+	struct mmscope_vmatree v;
+
+	EXPECT_EQ(-EFAULT, ioc(self->fd, MMSCOPE_IOC_VMATREE, NULL));
+	EXPECT_EQ(-EFAULT, ioc(self->fd, MMSCOPE_IOC_VMATREE, unmapped()));
+	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IOR(MMSCOPE_IOC_MAGIC, 0x13, struct mmscope_vmatree), &v));
+	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IOW(MMSCOPE_IOC_MAGIC, 0x13, struct mmscope_vmatree), &v));
+
+	/* Sizes: too small, absurd, and a newer caller's larger ones. */
+	memset(&v, 0, sizeof(v));
+	v.records_ptr = (uintptr_t)rec;
+	v.record_size = sizeof(rec[0].n);
+	v.count = 2;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VMATREE, &v));
+	v.size = sizeof(v) - 8;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VMATREE, &v));
+	v.size = 1 << 20;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VMATREE, &v));
+	memset(&big, 0, sizeof(big));
+	big.v = v;
+	big.v.size = sizeof(big);
+	big.v.record_size = sizeof(rec[0]);	/* larger records: tails zeroed */
+	memset(rec, 0xff, sizeof(rec));
+	EXPECT_EQ(0, ioc(self->fd, MMSCOPE_IOC_VMATREE, &big));
+	/* A small static process may have a single leaf: one node. */
+	ASSERT_LE(1, big.v.count);
+	EXPECT_EQ(0, rec[0].tail[0] | rec[0].tail[1]);
+	EXPECT_EQ(0, rec[0].n.id);
+	EXPECT_EQ(0xffffffff, rec[0].n.parent);
+	if (big.v.count == 2) {
+		EXPECT_EQ(0, rec[1].tail[0] | rec[1].tail[1]);
+		EXPECT_EQ(1, rec[1].n.id);
+		EXPECT_EQ(0, rec[1].n.parent);
+	}
+	memset(&big, 0, sizeof(big));
+	big.v = v;
+	big.v.size = sizeof(big);
+	big.extra = 1;
+	EXPECT_EQ(-E2BIG, ioc(self->fd, MMSCOPE_IOC_VMATREE, &big));
+
+	/* Flags, reserved, records. */
+	v.size = sizeof(v);
+	v.flags = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VMATREE, &v));
+	v.flags = 0x80000000;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VMATREE, &v));
+	v.flags = 0;
+	v.reserved = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VMATREE, &v));
+	v.reserved = 0;
+	v.record_size = sizeof(rec[0].n) - 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VMATREE, &v));
+	v.record_size = 16 * sizeof(rec[0].n);
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VMATREE, &v));
+	v.record_size = sizeof(rec[0].n);
+	v.records_ptr = (uintptr_t)unmapped();
+	EXPECT_EQ(-EFAULT, ioc(self->fd, MMSCOPE_IOC_VMATREE, &v));
+	v.records_ptr = (uintptr_t)rec;
+	EXPECT_EQ(0, ioc(self->fd, MMSCOPE_IOC_VMATREE, &v));
+}
+
 /* The TLB request follows the same rules. */
 TEST_F(abi, tlb_requests)
 {

@@ -155,6 +155,78 @@ TEST(maps_json_matches_proc)
 	stop(pid);
 }
 
+/*
+ * issue 13's contract: {height, node_count, ma_flags, nodes}, each node
+ * {id, type, depth, min, max, parent, parent_slot, pivots, [gaps,] slots},
+ * nodes in depth-first order, the leaves' VMAs exactly /proc/PID/maps.
+ */
+TEST(vmatree_json_matches_proc)
+{
+	struct json *root, *node, *slot, *vma;
+	char pid_s[16], keys[256];
+	int n, i = 0, id = 0;
+	pid_t pid;
+
+	pid = start_sleeper();
+	snprintf(pid_s, sizeof(pid_s), "%d", pid);
+	ASSERT_EQ(0, run_cli("-j", "vmatree", pid_s));
+	n = proc_maps(pid, maps, 1024);
+	root = json_parse(out);
+	ASSERT_NE(NULL, root);
+	json_keys(root, keys, sizeof(keys));
+	ASSERT_STREQ("height node_count ma_flags nodes", keys);
+	EXPECT_LE(1, json_get(root, "height")->number);
+	EXPECT_EQ(json_count(json_get(root, "nodes")), json_get(root, "node_count")->number);
+	EXPECT_EQ(0, strncmp(json_get(root, "ma_flags")->string, "0x", 2));
+	for (node = json_get(root, "nodes")->child; node; node = node->next, id++) {
+		const char *type = json_get(node, "type")->string;
+
+		json_keys(node, keys, sizeof(keys));
+		if (!strcmp(type, "arange_64")) {
+			EXPECT_STREQ("id type depth min max parent parent_slot pivots gaps slots",
+				     keys);
+		} else {
+			EXPECT_STREQ("id type depth min max parent parent_slot pivots slots", keys);
+		}
+		EXPECT_NE(NULL, strstr(" leaf_64 range_64 arange_64 ", type));
+		EXPECT_EQ(id, json_get(node, "id")->number);
+		EXPECT_EQ(JSON_STRING, json_get(node, "min")->type);
+		EXPECT_EQ(json_count(json_get(node, "slots")),
+			  json_count(json_get(node, "pivots")) + 1);
+		if (id) {
+			EXPECT_GT(id, json_get(node, "parent")->number);
+		} else {
+			EXPECT_EQ(JSON_NULL, json_get(node, "parent")->type);
+		}
+		for (slot = json_get(node, "slots")->child; slot; slot = slot->next) {
+			if (slot->type == JSON_NULL)
+				continue;
+			if (json_get(slot, "node")) {
+				EXPECT_LT(id, json_get(slot, "node")->number);
+				continue;
+			}
+			vma = json_get(slot, "vma");
+			ASSERT_NE(NULL, vma);
+			ASSERT_LT(i, n);
+			EXPECT_TRUE(hex_is(json_get(vma, "start"), maps[i].start));
+			EXPECT_TRUE(hex_is(json_get(vma, "end"), maps[i].end));
+			i++;
+		}
+	}
+	EXPECT_EQ(n, i);
+	json_free(root);
+
+	/* The picture: one Graphviz digraph. */
+	ASSERT_EQ(0, run_cli("--dot", "vmatree", pid_s));
+	EXPECT_EQ(0, strncmp(out, "digraph vmatree {\n", 18));
+	EXPECT_EQ(0, strcmp(out + strlen(out) - 2, "}\n"));
+	EXPECT_NE(NULL, strstr(out, "  n0 [label=\"node 0 "));
+	stop(pid);
+	/* A target that is gone. */
+	EXPECT_EQ(1, run_cli("vmatree", pid_s));
+	EXPECT_NE(NULL, strstr(err, pid_s));
+}
+
 TEST(mm_json_matches_proc)
 {
 	struct json *root, *users;
@@ -526,7 +598,7 @@ TEST(map_json)
 TEST(object_help)
 {
 	static const char *const objects[] = {
-		"mm", "maps", "lookup", "walk", "pages", "cow", "faultlab", "map",
+		"mm", "maps", "lookup", "walk", "pages", "cow", "faultlab", "map", "vmatree",
 	};
 	char want[64];
 	size_t i;

@@ -115,7 +115,7 @@ static pid_t churner, zombie;
 static pid_t lab_tids[NLABS];
 static atomic_bool stop, stop_uffd;
 static atomic_ulong calls, bad, labs_made, lab_signals, dfs_ops, uffd_served, churns;
-static atomic_ulong by_cmd[12], by_errno[12][NERRNOS], ns_by_cmd[12];
+static atomic_ulong by_cmd[14], by_errno[14][NERRNOS], ns_by_cmd[14];	/* NCMDS + 1 */
 static uint64_t max_calls;
 static double deadline;
 
@@ -153,10 +153,13 @@ static const struct cmd {
 	  { EINVAL, EFAULT, E2BIG, ESRCH, ENOENT, ENOMEM, EOPNOTSUPP } },
 	{ "SMAPS", MMSCOPE_IOC_SMAPS, sizeof(struct mmscope_smaps),
 	  { EINVAL, EFAULT, E2BIG, ESRCH, ENOENT } },
+	{ "VMATREE", MMSCOPE_IOC_VMATREE, sizeof(struct mmscope_vmatree),
+	  { EINVAL, EFAULT, E2BIG, ESRCH, ENOENT, ENOMEM } },
 	{ "unknown", 0, 0, { ENOTTY } },
 };
-#define NCMDS 12
+#define NCMDS 13
 #define UNKNOWN NCMDS
+_Static_assert(UNKNOWN < sizeof(by_cmd) / sizeof(by_cmd[0]), "a counter per command");
 
 static void report(const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -540,6 +543,29 @@ static void fill_request(struct fuzzer *f, unsigned int i)
 		sm->reserved = pick_reserved(r);
 		if (one_in(r, 8))
 			sm->next = rnd(r), sm->out_flags = rnd(r);
+		break;
+	}
+	case 12: {
+		struct mmscope_vmatree *vt = q;
+		unsigned int d;
+
+		vt->flags = pick_flags(r);
+		vt->count = pick_count(r) % (one_in(r, 8) ? ~0U : 40);
+		vt->record_size = pick_recsize(r, sizeof(struct mmscope_vmatree_node));
+		vt->records_ptr = pick_ptr(f, (size_t)vt->count * vt->record_size);
+		vt->reserved = pick_reserved(r);
+		/* Cursors: none, plausible ones (ancestors before the node), or noise. */
+		if (one_in(r, 2)) {
+			vt->cursor.depth = below(r, one_in(r, 8) ? 64 : 6);
+			vt->cursor.id = vt->cursor.depth + below(r, 4000);
+			vt->cursor.min = one_in(r, 2) ? pick_addr(f) : rnd(r);
+			vt->cursor.vmas_before = below(r, 70000);
+			for (d = 0; d < vt->cursor.depth && d < MMSCOPE_VMATREE_DEPTH + 1; d++)
+				vt->cursor.path[d] = one_in(r, 16) ? rnd(r) : d;
+			vt->seq = one_in(r, 2) ? 0 : rnd(r);
+		}
+		if (one_in(r, 8))
+			vt->height = rnd(r), vt->out_flags = rnd(r), vt->node_count = rnd(r);
 		break;
 	}
 	}
@@ -1048,6 +1074,10 @@ static void ro_requests(void)
 	((struct mmscope_pages *)(ro_mem + 6 * PAGE))->record_size = sizeof(struct mmscope_page);
 	((struct mmscope_faultlab_setup *)(ro_mem + 7 * PAGE))->mode = 1;
 	((struct mmscope_faultlab_setup *)(ro_mem + 7 * PAGE))->length = PAGE;
+	((struct mmscope_vmatree *)(ro_mem + 12 * PAGE))->count = 1;
+	((struct mmscope_vmatree *)(ro_mem + 12 * PAGE))->record_size =
+		sizeof(struct mmscope_vmatree_node);
+	((struct mmscope_vmatree *)(ro_mem + 12 * PAGE))->records_ptr = (uintptr_t)(ro_mem + 13 * PAGE);
 	mprotect(ro_mem, 16 * PAGE, PROT_READ);
 }
 

@@ -10,8 +10,9 @@
  * round, picks the next process of it, and makes the queries a user would:
  * MM_INFO, the whole VMA list, PAGES over the whole address space [0,
  * TASK_SIZE) in bounded pieces, WALK of addresses inside VMAs and anywhere,
- * LOOKUP, SMAPS of every VMA and TLB (with every CPU's record). ESRCH (the target is gone) and ENOENT (it has no mm any more)
- * are normal; any other errno is a failure, reported on stderr as
+ * LOOKUP, SMAPS of every VMA, TLB (with every CPU's record) and the VMA
+ * tree. ESRCH (the target is gone) and ENOENT (it has no mm any more) are
+ * normal; any other errno is a failure, reported on stderr as
  * "mm_walkers: FAIL: ...".
  *
  * At SIGTERM each walker prints, on stdout, its walks (successful WALK
@@ -225,6 +226,17 @@ static void round_of(int fd, int pid)
 		goto out;
 	if (!stop && check(mms_tlb(fd, 0, &tlb, cpus, &ncpus), "TLB", t, 0))
 		goto out;
+	/* The VMA tree: a target that changes it under every dump gives EAGAIN. */
+	if (!stop) {
+		struct mmscope_vmatree_node *nodes = NULL;
+		struct mmscope_vmatree vt;
+		size_t nnodes;
+		int ret = mms_vmatree_all(fd, &vt, &nodes, &nnodes);
+
+		free(nodes);
+		if (ret != -EAGAIN && check(ret, "VMATREE", t, 0))
+			goto out;
+	}
 	t->rounds++;
 out:
 	free(smaps);

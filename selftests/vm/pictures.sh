@@ -19,6 +19,5 @@ read -r pid heap </tmp/pictures.out
 
 mmscope map "$pid" --svg "$dir/sample-map.svg"
 mmscope --dot walk "$pid" "$heap" >"$dir/sample-walk.dot"
-# VMATREE-DOT: after the merge of `mmscope vmatree`, its tree of the sample:
-# mmscope --dot vmatree "$pid" >"$dir/sample-vmatree.dot"
+mmscope --dot vmatree "$pid" >"$dir/sample-vmatree.dot"
 kill "$pid"

@@ -315,6 +315,68 @@ int mms_smaps_all(int fd, struct mmscope_smaps_vma **recs, size_t *count)
 	return collect_all(fd, sizeof(**recs), 0, 0, smaps_fill, (void **)recs, count);
 }
 
+int mms_vmatree(int fd, struct mmscope_vmatree *req,
+		struct mmscope_vmatree_node *recs, uint32_t *count)
+{
+	int ret;
+
+	req->size = sizeof(*req);
+	req->records_ptr = (uintptr_t)recs;
+	req->record_size = sizeof(*recs);
+	req->count = *count;
+	ret = ioctl_err(fd, MMSCOPE_IOC_VMATREE, req);
+	*count = ret ? 0 : req->count;
+	return ret;
+}
+
+/* Walks started again when the tree changed under one, before -EAGAIN. */
+#define VMATREE_TRIES 8
+
+int mms_vmatree_all(int fd, struct mmscope_vmatree *req,
+		    struct mmscope_vmatree_node **recs, size_t *count)
+{
+	struct mmscope_vmatree_node *all = NULL, *grown;
+	size_t n = 0, cap = 0;
+	int tries = 0, ret;
+	uint32_t got;
+
+	memset(req, 0, sizeof(*req));
+	for (;;) {
+		if (cap - n < MMSCOPE_VMATREE_BATCH) {
+			cap = cap ? 2 * cap : 4 * MMSCOPE_VMATREE_BATCH;
+			grown = realloc(all, cap * sizeof(*all));
+			if (!grown) {
+				ret = -ENOMEM;
+				break;
+			}
+			all = grown;
+		}
+		got = MMSCOPE_VMATREE_BATCH;
+		ret = mms_vmatree(fd, req, all + n, &got);
+		if (ret)
+			break;
+		n += got;
+		if (req->out_flags & MMSCOPE_VMATREE_CHANGED) {
+			if (++tries == VMATREE_TRIES) {
+				ret = -EAGAIN;
+				break;
+			}
+			memset(req, 0, sizeof(*req));
+			n = 0;
+			continue;
+		}
+		if (req->out_flags & MMSCOPE_VMATREE_DONE)
+			break;
+	}
+	if (ret) {
+		free(all);
+		return ret;
+	}
+	*recs = all;
+	*count = n;
+	return 0;
+}
+
 int mms_tlb(int fd, uint32_t flags, struct mmscope_tlb *tlb,
 	    struct mmscope_tlb_cpu *cpus, uint32_t *ncpus)
 {

@@ -67,6 +67,21 @@ int mms_faultlab_log(int fd, uint32_t flags, uint64_t since,
 int mms_smaps_all(int fd, struct mmscope_smaps_vma **recs, size_t *count);
 
 /*
+ * One batch of the VMA tree's nodes: @req's cursor and seq say where to
+ * resume (zero them to start). @recs has room for *@count records; *@count
+ * is the records written out.
+ */
+int mms_vmatree(int fd, struct mmscope_vmatree *req,
+		struct mmscope_vmatree_node *recs, uint32_t *count);
+/*
+ * Every node of the VMA tree, one snapshot (a walk the tree changed under
+ * is started again, a few times, then -EAGAIN), in a malloc()ed array the
+ * caller frees; @req says height, ma_flags, node_count, root entry.
+ */
+int mms_vmatree_all(int fd, struct mmscope_vmatree *req,
+		    struct mmscope_vmatree_node **recs, size_t *count);
+
+/*
  * The target's TLB context. @flags: MMSCOPE_TLB_COUNT_*. @cpus may be NULL
  * (no per-CPU records, no IPIs); *@ncpus is the room in, records written out.
  */

@@ -129,6 +129,7 @@ static const char usage_text[] =
 	"            mmscope's own page walk with the kernel's arithmetic\n"
 	"  tlb       TLB state: mm context, CR3 and lazy TLB per CPU, flushes\n"
 	"  map       the address space as a picture (--svg FILE): a box per VMA\n"
+	"  vmatree   the VMA tree (maple tree) node by node: pivots, gaps, VMAs\n"
 	"\n"
 	"'mmscope OBJECT help' shows an object's arguments.\n"
 	"\n"
@@ -137,7 +138,7 @@ static const char usage_text[] =
 	"  -p, --pretty       indented JSON (implies -j)\n"
 	"  -v, --verbose      maps: decode vm_flags under each VMA\n"
 	"      --vma N        pages, cow: the range of VMA number N (from 0, as in maps)\n"
-	"      --dot          walk: a Graphviz picture of the walk\n"
+	"      --dot          walk, vmatree: a Graphviz picture\n"
 	"  -d, --device PATH  the mmscope device (default " MMSCOPE_DEVICE ")\n"
 	"  -h, --help         this text\n"
 	"  -V, --version      the version\n"
@@ -165,6 +166,7 @@ static const struct {
 	{ "smaps", do_smaps },
 	{ "tlb", do_tlb },
 	{ "map", do_map },
+	{ "vmatree", do_vmatree },
 	{ "help", do_help },
 };
 

@@ -13,7 +13,7 @@
 /* The global options (main.c); some matter to one object only, as bpftool's. */
 extern bool json_output;
 extern bool verbose;		/* maps: decode vm_flags */
-extern bool dot_output;		/* walk: Graphviz */
+extern bool dot_output;		/* walk, vmatree: Graphviz */
 extern const char *vma_index_arg;	/* pages, cow: --vma N */
 extern const char *device;
 extern struct json_writer *jw;	/* with -j, the writer of stdout */
@@ -75,5 +75,6 @@ int do_faultlab(int argc, char **argv);
 int do_smaps(int argc, char **argv);
 int do_tlb(int argc, char **argv);
 int do_map(int argc, char **argv);
+int do_vmatree(int argc, char **argv);
 
 #endif

@@ -1016,6 +1016,174 @@ struct mmscope_tlb {
 	__u64 full[MMSCOPE_TLB_REASONS];
 };
 
+/* --- The VMA tree (the maple tree mm->mm_mt) ----------------------------- */
+
+/*
+ * The nodes of the target's VMA tree as the running kernel lays them out
+ * (include/linux/maple_tree.h): internal nodes are maple_arange_64 (the mm
+ * tree tracks gaps, MT_FLAGS_ALLOC_RANGE) or maple_range_64, leaves are
+ * maple_leaf_64. Slot i of a node covers the indices from pivot i-1 + 1
+ * (the node's min for slot 0) to pivot i (the node's max for the last slot).
+ */
+enum mmscope_vmatree_type {
+	MMSCOPE_VMATREE_LEAF_64 = 1,	/* the kernel's enum maple_type values */
+	MMSCOPE_VMATREE_RANGE_64 = 2,
+	MMSCOPE_VMATREE_ARANGE_64 = 3,
+};
+
+/* The most slots of any node type (MAPLE_RANGE64_SLOTS on 64-bit) */
+#define MMSCOPE_VMATREE_SLOTS	16
+/* The deepest path from the root (MAPLE_HEIGHT_MAX) */
+#define MMSCOPE_VMATREE_DEPTH	31
+
+/* mmscope_vmatree_slot.kind */
+#define MMSCOPE_VMATREE_SLOT_EMPTY	0 /* no entry: a gap in the address space */
+#define MMSCOPE_VMATREE_SLOT_NODE	1 /* a child node, the next record below */
+#define MMSCOPE_VMATREE_SLOT_VMA	2 /* a VMA */
+#define MMSCOPE_VMATREE_SLOT_OTHER	3 /* an entry that is neither: not followed */
+
+/* mmscope_vmatree_slot.flags */
+#define MMSCOPE_VMATREE_SLOT_MISMATCH	(1U << 0) /* VMA bounds != slot range */
+
+/**
+ * struct mmscope_vmatree_slot - one slot of a node
+ * @min: first index the slot covers
+ * @max: last index the slot covers (inclusive, as the tree's pivots)
+ * @kind: MMSCOPE_VMATREE_SLOT_*
+ * @flags: MMSCOPE_VMATREE_SLOT_MISMATCH
+ * @vma_start: a VMA's vm_start (equals @min in a sound tree), else 0
+ * @vma_end: a VMA's vm_end (@max + 1 in a sound tree), else 0
+ * @vma_index: a VMA's position in /proc/PID/maps order, from 0, else 0
+ */
+struct mmscope_vmatree_slot {
+	__u64 min;
+	__u64 max;
+	__u32 kind;
+	__u32 flags;
+	__u64 vma_start;
+	__u64 vma_end;
+	__u64 vma_index;
+};
+
+/*
+ * mmscope_vmatree_node.flags: the decoding of the node stopped at a value
+ * the tree's rules do not vouch for; the slots before it are reported,
+ * nothing after it is read, and no child of a stopped node is followed.
+ */
+#define MMSCOPE_VMATREE_BAD_TYPE	(1U << 0) /* unknown node type */
+#define MMSCOPE_VMATREE_BAD_END		(1U << 1) /* slot count beyond the node's limit */
+#define MMSCOPE_VMATREE_BAD_PIVOT	(1U << 2) /* pivot out of order or outside [min, max] */
+#define MMSCOPE_VMATREE_BAD_DEPTH	(1U << 3) /* a leaf above, or a node below, the height */
+#define MMSCOPE_VMATREE_BAD_SLOT	(1U << 4) /* an internal slot that is no node */
+#define MMSCOPE_VMATREE_DEAD		(1U << 5) /* the node is marked dead (freed) */
+
+/**
+ * struct mmscope_vmatree_node - one node, in depth-first order
+ * @id: position in depth-first order, from 0 (the root)
+ * @parent: the parent's @id; 0xffffffff for the root
+ * @depth: 0 for the root; leaves are at height - 1
+ * @parent_slot: the slot of the parent that holds this node
+ * @type: enum mmscope_vmatree_type, or the raw type when BAD_TYPE
+ * @flags: MMSCOPE_VMATREE_BAD_* and MMSCOPE_VMATREE_DEAD
+ * @nr_slots: slots decoded (the node's data end + 1 when sound)
+ * @nr_pivots: pivots reported, @nr_slots - 1 (the last slot ends at @max)
+ * @min: first index the node covers (from its parent's pivots)
+ * @max: last index the node covers
+ * @pivots: the stored pivots that bound the slots
+ * @gaps: arange_64 only: the largest gap below each slot, in indices
+ *	(bytes, for the VMA tree), as the tree stores them
+ * @slots: the slots
+ */
+struct mmscope_vmatree_node {
+	__u32 id;
+	__u32 parent;
+	__u32 depth;
+	__u32 parent_slot;
+	__u32 type;
+	__u32 flags;
+	__u32 nr_slots;
+	__u32 nr_pivots;
+	__u64 min;
+	__u64 max;
+	__u64 pivots[MMSCOPE_VMATREE_SLOTS - 1];
+	__u64 gaps[MMSCOPE_VMATREE_SLOTS];
+	struct mmscope_vmatree_slot slots[MMSCOPE_VMATREE_SLOTS];
+};
+
+/**
+ * struct mmscope_vmatree_cursor - where the next call resumes; all zero to
+ *	start at the root, else as the previous call left it (opaque)
+ * @min: the next node's min
+ * @vmas_before: VMAs in the leaves already reported
+ * @depth: the next node's depth
+ * @id: the next node's id
+ * @path: the ids of the next node's ancestors, root first
+ */
+struct mmscope_vmatree_cursor {
+	__u64 min;
+	__u64 vmas_before;
+	__u32 depth;
+	__u32 id;
+	__u32 path[MMSCOPE_VMATREE_DEPTH + 1];
+};
+
+/* mmscope_vmatree.out_flags */
+#define MMSCOPE_VMATREE_DONE	(1U << 0) /* every node was reported */
+#define MMSCOPE_VMATREE_HAS_SEQ	(1U << 1) /* @seq is the mm's write sequence */
+#define MMSCOPE_VMATREE_CHANGED	(1U << 2) /* the tree changed: start again */
+#define MMSCOPE_VMATREE_ROOT_ENTRY (1U << 3) /* no node: @root_entry is the entry */
+
+/**
+ * struct mmscope_vmatree - MMSCOPE_IOC_VMATREE: the nodes of the VMA tree,
+ *	batched and resumable by node
+ * @size: sizeof(struct mmscope_vmatree)
+ * @flags: must be 0
+ * @records_ptr: in: array of @count records of @record_size bytes
+ * @record_size: in: sizeof(struct mmscope_vmatree_node) as the caller knows it
+ * @count: in: room at @records_ptr (at least 1); out: records written, at
+ *	most MMSCOPE_VMATREE_BATCH per call
+ * @cursor: in: zero, or as the last call returned it; out: the next node
+ * @seq: in: 0 on the first call, else as the last call returned it; out:
+ *	the mm's write sequence when HAS_SEQ
+ * @height: out: the tree's height (mt_height(): 0 when it has no node)
+ * @ma_flags: out: the tree's ma_flags (MT_FLAGS_ALLOC_RANGE, ...)
+ * @node_count: out: with DONE, the number of nodes (@cursor.id)
+ * @root_entry_start: out: with ROOT_ENTRY, the VMA held in the root pointer
+ * @root_entry_end: out: its end
+ * @out_flags: out: MMSCOPE_VMATREE_*
+ * @reserved: must be 0
+ *
+ * One call reads at most one batch under the mmap read lock, and copies it
+ * out after dropping the lock. Between calls the tree can change. Where the
+ * kernel keeps a sequence of the mm's write locks (mm_lock_seq, 6.4+ with
+ * per-VMA locks), HAS_SEQ is set and a resumed call whose @seq differs
+ * returns no record and CHANGED: the records so far are not one snapshot,
+ * start again from a zero cursor. Without it (6.1), a resume only checks
+ * that the next node is still where the cursor says (CHANGED otherwise): a
+ * change elsewhere is not seen, so a caller that needs one snapshot must
+ * compare two dumps. A single call (a tree of at most one batch) is always
+ * one snapshot.
+ */
+struct mmscope_vmatree {
+	__u32 size;
+	__u32 flags;
+	__u64 records_ptr;
+	__u32 record_size;
+	__u32 count;
+	struct mmscope_vmatree_cursor cursor;
+	__u64 seq;
+	__u32 height;
+	__u32 ma_flags;
+	__u64 node_count;
+	__u64 root_entry_start;
+	__u64 root_entry_end;
+	__u32 out_flags;
+	__u32 reserved;
+};
+
+/* Nodes read per call, per hold of the mmap lock */
+#define MMSCOPE_VMATREE_BATCH	32
+
 #define MMSCOPE_IOC_SET_TARGET	_IOW(MMSCOPE_IOC_MAGIC, 0x01, struct mmscope_set_target)
 #define MMSCOPE_IOC_MM_INFO	_IOWR(MMSCOPE_IOC_MAGIC, 0x02, struct mmscope_mm_info)
 #define MMSCOPE_IOC_VMAS	_IOWR(MMSCOPE_IOC_MAGIC, 0x03, struct mmscope_vmas)
@@ -1028,5 +1196,6 @@ struct mmscope_tlb {
 #define MMSCOPE_IOC_FAULTLAB_LOG _IOWR(MMSCOPE_IOC_MAGIC, 0x22, struct mmscope_faultlab_log)
 #define MMSCOPE_IOC_SMAPS	_IOWR(MMSCOPE_IOC_MAGIC, 0x12, struct mmscope_smaps)
 #define MMSCOPE_IOC_TLB		_IOWR(MMSCOPE_IOC_MAGIC, 0x30, struct mmscope_tlb)
+#define MMSCOPE_IOC_VMATREE	_IOWR(MMSCOPE_IOC_MAGIC, 0x13, struct mmscope_vmatree)
 
 #endif /* _UAPI_LINUX_MMSCOPE_H */
