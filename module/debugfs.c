@@ -889,7 +889,7 @@ static const struct file_operations smaps_fops = {
 
 /* --- vmatree ----------------------------------------------------------- */
 
-/* Nodes fetched per hold of the mmap lock: about 7.5 KiB of records. */
+/* Nodes fetched per hold of the mmap lock: about 8.3 KiB of records. */
 #define VMATREE_DEBUGFS_BATCH 8
 
 /*

@@ -28,6 +28,8 @@ static int __init mmscope_init(void)
 out_remove_debugfs:
 	mmscope_debugfs_exit();
 	mmscope_faultlog_exit();
+	/* debugfs tlb may have registered the probe before we failed. */
+	mmscope_tlb_exit();
 	return ret;
 }
 

@@ -194,7 +194,8 @@ static bool vt_descend_ok(const struct vt_frame *f)
 {
 	return f->type >= maple_range_64 && f->type <= maple_arange_64 &&
 	       !(f->flags & (MMSCOPE_VMATREE_BAD_TYPE | MMSCOPE_VMATREE_DEAD |
-			     MMSCOPE_VMATREE_BAD_DEPTH));
+			     MMSCOPE_VMATREE_BAD_DEPTH | MMSCOPE_VMATREE_BAD_END |
+			     MMSCOPE_VMATREE_BAD_PIVOT | MMSCOPE_VMATREE_BAD_SLOT));
 }
 
 /* A leaf's entry: a VMA, unless it is NULL or an xarray internal value. */
@@ -350,6 +351,11 @@ static int vt_walk_batch(struct vt_walk *w, struct mmscope_vmatree *req,
 	root = rcu_dereference_check(mm->mm_mt.ma_root, lockdep_is_held(&mm->mmap_lock));
 	/* mte_mk_root(): the root pointer of a tree with nodes has bit 1 set. */
 	if (!xa_is_node(root) || !virt_addr_valid(vt_to_node(root))) {
+		/* A walk resumed in nodes that are gone: not the same tree. */
+		if (cur->id && cur->depth) {
+			req->out_flags |= MMSCOPE_VMATREE_CHANGED;
+			return 0;
+		}
 		if (root)
 			vt_root_entry(mm, root, req);
 		req->out_flags |= MMSCOPE_VMATREE_DONE;
@@ -476,7 +482,9 @@ int mmscope_vmatree_copy(struct mm_struct *mm, struct mmscope_vmatree *req)
 
 	if (!mm) {
 		req->count = 0;
-		req->out_flags = MMSCOPE_VMATREE_DONE;
+		/* A resumed walk whose target has no mm now: not the same tree. */
+		req->out_flags = req->cursor.id && req->cursor.depth ?
+				 MMSCOPE_VMATREE_CHANGED : MMSCOPE_VMATREE_DONE;
 		return 0;
 	}
 	recs = kvmalloc_array(max, sizeof(*recs), GFP_KERNEL);

@@ -197,7 +197,7 @@ struct mmscope_vma {
  * @path_len: its length in bytes, not counting the NUL that ends it; 0 for
  *	no path (the string at @path_offset is then "")
  *
- * 136 bytes rather than 4,232: an anonymous VMA costs its path's NUL.
+ * 136 bytes rather than 4,224: an anonymous VMA costs its path's NUL.
  */
 struct mmscope_vma_brief {
 	__u64 start;
