@@ -577,8 +577,8 @@ TEST_F_TIMEOUT(big, sixty_five_thousand_vmas, 600)
 
 	/*
 	 * The debug kernel (the one with kmemleak) spends 85 s building the
-	 * VMAs under KASAN, for a case whose kernel side (VMAS and SMAPS of
-	 * 65,000 VMAs) vmatree_test and maps_test walk there already.
+	 * VMAs under KASAN; its kernel side is VMAS and SMAPS, which other
+	 * tests walk there (maps_test and vmatree_test with 20,000 VMAs).
 	 */
 	if (!access("/sys/kernel/debug/kmemleak", F_OK))
 		SKIP(return, "65,000 VMAs: 6.1 and 6.12 only (KASAN makes it 85 s)");

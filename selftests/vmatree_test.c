@@ -359,6 +359,13 @@ FIXTURE_VARIANT_ADD(sizes, sixty_five_thousand) { .nvmas = 65000 };
 FIXTURE_SETUP(sizes)
 {
 	self->max_map_count[0] = '\0';
+	/*
+	 * On the debug kernel (the one with kmemleak) 65,000 VMAs cost about
+	 * 80 s of make check under KASAN, and 20,000 give a tree of the same
+	 * height (5) there; 6.1 and 6.12 walk all 65,000.
+	 */
+	if (variant->nvmas > 60000 && !access("/sys/kernel/debug/kmemleak", F_OK))
+		SKIP(return, "65,000 VMAs: 6.1 and 6.12 only (20,000 reach the same height)");
 	if (variant->nvmas > 60000) {
 		ASSERT_LT(0, read_file(MAX_MAP_COUNT, self->max_map_count,
 				       sizeof(self->max_map_count)));
