@@ -388,8 +388,8 @@ static int mmscope_ioc_vmatree(struct mmscope_file *mf, void *arg)
  * zero-extended, never refused), and whether it looks at a process or at
  * physical addresses (mmscope_query_allowed()). The fault lab's setup and
  * counters show neither, but still need CAP_SYS_ADMIN: the lab is kernel
- * memory. MMSCOPE_IOC_VMAS grew the paths' buffer; the others are at
- * their first version.
+ * memory. MMSCOPE_IOC_VMAS grew the paths' buffer and MMSCOPE_IOC_VMATREE
+ * the mm's identity; the others are at their first version.
  */
 #define MMSCOPE_IOCTL(_cmd, _handler, _type, _query)			\
 	{ .cmd = _cmd, .handler = _handler, .size = sizeof(_type),	\
@@ -424,7 +424,8 @@ static const struct mmscope_ioctl {
 		      struct mmscope_faultlab_log, true),
 	MMSCOPE_IOCTL(MMSCOPE_IOC_SMAPS, mmscope_ioc_smaps, struct mmscope_smaps, true),
 	MMSCOPE_IOCTL(MMSCOPE_IOC_TLB, mmscope_ioc_tlb, struct mmscope_tlb, true),
-	MMSCOPE_IOCTL(MMSCOPE_IOC_VMATREE, mmscope_ioc_vmatree, struct mmscope_vmatree, true),
+	MMSCOPE_IOCTL_GREW(MMSCOPE_IOC_VMATREE, mmscope_ioc_vmatree, struct mmscope_vmatree,
+			   MMSCOPE_VMATREE_SIZE_VER0, true),
 };
 
 /*

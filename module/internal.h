@@ -182,6 +182,7 @@ int mmscope_smaps_copy(struct mm_struct *mm, struct mmscope_smaps *req);
 void mmscope_seq_smaps(struct seq_file *m, const struct mmscope_smaps_vma *r);
 
 /* vmatree.c */
+void mmscope_vmatree_init(void);
 int mmscope_vmatree_fill(struct mm_struct *mm, struct mmscope_vmatree *req,
 			 struct mmscope_vmatree_node *recs, unsigned int max);
 int mmscope_vmatree_copy(struct mm_struct *mm, struct mmscope_vmatree *req);

@@ -22,7 +22,9 @@
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/rcupdate.h>
+#include <linux/random.h>
 #include <linux/sched/signal.h>
+#include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
@@ -31,9 +33,31 @@
 static_assert(MAPLE_RANGE64_SLOTS == MMSCOPE_VMATREE_SLOTS);
 static_assert(MAPLE_ARANGE64_SLOTS <= MMSCOPE_VMATREE_SLOTS);
 static_assert(MAPLE_HEIGHT_MAX <= MMSCOPE_VMATREE_DEPTH);
+static_assert(offsetof(struct mmscope_vmatree, mm_id) == MMSCOPE_VMATREE_SIZE_VER0);
 static_assert((int)maple_leaf_64 == (int)MMSCOPE_VMATREE_LEAF_64 &&
 	      (int)maple_range_64 == (int)MMSCOPE_VMATREE_RANGE_64 &&
 	      (int)maple_arange_64 == (int)MMSCOPE_VMATREE_ARANGE_64);
+
+/* The key of the mm identities a walk is resumed with, random per load. */
+static siphash_key_t vt_mm_id_key __read_mostly;
+
+void mmscope_vmatree_init(void)
+{
+	get_random_bytes(&vt_mm_id_key, sizeof(vt_mm_id_key));
+}
+
+/*
+ * Which mm a cursor belongs to, without giving away its address. An exec()
+ * allocates the new mm before it frees the old, so the two never share an
+ * address; the stack top and mmap base (random per exec()) also tell apart
+ * a later mm that reuses an old one's address. Never 0, which means "not
+ * known yet" in a request.
+ */
+static u64 vt_mm_id(struct mm_struct *mm)
+{
+	return siphash_3u64((u64)(unsigned long)mm, mm->start_stack, mm->mmap_base,
+			    &vt_mm_id_key) | 1;
+}
 
 /* One node on the path from the root, decoded. */
 struct vt_frame {
@@ -430,7 +454,7 @@ int mmscope_vmatree_fill(struct mm_struct *mm, struct mmscope_vmatree *req,
 {
 	struct vt_walk *w;
 	bool resume = req->cursor.id != 0;
-	u64 seq;
+	u64 seq, mm_id;
 	int n;
 
 	req->out_flags = 0;
@@ -446,6 +470,14 @@ int mmscope_vmatree_fill(struct mm_struct *mm, struct mmscope_vmatree *req,
 		n = -EINTR;
 		goto out_free_walk;
 	}
+	/* A cursor of another mm's tree: its ids mean nothing here. */
+	mm_id = vt_mm_id(mm);
+	if (resume && req->mm_id && req->mm_id != mm_id) {
+		req->out_flags |= MMSCOPE_VMATREE_CHANGED;
+		n = 0;
+		goto out_unlock;
+	}
+	req->mm_id = mm_id;
 	if (mmscope_mm_write_seq(mm, &seq)) {
 		req->out_flags |= MMSCOPE_VMATREE_HAS_SEQ;
 		if (resume && seq != req->seq) {

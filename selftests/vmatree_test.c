@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +64,12 @@ static int maps_ranges(pid_t pid, struct range **out)
 	return n;
 }
 
-/* The child: makes its VMAs, then runs the parent's mprotect() requests. */
+/*
+ * The child: makes its VMAs, then runs the parent's mprotect() requests, or
+ * exec()s busybox's sleep at CMD_EXEC.
+ */
+#define CMD_EXEC	(-1)
+#define BUSYBOX		"/bin/busybox"
 struct cmd {
 	uint64_t addr, len;
 	int prot;
@@ -100,7 +106,13 @@ static void child_main(size_t nvmas, bool churn, int cmd_fd, int ack_fd)
 			munmap(p, PAGE);
 	}
 	while (read(cmd_fd, &c, sizeof(c)) == sizeof(c)) {
-		int ret = mprotect((void *)(uintptr_t)c.addr, c.len, c.prot) ? errno : 0;
+		int ret;
+
+		if (c.prot == CMD_EXEC) {
+			execl(BUSYBOX, "busybox", "sleep", "1000", (char *)NULL);
+			_exit(5);
+		}
+		ret = mprotect((void *)(uintptr_t)c.addr, c.len, c.prot) ? errno : 0;
 
 		if (write(ack_fd, &ret, sizeof(ret)) != sizeof(ret))
 			_exit(4);
@@ -138,6 +150,29 @@ static int child_mprotect(struct child *ch, void *addr, size_t len, int prot)
 	    read(ch->ack, &ret, sizeof(ret)) != sizeof(ret))
 		return -1;
 	return ret;
+}
+
+/* Sends CMD_EXEC, then waits until the child runs busybox: 0, or -1. */
+static int child_exec(struct child *ch)
+{
+	struct cmd c = { .prot = CMD_EXEC };
+	char path[64], exe[PATH_MAX];
+	int i;
+
+	if (write(ch->cmd, &c, sizeof(c)) != sizeof(c))
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/exe", ch->pid);
+	for (i = 0; i < 1000; i++) {
+		ssize_t n = readlink(path, exe, sizeof(exe) - 1);
+
+		if (n > 0) {
+			exe[n] = 0;
+			if (!strcmp(exe, BUSYBOX))
+				return 0;
+		}
+		usleep(10000);
+	}
+	return -1;
 }
 
 static void stop_child(struct child *ch)
@@ -564,6 +599,83 @@ TEST(resume_after_change)
 		TH_LOG("no write sequence: out_flags 0x%x, %u records", req.out_flags, count);
 		EXPECT_TRUE(req.out_flags & (MMSCOPE_VMATREE_CHANGED | MMSCOPE_VMATREE_DONE));
 	}
+	close(fd);
+	stop_child(&ch);
+}
+
+/*
+ * A cursor of one mm resumed in another: two children with trees of the
+ * same shape at the same addresses (both forked from us), so that on 6.1,
+ * which has no write sequence, only the mm's identity can tell the cursor
+ * does not belong. CHANGED, no record, on every kernel.
+ */
+TEST(resume_in_another_mm)
+{
+	struct mmscope_vmatree_node recs[2];
+	struct mmscope_vmatree req = { 0 }, fresh = { 0 };
+	struct child a, b;
+	uint32_t count = 2;
+	uint64_t id_a;
+	int fd;
+
+	ASSERT_EQ(0, start_child(&a, 2000, false));
+	ASSERT_EQ(0, start_child(&b, 2000, false));
+	ASSERT_EQ(a.region, b.region);
+	fd = open_target(a.pid);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, mms_vmatree(fd, &req, recs, &count));
+	ASSERT_EQ(2, count);
+	ASSERT_FALSE(req.out_flags & MMSCOPE_VMATREE_DONE);
+	id_a = req.mm_id;
+	EXPECT_NE(0, id_a);
+
+	/* The same mm again: the identity is stable, and the walk goes on. */
+	count = 2;
+	ASSERT_EQ(0, mms_vmatree(fd, &req, recs, &count));
+	EXPECT_EQ(2, count);
+	EXPECT_EQ(id_a, req.mm_id);
+	EXPECT_FALSE(req.out_flags & MMSCOPE_VMATREE_CHANGED);
+
+	ASSERT_EQ(0, mms_set_target(fd, b.pid));
+	count = 2;
+	ASSERT_EQ(0, mms_vmatree(fd, &req, recs, &count));
+	EXPECT_TRUE(req.out_flags & MMSCOPE_VMATREE_CHANGED);
+	EXPECT_EQ(0, count);
+
+	/* A walk that starts in b is b's, with b's identity. */
+	count = 2;
+	ASSERT_EQ(0, mms_vmatree(fd, &fresh, recs, &count));
+	EXPECT_EQ(2, count);
+	EXPECT_NE(0, fresh.mm_id);
+	EXPECT_NE(id_a, fresh.mm_id);
+	close(fd);
+	stop_child(&a);
+	stop_child(&b);
+}
+
+/* The target exec()s between two calls: its new mm is another tree. */
+TEST(resume_after_exec)
+{
+	struct mmscope_vmatree_node recs[2];
+	struct mmscope_vmatree req = { 0 };
+	struct child ch;
+	uint32_t count = 2;
+	int fd;
+
+	if (access(BUSYBOX, X_OK))
+		SKIP(return, "no %s to exec", BUSYBOX);
+	ASSERT_EQ(0, start_child(&ch, 2000, false));
+	fd = open_target(ch.pid);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, mms_vmatree(fd, &req, recs, &count));
+	ASSERT_EQ(2, count);
+	ASSERT_FALSE(req.out_flags & MMSCOPE_VMATREE_DONE);
+
+	ASSERT_EQ(0, child_exec(&ch));
+	count = 2;
+	ASSERT_EQ(0, mms_vmatree(fd, &req, recs, &count));
+	EXPECT_TRUE(req.out_flags & MMSCOPE_VMATREE_CHANGED);
+	EXPECT_EQ(0, count);
 	close(fd);
 	stop_child(&ch);
 }

@@ -1152,9 +1152,14 @@ struct mmscope_vmatree_cursor {
  * @root_entry_end: out: its end
  * @out_flags: out: MMSCOPE_VMATREE_*
  * @reserved: must be 0
+ * @mm_id: in: 0 on the first call, else as the last call returned it; out:
+ *	an opaque identity of the target's mm (a hash, not its address)
  *
  * One call reads at most one batch under the mmap read lock, and copies it
- * out after dropping the lock. Between calls the tree can change. Where the
+ * out after dropping the lock. A resumed call in another mm than the one
+ * the walk began in (the file was aimed at another process, or the target
+ * called exec()) returns no record and CHANGED. Between calls the tree can
+ * change. Where the
  * kernel keeps a sequence of the mm's write locks (mm_lock_seq, 6.4+ with
  * per-VMA locks), HAS_SEQ is set and a resumed call whose @seq differs
  * returns no record and CHANGED: the records so far are not one snapshot,
@@ -1179,7 +1184,11 @@ struct mmscope_vmatree {
 	__u64 root_entry_end;
 	__u32 out_flags;
 	__u32 reserved;
+	__u64 mm_id;
 };
+
+/* The first version of struct mmscope_vmatree ended at @reserved. */
+#define MMSCOPE_VMATREE_SIZE_VER0	224
 
 /* Nodes read per call, per hold of the mmap lock */
 #define MMSCOPE_VMATREE_BATCH	32
