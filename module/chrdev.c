@@ -289,14 +289,18 @@ static int mmscope_ioc_smaps(struct mmscope_file *mf, void *arg)
 	struct mmscope_subject subject;
 	int ret;
 
-	if (req->flags || req->reserved || !req->count || !req->records_ptr ||
+	if ((req->flags & ~MMSCOPE_SMAPS_ROLLUP) || req->reserved || !req->count ||
+	    !req->records_ptr ||
 	    !mmscope_record_size_ok(req->record_size, sizeof(struct mmscope_smaps_vma)))
 		return -EINVAL;
 
 	ret = mmscope_target_get(&mf->target, &subject);
 	if (ret)
 		return ret;
-	ret = mmscope_smaps_copy(subject.mm, req);
+	if (req->flags & MMSCOPE_SMAPS_ROLLUP)
+		ret = mmscope_smaps_rollup(subject.mm, req);
+	else
+		ret = mmscope_smaps_copy(subject.mm, req);
 	mmscope_subject_put(&subject);
 	return ret;
 }

@@ -179,6 +179,7 @@ void mmscope_debugfs_exit(void);
 int mmscope_smaps_fill(struct mm_struct *mm, unsigned long *addr,
 		       struct mmscope_smaps_vma *recs, unsigned int max, bool *more);
 int mmscope_smaps_copy(struct mm_struct *mm, struct mmscope_smaps *req);
+int mmscope_smaps_rollup(struct mm_struct *mm, struct mmscope_smaps *req);
 void mmscope_seq_smaps(struct seq_file *m, const struct mmscope_smaps_vma *r);
 
 /* vmatree.c */

@@ -580,3 +580,27 @@ enum mmscope_walk_result mmscope_walk_range(struct mmscope_walker *w,
 	}
 	return MMSCOPE_WALK_DONE;
 }
+
+/**
+ * mmscope_walk_vma - walk [*addr, vma->vm_end) of @vma, found by the caller
+ * @w: mm, ops and private set; @w->budget is the caller's to set
+ * @vma: the VMA that holds *@addr
+ * @addr: in: where to start; out: where to resume
+ *
+ * For a caller that steps VMAs itself (a VMA iterator) and spreads one
+ * budget over many VMAs: no lookup of the VMA, no reset of the budget.
+ *
+ * Locking: the mmap read lock of w->mm, and an mm_users reference.
+ *
+ * Return: enum mmscope_walk_result.
+ */
+enum mmscope_walk_result mmscope_walk_vma(struct mmscope_walker *w,
+					  struct vm_area_struct *vma,
+					  unsigned long *addr)
+{
+	mmap_assert_locked(w->mm);
+	w->vma = vma;
+	if (mmscope_walk_span(w, addr, vma->vm_end))
+		return MMSCOPE_WALK_STOPPED;
+	return *addr < vma->vm_end ? MMSCOPE_WALK_YIELD : MMSCOPE_WALK_DONE;
+}

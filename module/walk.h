@@ -82,6 +82,9 @@ struct mmscope_walker {
 enum mmscope_walk_result mmscope_walk_range(struct mmscope_walker *w,
 					    unsigned long *addr,
 					    unsigned long end);
+enum mmscope_walk_result mmscope_walk_vma(struct mmscope_walker *w,
+					  struct vm_area_struct *vma,
+					  unsigned long *addr);
 void mmscope_walk_decode(struct mmscope_walker *w, const struct mmscope_walk_entry *e,
 			 unsigned long addr, unsigned long next,
 			 struct mmscope_page *rec);

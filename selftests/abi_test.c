@@ -268,6 +268,60 @@ TEST_F(abi, vmas_brief_outputs_are_clean)
 }
 
 /* Out-structs are zeroed before they are copied out: no stale bytes. */
+/*
+ * MMSCOPE_SMAPS_ROLLUP: the one flag MMSCOPE_IOC_SMAPS knows; others,
+ * reserved, sizes and pointers fail as without it; one record comes back,
+ * its tail zeroed for a newer caller's larger record.
+ */
+TEST_F(abi, smaps_rollup_flag)
+{
+	struct { struct mmscope_smaps_vma r; __u64 tail[2]; } rec;
+	struct mmscope_smaps req, good = {
+		.size = sizeof(req), .flags = MMSCOPE_SMAPS_ROLLUP,
+		.records_ptr = (uintptr_t)&rec, .record_size = sizeof(rec), .count = 1,
+	};
+
+	memset(&rec, 0xff, sizeof(rec));
+	req = good;
+	ASSERT_EQ(0, ioc(self->fd, MMSCOPE_IOC_SMAPS, &req));
+	EXPECT_EQ(1, req.count);
+	EXPECT_TRUE(req.out_flags & MMSCOPE_SMAPS_DONE);
+	EXPECT_EQ(0, rec.tail[0] | rec.tail[1]);
+	EXPECT_EQ(0, rec.r.reserved);
+	EXPECT_EQ(0, rec.r.kernel_page_size | rec.r.mmu_page_size);
+	EXPECT_LT(rec.r.start, rec.r.end);
+	EXPECT_EQ(rec.r.end, req.next);
+	EXPECT_GT(rec.r.rss, 0);
+	req = good;
+	req.flags = MMSCOPE_SMAPS_ROLLUP | 0x80000000;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_SMAPS, &req));
+	req = good;
+	req.flags = 2;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_SMAPS, &req));
+	req = good;
+	req.reserved = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_SMAPS, &req));
+	req = good;
+	req.record_size = sizeof(rec.r) - 4;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_SMAPS, &req));
+	req = good;
+	req.record_size = 4 * sizeof(rec.r) + 8;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_SMAPS, &req));
+	req = good;
+	req.records_ptr = (uintptr_t)unmapped();
+	EXPECT_EQ(-EFAULT, ioc(self->fd, MMSCOPE_IOC_SMAPS, &req));
+	req = good;
+	req.size = offsetof(struct mmscope_smaps, reserved);
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_SMAPS, &req));
+	/* Outputs that come in set are overwritten. */
+	req = good;
+	req.next = 1;
+	req.out_flags = ~0U;
+	EXPECT_EQ(0, ioc(self->fd, MMSCOPE_IOC_SMAPS, &req));
+	EXPECT_EQ(MMSCOPE_SMAPS_DONE, req.out_flags);
+	EXPECT_EQ(rec.r.end, req.next);
+}
+
 TEST_F(abi, outputs_are_zeroed)
 {
 	struct mmscope_mm_info m;

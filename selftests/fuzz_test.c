@@ -535,7 +535,8 @@ static void fill_request(struct fuzzer *f, unsigned int i)
 	case 11: {
 		struct mmscope_smaps *sm = q;
 
-		sm->flags = pick_flags(r);
+		/* Half of them kernel rollups (MMSCOPE_SMAPS_ROLLUP). */
+		sm->flags = one_in(r, 2) ? MMSCOPE_SMAPS_ROLLUP : pick_flags(r);
 		sm->start = one_in(r, 2) ? 0 : pick_addr(f);
 		sm->count = pick_count(r) % (one_in(r, 8) ? ~0U : 48);
 		sm->record_size = pick_recsize(r, sizeof(struct mmscope_smaps_vma));

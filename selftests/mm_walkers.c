@@ -10,7 +10,7 @@
  * round, picks the next process of it, and makes the queries a user would:
  * MM_INFO, the whole VMA list, PAGES over the whole address space [0,
  * TASK_SIZE) in bounded pieces, WALK of addresses inside VMAs and anywhere,
- * LOOKUP, SMAPS of every VMA, TLB (with every CPU's record) and the VMA
+ * LOOKUP, SMAPS of every VMA and its rollup, TLB (with every CPU's record) and the VMA
  * tree. ESRCH (the target is gone) and ENOENT (it has no mm any more) are
  * normal; any other errno is a failure, reported on stderr as
  * "mm_walkers: FAIL: ...".
@@ -224,6 +224,13 @@ static void round_of(int fd, int pid)
 	/* The newer exports: smaps of every VMA, and the TLB state. */
 	if (!stop && check(mms_smaps_all(fd, &smaps, &nsmaps), "SMAPS", t, 0))
 		goto out;
+	if (!stop) {
+		struct mmscope_smaps_vma roll;
+
+		/* And summed in the kernel (MMSCOPE_SMAPS_ROLLUP). */
+		if (check(mms_smaps_rollup(fd, &roll), "SMAPS_ROLLUP", t, 0))
+			goto out;
+	}
 	if (!stop && check(mms_tlb(fd, 0, &tlb, cpus, &ncpus), "TLB", t, 0))
 		goto out;
 	/* The VMA tree: a target that changes it under every dump gives EAGAIN. */

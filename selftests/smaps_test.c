@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -142,11 +143,67 @@ static void rollup(const struct mmscope_smaps_vma *recs, size_t n,
 }
 
 /*
+ * MMSCOPE_SMAPS_ROLLUP's record against /proc/PID/smaps_rollup (@proc),
+ * field by field in kB, and against @sum, the per-VMA records summed, in
+ * the records' own units (Pss in fixed point): the kernel adds what the
+ * records hold. Returns the mismatches.
+ */
+static int compare_kernel_rollup(pid_t pid, const struct mmscope_smaps_vma *kroll,
+				 const struct mmscope_smaps_vma *sum,
+				 const struct proc_block *proc, bool verbose, int *fields_seen)
+{
+	int bad = 0;
+	size_t j;
+
+	for (j = 0; j < NFIELDS; j++) {
+		if (proc->kb[j] < 0)
+			continue;
+		(*fields_seen)++;
+		if ((uint64_t)proc->kb[j] == rec_kb(kroll, &fields[j]))
+			continue;
+		if (verbose)
+			fprintf(stderr, "# %d: kernel rollup %s: /proc %lld kB, mmscope %llu kB\n",
+				pid, fields[j].name, proc->kb[j],
+				(unsigned long long)rec_kb(kroll, &fields[j]));
+		bad++;
+	}
+	if (proc->start != kroll->start || proc->end != kroll->end) {
+		if (verbose)
+			fprintf(stderr, "# %d: kernel rollup %llx-%llx, /proc %llx-%llx\n", pid,
+				(unsigned long long)kroll->start, (unsigned long long)kroll->end,
+				(unsigned long long)proc->start, (unsigned long long)proc->end);
+		bad++;
+	}
+	for (j = 0; j < NFIELDS; j++) {
+		uint64_t k = *(const uint64_t *)((const char *)kroll + fields[j].off);
+		uint64_t v = *(const uint64_t *)((const char *)sum + fields[j].off);
+
+		/* The page sizes are per VMA: a rollup has none. */
+		if (fields[j].off == offsetof(struct mmscope_smaps_vma, kernel_page_size) ||
+		    fields[j].off == offsetof(struct mmscope_smaps_vma, mmu_page_size)) {
+			bad += k != 0;
+			continue;
+		}
+		(*fields_seen)++;
+		if (k == v)
+			continue;
+		if (verbose)
+			fprintf(stderr, "# %d: kernel rollup %s %llu, summed records %llu\n", pid,
+				fields[j].name, (unsigned long long)k, (unsigned long long)v);
+		bad++;
+	}
+	bad += kroll->swap_exclusive != sum->swap_exclusive;
+	bad += kroll->flags != 0;	/* the targets are quiet */
+	return bad;
+}
+
+/*
  * Compare one reading of mmscope with /proc, field by field: every VMA
  * of smaps (but [vsyscall], which is no VMA of the mm), and the rollup.
  * Returns the mismatches; *@fields_seen counts the comparisons made.
  */
 static int compare_once(pid_t pid, const struct mmscope_smaps_vma *recs, size_t n,
+			const struct mmscope_smaps_vma *kroll,
 			const char *smaps, const char *rollup_text, bool verbose,
 			int *fields_seen)
 {
@@ -216,6 +273,7 @@ static int compare_once(pid_t pid, const struct mmscope_smaps_vma *recs, size_t 
 				(unsigned long long)rec_kb(&sum, &fields[j]));
 		bad++;
 	}
+	bad += compare_kernel_rollup(pid, kroll, &sum, &roll[0], verbose, fields_seen);
 	return bad;
 }
 
@@ -226,7 +284,7 @@ static int compare_once(pid_t pid, const struct mmscope_smaps_vma *recs, size_t 
  */
 static int compare_pid(pid_t pid)
 {
-	struct mmscope_smaps_vma *recs = NULL;
+	struct mmscope_smaps_vma *recs = NULL, kroll;
 	int fd, bad = -1, seen = 0, tries;
 	size_t n;
 
@@ -236,7 +294,7 @@ static int compare_pid(pid_t pid)
 	for (tries = 0; tries < 5; tries++) {
 		if (read_proc(pid, "smaps", procbuf[0]) ||
 		    read_proc(pid, "smaps_rollup", procbuf[1]) ||
-		    mms_smaps_all(fd, &recs, &n))
+		    mms_smaps_all(fd, &recs, &n) || mms_smaps_rollup(fd, &kroll))
 			break;
 		/* The second reading of /proc goes into the comparison buffers. */
 		if (read_proc(pid, "smaps", procbuf[2]) ||
@@ -248,7 +306,7 @@ static int compare_pid(pid_t pid)
 			usleep(10000);
 			continue;
 		}
-		bad = compare_once(pid, recs, n, procbuf[0], procbuf[1], true, &seen);
+		bad = compare_once(pid, recs, n, &kroll, procbuf[0], procbuf[1], true, &seen);
 		if (!seen)
 			bad = 1000;
 		break;
@@ -1011,6 +1069,269 @@ static int smaps_ioctl(int fd, struct mmscope_smaps *req)
 	return ioctl(fd, MMSCOPE_IOC_SMAPS, req) ? -errno : 0;
 }
 
+/* --- MMSCOPE_SMAPS_ROLLUP ------------------------------------------------ */
+
+/* The per-VMA records from @start up, summed as the kernel sums them. */
+static void sum_from(const struct mmscope_smaps_vma *recs, size_t n, uint64_t start,
+		     struct mmscope_smaps_vma *sum)
+{
+	size_t i;
+
+	memset(sum, 0, sizeof(*sum));
+	for (i = 0; i < n; i++)
+		if (recs[i].end > start)
+			mms_smaps_add(sum, &recs[i]);
+}
+
+/*
+ * The kernel's rollup of @pid against /proc/PID/smaps_rollup and against
+ * the per-VMA records summed, for targets too big for compare_pid(). A
+ * reading where /proc changed around mmscope is taken again.
+ */
+static int compare_rollup_pid(pid_t pid)
+{
+	static struct proc_block roll[2];
+	struct mmscope_smaps_vma *recs = NULL, kroll, sum;
+	int fd, bad = -1, seen = 0, tries;
+	size_t n;
+
+	fd = open_target(pid);
+	if (fd < 0)
+		return -1;
+	for (tries = 0; tries < 5; tries++) {
+		if (read_proc(pid, "smaps_rollup", procbuf[1]) ||
+		    mms_smaps_rollup(fd, &kroll) || mms_smaps_all(fd, &recs, &n) ||
+		    read_proc(pid, "smaps_rollup", procbuf[3]))
+			break;
+		if (strcmp(procbuf[1], procbuf[3])) {
+			free(recs);
+			recs = NULL;
+			usleep(10000);
+			continue;
+		}
+		if (parse_smaps(procbuf[3], roll, 2) != 1)
+			break;
+		sum_from(recs, n, 0, &sum);
+		bad = compare_kernel_rollup(pid, &kroll, &sum, &roll[0], true, &seen);
+		if (!seen)
+			bad = 1000;
+		break;
+	}
+	free(recs);
+	close(fd);
+	return bad;
+}
+
+/*
+ * A target of many VMAs and one big region: more page-table entries than
+ * one hold of the mmap lock reads (the walker's budget, 16,384), so the
+ * rollup lets the lock go between VMAs and inside the big one.
+ */
+#define MANY_VMAS 8000
+#define BIG_REGION (80 * MB)
+
+static void setup_many(void *arg)
+{
+	char *p, *big;
+	size_t i;
+
+	p = mmap(NULL, MANY_VMAS * PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	big = mmap(NULL, BIG_REGION, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED || big == MAP_FAILED)
+		_exit(1);
+	madvise(p, MANY_VMAS * PAGE, MADV_NOHUGEPAGE);
+	madvise(big, BIG_REGION, MADV_NOHUGEPAGE);
+	memset(p, 0x5a, MANY_VMAS * PAGE);
+	memset(big, 0x5a, BIG_REGION);
+	/* Every other page read-only: MANY_VMAS VMAs that do not merge. */
+	for (i = 1; i < MANY_VMAS; i += 2)
+		if (mprotect(p + i * PAGE, PAGE, PROT_READ))
+			_exit(1);
+}
+
+TEST(rollup_many_vmas_and_lock_breaks)
+{
+	struct target t;
+
+	ASSERT_EQ(0, spawn(&t, setup_many, NULL, NULL));
+	EXPECT_EQ(0, compare_rollup_pid(t.pid));
+	target_end(&t);
+}
+
+/* From a start inside the address space: the VMAs that end above it, whole. */
+TEST(rollup_from_a_start)
+{
+	struct mmscope_smaps_vma *all = NULL, *again = NULL, rec, sum;
+	struct mmscope_smaps req;
+	struct target t;
+	size_t n, n2, k;
+	int fd, tries, bad = -1;
+
+	ASSERT_EQ(0, spawn(&t, setup_anon, NULL, (void *)(64 * PAGE)));
+	fd = open_target(t.pid);
+	ASSERT_GE(fd, 0);
+	/* Pss of pages shared with this process moves as we run: read again. */
+	for (tries = 0; tries < 5 && bad; tries++) {
+		free(all);
+		free(again);
+		ASSERT_EQ(0, mms_smaps_all(fd, &all, &n));
+		ASSERT_GT(n, 3);
+		k = n / 2;
+		memset(&req, 0, sizeof(req));
+		req.size = sizeof(req);
+		req.flags = MMSCOPE_SMAPS_ROLLUP;
+		req.start = all[k].end - PAGE;	/* inside VMA k: it counts whole */
+		req.records_ptr = (uintptr_t)&rec;
+		req.record_size = sizeof(rec);
+		req.count = 1;
+		ASSERT_EQ(0, smaps_ioctl(fd, &req));
+		ASSERT_EQ(0, mms_smaps_all(fd, &again, &n2));
+		if (n2 != n || memcmp(all, again, n * sizeof(*all)))
+			continue;
+		EXPECT_EQ(1, req.count);
+		EXPECT_TRUE(req.out_flags & MMSCOPE_SMAPS_DONE);
+		EXPECT_EQ(all[n - 1].end, req.next);
+		sum_from(all, n, req.start, &sum);
+		EXPECT_EQ(all[k].start, rec.start);
+		EXPECT_EQ(all[n - 1].end, rec.end);
+		EXPECT_EQ(0, rec.kernel_page_size);
+		bad = memcmp(&sum.rss, &rec.rss,
+			     offsetof(struct mmscope_smaps_vma, flags) -
+			     offsetof(struct mmscope_smaps_vma, rss));
+	}
+	EXPECT_EQ(0, bad);
+	/* Above the last VMA: no record, and done. */
+	req.start = all[n - 1].end;
+	req.count = 1;
+	EXPECT_EQ(0, smaps_ioctl(fd, &req));
+	EXPECT_EQ(0, req.count);
+	EXPECT_TRUE(req.out_flags & MMSCOPE_SMAPS_DONE);
+	free(all);
+	free(again);
+	close(fd);
+	target_end(&t);
+}
+
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig)
+{
+	alarms++;
+}
+
+/*
+ * A pending signal may end a rollup between two VMAs: the calls' records,
+ * added up from @next on, are the whole rollup. A timer keeps signals
+ * coming while a big target is rolled up.
+ */
+TEST(rollup_resumes_after_signals)
+{
+	struct itimerval every = { { 0, 200 }, { 0, 200 } }, off = {};
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct mmscope_smaps_vma rec, sum, once;
+	struct mmscope_smaps req;
+	uint64_t last_end = 0;
+	int fd, calls = 0;
+	struct target t;
+
+	ASSERT_EQ(0, spawn(&t, setup_many, NULL, NULL));
+	fd = open_target(t.pid);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	memset(&sum, 0, sizeof(sum));
+	memset(&req, 0, sizeof(req));
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &every, NULL));
+	do {
+		req.size = sizeof(req);
+		req.flags = MMSCOPE_SMAPS_ROLLUP;
+		req.records_ptr = (uintptr_t)&rec;
+		req.record_size = sizeof(rec);
+		req.count = 1;
+		ASSERT_EQ(0, smaps_ioctl(fd, &req));
+		calls++;
+		if (req.count) {
+			ASSERT_GE(rec.start, last_end);
+			ASSERT_LE(rec.end, req.next);
+			last_end = rec.end;
+			mms_smaps_add(&sum, &rec);
+		}
+		req.start = req.next;
+	} while (!(req.out_flags & MMSCOPE_SMAPS_DONE) && calls < 100000);
+	setitimer(ITIMER_REAL, &off, NULL);
+	TH_LOG("%d calls, %d signals", calls, (int)alarms);
+	EXPECT_TRUE(req.out_flags & MMSCOPE_SMAPS_DONE);
+	/* The target's own pages do not move: Rss and Anonymous are stable. */
+	ASSERT_EQ(0, mms_smaps_rollup(fd, &once));
+	EXPECT_EQ(once.start, sum.start);
+	EXPECT_EQ(once.end, sum.end);
+	EXPECT_EQ(once.rss, sum.rss);
+	EXPECT_EQ(once.anonymous, sum.anonymous);
+	EXPECT_EQ(once.private_dirty, sum.private_dirty);
+	EXPECT_GE(sum.rss, BIG_REGION + MANY_VMAS * PAGE);
+	close(fd);
+	target_end(&t);
+}
+
+/* Every way a rollup request can be wrong. */
+TEST(rollup_bad_requests)
+{
+	struct mmscope_smaps_vma recs[2];
+	struct mmscope_smaps req, good = {
+		.size = sizeof(req), .flags = MMSCOPE_SMAPS_ROLLUP,
+		.records_ptr = (uintptr_t)recs, .record_size = sizeof(recs[0]), .count = 1,
+	};
+	int fd;
+
+	fd = open_target(getpid());
+	ASSERT_GE(fd, 0);
+	req = good;
+	EXPECT_EQ(0, smaps_ioctl(fd, &req));
+	EXPECT_EQ(1, req.count);
+	req = good;
+	req.flags = MMSCOPE_SMAPS_ROLLUP | 2;
+	EXPECT_EQ(-EINVAL, smaps_ioctl(fd, &req));
+	req = good;
+	req.flags = ~0U;
+	EXPECT_EQ(-EINVAL, smaps_ioctl(fd, &req));
+	req = good;
+	req.reserved = 1;
+	EXPECT_EQ(-EINVAL, smaps_ioctl(fd, &req));
+	req = good;
+	req.count = 0;
+	EXPECT_EQ(-EINVAL, smaps_ioctl(fd, &req));
+	req = good;
+	req.records_ptr = 0;
+	EXPECT_EQ(-EINVAL, smaps_ioctl(fd, &req));
+	req = good;
+	req.record_size = sizeof(recs[0]) - 8;
+	EXPECT_EQ(-EINVAL, smaps_ioctl(fd, &req));
+	req = good;
+	req.record_size = 0;
+	EXPECT_EQ(-EINVAL, smaps_ioctl(fd, &req));
+	req = good;
+	req.records_ptr = 16;	/* unmapped */
+	EXPECT_EQ(-EFAULT, smaps_ioctl(fd, &req));
+	/* A larger record of a newer caller: its tail comes back zeroed. */
+	memset(recs, 0xff, sizeof(recs));
+	req = good;
+	req.record_size = sizeof(recs[0]) + 16;
+	EXPECT_EQ(0, smaps_ioctl(fd, &req));
+	EXPECT_EQ(0, recs[1].start);
+	EXPECT_EQ(0, recs[1].end);
+	close(fd);
+
+	/* A kernel thread: no record, and done. */
+	fd = open_target(2);
+	ASSERT_GE(fd, 0);
+	req = good;
+	EXPECT_EQ(0, smaps_ioctl(fd, &req));
+	EXPECT_EQ(0, req.count);
+	EXPECT_TRUE(req.out_flags & MMSCOPE_SMAPS_DONE);
+	close(fd);
+}
+
 /* A caller that lost CAP_SYS_ADMIN after open(): EPERM, as for every query. */
 static int smaps_as_nobody(void *arg)
 {
@@ -1043,7 +1364,7 @@ TEST(bad_requests)
 	EXPECT_EQ(0, smaps_ioctl(fd, &req));
 	EXPECT_EQ(4, req.count);
 	req = good;
-	req.flags = 1;
+	req.flags = 2;	/* not MMSCOPE_SMAPS_ROLLUP */
 	EXPECT_EQ(-EINVAL, smaps_ioctl(fd, &req));
 	req = good;
 	req.reserved = 1;

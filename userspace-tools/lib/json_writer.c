@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
+#include "fmt.h"
 #include "json_writer.h"
 
 struct json_writer {
@@ -79,24 +80,27 @@ void jw_end_object(struct json_writer *jw) { jw_close(jw, '}'); }
 void jw_start_array(struct json_writer *jw) { jw_open(jw, '['); }
 void jw_end_array(struct json_writer *jw) { jw_close(jw, ']'); }
 
+/* Runs of characters that need no escape go out in one fwrite(). */
 static void jw_quoted(FILE *f, const char *s)
 {
-	const unsigned char *p;
+	const unsigned char *p, *run;
 
 	fputc('"', f);
-	for (p = (const unsigned char *)s; *p; p++) {
+	for (run = p = (const unsigned char *)s; *p; p++) {
+		if (*p >= 0x20 && *p != '"' && *p != '\\')
+			continue;
+		fwrite(run, 1, p - run, f);
+		run = p + 1;
 		switch (*p) {
 		case '"': fputs("\\\"", f); break;
 		case '\\': fputs("\\\\", f); break;
 		case '\n': fputs("\\n", f); break;
 		case '\t': fputs("\\t", f); break;
 		default:
-			if (*p < 0x20)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
+			fprintf(f, "\\u%04x", *p);
 		}
 	}
+	fwrite(run, 1, p - run, f);
 	fputc('"', f);
 }
 
@@ -116,8 +120,10 @@ void jw_string(struct json_writer *jw, const char *s)
 
 void jw_uint(struct json_writer *jw, uint64_t v)
 {
+	char buf[24];
+
 	jw_begin_value(jw);
-	fprintf(jw->f, "%" PRIu64, v);
+	fwrite(buf, 1, fmt_udec(buf, v) - buf, jw->f);
 }
 
 void jw_int(struct json_writer *jw, int64_t v)
@@ -128,8 +134,12 @@ void jw_int(struct json_writer *jw, int64_t v)
 
 void jw_hex(struct json_writer *jw, uint64_t v)
 {
+	char buf[24] = "\"0x", *p;
+
 	jw_begin_value(jw);
-	fprintf(jw->f, "\"0x%" PRIx64 "\"", v);
+	p = fmt_hex(buf + 3, v, 1);
+	*p++ = '"';
+	fwrite(buf, 1, p - buf, jw->f);
 }
 
 void jw_bool(struct json_writer *jw, bool v)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -313,6 +314,45 @@ static int smaps_fill(int fd, void *room, size_t records, uint64_t *cursor,
 int mms_smaps_all(int fd, struct mmscope_smaps_vma **recs, size_t *count)
 {
 	return collect_all(fd, sizeof(**recs), 0, 0, smaps_fill, (void **)recs, count);
+}
+
+/* Add a record into a rollup, as the kernel sums its VMAs. */
+void mms_smaps_add(struct mmscope_smaps_vma *sum, const struct mmscope_smaps_vma *r)
+{
+	size_t off;
+
+	if (!sum->end)
+		sum->start = r->start;
+	sum->end = r->end;
+	/* Every field from rss to pss_locked is a __u64 sum. */
+	for (off = offsetof(struct mmscope_smaps_vma, rss);
+	     off < offsetof(struct mmscope_smaps_vma, flags); off += sizeof(uint64_t))
+		*(uint64_t *)((char *)sum + off) += *(const uint64_t *)((const char *)r + off);
+	sum->flags |= r->flags;
+}
+
+int mms_smaps_rollup(int fd, struct mmscope_smaps_vma *sum)
+{
+	struct mmscope_smaps_vma rec;
+	struct mmscope_smaps req = {
+		.size = sizeof(req), .flags = MMSCOPE_SMAPS_ROLLUP,
+		.records_ptr = (uintptr_t)&rec, .record_size = sizeof(rec), .count = 1,
+	};
+	int ret;
+
+	memset(sum, 0, sizeof(*sum));
+	/* One call unless a signal cut it short: then add up the calls'. */
+	for (;;) {
+		req.count = 1;
+		ret = ioctl_err(fd, MMSCOPE_IOC_SMAPS, &req);
+		if (ret)
+			return ret;
+		if (req.count)
+			mms_smaps_add(sum, &rec);
+		if (req.out_flags & MMSCOPE_SMAPS_DONE)
+			return 0;
+		req.start = req.next;
+	}
 }
 
 int mms_vmatree(int fd, struct mmscope_vmatree *req,

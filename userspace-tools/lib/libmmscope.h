@@ -65,6 +65,14 @@ int mms_faultlab_log(int fd, uint32_t flags, uint64_t since,
 			 uint64_t *last, uint64_t *lost);
 /* smaps of every VMA of the target, in a malloc()ed array the caller frees. */
 int mms_smaps_all(int fd, struct mmscope_smaps_vma **recs, size_t *count);
+/*
+ * The rollup of every VMA, summed by the kernel (MMSCOPE_SMAPS_ROLLUP) as
+ * /proc/PID/smaps_rollup; all zero for no VMA. The Pss family stays in
+ * fixed point (MMSCOPE_PSS_SHIFT).
+ */
+int mms_smaps_rollup(int fd, struct mmscope_smaps_vma *sum);
+/* Add one record into a rollup (@sum zeroed to start). */
+void mms_smaps_add(struct mmscope_smaps_vma *sum, const struct mmscope_smaps_vma *r);
 
 /*
  * One batch of the VMA tree's nodes: @req's cursor and seq say where to

@@ -5,8 +5,10 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "libmmscope.h"
 #include "main.h"
 
@@ -42,9 +44,12 @@ static const char *vm_flag_name(unsigned int bit)
 
 void json_vma_brief(const struct mmscope_vma_brief *v, const char *path)
 {
-	char dev[16];
+	char dev[24], *p;
 
-	snprintf(dev, sizeof(dev), "%02x:%02x", v->dev_major, v->dev_minor);
+	/* "%02x:%02x", without printf() (see text_vma_brief()). */
+	p = fmt_hex(dev, v->dev_major, 2);
+	*p++ = ':';
+	*fmt_hex(p, v->dev_minor, 2) = '\0';
 	jw_start_object(jw);
 	jw_key(jw, "start");
 	jw_hex(jw, v->start);
@@ -90,17 +95,54 @@ void text_vma_header(void)
 	       "PERM", "OFFSET", "DEV", "INODE", "KIND", "ANON", "VM_OPS", "PATH");
 }
 
+/*
+ * One line, as printf("%-33s %-4s %08llx %-5s %-8llu %-6s %-4s %-24s %s\n")
+ * of the range, perms, offset, dev, inode, kind, anon, vm_ops and path
+ * would print it, formatted by hand: printf() took three quarters of the
+ * time of `mmscope maps` of 65,000 VMAs.
+ */
 void text_vma_brief(const struct mmscope_vma_brief *v, const char *path)
 {
-	char range[40], dev[16];
+	/* The columns before the path: 33 + 9 + 17 + 18 + 21 + 65 + 5 + vm_ops + 1. */
+	static char line[192 + MMSCOPE_SYM_LEN + MMSCOPE_PATH_MAX];
+	const char *kind = mms_kind_name(v->kind);
+	size_t len = strnlen(path, MMSCOPE_PATH_MAX);
+	char *p = line, *f;
 
-	snprintf(range, sizeof(range), "%016llx-%016llx", v->start, v->end);
-	snprintf(dev, sizeof(dev), "%02x:%02x", v->dev_major, v->dev_minor);
-	printf("%-33s %-4s %08llx %-5s %-8llu %-6s %-4s %-24s %s\n",
-	       range, (const char *)v->perms, v->offset, dev, v->inode,
-	       mms_kind_name(v->kind),
-	       v->flags & MMSCOPE_VMA_ANON_VMA ? "yes" : "no",
-	       v->vm_ops[0] ? (const char *)v->vm_ops : "-", path);
+	p = fmt_hex(p, v->start, 16);
+	*p++ = '-';
+	p = fmt_hex(p, v->end, 16);
+	*p++ = ' ';
+	p = fmt_str(p, (const char *)v->perms, sizeof(v->perms), 4);
+	*p++ = ' ';
+	p = fmt_hex(p, v->offset, 8);
+	*p++ = ' ';
+	f = p;
+	p = fmt_hex(p, v->dev_major, 2);
+	*p++ = ':';
+	p = fmt_hex(p, v->dev_minor, 2);
+	p = fmt_pad(f, p, 5);
+	*p++ = ' ';
+	f = p;
+	p = fmt_udec(p, v->inode);
+	p = fmt_pad(f, p, 8);
+	*p++ = ' ';
+	p = fmt_str(p, kind, 64, 6);
+	*p++ = ' ';
+	p = fmt_str(p, v->flags & MMSCOPE_VMA_ANON_VMA ? "yes" : "no", 4, 4);
+	*p++ = ' ';
+	p = fmt_str(p, v->vm_ops[0] ? (const char *)v->vm_ops : "-", sizeof(v->vm_ops), 24);
+	*p++ = ' ';
+	/* One write per line: stdio's locking per call costs too. */
+	if (len < MMSCOPE_PATH_MAX) {
+		memcpy(p, path, len);
+		p += len;
+		*p++ = '\n';
+		fwrite(line, 1, p - line, stdout);
+	} else {
+		fwrite(line, 1, p - line, stdout);
+		printf("%s\n", path);
+	}
 	if (verbose) {
 		printf("    vm_flags 0x%llx: ", v->vm_flags);
 		put_bits_sep(v->vm_flags, vm_flag_name, " ");
@@ -127,6 +169,9 @@ int do_maps(int argc, char **argv)
 	fd = open_pid_query(argc, argv, "usage: " USAGE);
 	if (fd < 0)
 		return -fd;
+	/* Nothing is written yet: a large buffer, few write()s, for a file or pipe. */
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOFBF, 1 << 20);
 	ret = load_vm_flag_names(fd);
 	if (!ret)
 		ret = mms_vmas_brief_all(fd, &vmas);

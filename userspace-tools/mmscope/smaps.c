@@ -81,21 +81,15 @@ static uint64_t field_kb(const struct mmscope_smaps_vma *r, const struct smaps_f
 	return (f->pss ? v >> MMSCOPE_PSS_SHIFT : v) >> 10;
 }
 
-/* The rollup: every record summed, the Pss family still in fixed point. */
+/* The totals row: every record summed, the Pss family still in fixed point. */
 static void rollup(const struct mmscope_smaps_vma *recs, size_t n,
 		   struct mmscope_smaps_vma *sum)
 {
-	size_t i, j;
+	size_t i;
 
 	memset(sum, 0, sizeof(*sum));
 	for (i = 0; i < n; i++)
-		for (j = 0; j < NFIELDS; j++)
-			*(uint64_t *)((char *)sum + fields[j].off) +=
-				field_raw(&recs[i], &fields[j]);
-	if (n) {
-		sum->start = recs[0].start;
-		sum->end = recs[n - 1].end;
-	}
+		mms_smaps_add(sum, &recs[i]);
 }
 
 struct row {
@@ -256,17 +250,14 @@ int do_smaps(int argc, char **argv)
 	fd = open_pid_query(argc + 1 - first, argv - 1 + first, "usage: " USAGE);
 	if (fd < 0)
 		return -fd;
-	ret = mms_smaps_all(fd, &recs, &n);
-	if (!ret && !rollup_only)
-		ret = mms_vmas_all(fd, &vmas, &nv);
-	close(fd);
-	if (ret) {
-		p_errno(-ret, ERR_QUERY, argv[first - 1]);
-		return 1;
-	}
-	rollup(recs, n, &sum);
-
 	if (rollup_only) {
+		/* Summed in the kernel: one record, not one per VMA. */
+		ret = mms_smaps_rollup(fd, &sum);
+		close(fd);
+		if (ret) {
+			p_errno(-ret, ERR_QUERY, argv[first - 1]);
+			return 1;
+		}
 		if (json_output) {
 			jw_start_object(jw);
 			json_rollup(&sum);
@@ -274,9 +265,17 @@ int do_smaps(int argc, char **argv)
 		} else {
 			text_rollup(&sum);
 		}
-		free(recs);
 		return 0;
 	}
+	ret = mms_smaps_all(fd, &recs, &n);
+	if (!ret)
+		ret = mms_vmas_all(fd, &vmas, &nv);
+	close(fd);
+	if (ret) {
+		p_errno(-ret, ERR_QUERY, argv[first - 1]);
+		return 1;
+	}
+	rollup(recs, n, &sum);
 
 	rows = calloc(n ? n : 1, sizeof(*rows));
 	if (!rows) {

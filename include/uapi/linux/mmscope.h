@@ -875,11 +875,19 @@ struct mmscope_smaps_vma {
 /* mmscope_smaps.out_flags */
 #define MMSCOPE_SMAPS_DONE	(1U << 0) /* no VMA ends above @next */
 
+/*
+ * mmscope_smaps.flags: MMSCOPE_SMAPS_ROLLUP, every VMA from @start up summed
+ * in the kernel into one record, as /proc/PID/smaps_rollup: @start is the
+ * first VMA's start, @end the last one's end, the page sizes are 0, @flags
+ * has MMSCOPE_SMAPS_VMA_CHANGED if any VMA changed during the walk.
+ */
+#define MMSCOPE_SMAPS_ROLLUP	(1U << 0)
+
 /**
  * struct mmscope_smaps - MMSCOPE_IOC_SMAPS: smaps of the VMAs above an
  *	address, batched and resumable as MMSCOPE_IOC_VMAS
  * @size: sizeof(struct mmscope_smaps)
- * @flags: must be 0
+ * @flags: in: 0 or MMSCOPE_SMAPS_ROLLUP; other bits EINVAL
  * @start: in: the VMAs that end above this address
  * @records_ptr: in: array of @count records of @record_size bytes
  * @record_size: in: sizeof(struct mmscope_smaps_vma) as the caller knows it
@@ -890,6 +898,16 @@ struct mmscope_smaps_vma {
  *
  * The mmap lock is dropped between internal batches, and within a VMA
  * in a long VMA, as often as the page walk does (flags then say so).
+ *
+ * With MMSCOPE_SMAPS_ROLLUP the call writes one record (@count 1), or none
+ * (@count 0) when no VMA ends above @start. The kernel holds two records,
+ * lets the mmap lock go after each walker budget of page-table entries, and
+ * copies the record out unlocked. A pending signal may end the call early,
+ * between two VMAs, without MMSCOPE_SMAPS_DONE: the record then sums the
+ * VMAs below @next, and the caller adds up the records of its calls from
+ * @next on until MMSCOPE_SMAPS_DONE (every field is a sum; the Pss family
+ * stays in fixed point, so the total still divides as smaps_rollup's).
+ * A fatal signal ends it with EINTR.
  */
 struct mmscope_smaps {
 	__u32 size;
