@@ -77,6 +77,7 @@ struct mmscope_walker {
 	struct mmscope_mapcount_cache mapcount;	/* valid under @ptl only */
 	int budget;			/* entries left in this hold */
 	bool unpinned;			/* a table was not followed: no VMA pins it */
+	bool no_page;			/* decode reads no struct page, no verdict */
 };
 
 enum mmscope_walk_result mmscope_walk_range(struct mmscope_walker *w,
