@@ -452,6 +452,48 @@ static uint64_t ioctl_pages(pid_t pid, uint64_t start, uint64_t end)
 	return total;
 }
 
+/* MMSCOPE_IOC_PAGES with MMSCOPE_PAGES_PTE_ONLY, PAGES_PER_CALL a call. */
+static uint64_t ioctl_pages_pte(pid_t pid, uint64_t start, uint64_t end)
+{
+	struct mmscope_pages req;
+	uint64_t total = 0;
+	int fd = open_target(pid);
+
+	do {
+		memset(&req, 0, sizeof(req));
+		req.size = sizeof(req);
+		req.flags = MMSCOPE_PAGES_PTE_ONLY;
+		req.start = start;
+		req.end = end;
+		req.records_ptr = (uintptr_t)page_buf;	/* room for more */
+		req.record_size = sizeof(struct mmscope_page_pte);
+		req.count = PAGES_PER_CALL;
+		if (ioctl(fd, MMSCOPE_IOC_PAGES, &req))
+			die("MMSCOPE_IOC_PAGES PTE_ONLY: %s", strerror(errno));
+		total += req.count;
+		start = req.next;
+	} while (!(req.out_flags & MMSCOPE_PAGES_DONE));
+	close(fd);
+	return total;
+}
+
+/* MMSCOPE_IOC_PAGES with MMSCOPE_PAGES_SUMMARY; returns the present pages. */
+static uint64_t ioctl_pages_summary(pid_t pid, uint64_t start, uint64_t end)
+{
+	struct mmscope_pages req;
+	int fd = open_target(pid);
+
+	memset(&req, 0, sizeof(req));
+	req.size = sizeof(req);
+	req.flags = MMSCOPE_PAGES_SUMMARY;
+	req.start = start;
+	req.end = end;
+	if (ioctl(fd, MMSCOPE_IOC_PAGES, &req) || !(req.out_flags & MMSCOPE_PAGES_DONE))
+		die("MMSCOPE_IOC_PAGES SUMMARY: %s", strerror(errno));
+	close(fd);
+	return req.sum_state[MMSCOPE_ENTRY_PRESENT];
+}
+
 static void debugfs_target(pid_t pid)
 {
 	char s[32];
@@ -727,6 +769,14 @@ static void m_pagemap(struct target *t) { proc_pagemap(t->pid, t->addr, t->addr 
 static void m_pagemap_kpage(struct target *t) { proc_pagemap(t->pid, t->addr, t->addr + t->len, 1); }
 static void m_ioctl_pages(struct target *t) { ioctl_pages(t->pid, t->addr, t->addr + t->len); }
 static void m_debugfs_pages(struct target *t) { debugfs_pages(t->pid, t->addr, t->addr + t->len); }
+static void m_ioctl_pages_pte(struct target *t)
+{
+	ioctl_pages_pte(t->pid, t->addr, t->addr + t->len);
+}
+static void m_ioctl_pages_summary(struct target *t)
+{
+	ioctl_pages_summary(t->pid, t->addr, t->addr + t->len);
+}
 static void m_cli_pages_json(struct target *t)
 {
 	char *argv[] = { "mmscope", "-j", "pages", pidstr, rangestr, NULL };
@@ -739,6 +789,12 @@ static void mem_ioctl_pages(void *arg)
 	struct target *t = arg;
 
 	ioctl_pages(t->pid, t->addr, t->addr + t->len);
+}
+static void mem_ioctl_pages_pte(void *arg)
+{
+	struct target *t = arg;
+
+	ioctl_pages_pte(t->pid, t->addr, t->addr + t->len);
 }
 static void mem_debugfs_pages(void *arg)
 {
@@ -776,6 +832,8 @@ static void case_pages(enum target_kind kind, uint64_t len, const char *name)
 		{ .name = "MMSCOPE_IOC_PAGES (65536/call)", .fn = m_ioctl_pages },
 		{ .name = "debugfs pages", .fn = m_debugfs_pages },
 		{ .name = "mmscope -j pages >/dev/null", .fn = m_cli_pages_json },
+		{ .name = "MMSCOPE_IOC_PAGES PTE_ONLY (65536/call)", .fn = m_ioctl_pages_pte },
+		{ .name = "MMSCOPE_IOC_PAGES SUMMARY", .fn = m_ioctl_pages_summary },
 	};
 	struct target t = start_target(kind, len);
 	char group[48];
@@ -784,22 +842,28 @@ static void case_pages(enum target_kind kind, uint64_t len, const char *name)
 	snprintf(pidstr, sizeof(pidstr), "%d", t.pid);
 	snprintf(rangestr, sizeof(rangestr), "%#llx-%#llx", (unsigned long long)t.addr,
 		 (unsigned long long)(t.addr + t.len));
-	note("%s: target %d, Rss %ld kB, AnonHugePages %ld kB, %llu records", name,
-	     t.pid, smaps_rollup_kb(t.pid, "Rss:"),
+	note("%s: target %d, Rss %ld kB, AnonHugePages %ld kB, %llu records, %llu PTE-only, %llu present pages summed",
+	     name, t.pid, smaps_rollup_kb(t.pid, "Rss:"),
 	     smaps_rollup_kb(t.pid, "AnonHugePages:"),
-	     (unsigned long long)ioctl_pages(t.pid, t.addr, t.addr + t.len));
+	     (unsigned long long)ioctl_pages(t.pid, t.addr, t.addr + t.len),
+	     (unsigned long long)ioctl_pages_pte(t.pid, t.addr, t.addr + t.len),
+	     (unsigned long long)ioctl_pages_summary(t.pid, t.addr, t.addr + t.len));
 	snprintf(group, sizeof(group), "pages %s", name);
-	run_methods(&t, m, 5);
+	run_methods(&t, m, 7);
 	for (i = 2; i < 5; i++) {
 		add_row(group, m[i].name, med(&m[i]), m[0].name, med(&m[0]), "s");
 		add_row(group, m[i].name, med(&m[i]), m[1].name, med(&m[1]), "s");
 	}
+	/* The field mask and the summary: against pagemap alone (issue 12). */
+	for (i = 5; i < 7; i++)
+		add_row(group, m[i].name, med(&m[i]), m[0].name, med(&m[0]), "s");
 	if (kind == T_PAGES_4K && len == 64 * MIB) {
 		case_walk(&t);
 		measure_memory("PAGES ioctl, 64 MiB", mem_ioctl_pages, &t);
 	}
 	if (kind == T_PAGES_4K && len == GIB) {
 		measure_memory("PAGES ioctl, 1 GiB 4K", mem_ioctl_pages, &t);
+		measure_memory("PAGES PTE_ONLY ioctl, 1 GiB 4K", mem_ioctl_pages_pte, &t);
 		measure_memory("debugfs pages, 1 GiB 4K", mem_debugfs_pages, &t);
 	}
 	stop_target(&t);
