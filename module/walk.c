@@ -330,6 +330,11 @@ static int mmscope_walk_ptes(struct mmscope_walker *w, pmd_t *pmdp,
 	}
 
 	mmscope_walk_enter(w, ptl);
+	if (w->ops->ptes) {
+		ret = w->ops->ptes(w, ptep, &a, end);
+		w->budget -= (a - *addr) >> PAGE_SHIFT;
+		goto out_leave;
+	}
 	for (; a < end; a += PAGE_SIZE, ptep++) {
 		pte = ptep_get(ptep);
 		e.index = pte_index(a);
@@ -343,6 +348,7 @@ static int mmscope_walk_ptes(struct mmscope_walker *w, pmd_t *pmdp,
 		if (ret)
 			break;
 	}
+out_leave:
 	mmscope_walk_leave(w);
 	*addr = a;
 out_unlock:

@@ -80,6 +80,35 @@ static int mmscope_pte_leaf(struct mmscope_walker *w, const struct mmscope_walk_
 	return 0;
 }
 
+/* A whole PTE table, the empty entries and the present ones inline. */
+static int mmscope_pte_ptes(struct mmscope_walker *w, pte_t *ptep, unsigned long *addr,
+			    unsigned long end)
+{
+	struct mmscope_walk_entry e = { .level = MMSCOPE_LEVEL_PTE };
+	unsigned long a;
+	int ret = 0;
+	pte_t pte;
+
+	for (a = *addr; a < end; a += PAGE_SIZE, ptep++) {
+		pte = ptep_get(ptep);
+		if (pte_none(pte)) {
+			if (!mmscope_pte_emit(w, a, MMSCOPE_ENTRY_NONE)) {
+				ret = MMSCOPE_WALK_STOP;
+				break;
+			}
+			continue;
+		}
+		e.index = pte_index(a);
+		e.ptr = ptep;
+		e.raw = pte_val(pte);
+		ret = mmscope_pte_leaf(w, &e, a, a + PAGE_SIZE);
+		if (ret)
+			break;
+	}
+	*addr = a;
+	return ret;
+}
+
 static int mmscope_pte_hole(struct mmscope_walker *w, const struct mmscope_walk_entry *e,
 			    unsigned long addr, unsigned long next, u32 state)
 {
@@ -88,6 +117,7 @@ static int mmscope_pte_hole(struct mmscope_walker *w, const struct mmscope_walk_
 
 static const struct mmscope_walk_ops mmscope_pte_ops = {
 	.pte_entry	= mmscope_pte_leaf,
+	.ptes		= mmscope_pte_ptes,
 	.pmd_entry	= mmscope_pte_leaf,
 	.pud_entry	= mmscope_pte_leaf,
 	.hole		= mmscope_pte_hole,

@@ -61,6 +61,39 @@ static int mmscope_sum_leaf(struct mmscope_walker *w, const struct mmscope_walk_
 	return 0;
 }
 
+/* A whole PTE table: the common entries counted here, the rest as leaves. */
+static int mmscope_sum_ptes(struct mmscope_walker *w, pte_t *ptep, unsigned long *addr,
+			    unsigned long end)
+{
+	struct mmscope_walk_entry e = { .level = MMSCOPE_LEVEL_PTE };
+	u32 none_cow = mmscope_hole_cow(w->vma, MMSCOPE_ENTRY_NONE), cow;
+	struct mmscope_pages *sum = w->private;
+	unsigned long a;
+	u64 none = 0;
+	pte_t pte;
+
+	for (a = *addr; a < end; a += PAGE_SIZE, ptep++) {
+		pte = ptep_get(ptep);
+		if (pte_none(pte)) {
+			none++;
+			continue;
+		}
+		if ((pte_val(pte) & _PAGE_PRESENT) && mmscope_sum_quick_cow(w->vma, pte, &cow)) {
+			sum->sum_state[MMSCOPE_ENTRY_PRESENT]++;
+			sum->sum_cow[cow]++;
+			sum->sum_present[0]++;
+			continue;
+		}
+		e.index = pte_index(a);
+		e.ptr = ptep;
+		e.raw = pte_val(pte);
+		mmscope_sum_leaf(w, &e, a, a + PAGE_SIZE);
+	}
+	mmscope_sum_add(sum, MMSCOPE_ENTRY_NONE, none_cow, none);
+	*addr = a;
+	return 0;
+}
+
 static int mmscope_sum_hole(struct mmscope_walker *w, const struct mmscope_walk_entry *e,
 			    unsigned long addr, unsigned long next, u32 state)
 {
@@ -71,6 +104,7 @@ static int mmscope_sum_hole(struct mmscope_walker *w, const struct mmscope_walk_
 
 static const struct mmscope_walk_ops mmscope_sum_ops = {
 	.pte_entry	= mmscope_sum_leaf,
+	.ptes		= mmscope_sum_ptes,
 	.pmd_entry	= mmscope_sum_leaf,
 	.pud_entry	= mmscope_sum_leaf,
 	.hole		= mmscope_sum_hole,
