@@ -2,8 +2,9 @@
 /*
  * MMSCOPE_IOC_PAGES with MMSCOPE_PAGES_PTE_ONLY: 24-byte records of what
  * the page-table entries say, read without touching struct page. The same
- * walk as walk_range.c, a quarter of the bytes to copy, and no page state:
- * a present PTE costs its decode and nothing else.
+ * walk as walk_range.c, a quarter of the bytes to copy or less (runs of
+ * consecutive frames are one record), and no page state: a present PTE
+ * costs its decode and nothing else.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -80,6 +81,22 @@ static int mmscope_pte_leaf(struct mmscope_walker *w, const struct mmscope_walk_
 	return 0;
 }
 
+/*
+ * Does the present 4K PTE at @a continue the record before it: the next
+ * frame, the same bits? Then that record covers it too, and nothing is
+ * written: a run of pages the allocator handed out in order costs one
+ * record.
+ */
+static bool mmscope_pte_extends(const struct mmscope_pte_batch *b, unsigned long a,
+				pte_t pte)
+{
+	const struct mmscope_page_pte *last = b->nr ? &b->recs[b->nr - 1] : NULL;
+
+	return last && last->state == MMSCOPE_ENTRY_PRESENT && last->page_shift == PAGE_SHIFT &&
+	       last->pfn + ((a - last->addr) >> PAGE_SHIFT) == pte_pfn(pte) &&
+	       last->pte_flags == mmscope_present_bits(pte_val(pte), false);
+}
+
 /* A whole PTE table, the empty entries and the present ones inline. */
 static int mmscope_pte_ptes(struct mmscope_walker *w, pte_t *ptep, unsigned long *addr,
 			    unsigned long end)
@@ -98,6 +115,8 @@ static int mmscope_pte_ptes(struct mmscope_walker *w, pte_t *ptep, unsigned long
 			}
 			continue;
 		}
+		if (pte_present(pte) && mmscope_pte_extends(w->private, a, pte))
+			continue;
 		e.index = pte_index(a);
 		e.ptr = ptep;
 		e.raw = pte_val(pte);

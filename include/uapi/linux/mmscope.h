@@ -518,8 +518,9 @@ struct mmscope_walk {
  * struct mmscope_page_pte - a record with the page-table entry's fields only
  * @addr: first virtual address covered; the record covers up to the next
  *	record's @addr, the last one of a call up to mmscope_pages.next
- * @pfn: the page frame of @addr when present; the offset of a swap-style
- *	entry (swap, migration...); else 0
+ * @pfn: the page frame of @addr when present (the next 4K page's is
+ *	@pfn + 1, and so on); the offset of a swap-style entry (swap,
+ *	migration...); else 0
  * @pte_flags: MMSCOPE_PTE_* of the leaf entry
  * @state: enum mmscope_entry_state
  * @page_shift: log2 of the mapping's page size (12, 21, 30) when present,
@@ -527,11 +528,13 @@ struct mmscope_walk {
  * @swap_type: the type of a swap-style entry
  * @reserved: 0
  *
- * What MMSCOPE_PAGES_PTE_ONLY returns: struct mmscope_page's records (one
- * per present page or leaf, per swap-style entry, per run of empty entries
- * or of space with no VMA), except that runs of one state merge across
- * VMAs too, read from the page tables alone: no struct page is read, so there is no COW
- * verdict, no counts and no page flags.
+ * What MMSCOPE_PAGES_PTE_ONLY returns, read from the page tables alone:
+ * no struct page is read, so there is no COW verdict, no counts and no
+ * page flags. The records are struct mmscope_page's (one per PMD or PUD
+ * leaf, per swap-style entry, per run of empty entries or of space with no
+ * VMA), except that runs of one empty state merge across VMAs too, and
+ * that present 4K pages with consecutive frames and the same @pte_flags
+ * are one record (a run the allocator handed out in order).
  */
 struct mmscope_page_pte {
 	__u64 addr;
