@@ -425,6 +425,24 @@ TEST_F_TIMEOUT(child, summary_matches_records_and_pagemap, 120)
 
 	}
 
+	/* Each VMA and each gap of the child alone: every page counted once. */
+	for (i = 0; i < nmaps; i++) {
+		uint64_t s0 = i ? maps[i - 1].end : maps[0].start, e0 = maps[i].start;
+
+		for (k = 0; k < 2; k++, s0 = maps[i].start, e0 = maps[i].end) {
+			if (s0 >= e0)
+				continue;
+			ASSERT_EQ(0, mms_pages_summary(self->fd, s0, e0, &sum));
+			EXPECT_EQ((e0 - s0) / PAGE, sum_of(sum.sum_state, MMSCOPE_PAGES_SUM_STATES))
+				TH_LOG("%s %llx-%llx %s: %llu none, %llu present, %llu no VMA",
+				       k ? "VMA" : "gap before", (unsigned long long)s0,
+				       (unsigned long long)e0, maps[i].path,
+				       (unsigned long long)sum.sum_state[MMSCOPE_ENTRY_NONE],
+				       (unsigned long long)sum.sum_state[MMSCOPE_ENTRY_PRESENT],
+				       (unsigned long long)sum.sum_state[MMSCOPE_ENTRY_NO_VMA]);
+		}
+	}
+
 	/* The 4K region has each verdict the child set up. */
 	ASSERT_EQ(0, mms_pages_summary(self->fd, self->l.small, self->l.small + NR_4K * PAGE,
 				       &sum));
