@@ -226,7 +226,7 @@ struct target {
 	uint64_t addr, len;
 };
 
-enum target_kind { T_VMAS, T_PAGES_4K, T_PAGES_THP, T_SPARSE, T_FAULTER };
+enum target_kind { T_VMAS, T_PAGES_4K, T_PAGES_THP, T_PAGES_SCATTERED, T_SPARSE, T_FAULTER };
 
 /* What a target does in its own process; never returns. */
 static void target_main(int wfd, enum target_kind kind, uint64_t n)
@@ -260,8 +260,9 @@ static void target_main(int wfd, enum target_kind kind, uint64_t n)
 		break;
 	}
 	case T_PAGES_4K:
-	case T_PAGES_THP: {
-		uint64_t align = 2 * MIB;
+	case T_PAGES_THP:
+	case T_PAGES_SCATTERED: {
+		uint64_t align = 2 * MIB, pages = n / PAGE;
 
 		p = mmap(NULL, n + align, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -269,8 +270,13 @@ static void target_main(int wfd, enum target_kind kind, uint64_t n)
 			_exit(3);
 		p = (char *)(((uintptr_t)p + align - 1) & ~(align - 1));
 		madvise(p, n, kind == T_PAGES_THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
-		for (i = 0; i < n; i += PAGE)
-			p[i] = 1;
+		/*
+		 * In order, the allocator mostly hands out consecutive frames;
+		 * scattered (an odd stride through a power of two of pages),
+		 * neighbours get unrelated frames, as in a long-lived process.
+		 */
+		for (i = 0; i < pages; i++)
+			p[(kind == T_PAGES_SCATTERED ? i * 7919 % pages : i) * PAGE] = 1;
 		t.addr = (uintptr_t)p;
 		t.len = n;
 		break;
@@ -915,6 +921,31 @@ static void case_walk(struct target *t)
 	close(walk_pm);
 }
 
+/*
+ * PTE_ONLY's records merge consecutive frames: its worst case is a target
+ * whose neighbouring pages have unrelated frames, one record per page.
+ */
+static void case_pages_scattered(void)
+{
+	struct method m[] = {
+		{ .name = "pagemap", .fn = m_pagemap },
+		{ .name = "MMSCOPE_IOC_PAGES (65536/call)", .fn = m_ioctl_pages },
+		{ .name = "MMSCOPE_IOC_PAGES PTE_ONLY (65536/call)", .fn = m_ioctl_pages_pte },
+		{ .name = "MMSCOPE_IOC_PAGES SUMMARY", .fn = m_ioctl_pages_summary },
+	};
+	struct target t = start_target(T_PAGES_SCATTERED, GIB);
+	int i;
+
+	note("1 GiB 4K scattered: target %d, %llu records, %llu PTE-only", t.pid,
+	     (unsigned long long)ioctl_pages(t.pid, t.addr, t.addr + t.len),
+	     (unsigned long long)ioctl_pages_pte(t.pid, t.addr, t.addr + t.len));
+	run_methods(&t, m, 4);
+	for (i = 1; i < 4; i++)
+		add_row("pages 1 GiB 4K scattered", m[i].name, med(&m[i]), m[0].name,
+			med(&m[0]), "s");
+	stop_target(&t);
+}
+
 static void case_sparse(void)
 {
 	struct target t = start_target(T_SPARSE, 1ULL << 40);
@@ -1284,6 +1315,7 @@ int main(int argc, char **argv)
 		case_pages(T_PAGES_4K, 64 * MIB, "64 MiB 4K");
 		case_pages(T_PAGES_4K, GIB, "1 GiB 4K");
 		case_pages(T_PAGES_THP, GIB, "1 GiB THP");
+		case_pages_scattered();
 		case_sparse();
 	}
 	if (want("smaps")) {
