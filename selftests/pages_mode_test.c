@@ -354,6 +354,32 @@ static int count_full(int fd, uint64_t start, uint64_t end, struct mmscope_pages
 	return 0;
 }
 
+/* Say where the full records of [start, end) fail to tile it. */
+static void records_tile(int fd, uint64_t start, uint64_t end)
+{
+	struct mmscope_page *recs;
+	uint64_t at = start;
+	int n, i, said = 0;
+
+	n = pages_of(fd, start, end, &recs);
+	for (i = 0; i < n && said < 6; i++) {
+		if (recs[i].addr != at || recs[i].size % PAGE || !recs[i].size)
+			fprintf(stderr, "# record %d of %d: %llx+%llx %s, expected at %llx (prev %llx+%llx %s)\n",
+				i, n, (unsigned long long)recs[i].addr,
+				(unsigned long long)recs[i].size, mms_state_name(recs[i].state),
+				(unsigned long long)at,
+				(unsigned long long)(i ? recs[i - 1].addr : 0),
+				(unsigned long long)(i ? recs[i - 1].size : 0),
+				i ? mms_state_name(recs[i - 1].state) : "-"), said++;
+		at = recs[i].addr + recs[i].size;
+	}
+	if (n > 0 && at != end)
+		fprintf(stderr, "# records end at %llx, not %llx\n", (unsigned long long)at,
+			(unsigned long long)end);
+	if (n > 0)
+		free(recs);
+}
+
 static int counters_differ(const struct mmscope_pages *a, const struct mmscope_pages *b)
 {
 	return memcmp(a->sum_state, b->sum_state, sizeof(a->sum_state)) ||
@@ -392,6 +418,8 @@ TEST_F_TIMEOUT(child, summary_matches_records_and_pagemap, 120)
 			if (differ)
 				usleep(200 * 1000);
 		}
+		if (sum_of(sum.sum_state, MMSCOPE_PAGES_SUM_STATES) != len)
+			records_tile(self->fd, r[i][0], r[i][1]);
 		EXPECT_FALSE(differ) TH_LOG("range %llx-%llx: summary and records differ",
 					    (unsigned long long)r[i][0],
 					    (unsigned long long)r[i][1]);
