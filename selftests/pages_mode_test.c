@@ -256,7 +256,7 @@ out:
 }
 
 /* The ranges of the child worth comparing; returns how many. */
-static int child_ranges(const struct layout *l, uint64_t r[4][2])
+static int child_ranges(const struct layout *l, uint64_t r[][2])
 {
 	int n = 0;
 
@@ -399,7 +399,7 @@ static uint64_t sum_of(const __u64 *v, int n)
 TEST_F_TIMEOUT(child, summary_matches_records_and_pagemap, 120)
 {
 	struct mmscope_pages sum, counted, half;
-	uint64_t r[4][2], *pm, present, swapped, k, len;
+	uint64_t r[5][2], *pm, present, swapped, k, len;	/* the child's four, and all */
 	int n = child_ranges(&self->l, r), i, tries, differ;
 	static struct proc_vma maps[512];
 	int nmaps;
