@@ -607,4 +607,25 @@ TEST_F(child, bad_requests)
 	EXPECT_EQ(0, sum_of(req.sum_present, MMSCOPE_PAGES_SUM_SIZES));
 }
 
+/* A kernel thread (kthreadd) has no mm: one run with no VMA, in either mode. */
+TEST(kernel_thread)
+{
+	struct mmscope_page_pte *recs;
+	struct mmscope_pages sum;
+	int fd = open_target(2);
+	size_t n;
+
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, mms_pages_summary(fd, 0, 1UL << 30, &sum));
+	EXPECT_EQ((1UL << 30) / PAGE, sum.sum_state[MMSCOPE_ENTRY_NO_VMA]);
+	EXPECT_EQ((1UL << 30) / PAGE, sum.sum_cow[MMSCOPE_COW_READONLY]);
+	EXPECT_TRUE(sum.out_flags & MMSCOPE_PAGES_DONE);
+	ASSERT_EQ(0, mms_pages_pte_all(fd, 0, 1UL << 30, &recs, &n));
+	ASSERT_EQ(1, n);
+	EXPECT_EQ(MMSCOPE_ENTRY_NO_VMA, recs[0].state);
+	EXPECT_EQ(0, recs[0].addr);
+	free(recs);
+	close(fd);
+}
+
 TEST_HARNESS_MAIN
