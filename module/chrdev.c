@@ -195,22 +195,54 @@ static int mmscope_ioc_walk(struct mmscope_file *mf, void *arg)
 	return ret;
 }
 
+/* The request's flags, records and sizes agree (mmscope_pages's rules). */
+static bool mmscope_pages_req_ok(const struct mmscope_pages *req)
+{
+	u32 mode = req->flags;
+
+	if ((mode & ~(MMSCOPE_PAGES_PTE_ONLY | MMSCOPE_PAGES_SUMMARY)) ||
+	    mode == (MMSCOPE_PAGES_PTE_ONLY | MMSCOPE_PAGES_SUMMARY) ||
+	    req->reserved || req->start >= req->end)
+		return false;
+	if (mode == MMSCOPE_PAGES_SUMMARY)
+		return !req->records_ptr && !req->record_size && !req->count;
+	return req->count &&
+	       mmscope_record_size_ok(req->record_size, mode == MMSCOPE_PAGES_PTE_ONLY ?
+				      sizeof(struct mmscope_page_pte) :
+				      sizeof(struct mmscope_page));
+}
+
+/* A summary needs a caller whose struct has room for the counters. */
+static size_t mmscope_pages_min_size(const void *arg)
+{
+	const struct mmscope_pages *req = arg;
+
+	return req->flags & MMSCOPE_PAGES_SUMMARY ?
+	       offsetofend(struct mmscope_pages, sum_present) : MMSCOPE_PAGES_SIZE_VER0;
+}
+
 static int mmscope_ioc_pages(struct mmscope_file *mf, void *arg)
 {
 	struct mmscope_pages *req = arg;
 	struct mmscope_subject subject;
 	int ret;
 
-	if (req->flags || req->reserved || !req->count ||
-	    !mmscope_record_size_ok(req->record_size, sizeof(struct mmscope_page)) ||
-	    req->start >= req->end)
+	if (!mmscope_pages_req_ok(req))
 		return -EINVAL;
+	/* The counters are out only, and per call. */
+	memset(req->sum_state, 0, sizeof(req->sum_state));
+	memset(req->sum_cow, 0, sizeof(req->sum_cow));
+	memset(req->sum_present, 0, sizeof(req->sum_present));
 
 	ret = mmscope_target_get(&mf->target, &subject);
 	if (ret)
 		return ret;
 	if (req->end > mmscope_subject_addr_limit(&subject))
 		ret = -EINVAL;
+	else if (req->flags & MMSCOPE_PAGES_SUMMARY)
+		ret = mmscope_pages_summary(subject.mm, req);
+	else if (req->flags & MMSCOPE_PAGES_PTE_ONLY)
+		ret = mmscope_pages_pte_copy(subject.mm, req);
 	else
 		ret = mmscope_pages_copy(subject.mm, req);
 	mmscope_subject_put(&subject);
@@ -392,8 +424,10 @@ static int mmscope_ioc_vmatree(struct mmscope_file *mf, void *arg)
  * zero-extended, never refused), and whether it looks at a process or at
  * physical addresses (mmscope_query_allowed()). The fault lab's setup and
  * counters show neither, but still need CAP_SYS_ADMIN: the lab is kernel
- * memory. MMSCOPE_IOC_VMAS grew the paths' buffer and MMSCOPE_IOC_VMATREE
- * the mm's identity; the others are at their first version.
+ * memory. MMSCOPE_IOC_VMAS grew the paths' buffer, MMSCOPE_IOC_PAGES the
+ * summary and MMSCOPE_IOC_VMATREE the mm's identity; the others are at
+ * their first version. @min_size, if set, is the smallest caller's struct
+ * the request's flags need (EINVAL below it).
  */
 #define MMSCOPE_IOCTL(_cmd, _handler, _type, _query)			\
 	{ .cmd = _cmd, .handler = _handler, .size = sizeof(_type),	\
@@ -408,6 +442,7 @@ static const struct mmscope_ioctl {
 	int (*handler)(struct mmscope_file *mf, void *req);
 	size_t size, size_ver0;
 	bool query;
+	size_t (*min_size)(const void *req);
 } mmscope_ioctls[] = {
 	MMSCOPE_IOCTL(MMSCOPE_IOC_SET_TARGET, mmscope_ioc_set_target,
 		      struct mmscope_set_target, true),
@@ -419,7 +454,9 @@ static const struct mmscope_ioctl {
 	MMSCOPE_IOCTL(MMSCOPE_IOC_VM_FLAG_NAMES, mmscope_ioc_vm_flag_names,
 		      struct mmscope_vm_flag_names, false),
 	MMSCOPE_IOCTL(MMSCOPE_IOC_WALK, mmscope_ioc_walk, struct mmscope_walk, true),
-	MMSCOPE_IOCTL(MMSCOPE_IOC_PAGES, mmscope_ioc_pages, struct mmscope_pages, true),
+	{ .cmd = MMSCOPE_IOC_PAGES, .handler = mmscope_ioc_pages,
+	  .size = sizeof(struct mmscope_pages), .size_ver0 = MMSCOPE_PAGES_SIZE_VER0,
+	  .query = true, .min_size = mmscope_pages_min_size },
 	MMSCOPE_IOCTL(MMSCOPE_IOC_FAULTLAB_SETUP, mmscope_ioc_faultlab_setup,
 		      struct mmscope_faultlab_setup, false),
 	MMSCOPE_IOCTL(MMSCOPE_IOC_FAULTLAB_STATS, mmscope_ioc_faultlab_stats,
@@ -458,6 +495,8 @@ static long mmscope_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 	if (!req)
 		return -ENOMEM;
 	ret = mmscope_get_req(req, ioc->size, ioc->size_ver0, uarg, &usize);
+	if (!ret && ioc->min_size && usize < ioc->min_size(req))
+		ret = -EINVAL;
 	if (!ret)
 		ret = ioc->handler(mf, req);
 	/*

@@ -129,6 +129,13 @@ int mmscope_walk_addr(struct mm_struct *mm, struct mmscope_walk *walk);
 int mmscope_pages_copy(struct mm_struct *mm, struct mmscope_pages *req);
 int mmscope_pages_fill(struct mm_struct *mm, unsigned long *addr, unsigned long end,
 		       struct mmscope_page *recs, unsigned int max);
+int mmscope_records_put(void __user *dst, u32 usize, const void *recs, size_t ksize, u32 n);
+
+/* walk_pte.c: MMSCOPE_PAGES_PTE_ONLY */
+int mmscope_pages_pte_copy(struct mm_struct *mm, struct mmscope_pages *req);
+
+/* walk_summary.c: MMSCOPE_PAGES_SUMMARY */
+int mmscope_pages_summary(struct mm_struct *mm, struct mmscope_pages *req);
 
 /*
  * Records filled per hold of the mmap lock; user copies happen unlocked.

@@ -167,6 +167,8 @@ static void mmscope_decode_leaf(struct mmscope_walker *w, struct mmscope_page *r
 	rec->page_size = page_size;
 	rec->pfn = pfn;
 	rec->pte_flags = mmscope_present_bits(raw, huge);
+	if (w->no_page)
+		return;
 	if (has_page && w->vma) {
 		lockdep_assert_held(w->ptl);
 		mmscope_page_fill(rec, w->vma, huge, &w->mapcount);
@@ -181,7 +183,8 @@ static void mmscope_decode_leaf(struct mmscope_walker *w, struct mmscope_page *r
  * @addr: the first address @rec covers, inside the entry's span
  * @next: the end of what @rec covers
  * @rec: zeroed but for addr and size; state, PFN, bits, page state and
- *	COW verdict are filled
+ *	COW verdict are filled (with w->no_page, neither page state nor
+ *	verdict: no struct page is read)
  *
  * Locking: in an entry callback, under w->ptl.
  */
@@ -246,7 +249,9 @@ void mmscope_walk_decode(struct mmscope_walker *w, const struct mmscope_walk_ent
 	}
 	/* A swap, migration or other swap-style entry: same encoding at each level. */
 	mmscope_decode_swap(__pte(e->raw), rec);
-	rec->cow = mmscope_cow_verdict(w->vma, rec, false, e->level != MMSCOPE_LEVEL_PTE);
+	if (!w->no_page)
+		rec->cow = mmscope_cow_verdict(w->vma, rec, false,
+					       e->level != MMSCOPE_LEVEL_PTE);
 }
 
 /*
@@ -325,6 +330,11 @@ static int mmscope_walk_ptes(struct mmscope_walker *w, pmd_t *pmdp,
 	}
 
 	mmscope_walk_enter(w, ptl);
+	if (w->ops->ptes) {
+		ret = w->ops->ptes(w, ptep, &a, end);
+		w->budget -= (a - *addr) >> PAGE_SHIFT;
+		goto out_leave;
+	}
 	for (; a < end; a += PAGE_SIZE, ptep++) {
 		pte = ptep_get(ptep);
 		e.index = pte_index(a);
@@ -338,6 +348,7 @@ static int mmscope_walk_ptes(struct mmscope_walker *w, pmd_t *pmdp,
 		if (ret)
 			break;
 	}
+out_leave:
 	mmscope_walk_leave(w);
 	*addr = a;
 out_unlock:

@@ -34,6 +34,11 @@ struct mmscope_walk_entry {
  * @pmd_entry: a PMD entry that is not a table (a leaf, a migration or
  *	hugetlb swap entry, or a bad one), under its lock
  * @pud_entry: likewise for a PUD entry
+ * @ptes: (optional) the entries of [*addr, end) of one PTE table, @ptep at
+ *	*addr's, under the PTE lock, instead of ->pte_entry and ->hole one by
+ *	one (a whole table per call, as mm/pagewalk.c's pmd_entry): empty
+ *	entries too. Returns 0, or MMSCOPE_WALK_STOP with *addr where it
+ *	stopped
  * @hole: [addr, next) has nothing mapped: @state is MMSCOPE_ENTRY_NONE or
  *	MMSCOPE_ENTRY_BAD at the level of @e, or MMSCOPE_ENTRY_NO_VMA with
  *	@e NULL where no VMA is, or where a table was not followed
@@ -44,6 +49,8 @@ struct mmscope_walk_ops {
 	void (*table)(struct mmscope_walker *w, const struct mmscope_walk_entry *e);
 	int (*pte_entry)(struct mmscope_walker *w, const struct mmscope_walk_entry *e,
 			 unsigned long addr, unsigned long next);
+	int (*ptes)(struct mmscope_walker *w, pte_t *ptep, unsigned long *addr,
+		    unsigned long end);
 	int (*pmd_entry)(struct mmscope_walker *w, const struct mmscope_walk_entry *e,
 			 unsigned long addr, unsigned long next);
 	int (*pud_entry)(struct mmscope_walker *w, const struct mmscope_walk_entry *e,
@@ -77,6 +84,7 @@ struct mmscope_walker {
 	struct mmscope_mapcount_cache mapcount;	/* valid under @ptl only */
 	int budget;			/* entries left in this hold */
 	bool unpinned;			/* a table was not followed: no VMA pins it */
+	bool no_page;			/* decode reads no struct page, no verdict */
 };
 
 enum mmscope_walk_result mmscope_walk_range(struct mmscope_walker *w,

@@ -105,18 +105,28 @@ int mmscope_pages_fill(struct mm_struct *mm, unsigned long *addr, unsigned long 
 	return batch.nr;
 }
 
-/* One batch out to user slots of @usize bytes: one copy when sizes agree. */
-static int mmscope_pages_put(void __user *dst, u32 usize,
-			     const struct mmscope_page *recs, u32 n)
+/**
+ * mmscope_records_put - one batch of records out to user slots
+ * @dst: the user's first slot
+ * @usize: the user's record size, at least @ksize (the tail is zeroed)
+ * @recs: @n records of @ksize bytes
+ * @ksize: the kernel's record size
+ * @n: records
+ *
+ * One copy when the sizes agree. Never under the mmap lock.
+ *
+ * Return: 0 or -EFAULT.
+ */
+int mmscope_records_put(void __user *dst, u32 usize, const void *recs, size_t ksize, u32 n)
 {
 	u32 i;
 	int ret;
 
-	if (usize == sizeof(*recs))
-		return copy_to_user(dst, recs, n * sizeof(*recs)) ? -EFAULT : 0;
+	if (usize == ksize)
+		return copy_to_user(dst, recs, n * ksize) ? -EFAULT : 0;
 	for (i = 0; i < n; i++) {
 		ret = mmscope_copy_record(dst + (size_t)i * usize, usize,
-					  &recs[i], sizeof(*recs));
+					  recs + i * ksize, ksize);
 		if (ret)
 			return ret;
 	}
@@ -158,8 +168,8 @@ int mmscope_pages_copy(struct mm_struct *mm, struct mmscope_pages *req)
 			ret = n;
 			break;
 		}
-		ret = mmscope_pages_put(dst + (size_t)done * req->record_size,
-					req->record_size, recs, n);
+		ret = mmscope_records_put(dst + (size_t)done * req->record_size,
+					  req->record_size, recs, sizeof(*recs), n);
 		if (ret)
 			break;
 		done += n;

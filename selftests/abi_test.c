@@ -239,6 +239,57 @@ TEST_F(abi, vmas_brief_flag_and_sizes)
 }
 
 /* Brief records and their paths are zeroed and bounded: no stale bytes. */
+/* PAGES's modes: one at a time, each with its own record, sizes checked. */
+TEST_F(abi, pages_modes_flags_and_sizes)
+{
+	struct { struct mmscope_pages p; __u64 extra; } big = { 0 };
+	struct mmscope_pages *p = &big.p;
+	struct mmscope_page_pte rec[4];
+	uint64_t a = (uintptr_t)&rec;
+	uint32_t size;
+
+	p->size = sizeof(*p);
+	p->flags = MMSCOPE_PAGES_SUMMARY;
+	p->start = a & ~4095ULL;
+	p->end = p->start + 4096;
+	EXPECT_EQ(0, ioc(self->fd, MMSCOPE_IOC_PAGES, p));
+	EXPECT_EQ(1, p->sum_state[MMSCOPE_ENTRY_PRESENT]);
+	/* The summary's counters must fit the caller's struct. */
+	for (size = MMSCOPE_PAGES_SIZE_VER0; size < sizeof(*p); size += 8) {
+		p->size = size;
+		EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_PAGES, p));
+	}
+	p->size = MMSCOPE_PAGES_SIZE_VER0 - 8;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_PAGES, p));
+	p->size = sizeof(big);
+	EXPECT_EQ(0, ioc(self->fd, MMSCOPE_IOC_PAGES, p));
+	big.extra = 1;
+	EXPECT_EQ(-E2BIG, ioc(self->fd, MMSCOPE_IOC_PAGES, p));
+	big.extra = 0;
+	p->size = sizeof(*p);
+	p->flags = MMSCOPE_PAGES_SUMMARY | MMSCOPE_PAGES_PTE_ONLY;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_PAGES, p));
+	p->flags = 1U << 2;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_PAGES, p));
+	p->flags = 1U << 31;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_PAGES, p));
+	/* PTE_ONLY: its record's size, from the first version's struct too. */
+	p->flags = MMSCOPE_PAGES_PTE_ONLY;
+	p->records_ptr = (uintptr_t)rec;
+	p->count = 4;
+	p->record_size = sizeof(struct mmscope_page);
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_PAGES, p));
+	p->record_size = sizeof(rec[0]);
+	p->size = MMSCOPE_PAGES_SIZE_VER0;
+	EXPECT_EQ(0, ioc(self->fd, MMSCOPE_IOC_PAGES, p));
+	EXPECT_EQ(1, p->count);
+	EXPECT_EQ(p->start, rec[0].addr);
+	EXPECT_EQ(MMSCOPE_ENTRY_PRESENT, rec[0].state);
+	p->count = 4;
+	p->reserved = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_PAGES, p));
+}
+
 TEST_F(abi, vmas_brief_outputs_are_clean)
 {
 	struct { struct mmscope_vma_brief b; char tail[64]; } big[4];

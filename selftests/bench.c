@@ -226,7 +226,7 @@ struct target {
 	uint64_t addr, len;
 };
 
-enum target_kind { T_VMAS, T_PAGES_4K, T_PAGES_THP, T_SPARSE, T_FAULTER };
+enum target_kind { T_VMAS, T_PAGES_4K, T_PAGES_THP, T_PAGES_SCATTERED, T_SPARSE, T_FAULTER };
 
 /* What a target does in its own process; never returns. */
 static void target_main(int wfd, enum target_kind kind, uint64_t n)
@@ -260,8 +260,9 @@ static void target_main(int wfd, enum target_kind kind, uint64_t n)
 		break;
 	}
 	case T_PAGES_4K:
-	case T_PAGES_THP: {
-		uint64_t align = 2 * MIB;
+	case T_PAGES_THP:
+	case T_PAGES_SCATTERED: {
+		uint64_t align = 2 * MIB, pages = n / PAGE;
 
 		p = mmap(NULL, n + align, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -269,8 +270,13 @@ static void target_main(int wfd, enum target_kind kind, uint64_t n)
 			_exit(3);
 		p = (char *)(((uintptr_t)p + align - 1) & ~(align - 1));
 		madvise(p, n, kind == T_PAGES_THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
-		for (i = 0; i < n; i += PAGE)
-			p[i] = 1;
+		/*
+		 * In order, the allocator mostly hands out consecutive frames;
+		 * scattered (an odd stride through a power of two of pages),
+		 * neighbours get unrelated frames, as in a long-lived process.
+		 */
+		for (i = 0; i < pages; i++)
+			p[(kind == T_PAGES_SCATTERED ? i * 7919 % pages : i) * PAGE] = 1;
 		t.addr = (uintptr_t)p;
 		t.len = n;
 		break;
@@ -450,6 +456,48 @@ static uint64_t ioctl_pages(pid_t pid, uint64_t start, uint64_t end)
 	} while (!(req.out_flags & MMSCOPE_PAGES_DONE));
 	close(fd);
 	return total;
+}
+
+/* MMSCOPE_IOC_PAGES with MMSCOPE_PAGES_PTE_ONLY, PAGES_PER_CALL a call. */
+static uint64_t ioctl_pages_pte(pid_t pid, uint64_t start, uint64_t end)
+{
+	struct mmscope_pages req;
+	uint64_t total = 0;
+	int fd = open_target(pid);
+
+	do {
+		memset(&req, 0, sizeof(req));
+		req.size = sizeof(req);
+		req.flags = MMSCOPE_PAGES_PTE_ONLY;
+		req.start = start;
+		req.end = end;
+		req.records_ptr = (uintptr_t)page_buf;	/* room for more */
+		req.record_size = sizeof(struct mmscope_page_pte);
+		req.count = PAGES_PER_CALL;
+		if (ioctl(fd, MMSCOPE_IOC_PAGES, &req))
+			die("MMSCOPE_IOC_PAGES PTE_ONLY: %s", strerror(errno));
+		total += req.count;
+		start = req.next;
+	} while (!(req.out_flags & MMSCOPE_PAGES_DONE));
+	close(fd);
+	return total;
+}
+
+/* MMSCOPE_IOC_PAGES with MMSCOPE_PAGES_SUMMARY; returns the present pages. */
+static uint64_t ioctl_pages_summary(pid_t pid, uint64_t start, uint64_t end)
+{
+	struct mmscope_pages req;
+	int fd = open_target(pid);
+
+	memset(&req, 0, sizeof(req));
+	req.size = sizeof(req);
+	req.flags = MMSCOPE_PAGES_SUMMARY;
+	req.start = start;
+	req.end = end;
+	if (ioctl(fd, MMSCOPE_IOC_PAGES, &req) || !(req.out_flags & MMSCOPE_PAGES_DONE))
+		die("MMSCOPE_IOC_PAGES SUMMARY: %s", strerror(errno));
+	close(fd);
+	return req.sum_state[MMSCOPE_ENTRY_PRESENT];
 }
 
 static void debugfs_target(pid_t pid)
@@ -727,6 +775,14 @@ static void m_pagemap(struct target *t) { proc_pagemap(t->pid, t->addr, t->addr 
 static void m_pagemap_kpage(struct target *t) { proc_pagemap(t->pid, t->addr, t->addr + t->len, 1); }
 static void m_ioctl_pages(struct target *t) { ioctl_pages(t->pid, t->addr, t->addr + t->len); }
 static void m_debugfs_pages(struct target *t) { debugfs_pages(t->pid, t->addr, t->addr + t->len); }
+static void m_ioctl_pages_pte(struct target *t)
+{
+	ioctl_pages_pte(t->pid, t->addr, t->addr + t->len);
+}
+static void m_ioctl_pages_summary(struct target *t)
+{
+	ioctl_pages_summary(t->pid, t->addr, t->addr + t->len);
+}
 static void m_cli_pages_json(struct target *t)
 {
 	char *argv[] = { "mmscope", "-j", "pages", pidstr, rangestr, NULL };
@@ -739,6 +795,12 @@ static void mem_ioctl_pages(void *arg)
 	struct target *t = arg;
 
 	ioctl_pages(t->pid, t->addr, t->addr + t->len);
+}
+static void mem_ioctl_pages_pte(void *arg)
+{
+	struct target *t = arg;
+
+	ioctl_pages_pte(t->pid, t->addr, t->addr + t->len);
 }
 static void mem_debugfs_pages(void *arg)
 {
@@ -776,6 +838,8 @@ static void case_pages(enum target_kind kind, uint64_t len, const char *name)
 		{ .name = "MMSCOPE_IOC_PAGES (65536/call)", .fn = m_ioctl_pages },
 		{ .name = "debugfs pages", .fn = m_debugfs_pages },
 		{ .name = "mmscope -j pages >/dev/null", .fn = m_cli_pages_json },
+		{ .name = "MMSCOPE_IOC_PAGES PTE_ONLY (65536/call)", .fn = m_ioctl_pages_pte },
+		{ .name = "MMSCOPE_IOC_PAGES SUMMARY", .fn = m_ioctl_pages_summary },
 	};
 	struct target t = start_target(kind, len);
 	char group[48];
@@ -784,22 +848,28 @@ static void case_pages(enum target_kind kind, uint64_t len, const char *name)
 	snprintf(pidstr, sizeof(pidstr), "%d", t.pid);
 	snprintf(rangestr, sizeof(rangestr), "%#llx-%#llx", (unsigned long long)t.addr,
 		 (unsigned long long)(t.addr + t.len));
-	note("%s: target %d, Rss %ld kB, AnonHugePages %ld kB, %llu records", name,
-	     t.pid, smaps_rollup_kb(t.pid, "Rss:"),
+	note("%s: target %d, Rss %ld kB, AnonHugePages %ld kB, %llu records, %llu PTE-only, %llu present pages summed",
+	     name, t.pid, smaps_rollup_kb(t.pid, "Rss:"),
 	     smaps_rollup_kb(t.pid, "AnonHugePages:"),
-	     (unsigned long long)ioctl_pages(t.pid, t.addr, t.addr + t.len));
+	     (unsigned long long)ioctl_pages(t.pid, t.addr, t.addr + t.len),
+	     (unsigned long long)ioctl_pages_pte(t.pid, t.addr, t.addr + t.len),
+	     (unsigned long long)ioctl_pages_summary(t.pid, t.addr, t.addr + t.len));
 	snprintf(group, sizeof(group), "pages %s", name);
-	run_methods(&t, m, 5);
+	run_methods(&t, m, 7);
 	for (i = 2; i < 5; i++) {
 		add_row(group, m[i].name, med(&m[i]), m[0].name, med(&m[0]), "s");
 		add_row(group, m[i].name, med(&m[i]), m[1].name, med(&m[1]), "s");
 	}
+	/* The field mask and the summary: against pagemap alone (issue 12). */
+	for (i = 5; i < 7; i++)
+		add_row(group, m[i].name, med(&m[i]), m[0].name, med(&m[0]), "s");
 	if (kind == T_PAGES_4K && len == 64 * MIB) {
 		case_walk(&t);
 		measure_memory("PAGES ioctl, 64 MiB", mem_ioctl_pages, &t);
 	}
 	if (kind == T_PAGES_4K && len == GIB) {
 		measure_memory("PAGES ioctl, 1 GiB 4K", mem_ioctl_pages, &t);
+		measure_memory("PAGES PTE_ONLY ioctl, 1 GiB 4K", mem_ioctl_pages_pte, &t);
 		measure_memory("debugfs pages, 1 GiB 4K", mem_debugfs_pages, &t);
 	}
 	stop_target(&t);
@@ -849,6 +919,31 @@ static void case_walk(struct target *t)
 		m[0].name, med(&m[0]) / WALK_OPS, "s");
 	close(walk_fd);
 	close(walk_pm);
+}
+
+/*
+ * PTE_ONLY's records merge consecutive frames: its worst case is a target
+ * whose neighbouring pages have unrelated frames, one record per page.
+ */
+static void case_pages_scattered(void)
+{
+	struct method m[] = {
+		{ .name = "pagemap", .fn = m_pagemap },
+		{ .name = "MMSCOPE_IOC_PAGES (65536/call)", .fn = m_ioctl_pages },
+		{ .name = "MMSCOPE_IOC_PAGES PTE_ONLY (65536/call)", .fn = m_ioctl_pages_pte },
+		{ .name = "MMSCOPE_IOC_PAGES SUMMARY", .fn = m_ioctl_pages_summary },
+	};
+	struct target t = start_target(T_PAGES_SCATTERED, GIB);
+	int i;
+
+	note("1 GiB 4K scattered: target %d, %llu records, %llu PTE-only", t.pid,
+	     (unsigned long long)ioctl_pages(t.pid, t.addr, t.addr + t.len),
+	     (unsigned long long)ioctl_pages_pte(t.pid, t.addr, t.addr + t.len));
+	run_methods(&t, m, 4);
+	for (i = 1; i < 4; i++)
+		add_row("pages 1 GiB 4K scattered", m[i].name, med(&m[i]), m[0].name,
+			med(&m[0]), "s");
+	stop_target(&t);
 }
 
 static void case_sparse(void)
@@ -1256,6 +1351,7 @@ int main(int argc, char **argv)
 		case_pages(T_PAGES_4K, 64 * MIB, "64 MiB 4K");
 		case_pages(T_PAGES_4K, GIB, "1 GiB 4K");
 		case_pages(T_PAGES_THP, GIB, "1 GiB THP");
+		case_pages_scattered();
 		case_sparse();
 	}
 	if (want("smaps")) {

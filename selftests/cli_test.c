@@ -506,6 +506,58 @@ TEST(pages_and_cow_json)
 	munmap(p, 8 * 4096);
 }
 
+/* --summary (the kernel's counts) and --pte (PTE-only records) agree with pages. */
+TEST(pages_summary_and_pte_json)
+{
+	struct json *root, *recs, *summary;
+	char pid_s[16], range[64], keys[512];
+	uint64_t e;
+	pid_t pid;
+	char *p;
+
+	p = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, madvise(p, 8 * 4096, MADV_NOHUGEPAGE));
+	pid = start_toucher(p);
+	ASSERT_GT(pid, 0);
+	ASSERT_EQ(0, pagemap_read(pid, (uintptr_t)p, 1, &e));
+	snprintf(pid_s, sizeof(pid_s), "%d", pid);
+	snprintf(range, sizeof(range), "%p-%p", (void *)p, (void *)(p + 8 * 4096));
+	ASSERT_EQ(0, run_cli("-j", "pages", pid_s, range, "--summary"));
+	root = json_parse(out);
+	ASSERT_NE(NULL, root);
+	json_keys(root, keys, sizeof(keys));
+	EXPECT_STREQ("start end summary", keys);
+	summary = json_get(root, "summary");
+	EXPECT_EQ(2, json_get(json_get(summary, "pages"), "present")->number);
+	EXPECT_EQ(6, json_get(json_get(summary, "pages"), "none")->number);
+	EXPECT_EQ(1, json_get(json_get(summary, "cow"), "writable")->number);
+	EXPECT_EQ(1, json_get(json_get(summary, "cow"), "zero")->number);
+	EXPECT_EQ(8192, json_get(json_get(summary, "rss"), "4K")->number);
+	json_free(root);
+
+	ASSERT_EQ(0, run_cli("-j", "pages", pid_s, range, "--pte"));
+	root = json_parse(out);
+	ASSERT_NE(NULL, root);
+	recs = json_get(root, "records");
+	ASSERT_EQ(3, json_count(recs));		/* written, zero page, empty run */
+	json_keys(recs->child, keys, sizeof(keys));
+	EXPECT_STREQ("addr size state pfn page_size pte_flags", keys);
+	EXPECT_EQ(e & PM_PFN_MASK, json_get(recs->child, "pfn")->number);
+	EXPECT_EQ(4096, json_get(recs->child, "size")->number);
+	EXPECT_EQ(6 * 4096, json_get(recs->child->next->next, "size")->number);
+	EXPECT_EQ(NULL, json_get(json_get(root, "summary"), "cow"));
+	json_free(root);
+
+	ASSERT_EQ(0, run_cli("pages", pid_s, range, "--summary"));
+	EXPECT_NE(NULL, strstr(out, "summary of "));
+	EXPECT_EQ(NULL, strstr(out, "ADDR"));
+	EXPECT_EQ(2, run_cli("pages", pid_s, range, "--summary", "--pte"));
+	EXPECT_NE(NULL, strstr(err, "do not go together"));
+	stop(pid);
+	munmap(p, 8 * 4096);
+}
+
 TEST(walk_pages_cow_errors)
 {
 	char pid_s[16];

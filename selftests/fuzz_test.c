@@ -449,10 +449,12 @@ static void fill_request(struct fuzzer *f, unsigned int i)
 		break;
 	}
 	case 6: {
+		static const uint32_t modes[] = { 0, MMSCOPE_PAGES_PTE_ONLY, MMSCOPE_PAGES_SUMMARY,
+						  MMSCOPE_PAGES_PTE_ONLY | MMSCOPE_PAGES_SUMMARY };
 		struct mmscope_pages *p = q;
 		uint64_t len;
 
-		p->flags = pick_flags(r);
+		p->flags = below(r, 4) ? modes[below(r, 4)] : pick_flags(r);
 		p->start = pick_addr(f);
 		switch (below(r, 16)) {
 		case 0:
@@ -470,11 +472,16 @@ static void fill_request(struct fuzzer *f, unsigned int i)
 			p->end = p->start + len + below(r, 2);
 		}
 		p->count = pick_count(r) % (one_in(r, 8) ? ~0U : 128);
-		p->record_size = pick_recsize(r, sizeof(struct mmscope_page));
+		p->record_size = pick_recsize(r, p->flags & MMSCOPE_PAGES_PTE_ONLY ?
+					      sizeof(struct mmscope_page_pte) :
+					      sizeof(struct mmscope_page));
 		p->records_ptr = pick_ptr(f, (size_t)p->count * p->record_size);
+		/* A summary has no records, mostly. */
+		if ((p->flags & MMSCOPE_PAGES_SUMMARY) && !one_in(r, 4))
+			p->count = p->record_size = p->records_ptr = 0;
 		p->reserved = pick_reserved(r);
 		if (one_in(r, 8))
-			p->next = rnd(r), p->out_flags = rnd(r);
+			p->next = rnd(r), p->out_flags = rnd(r), p->sum_cow[1] = rnd(r);
 		break;
 	}
 	case 7: {

@@ -133,6 +133,8 @@ static int check(int ret, const char *what, struct target *t, uint64_t addr)
 
 static int pages_range(int fd, struct target *t, uint64_t start, uint64_t end)
 {
+	struct mmscope_page_pte *pte;
+	struct mmscope_pages sum;
 	struct mmscope_page *recs;
 	size_t n;
 	int ret;
@@ -143,6 +145,14 @@ static int pages_range(int fd, struct target *t, uint64_t start, uint64_t end)
 	if (check(ret, "PAGES", t, start))
 		return -1;
 	free(recs);
+	/* The lighter modes, on the same range: PTE-only records, the summary. */
+	ret = mms_pages_pte_all(fd, start, end, &pte, &n);
+	if (check(ret, "PAGES PTE_ONLY", t, start))
+		return -1;
+	free(pte);
+	ret = mms_pages_summary(fd, start, end, &sum);
+	if (check(ret, "PAGES SUMMARY", t, start))
+		return -1;
 	return 0;
 }
 

@@ -212,6 +212,39 @@ int mms_pages_all(int fd, uint64_t start, uint64_t end,
 	return collect_all(fd, sizeof(**recs), start, end, pages_fill, (void **)recs, count);
 }
 
+static int pages_pte_fill(int fd, void *room, size_t records, uint64_t *cursor,
+			  uint64_t end, size_t *filled, int *done)
+{
+	struct mmscope_pages req = {
+		.size = sizeof(req), .flags = MMSCOPE_PAGES_PTE_ONLY, .start = *cursor,
+		.end = end, .records_ptr = (uintptr_t)room,
+		.record_size = sizeof(struct mmscope_page_pte), .count = records,
+	};
+	int ret = ioctl_err(fd, MMSCOPE_IOC_PAGES, &req);
+
+	*filled = req.count;
+	*cursor = req.next;
+	*done = req.out_flags & MMSCOPE_PAGES_DONE;
+	return ret;
+}
+
+int mms_pages_pte_all(int fd, uint64_t start, uint64_t end,
+		      struct mmscope_page_pte **recs, size_t *count)
+{
+	return collect_all(fd, sizeof(**recs), start, end, pages_pte_fill, (void **)recs,
+			   count);
+}
+
+int mms_pages_summary(int fd, uint64_t start, uint64_t end, struct mmscope_pages *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	sum->size = sizeof(*sum);
+	sum->flags = MMSCOPE_PAGES_SUMMARY;
+	sum->start = start;
+	sum->end = end;
+	return ioctl_err(fd, MMSCOPE_IOC_PAGES, sum);
+}
+
 int mms_lookup(int fd, uint64_t addr, struct mmscope_lookup *res,
 		   struct mmscope_vma *vma)
 {

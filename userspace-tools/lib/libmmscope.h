@@ -52,6 +52,14 @@ int mms_walk(int fd, uint64_t addr, struct mmscope_walk *walk);
 /* The records of [start, end), in a malloc()ed array the caller frees. */
 int mms_pages_all(int fd, uint64_t start, uint64_t end,
 		      struct mmscope_page **recs, size_t *count);
+/*
+ * The same with MMSCOPE_PAGES_PTE_ONLY: record i covers up to record i+1's
+ * addr, the last one up to @end rounded up to a page.
+ */
+int mms_pages_pte_all(int fd, uint64_t start, uint64_t end,
+		      struct mmscope_page_pte **recs, size_t *count);
+/* MMSCOPE_PAGES_SUMMARY of [start, end), into @sum's sum_* counters. */
+int mms_pages_summary(int fd, uint64_t start, uint64_t end, struct mmscope_pages *sum);
 
 /* The fault lab: SETUP on an open file, or open O_RDWR and set up (an fd). */
 int mms_faultlab_setup(int fd, uint32_t mode, uint64_t length,

@@ -4,6 +4,7 @@
  * entries, of a range. cow shows the same records' verdicts.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -11,11 +12,11 @@
 #include "libmmscope.h"
 #include "main.h"
 
-#define USAGE "mmscope pages PID START-END | mmscope --vma N pages PID"
+#define USAGE "mmscope pages PID START-END [--summary | --pte] | mmscope --vma N pages PID"
 
 static const char help_text[] =
-	"Usage: mmscope pages PID START-END\n"
-	"       mmscope --vma N pages PID\n"
+	"Usage: mmscope pages PID START-END [--summary | --pte]\n"
+	"       mmscope --vma N pages PID [--summary | --pte]\n"
 	"       mmscope pages help\n"
 	"\n"
 	"Every page of [START, END) in process PID (or of its VMA number N, from 0,\n"
@@ -23,7 +24,12 @@ static const char help_text[] =
 	"swap or other non-present entry, and per run of empty entries or of space\n"
 	"with no VMA, with its state, PFN, page size, PTE bits, copy-on-write\n"
 	"verdict, counts and page flags; then a summary in 4K pages. START and END\n"
-	"are in any base strtoull() reads: 0x400000-0x401000.\n";
+	"are in any base strtoull() reads: 0x400000-0x401000.\n"
+	"\n"
+	"  --summary  the summary alone, counted by the kernel (no records)\n"
+	"  --pte      the page-table fields alone (state, PFN or swap entry, page\n"
+	"             size, PTE bits), read without struct page, and the summary\n"
+	"             by state and size: no verdicts, counts or page flags\n";
 
 /* "START-END": both in any base strtoull() reads. */
 static int parse_range(const char *arg, uint64_t *start, uint64_t *end)
@@ -82,35 +88,48 @@ static int target_range(int fd, const char *pid_arg, const char *arg, uint64_t *
 	return 0;
 }
 
+/* The target and its range; returns the exit code, *@fd open on 0. */
+static int open_range(int argc, char **argv, const char *usage, int *fd, uint64_t *start,
+		      uint64_t *end)
+{
+	int ret;
+
+	if (argc != (vma_index_arg ? 1 : 2)) {
+		p_err("%s", usage);
+		return 2;
+	}
+	*fd = open_target(argv[0]);
+	if (*fd < 0)
+		return -*fd;
+	ret = target_range(*fd, argv[0], argv[1], start, end);
+	if (ret)
+		close(*fd);
+	return ret;
+}
+
+/* The query's error as the CLI says it; returns the exit code. */
+static int pages_error(int ret, const char *pid_arg)
+{
+	if (ret == -EINVAL) {
+		p_err("invalid range: END is above the TASK_SIZE of process %s", pid_arg);
+		return 1;
+	}
+	p_errno(-ret, ERR_QUERY, pid_arg);
+	return 1;
+}
+
 /* Returns the exit code; on 0, *@recs is the caller's to free. */
 int fetch_pages(int argc, char **argv, const char *usage, uint64_t *start,
 		uint64_t *end, struct mmscope_page **recs, size_t *n)
 {
 	int fd, ret;
 
-	if (argc != (vma_index_arg ? 1 : 2)) {
-		p_err("%s", usage);
-		return 2;
-	}
-	fd = open_target(argv[0]);
-	if (fd < 0)
-		return -fd;
-	ret = target_range(fd, argv[0], argv[1], start, end);
-	if (ret) {
-		close(fd);
+	ret = open_range(argc, argv, usage, &fd, start, end);
+	if (ret)
 		return ret;
-	}
 	ret = mms_pages_all(fd, *start, *end, recs, n);
 	close(fd);
-	if (ret == -EINVAL) {
-		p_err("invalid range: END is above the TASK_SIZE of process %s", argv[0]);
-		return 1;
-	}
-	if (ret) {
-		p_errno(-ret, ERR_QUERY, argv[0]);
-		return 1;
-	}
-	return 0;
+	return ret ? pages_error(ret, argv[0]) : 0;
 }
 
 /* The non-zero counts: {NAME: n, ...} in JSON, "KEY: NAME n ..." in text. */
@@ -139,17 +158,201 @@ static void put_counts(const char *key, const uint64_t *counts, int n,
 		jw_end_object(jw);
 }
 
+static const char *const rss_names[3] = { "4K", "2M", "1G" };
+
+/* The summary: JSON's "summary" object, or text's block. @per_cow may be NULL. */
+static void put_summary(uint64_t start, uint64_t end, const uint64_t *per_state,
+			const uint64_t *per_cow, const uint64_t *rss)
+{
+	int s;
+
+	if (json_output) {
+		jw_key(jw, "summary");
+		jw_start_object(jw);
+		put_counts("pages", per_state, MMSCOPE_ENTRY_STATE_COUNT, mms_state_name);
+		if (per_cow)
+			put_counts("cow", per_cow, MMSCOPE_COW_COUNT, mms_cow_name);
+		jw_key(jw, "rss");
+		jw_start_object(jw);
+		for (s = 0; s < 3; s++) {
+			jw_key(jw, rss_names[s]);
+			jw_uint(jw, rss[s]);
+		}
+		jw_end_object(jw);
+		jw_end_object(jw);
+		return;
+	}
+	printf("\nsummary of %#llx-%#llx (in 4K pages):", (unsigned long long)start,
+	       (unsigned long long)end);
+	put_counts("state", per_state, MMSCOPE_ENTRY_STATE_COUNT, mms_state_name);
+	if (per_cow)
+		put_counts("cow", per_cow, MMSCOPE_COW_COUNT, mms_cow_name);
+	printf("\n  rss:   4K %llu kB, 2M %llu kB, 1G %llu kB\n",
+	       (unsigned long long)rss[0] >> 10, (unsigned long long)rss[1] >> 10,
+	       (unsigned long long)rss[2] >> 10);
+}
+
+/* --summary: MMSCOPE_PAGES_SUMMARY, no records. */
+static int pages_summary(int argc, char **argv)
+{
+	uint64_t start, end, per_state[MMSCOPE_ENTRY_STATE_COUNT], per_cow[MMSCOPE_COW_COUNT];
+	uint64_t rss[3];
+	struct mmscope_pages sum;
+	int fd, ret, i;
+
+	ret = open_range(argc, argv, "usage: " USAGE, &fd, &start, &end);
+	if (ret)
+		return ret;
+	ret = mms_pages_summary(fd, start, end, &sum);
+	close(fd);
+	if (ret)
+		return pages_error(ret, argv[0]);
+	for (i = 0; i < MMSCOPE_ENTRY_STATE_COUNT; i++)
+		per_state[i] = sum.sum_state[i];
+	for (i = 0; i < MMSCOPE_COW_COUNT; i++)
+		per_cow[i] = sum.sum_cow[i];
+	for (i = 0; i < 3; i++)
+		rss[i] = sum.sum_present[i] * 4096;
+	if (json_output) {
+		jw_start_object(jw);
+		jw_key(jw, "start");
+		jw_hex(jw, start);
+		jw_key(jw, "end");
+		jw_hex(jw, end);
+	}
+	put_summary(start, end, per_state, per_cow, rss);
+	if (json_output)
+		jw_end_object(jw);
+	return 0;
+}
+
+/* --pte: MMSCOPE_PAGES_PTE_ONLY records, and the summary without verdicts. */
+static int pages_pte(int argc, char **argv)
+{
+	uint64_t start, end, per_state[MMSCOPE_ENTRY_STATE_COUNT] = { 0 }, rss[3] = { 0 };
+	struct mmscope_page_pte *recs;
+	uint64_t rend, size, psize;
+	size_t n, i;
+	int fd, ret;
+
+	ret = open_range(argc, argv, "usage: " USAGE, &fd, &start, &end);
+	if (ret)
+		return ret;
+	ret = mms_pages_pte_all(fd, start, end, &recs, &n);
+	close(fd);
+	if (ret)
+		return pages_error(ret, argv[0]);
+	/* The records cover [start rounded down, end rounded up to 4K). */
+	rend = (end + 4095) & ~4095ULL;
+	if (json_output) {
+		jw_start_object(jw);
+		jw_key(jw, "start");
+		jw_hex(jw, start);
+		jw_key(jw, "end");
+		jw_hex(jw, end);
+		jw_key(jw, "records");
+		jw_start_array(jw);
+	} else {
+		printf("%-16s %10s %-10s %-14s %-5s %s\n", "ADDR", "SIZE", "STATE", "PFN", "PAGE",
+		       "PTE");
+	}
+	for (i = 0; i < n; i++) {
+		const struct mmscope_page_pte *p = &recs[i];
+		char pfn[32] = "-";
+
+		size = (i + 1 < n ? recs[i + 1].addr : rend) - p->addr;
+		psize = p->page_shift ? 1ULL << p->page_shift : 0;
+		per_state[p->state < MMSCOPE_ENTRY_STATE_COUNT ? p->state : 0] += size / 4096;
+		if (p->state == MMSCOPE_ENTRY_PRESENT)
+			rss[psize >= (1ULL << 30) ? 2 : psize >= (1ULL << 21)] += size;
+		if (json_output) {
+			jw_start_object(jw);
+			jw_key(jw, "addr");
+			jw_hex(jw, p->addr);
+			jw_key(jw, "size");
+			jw_uint(jw, size);
+			jw_key(jw, "state");
+			jw_string(jw, mms_state_name(p->state));
+			jw_key(jw, "pfn");
+			if (p->state == MMSCOPE_ENTRY_PRESENT)
+				jw_uint(jw, p->pfn);
+			else
+				jw_null(jw);
+			if (p->state >= MMSCOPE_ENTRY_SWAP && p->state <= MMSCOPE_ENTRY_HWPOISON) {
+				jw_key(jw, "swap_type");
+				jw_uint(jw, p->swap_type);
+				jw_key(jw, "swap_offset");
+				jw_uint(jw, p->pfn);
+			}
+			jw_key(jw, "page_size");
+			jw_uint(jw, psize);
+			jw_key(jw, "pte_flags");
+			put_bits(p->pte_flags, mms_pte_bit_name);
+			jw_end_object(jw);
+			continue;
+		}
+		if (p->state == MMSCOPE_ENTRY_PRESENT)
+			snprintf(pfn, sizeof(pfn), "%#llx", (unsigned long long)p->pfn);
+		else if (p->state >= MMSCOPE_ENTRY_SWAP && p->state <= MMSCOPE_ENTRY_HWPOISON)
+			snprintf(pfn, sizeof(pfn), "swp %u:%#llx", p->swap_type,
+				 (unsigned long long)p->pfn);
+		printf("%016llx %10s %-10s %-14s %-5s ", (unsigned long long)p->addr,
+		       size_name(size), mms_state_name(p->state), pfn,
+		       psize ? size_name(psize) : "-");
+		put_bits(p->pte_flags, mms_pte_bit_name);
+		printf("\n");
+	}
+	if (json_output)
+		jw_end_array(jw);
+	put_summary(start, end, per_state, NULL, rss);
+	if (json_output)
+		jw_end_object(jw);
+	free(recs);
+	return 0;
+}
+
+/* --summary or --pte; returns the index of the first argument, or -1. */
+static int parse_args(int argc, char **argv, int *mode)
+{
+	static const struct option opts[] = {
+		{ "summary", no_argument, NULL, 's' },
+		{ "pte", no_argument, NULL, 'p' },
+		{}
+	};
+	int opt;
+
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if ((opt != 's' && opt != 'p') || (*mode && *mode != opt)) {
+			p_err(opt == 's' || opt == 'p' ? "--summary and --pte do not go together" :
+			      "usage: " USAGE);
+			return -1;
+		}
+		*mode = opt;
+	}
+	return optind;
+}
+
 int do_pages(int argc, char **argv)
 {
 	uint64_t start, end, per_state[MMSCOPE_ENTRY_STATE_COUNT] = { 0 };
 	uint64_t per_cow[MMSCOPE_COW_COUNT] = { 0 }, rss[3] = { 0 };
-	static const char *const rss_names[3] = { "4K", "2M", "1G" };
 	struct mmscope_page *recs;
+	int ret, first, mode = 0;
 	size_t n, i;
-	int ret, s;
 
 	if (is_help(argc, argv))
 		return p_help(help_text);
+	/* getopt_long() wants the program name first. */
+	first = parse_args(argc + 1, argv - 1, &mode);
+	if (first < 0)
+		return 2;
+	argc = argc + 1 - first;
+	argv = argv - 1 + first;
+	if (mode == 's')
+		return pages_summary(argc, argv);
+	if (mode == 'p')
+		return pages_pte(argc, argv);
 	ret = fetch_pages(argc, argv, "usage: " USAGE, &start, &end, &recs, &n);
 	if (ret)
 		return ret;
@@ -200,18 +403,7 @@ int do_pages(int argc, char **argv)
 			jw_end_object(jw);
 		}
 		jw_end_array(jw);
-		jw_key(jw, "summary");
-		jw_start_object(jw);
-		put_counts("pages", per_state, MMSCOPE_ENTRY_STATE_COUNT, mms_state_name);
-		put_counts("cow", per_cow, MMSCOPE_COW_COUNT, mms_cow_name);
-		jw_key(jw, "rss");
-		jw_start_object(jw);
-		for (s = 0; s < 3; s++) {
-			jw_key(jw, rss_names[s]);
-			jw_uint(jw, rss[s]);
-		}
-		jw_end_object(jw);
-		jw_end_object(jw);
+		put_summary(start, end, per_state, per_cow, rss);
 		jw_end_object(jw);
 		free(recs);
 		return 0;
@@ -238,13 +430,7 @@ int do_pages(int argc, char **argv)
 		}
 		printf("\n");
 	}
-	printf("\nsummary of %#llx-%#llx (in 4K pages):", (unsigned long long)start,
-	       (unsigned long long)end);
-	put_counts("state", per_state, MMSCOPE_ENTRY_STATE_COUNT, mms_state_name);
-	put_counts("cow", per_cow, MMSCOPE_COW_COUNT, mms_cow_name);
-	printf("\n  rss:   4K %llu kB, 2M %llu kB, 1G %llu kB\n",
-	       (unsigned long long)rss[0] >> 10, (unsigned long long)rss[1] >> 10,
-	       (unsigned long long)rss[2] >> 10);
+	put_summary(start, end, per_state, per_cow, rss);
 	free(recs);
 	return 0;
 }

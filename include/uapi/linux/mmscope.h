@@ -510,23 +510,80 @@ struct mmscope_walk {
 /* mmscope_pages.out_flags */
 #define MMSCOPE_PAGES_DONE	(1U << 0)	/* the range is complete */
 
+/* mmscope_pages.flags: what the call returns (at most one of them) */
+#define MMSCOPE_PAGES_PTE_ONLY	(1U << 0)	/* struct mmscope_page_pte records */
+#define MMSCOPE_PAGES_SUMMARY	(1U << 1)	/* no records: the sum_* counters */
+
+/**
+ * struct mmscope_page_pte - a record with the page-table entry's fields only
+ * @addr: first virtual address covered; the record covers up to the next
+ *	record's @addr, the last one of a call up to mmscope_pages.next
+ * @pfn: the page frame of @addr when present (the next 4K page's is
+ *	@pfn + 1, and so on); the offset of a swap-style entry (swap,
+ *	migration...); else 0
+ * @pte_flags: MMSCOPE_PTE_* of the leaf entry
+ * @state: enum mmscope_entry_state
+ * @page_shift: log2 of the mapping's page size (12, 21, 30) when present,
+ *	else 0
+ * @swap_type: the type of a swap-style entry
+ * @reserved: 0
+ *
+ * What MMSCOPE_PAGES_PTE_ONLY returns, read from the page tables alone:
+ * no struct page is read, so there is no COW verdict, no counts and no
+ * page flags. The records are struct mmscope_page's (one per PMD or PUD
+ * leaf, per swap-style entry, per run of empty entries or of space with no
+ * VMA), except that runs of one empty state merge across VMAs too, and
+ * that present 4K pages with consecutive frames and the same @pte_flags
+ * are one record (a run the allocator handed out in order).
+ */
+struct mmscope_page_pte {
+	__u64 addr;
+	__u64 pfn;
+	__u32 pte_flags;
+	__u8 state;
+	__u8 page_shift;
+	__u8 swap_type;
+	__u8 reserved;
+};
+
+/* Room in the summary's counters, for states and verdicts to come */
+#define MMSCOPE_PAGES_SUM_STATES	16
+#define MMSCOPE_PAGES_SUM_COWS		8
+#define MMSCOPE_PAGES_SUM_SIZES		4	/* 4K, 2M, 1G, and one spare */
+
 /**
  * struct mmscope_pages - MMSCOPE_IOC_PAGES: the pages of a range, batched
- * @size: sizeof(struct mmscope_pages)
- * @flags: must be 0
+ * @size: sizeof(struct mmscope_pages); with MMSCOPE_PAGES_SUMMARY at least
+ *	up to @sum_present (EINVAL otherwise), else at least
+ *	MMSCOPE_PAGES_SIZE_VER0
+ * @flags: 0 (struct mmscope_page records), MMSCOPE_PAGES_PTE_ONLY or
+ *	MMSCOPE_PAGES_SUMMARY; both together, or any other bit: EINVAL
  * @start: in: first address (rounded down to a page)
  * @end: in: end of the range, above @start and at most the TASK_SIZE
- * @records_ptr: in: array of @count records of @record_size bytes
- * @record_size: in: sizeof(struct mmscope_page) as the caller knows it
- * @count: in: room at @records_ptr; out: records written
+ * @records_ptr: in: array of @count records of @record_size bytes; 0 with
+ *	SUMMARY
+ * @record_size: in: sizeof(struct mmscope_page), or with PTE_ONLY
+ *	sizeof(struct mmscope_page_pte), as the caller knows it; 0 with SUMMARY
+ * @count: in: room at @records_ptr; out: records written; 0 with SUMMARY
  * @next: out: pass as @start to continue
  * @out_flags: out: MMSCOPE_PAGES_*
  * @reserved: must be 0
+ * @sum_state: out, with SUMMARY: 4K pages of the range by
+ *	enum mmscope_entry_state (a 2M leaf counts 512 PRESENT pages)
+ * @sum_cow: out, with SUMMARY: 4K pages by enum mmscope_cow, as the records'
+ *	verdicts
+ * @sum_present: out, with SUMMARY: present 4K pages by the size of the leaf
+ *	mapping them: [0] 4K, [1] 2M, [2] 1G
  *
  * One record per present page (one per PMD or PUD leaf, not one per 4K of
  * it), per swap or other non-present entry, and per run of empty entries
  * or of space with no VMA. Kernel memory per call is one small batch
  * whatever the range, and the mmap lock is dropped between batches.
+ *
+ * SUMMARY counts what the records of [@start, @end) would say, without
+ * records: a call walks the whole range (DONE, @next = @end) unless a
+ * fatal signal ends it. The counters are per call: every call zeroes them
+ * first, whatever they held. Without SUMMARY they are returned as zeros.
  */
 struct mmscope_pages {
 	__u32 size;
@@ -539,7 +596,14 @@ struct mmscope_pages {
 	__u64 next;
 	__u32 out_flags;
 	__u32 reserved;
+	/* Version 2: the summary */
+	__u64 sum_state[MMSCOPE_PAGES_SUM_STATES];
+	__u64 sum_cow[MMSCOPE_PAGES_SUM_COWS];
+	__u64 sum_present[MMSCOPE_PAGES_SUM_SIZES];
 };
+
+/* The size of struct mmscope_pages's first version, without the summary. */
+#define MMSCOPE_PAGES_SIZE_VER0	56
 
 /*
  * The fault lab. An open file of /dev/mmscope can hold one lab: after

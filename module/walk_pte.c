@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MMSCOPE_IOC_PAGES with MMSCOPE_PAGES_PTE_ONLY: 24-byte records of what
+ * the page-table entries say, read without touching struct page. The same
+ * walk as walk_range.c, a quarter of the bytes to copy or less (runs of
+ * consecutive frames are one record), and no page state: a present PTE
+ * costs its decode and nothing else.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "internal.h"
+#include "walk.h"
+
+/*
+ * Records filled per hold of the mmap lock: a PTE table's worth, 12 KB.
+ * A present PTE costs tens of nanoseconds here, so a hold stays short.
+ */
+#define MMSCOPE_PAGES_PTE_BATCH PTRS_PER_PTE
+
+struct mmscope_pte_batch {
+	struct mmscope_page_pte *recs;
+	unsigned int nr, max;
+};
+
+/*
+ * A new record at @addr, or the run before it grown: records tile the
+ * range, so a run needs no size, and empty runs merge. NULL when full.
+ */
+static struct mmscope_page_pte *mmscope_pte_emit(struct mmscope_walker *w,
+						 unsigned long addr, u32 state)
+{
+	struct mmscope_pte_batch *b = w->private;
+	struct mmscope_page_pte *rec;
+
+	if (b->nr && (state == MMSCOPE_ENTRY_NONE || state == MMSCOPE_ENTRY_NO_VMA) &&
+	    b->recs[b->nr - 1].state == state)
+		return &b->recs[b->nr - 1];
+	if (b->nr >= b->max)
+		return NULL;
+	rec = &b->recs[b->nr++];
+	*rec = (struct mmscope_page_pte){ .addr = addr, .state = state };
+	return rec;
+}
+
+static int mmscope_pte_leaf(struct mmscope_walker *w, const struct mmscope_walk_entry *e,
+			    unsigned long addr, unsigned long next)
+{
+	struct mmscope_page_pte *rec;
+	struct mmscope_page full;
+	pte_t pte = __pte(e->raw);
+
+	rec = mmscope_pte_emit(w, addr, MMSCOPE_ENTRY_PRESENT);
+	if (!rec)
+		return MMSCOPE_WALK_STOP;
+	if (e->level == MMSCOPE_LEVEL_PTE && pte_present(pte)) {
+		/* The common case, inline: a 4K page. */
+		rec->pfn = pte_pfn(pte);
+		rec->pte_flags = mmscope_present_bits(e->raw, false);
+		rec->page_shift = PAGE_SHIFT;
+		return 0;
+	}
+	/* A leaf above the PTE level, or a swap-style entry. */
+	mmscope_page_init(&full, addr, next - addr);
+	mmscope_walk_decode(w, e, addr, next, &full);
+	rec->state = full.state;
+	rec->pte_flags = full.pte_flags;
+	if (full.state == MMSCOPE_ENTRY_PRESENT) {
+		rec->pfn = full.pfn;
+		rec->page_shift = ilog2(full.page_size);
+	} else {
+		rec->pfn = full.swap_offset;
+		rec->swap_type = full.swap_type;
+	}
+	return 0;
+}
+
+/*
+ * Does the present 4K PTE at @a continue the record before it: the next
+ * frame, the same bits? Then that record covers it too, and nothing is
+ * written: a run of pages the allocator handed out in order costs one
+ * record.
+ */
+static bool mmscope_pte_extends(const struct mmscope_pte_batch *b, unsigned long a,
+				pte_t pte)
+{
+	const struct mmscope_page_pte *last = b->nr ? &b->recs[b->nr - 1] : NULL;
+
+	return last && last->state == MMSCOPE_ENTRY_PRESENT && last->page_shift == PAGE_SHIFT &&
+	       last->pfn + ((a - last->addr) >> PAGE_SHIFT) == pte_pfn(pte) &&
+	       last->pte_flags == mmscope_present_bits(pte_val(pte), false);
+}
+
+/* A whole PTE table, the empty entries and the present ones inline. */
+static int mmscope_pte_ptes(struct mmscope_walker *w, pte_t *ptep, unsigned long *addr,
+			    unsigned long end)
+{
+	struct mmscope_walk_entry e = { .level = MMSCOPE_LEVEL_PTE };
+	unsigned long a;
+	int ret = 0;
+	pte_t pte;
+
+	for (a = *addr; a < end; a += PAGE_SIZE, ptep++) {
+		pte = ptep_get(ptep);
+		if (pte_none(pte)) {
+			if (!mmscope_pte_emit(w, a, MMSCOPE_ENTRY_NONE)) {
+				ret = MMSCOPE_WALK_STOP;
+				break;
+			}
+			continue;
+		}
+		if (pte_present(pte) && mmscope_pte_extends(w->private, a, pte))
+			continue;
+		e.index = pte_index(a);
+		e.ptr = ptep;
+		e.raw = pte_val(pte);
+		ret = mmscope_pte_leaf(w, &e, a, a + PAGE_SIZE);
+		if (ret)
+			break;
+	}
+	*addr = a;
+	return ret;
+}
+
+static int mmscope_pte_hole(struct mmscope_walker *w, const struct mmscope_walk_entry *e,
+			    unsigned long addr, unsigned long next, u32 state)
+{
+	return mmscope_pte_emit(w, addr, state) ? 0 : MMSCOPE_WALK_STOP;
+}
+
+static const struct mmscope_walk_ops mmscope_pte_ops = {
+	.pte_entry	= mmscope_pte_leaf,
+	.ptes		= mmscope_pte_ptes,
+	.pmd_entry	= mmscope_pte_leaf,
+	.pud_entry	= mmscope_pte_leaf,
+	.hole		= mmscope_pte_hole,
+};
+
+/* One batch under one hold of the mmap read lock. */
+static int mmscope_pte_fill(struct mm_struct *mm, unsigned long *addr, unsigned long end,
+			    struct mmscope_page_pte *recs, unsigned int max)
+{
+	struct mmscope_pte_batch batch = { .recs = recs, .max = max };
+	struct mmscope_walker w = {
+		.mm = mm, .ops = &mmscope_pte_ops, .private = &batch, .no_page = true,
+	};
+
+	if (!mm) {
+		mmscope_pte_emit(&w, *addr, MMSCOPE_ENTRY_NO_VMA);
+		*addr = end;
+		return batch.nr;
+	}
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	mmscope_walk_range(&w, addr, end);
+	mmap_read_unlock(mm);
+	return batch.nr;
+}
+
+/**
+ * mmscope_pages_pte_copy - MMSCOPE_IOC_PAGES with MMSCOPE_PAGES_PTE_ONLY
+ * @mm: the target's mm, or NULL (a kernel thread: one no-VMA run)
+ * @req: the validated request; count, next and out_flags are set
+ *
+ * As mmscope_pages_copy(): one batch of kernel memory, the mmap lock
+ * dropped between batches and for the copies, a fatal signal ends it.
+ *
+ * Return: 0, -EINTR, -ENOMEM or -EFAULT.
+ */
+int mmscope_pages_pte_copy(struct mm_struct *mm, struct mmscope_pages *req)
+{
+	void __user *dst = u64_to_user_ptr(req->records_ptr);
+	unsigned long addr = req->start & PAGE_MASK;
+	unsigned long end = PAGE_ALIGN(req->end);
+	struct mmscope_page_pte *recs;
+	u32 done = 0;
+	int n, ret = 0;
+
+	recs = kvmalloc_array(MMSCOPE_PAGES_PTE_BATCH, sizeof(*recs), GFP_KERNEL);
+	if (!recs)
+		return -ENOMEM;
+
+	req->out_flags = 0;
+	while (done < req->count && addr < end) {
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		n = mmscope_pte_fill(mm, &addr, end, recs,
+				     min_t(u32, MMSCOPE_PAGES_PTE_BATCH, req->count - done));
+		if (n < 0) {
+			ret = n;
+			break;
+		}
+		ret = mmscope_records_put(dst + (size_t)done * req->record_size,
+					  req->record_size, recs, sizeof(*recs), n);
+		if (ret)
+			break;
+		done += n;
+		cond_resched();
+	}
+	if (!ret && addr >= end)
+		req->out_flags |= MMSCOPE_PAGES_DONE;
+
+	kvfree(recs);
+	req->count = done;
+	req->next = addr;
+	return ret;
+}
