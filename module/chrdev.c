@@ -18,6 +18,7 @@ struct mmscope_file {
 	struct mmscope_target target;
 	struct mmscope_lab *lab;	/* the fault lab mmap() maps */
 	struct mmscope_tlb_count *tlb_count;	/* the target's flushes, if counted */
+	struct mmscope_vmatree_walk vmatree_walk;
 };
 
 /*
@@ -413,7 +414,7 @@ static int mmscope_ioc_vmatree(struct mmscope_file *mf, void *arg)
 	ret = mmscope_target_get(&mf->target, &subject);
 	if (ret)
 		return ret;
-	ret = mmscope_vmatree_copy(subject.mm, req);
+	ret = mmscope_vmatree_copy(&mf->vmatree_walk, subject.mm, req);
 	mmscope_subject_put(&subject);
 	return ret;
 }
@@ -525,6 +526,7 @@ static int mmscope_open(struct inode *inode, struct file *file)
 		return ret;
 	}
 	mmscope_target_init(&mf->target);
+	mmscope_vmatree_walk_init(&mf->vmatree_walk);
 	file->private_data = mf;
 	return 0;
 }
@@ -535,6 +537,7 @@ static int mmscope_release(struct inode *inode, struct file *file)
 
 	mmscope_tlb_count_stop(&mf->tlb_count);
 	mmscope_lab_destroy(mf->lab, file);
+	mmscope_vmatree_walk_destroy(&mf->vmatree_walk);
 	mmscope_target_destroy(&mf->target);
 	kfree(mf);
 	return 0;

@@ -917,6 +917,7 @@ static const struct file_operations smaps_fops = {
  * batch; a read that went back starts the walk again.
  */
 struct vmatree_iter {
+	struct mmscope_vmatree_walk walk;
 	struct mmscope_vmatree req;
 	struct mmscope_vmatree_node recs[VMATREE_DEBUGFS_BATCH];
 	loff_t base;		/* id of recs[0] */
@@ -945,7 +946,7 @@ static void *vmatree_seek(struct vmatree_iter *it, loff_t pos)
 		it->base += it->nr;
 		it->nr = 0;
 		if (subject.mm)
-			ret = mmscope_vmatree_fill(subject.mm, &it->req, it->recs,
+			ret = mmscope_vmatree_fill(&it->walk, subject.mm, &it->req, it->recs,
 						   VMATREE_DEBUGFS_BATCH);
 		else
 			it->req.out_flags = MMSCOPE_VMATREE_DONE;
@@ -1010,8 +1011,24 @@ static const struct seq_operations vmatree_seq_ops = {
 
 static int vmatree_open(struct inode *inode, struct file *file)
 {
-	return mmscope_query_allowed() ?:
-	       seq_open_private(file, &vmatree_seq_ops, sizeof(struct vmatree_iter));
+	struct seq_file *m;
+	int ret;
+
+	ret = mmscope_query_allowed() ?:
+	      seq_open_private(file, &vmatree_seq_ops, sizeof(struct vmatree_iter));
+	if (ret)
+		return ret;
+	m = file->private_data;
+	mmscope_vmatree_walk_init(&((struct vmatree_iter *)m->private)->walk);
+	return 0;
+}
+
+static int vmatree_release(struct inode *inode, struct file *file)
+{
+	struct seq_file *m = file->private_data;
+
+	mmscope_vmatree_walk_destroy(&((struct vmatree_iter *)m->private)->walk);
+	return seq_release_private(inode, file);
 }
 
 static const struct file_operations vmatree_fops = {
@@ -1019,7 +1036,7 @@ static const struct file_operations vmatree_fops = {
 	.open		= vmatree_open,
 	.read		= seq_read,
 	.llseek		= seq_lseek,
-	.release	= seq_release_private,
+	.release	= vmatree_release,
 };
 
 void mmscope_debugfs_init(void)

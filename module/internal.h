@@ -190,10 +190,20 @@ int mmscope_smaps_rollup(struct mm_struct *mm, struct mmscope_smaps *req);
 void mmscope_seq_smaps(struct seq_file *m, const struct mmscope_smaps_vma *r);
 
 /* vmatree.c */
-void mmscope_vmatree_init(void);
-int mmscope_vmatree_fill(struct mm_struct *mm, struct mmscope_vmatree *req,
-			 struct mmscope_vmatree_node *recs, unsigned int max);
-int mmscope_vmatree_copy(struct mm_struct *mm, struct mmscope_vmatree *req);
+/* The VMA-tree walk a file began: resumed calls must continue it. */
+struct mmscope_vmatree_walk {
+	struct mutex lock;		/* the calls of one file's threads */
+	struct mm_struct *mm;		/* mmgrab()ed: the walk's mm */
+	u64 id;				/* its walk_id */
+};
+
+void mmscope_vmatree_walk_init(struct mmscope_vmatree_walk *vw);
+void mmscope_vmatree_walk_destroy(struct mmscope_vmatree_walk *vw);
+int mmscope_vmatree_fill(struct mmscope_vmatree_walk *vw, struct mm_struct *mm,
+			 struct mmscope_vmatree *req, struct mmscope_vmatree_node *recs,
+			 unsigned int max);
+int mmscope_vmatree_copy(struct mmscope_vmatree_walk *vw, struct mm_struct *mm,
+			 struct mmscope_vmatree *req);
 void mmscope_seq_vmatree_node(struct seq_file *m, const struct mmscope_vmatree_node *r);
 
 /* chrdev.c */

@@ -18,7 +18,6 @@ static int __init mmscope_init(void)
 	ret = mmscope_faultlog_init();
 	if (ret)
 		return ret;
-	mmscope_vmatree_init();
 	mmscope_debugfs_init();
 	ret = mmscope_chrdev_init();
 	if (ret)

@@ -164,9 +164,12 @@ static unsigned long mmscope_shmem_swap_usage(struct vm_area_struct *vma)
 
 /*
  * The start of a VMA, as smap_gather_stats(): the sizes, and the swap of a
- * shmem object that this VMA's pages cannot hide.
+ * shmem object that this VMA's pages cannot hide. @whole: the walk covers
+ * all of @vma; else, as smap_gather_stats() with a start, the shmem swap is
+ * counted in the holes of the part walked only.
  */
-static void mmscope_smaps_begin(struct vm_area_struct *vma, struct mmscope_smaps_acc *acc)
+static void mmscope_smaps_begin(struct vm_area_struct *vma, struct mmscope_smaps_acc *acc,
+				bool whole)
 {
 	struct mmscope_smaps_vma *rec = acc->rec;
 	unsigned long swapped;
@@ -182,10 +185,11 @@ static void mmscope_smaps_begin(struct vm_area_struct *vma, struct mmscope_smaps
 
 	if (vma->vm_file && shmem_mapping(vma->vm_file->f_mapping)) {
 		swapped = mmscope_shmem_swap_usage(vma);
-		if (!swapped || (vma->vm_flags & VM_SHARED) || !(vma->vm_flags & VM_WRITE))
+		if (whole && (!swapped || (vma->vm_flags & VM_SHARED) ||
+			      !(vma->vm_flags & VM_WRITE)))
 			rec->swap += swapped;
 		else
-			acc->shmem_holes = true;
+			acc->shmem_holes = swapped != 0;
 	}
 }
 
@@ -415,7 +419,7 @@ int mmscope_smaps_fill(struct mm_struct *mm, unsigned long *addr,
 				*more = false;
 				break;
 			}
-			mmscope_smaps_begin(vma, &acc);
+			mmscope_smaps_begin(vma, &acc, true);
 			*addr = vma->vm_start;
 		}
 		/*
@@ -561,10 +565,14 @@ static bool mmscope_smaps_resume(struct vm_area_struct *vma, struct mmscope_smap
  * stepped with the VMA iterator (no lookup per VMA), while one walker
  * budget lasts, so that a hold reads at most a budget of entries whatever
  * the VMAs' sizes. A VMA the budget cuts stays in acc->rec (*@inside).
- * Sets *@more while VMAs are left.
+ * Sets *@more while VMAs are left. @resumed: a hold before this one summed
+ * everything below *@addr, so a VMA that now reaches below it (it grew, or
+ * merged with its neighbour, while the lock was let go) is walked from
+ * *@addr only, as smaps_rollup's resume does, and flagged as changed.
  */
 static int mmscope_smaps_rollup_hold(struct mmscope_walker *w, unsigned long *addr,
-				     struct mmscope_smaps_vma *sum, bool *inside, bool *more)
+				     struct mmscope_smaps_vma *sum, bool *inside, bool *more,
+				     bool resumed)
 {
 	VMA_ITERATOR(vmi, w->mm, *addr);
 	struct mmscope_smaps_acc *acc = w->private;
@@ -581,9 +589,15 @@ static int mmscope_smaps_rollup_hold(struct mmscope_walker *w, unsigned long *ad
 			*inside = false;
 		}
 		if (!*inside) {
-			mmscope_smaps_begin(vma, acc);
-			*addr = vma->vm_start;
+			bool grew = resumed && vma->vm_start < *addr;
+
+			mmscope_smaps_begin(vma, acc, !grew);
+			if (grew)
+				acc->rec->flags |= MMSCOPE_SMAPS_VMA_CHANGED;
+			else
+				*addr = vma->vm_start;
 		}
+		resumed = false;
 		/* A VM_PFNMAP VMA is not walked (see mmscope_smaps_fill()). */
 		if (vma->vm_flags & VM_PFNMAP) {
 			w->budget--;
@@ -613,9 +627,10 @@ static int mmscope_smaps_rollup_hold(struct mmscope_walker *w, unsigned long *ad
  * Every VMA from @req->start up, summed into one record as smaps_rollup
  * does (Pss in fixed point, divided page by page, so the sum is exact).
  * Kernel memory is two records; the mmap lock is let go after each walker
- * budget, and the one record is copied out after the last hold. A pending
- * signal stops the call at a VMA boundary: the record then covers
- * [@start, @next), and the caller adds the next call's to it.
+ * budget, and the one record is copied out after the last hold. Only a
+ * fatal signal stops it (-EINTR), so one call sums the whole range: a
+ * caller never adds up calls, which could count twice a VMA that grew
+ * down over @next between them.
  *
  * Return: 0, -EINTR, -ENOMEM or -EFAULT.
  */
@@ -625,7 +640,7 @@ int mmscope_smaps_rollup(struct mm_struct *mm, struct mmscope_smaps *req)
 	struct mmscope_walker w = { .mm = mm, .ops = &mmscope_smaps_ops, .private = &acc };
 	struct mmscope_smaps_vma *sum;
 	unsigned long addr = req->start;
-	bool inside = false, more = true;
+	bool inside = false, more = true, resumed;
 	int ret = 0;
 
 	req->out_flags = 0;
@@ -641,16 +656,15 @@ int mmscope_smaps_rollup(struct mm_struct *mm, struct mmscope_smaps *req)
 		return -ENOMEM;
 	acc.rec = &sum[1];
 
-	for (;;) {
-		ret = mmscope_smaps_rollup_hold(&w, &addr, sum, &inside, &more);
+	/* As smaps_rollup, only a fatal signal ends the walk early. */
+	for (resumed = false;; resumed = true) {
+		ret = mmscope_smaps_rollup_hold(&w, &addr, sum, &inside, &more, resumed);
 		if (ret || !more)
 			break;
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
 			break;
 		}
-		if (!inside && signal_pending(current))
-			break;
 		cond_resched();
 	}
 	if (ret)

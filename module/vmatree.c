@@ -22,9 +22,9 @@
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/rcupdate.h>
-#include <linux/random.h>
+#include <linux/mutex.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
-#include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
@@ -33,30 +33,55 @@
 static_assert(MAPLE_RANGE64_SLOTS == MMSCOPE_VMATREE_SLOTS);
 static_assert(MAPLE_ARANGE64_SLOTS <= MMSCOPE_VMATREE_SLOTS);
 static_assert(MAPLE_HEIGHT_MAX <= MMSCOPE_VMATREE_DEPTH);
-static_assert(offsetof(struct mmscope_vmatree, mm_id) == MMSCOPE_VMATREE_SIZE_VER0);
+static_assert(offsetof(struct mmscope_vmatree, walk_id) == MMSCOPE_VMATREE_SIZE_VER0);
 static_assert((int)maple_leaf_64 == (int)MMSCOPE_VMATREE_LEAF_64 &&
 	      (int)maple_range_64 == (int)MMSCOPE_VMATREE_RANGE_64 &&
 	      (int)maple_arange_64 == (int)MMSCOPE_VMATREE_ARANGE_64);
 
-/* The key of the mm identities a walk is resumed with, random per load. */
-static siphash_key_t vt_mm_id_key __read_mostly;
+/* Walk ids: never 0, which a request's walk_id means "not known". */
+static atomic64_t vt_walk_ids = ATOMIC64_INIT(0);
 
-void mmscope_vmatree_init(void)
+void mmscope_vmatree_walk_init(struct mmscope_vmatree_walk *vw)
 {
-	get_random_bytes(&vt_mm_id_key, sizeof(vt_mm_id_key));
+	mutex_init(&vw->lock);
+	vw->mm = NULL;
+	vw->id = 0;
+}
+
+void mmscope_vmatree_walk_destroy(struct mmscope_vmatree_walk *vw)
+{
+	if (vw->mm)
+		mmdrop(vw->mm);
+	mutex_destroy(&vw->lock);
 }
 
 /*
- * Which mm a cursor belongs to, without giving away its address. An exec()
- * allocates the new mm before it frees the old, so the two never share an
- * address; the stack top and mmap base (random per exec()) also tell apart
- * a later mm that reuses an old one's address. Never 0, which means "not
- * known yet" in a request.
+ * Whether a call continues the walk @vw began, in @mm. A new walk (a zero
+ * cursor) keeps @mm's struct with mmgrab(): while it is held no other mm
+ * can get its address, so comparing pointers is exact. The walk id ties a
+ * cursor to the last walk begun on this file (a caller that predates
+ * @walk_id passes 0 and is checked by the mm alone).
  */
-static u64 vt_mm_id(struct mm_struct *mm)
+static bool vt_same_walk(struct mmscope_vmatree_walk *vw, struct mm_struct *mm,
+			 struct mmscope_vmatree *req)
 {
-	return siphash_3u64((u64)(unsigned long)mm, mm->start_stack, mm->mmap_base,
-			    &vt_mm_id_key) | 1;
+	struct mm_struct *old = NULL;
+	bool same = true;
+
+	mutex_lock(&vw->lock);
+	if (!req->cursor.id) {
+		old = vw->mm;
+		mmgrab(mm);
+		vw->mm = mm;
+		vw->id = atomic64_inc_return(&vt_walk_ids);
+		req->walk_id = vw->id;
+	} else {
+		same = mm == vw->mm && (!req->walk_id || req->walk_id == vw->id);
+	}
+	mutex_unlock(&vw->lock);
+	if (old)
+		mmdrop(old);
+	return same;
 }
 
 /* One node on the path from the root, decoded. */
@@ -439,28 +464,35 @@ static int vt_walk_batch(struct vt_walk *w, struct mmscope_vmatree *req,
 
 /**
  * mmscope_vmatree_fill - the next batch of nodes of @mm's VMA tree
+ * @vw: the walk a resumed call must continue (the caller's file)
  * @mm: the target's mm
  * @req: the request: its cursor and seq are read and advanced; height,
  *	ma_flags, node_count, root_entry_* and out_flags are set
  * @recs: room for @max records
  * @max: at most MMSCOPE_VMATREE_BATCH
  *
- * Locking: takes and drops the mmap read lock of @mm.
+ * Locking: takes and drops @vw's mutex, then the mmap read lock of @mm.
  *
  * Return: the records filled, or -EINTR or -ENOMEM.
  */
-int mmscope_vmatree_fill(struct mm_struct *mm, struct mmscope_vmatree *req,
-			 struct mmscope_vmatree_node *recs, unsigned int max)
+int mmscope_vmatree_fill(struct mmscope_vmatree_walk *vw, struct mm_struct *mm,
+			 struct mmscope_vmatree *req, struct mmscope_vmatree_node *recs,
+			 unsigned int max)
 {
 	struct vt_walk *w;
 	bool resume = req->cursor.id != 0;
-	u64 seq, mm_id;
+	u64 seq;
 	int n;
 
 	req->out_flags = 0;
 	req->node_count = 0;
 	req->root_entry_start = 0;
 	req->root_entry_end = 0;
+	/* A cursor of another mm's tree, or of another walk: meaningless here. */
+	if (!vt_same_walk(vw, mm, req)) {
+		req->out_flags |= MMSCOPE_VMATREE_CHANGED;
+		return 0;
+	}
 	w = kmalloc(sizeof(*w), GFP_KERNEL);
 	if (!w)
 		return -ENOMEM;
@@ -470,14 +502,6 @@ int mmscope_vmatree_fill(struct mm_struct *mm, struct mmscope_vmatree *req,
 		n = -EINTR;
 		goto out_free_walk;
 	}
-	/* A cursor of another mm's tree: its ids mean nothing here. */
-	mm_id = vt_mm_id(mm);
-	if (resume && req->mm_id && req->mm_id != mm_id) {
-		req->out_flags |= MMSCOPE_VMATREE_CHANGED;
-		n = 0;
-		goto out_unlock;
-	}
-	req->mm_id = mm_id;
 	if (mmscope_mm_write_seq(mm, &seq)) {
 		req->out_flags |= MMSCOPE_VMATREE_HAS_SEQ;
 		if (resume && seq != req->seq) {
@@ -497,6 +521,7 @@ out_free_walk:
 
 /**
  * mmscope_vmatree_copy - MMSCOPE_IOC_VMATREE
+ * @vw: the file's walk
  * @mm: the target's mm, or NULL for a kernel thread (no tree)
  * @req: the validated request
  *
@@ -505,7 +530,8 @@ out_free_walk:
  *
  * Return: 0, -EINTR, -ENOMEM or -EFAULT.
  */
-int mmscope_vmatree_copy(struct mm_struct *mm, struct mmscope_vmatree *req)
+int mmscope_vmatree_copy(struct mmscope_vmatree_walk *vw, struct mm_struct *mm,
+			 struct mmscope_vmatree *req)
 {
 	void __user *dst = u64_to_user_ptr(req->records_ptr);
 	struct mmscope_vmatree_node *recs;
@@ -515,14 +541,14 @@ int mmscope_vmatree_copy(struct mm_struct *mm, struct mmscope_vmatree *req)
 	if (!mm) {
 		req->count = 0;
 		/* A resumed walk whose target has no mm now: not the same tree. */
-		req->out_flags = req->cursor.id && req->cursor.depth ?
-				 MMSCOPE_VMATREE_CHANGED : MMSCOPE_VMATREE_DONE;
+		req->out_flags = req->cursor.id ? MMSCOPE_VMATREE_CHANGED :
+						  MMSCOPE_VMATREE_DONE;
 		return 0;
 	}
 	recs = kvmalloc_array(max, sizeof(*recs), GFP_KERNEL);
 	if (!recs)
 		return -ENOMEM;
-	n = mmscope_vmatree_fill(mm, req, recs, max);
+	n = mmscope_vmatree_fill(vw, mm, req, recs, max);
 	if (n < 0) {
 		ret = n;
 		goto out_free_recs;

@@ -492,15 +492,15 @@ TEST_F(abi, vmatree_requests)
 	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VMATREE, &v));
 	v.size = MMSCOPE_VMATREE_SIZE_VER0 - 8;
 	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VMATREE, &v));
-	/* The first version, without mm_id: it works, and mm_id is not written. */
+	/* The first version, without walk_id: it works, and walk_id is not written. */
 	v.size = MMSCOPE_VMATREE_SIZE_VER0;
-	v.mm_id = 0x5a5a5a5a5a5a5a5aULL;
+	v.walk_id = 0x5a5a5a5a5a5a5a5aULL;
 	EXPECT_EQ(0, ioc(self->fd, MMSCOPE_IOC_VMATREE, &v));
 	EXPECT_LE(1, v.count);
-	EXPECT_EQ(0x5a5a5a5a5a5a5a5aULL, v.mm_id);
+	EXPECT_EQ(0x5a5a5a5a5a5a5a5aULL, v.walk_id);
 	memset(&v.cursor, 0, sizeof(v.cursor));
 	v.seq = 0;
-	v.mm_id = 0;
+	v.walk_id = 0;
 	v.count = 2;
 	v.size = 1 << 20;
 	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VMATREE, &v));

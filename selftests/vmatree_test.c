@@ -606,8 +606,9 @@ TEST(resume_after_change)
 /*
  * A cursor of one mm resumed in another: two children with trees of the
  * same shape at the same addresses (both forked from us), so that on 6.1,
- * which has no write sequence, only the mm's identity can tell the cursor
- * does not belong. CHANGED, no record, on every kernel.
+ * which has no write sequence, only the walk's mm can tell the cursor does
+ * not belong. CHANGED, no record, on every kernel. Also a cursor of an
+ * older walk on the same file, even of the same mm.
  */
 TEST(resume_in_another_mm)
 {
@@ -626,14 +627,14 @@ TEST(resume_in_another_mm)
 	ASSERT_EQ(0, mms_vmatree(fd, &req, recs, &count));
 	ASSERT_EQ(2, count);
 	ASSERT_FALSE(req.out_flags & MMSCOPE_VMATREE_DONE);
-	id_a = req.mm_id;
+	id_a = req.walk_id;
 	EXPECT_NE(0, id_a);
 
-	/* The same mm again: the identity is stable, and the walk goes on. */
+	/* The same walk again: its id is stable, and the walk goes on. */
 	count = 2;
 	ASSERT_EQ(0, mms_vmatree(fd, &req, recs, &count));
 	EXPECT_EQ(2, count);
-	EXPECT_EQ(id_a, req.mm_id);
+	EXPECT_EQ(id_a, req.walk_id);
 	EXPECT_FALSE(req.out_flags & MMSCOPE_VMATREE_CHANGED);
 
 	ASSERT_EQ(0, mms_set_target(fd, b.pid));
@@ -642,15 +643,65 @@ TEST(resume_in_another_mm)
 	EXPECT_TRUE(req.out_flags & MMSCOPE_VMATREE_CHANGED);
 	EXPECT_EQ(0, count);
 
-	/* A walk that starts in b is b's, with b's identity. */
+	/* A walk that starts in b is b's, with an id of its own. */
 	count = 2;
 	ASSERT_EQ(0, mms_vmatree(fd, &fresh, recs, &count));
 	EXPECT_EQ(2, count);
-	EXPECT_NE(0, fresh.mm_id);
-	EXPECT_NE(id_a, fresh.mm_id);
+	EXPECT_NE(0, fresh.walk_id);
+	EXPECT_NE(id_a, fresh.walk_id);
+
+	/* Back to a: the first walk's cursor is not the file's walk any more. */
+	ASSERT_EQ(0, mms_set_target(fd, a.pid));
+	memset(&req.cursor, 0, sizeof(req.cursor));
+	req.seq = 0;
+	req.walk_id = 0;
+	count = 2;
+	ASSERT_EQ(0, mms_vmatree(fd, &req, recs, &count));
+	ASSERT_EQ(2, count);
+	id_a = req.walk_id;
+	count = 2;
+	fresh.walk_id = id_a - 1;	/* any other walk's id */
+	fresh.cursor = req.cursor;
+	fresh.seq = req.seq;
+	ASSERT_EQ(0, mms_vmatree(fd, &fresh, recs, &count));
+	EXPECT_TRUE(fresh.out_flags & MMSCOPE_VMATREE_CHANGED);
+	EXPECT_EQ(0, count);
 	close(fd);
 	stop_child(&a);
 	stop_child(&b);
+}
+
+/*
+ * The walk's mm exits and a sibling of the same layout is forked: the
+ * freed mm_struct's address would be the slab's next, but the file still
+ * holds the old one, so the cursor is never taken for the new process's.
+ */
+TEST(resume_after_exit_and_fork)
+{
+	struct mmscope_vmatree_node recs[2];
+	struct mmscope_vmatree req;
+	struct child a, b;
+	uint32_t count;
+	int fd, round;
+
+	for (round = 0; round < 5; round++) {
+		ASSERT_EQ(0, start_child(&a, 2000, false));
+		fd = open_target(a.pid);
+		ASSERT_LE(0, fd);
+		memset(&req, 0, sizeof(req));
+		count = 2;
+		ASSERT_EQ(0, mms_vmatree(fd, &req, recs, &count));
+		ASSERT_EQ(2, count);
+		stop_child(&a);
+		ASSERT_EQ(0, start_child(&b, 2000, false));
+		ASSERT_EQ(0, mms_set_target(fd, b.pid));
+		count = 2;
+		ASSERT_EQ(0, mms_vmatree(fd, &req, recs, &count));
+		EXPECT_TRUE(req.out_flags & MMSCOPE_VMATREE_CHANGED);
+		EXPECT_EQ(0, count);
+		close(fd);
+		stop_child(&b);
+	}
 }
 
 /* The target exec()s between two calls: its new mm is another tree. */

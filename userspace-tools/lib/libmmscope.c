@@ -373,19 +373,14 @@ int mms_smaps_rollup(int fd, struct mmscope_smaps_vma *sum)
 	};
 	int ret;
 
+	/* One call sums it all (only a fatal signal ends one early). */
 	memset(sum, 0, sizeof(*sum));
-	/* One call unless a signal cut it short: then add up the calls'. */
-	for (;;) {
-		req.count = 1;
-		ret = ioctl_err(fd, MMSCOPE_IOC_SMAPS, &req);
-		if (ret)
-			return ret;
-		if (req.count)
-			mms_smaps_add(sum, &rec);
-		if (req.out_flags & MMSCOPE_SMAPS_DONE)
-			return 0;
-		req.start = req.next;
-	}
+	ret = ioctl_err(fd, MMSCOPE_IOC_SMAPS, &req);
+	if (ret)
+		return ret;
+	if (req.count)
+		*sum = rec;
+	return req.out_flags & MMSCOPE_SMAPS_DONE ? 0 : -EIO;
 }
 
 int mms_vmatree(int fd, struct mmscope_vmatree *req,

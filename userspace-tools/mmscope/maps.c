@@ -158,6 +158,9 @@ void text_vma(const struct mmscope_vma *v)
 	text_vma_brief(&b, (const char *)v->path);
 }
 
+/* glibc ignores setvbuf()'s size unless the buffer is ours; it lives until exit. */
+static char maps_stdout_buf[1 << 20];
+
 int do_maps(int argc, char **argv)
 {
 	struct mms_vmas vmas;
@@ -171,7 +174,7 @@ int do_maps(int argc, char **argv)
 		return -fd;
 	/* Nothing is written yet: a large buffer, few write()s, for a file or pipe. */
 	if (!isatty(STDOUT_FILENO))
-		setvbuf(stdout, NULL, _IOFBF, 1 << 20);
+		setvbuf(stdout, maps_stdout_buf, _IOFBF, sizeof(maps_stdout_buf));
 	ret = load_vm_flag_names(fd);
 	if (!ret)
 		ret = mms_vmas_brief_all(fd, &vmas);

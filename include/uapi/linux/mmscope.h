@@ -966,12 +966,11 @@ struct mmscope_smaps_vma {
  * With MMSCOPE_SMAPS_ROLLUP the call writes one record (@count 1), or none
  * (@count 0) when no VMA ends above @start. The kernel holds two records,
  * lets the mmap lock go after each walker budget of page-table entries, and
- * copies the record out unlocked. A pending signal may end the call early,
- * between two VMAs, without MMSCOPE_SMAPS_DONE: the record then sums the
- * VMAs below @next, and the caller adds up the records of its calls from
- * @next on until MMSCOPE_SMAPS_DONE (every field is a sum; the Pss family
- * stays in fixed point, so the total still divides as smaps_rollup's).
- * A fatal signal ends it with EINTR.
+ * copies the record out unlocked. A VMA that grew or merged below the point
+ * reached while the lock was let go is summed from that point on (as
+ * smaps_rollup resumes) and sets MMSCOPE_SMAPS_VMA_CHANGED: no page counts
+ * twice. As smaps_rollup, the call sums the whole range (MMSCOPE_SMAPS_DONE)
+ * unless a fatal signal ends it with EINTR; a caught signal does not.
  */
 struct mmscope_smaps {
 	__u32 size;
@@ -1234,14 +1233,15 @@ struct mmscope_vmatree_cursor {
  * @root_entry_end: out: its end
  * @out_flags: out: MMSCOPE_VMATREE_*
  * @reserved: must be 0
- * @mm_id: in: 0 on the first call, else as the last call returned it; out:
- *	an opaque identity of the target's mm (a hash, not its address)
+ * @walk_id: in: 0 on the first call, else as the last call returned it;
+ *	out: the walk's id, which a zero @cursor begins anew
  *
  * One call reads at most one batch under the mmap read lock, and copies it
- * out after dropping the lock. A resumed call in another mm than the one
- * the walk began in (the file was aimed at another process, or the target
- * called exec()) returns no record and CHANGED. Between calls the tree can
- * change. Where the
+ * out after dropping the lock. The file keeps the mm a walk began in (a
+ * reference to its struct, so no other mm can take its address): a resumed
+ * call in another mm (the file was aimed at another process, or the target
+ * called exec()), or with the @walk_id of an older walk on this file,
+ * returns no record and CHANGED. Between calls the tree can change. Where the
  * kernel keeps a sequence of the mm's write locks (mm_lock_seq, 6.4+ with
  * per-VMA locks), HAS_SEQ is set and a resumed call whose @seq differs
  * returns no record and CHANGED: the records so far are not one snapshot,
@@ -1266,7 +1266,7 @@ struct mmscope_vmatree {
 	__u64 root_entry_end;
 	__u32 out_flags;
 	__u32 reserved;
-	__u64 mm_id;
+	__u64 walk_id;
 };
 
 /* The first version of struct mmscope_vmatree ended at @reserved. */
