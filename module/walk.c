@@ -127,7 +127,11 @@ static void mmscope_decode_swap(pte_t pte, struct mmscope_page *rec)
 	else
 		rec->state = MMSCOPE_ENTRY_SWAP;
 	rec->swap_type = swp_type(entry);
-	rec->swap_offset = swp_offset(entry);
+	/*
+	 * A migration entry keeps the page's young and dirty bits above its
+	 * PFN (swap_migration_ad_supported): the frame, as pagemap gives it.
+	 */
+	rec->swap_offset = is_pfn_swap_entry(entry) ? swp_offset_pfn(entry) : swp_offset(entry);
 	if (pte_swp_soft_dirty(pte))
 		rec->pte_flags |= MMSCOPE_PTE_SOFT_DIRTY;
 	if (pte_swp_uffd_wp(pte))

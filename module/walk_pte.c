@@ -83,16 +83,18 @@ static int mmscope_pte_leaf(struct mmscope_walker *w, const struct mmscope_walk_
 
 /*
  * Does the present 4K PTE at @a continue the record before it: the next
- * frame, the same bits? Then that record covers it too, and nothing is
- * written: a run of pages the allocator handed out in order costs one
- * record.
+ * frame, the same bits, the same VMA? Then that record covers it too, and
+ * nothing is written: a run of pages the allocator handed out in order
+ * costs one record. A run never crosses into the next VMA, as full
+ * records never do.
  */
-static bool mmscope_pte_extends(const struct mmscope_pte_batch *b, unsigned long a,
-				pte_t pte)
+static bool mmscope_pte_extends(const struct mmscope_walker *w, unsigned long a, pte_t pte)
 {
+	const struct mmscope_pte_batch *b = w->private;
 	const struct mmscope_page_pte *last = b->nr ? &b->recs[b->nr - 1] : NULL;
 
-	return last && last->state == MMSCOPE_ENTRY_PRESENT && last->page_shift == PAGE_SHIFT &&
+	return last && w->vma && a != w->vma->vm_start &&
+	       last->state == MMSCOPE_ENTRY_PRESENT && last->page_shift == PAGE_SHIFT &&
 	       last->pfn + ((a - last->addr) >> PAGE_SHIFT) == pte_pfn(pte) &&
 	       last->pte_flags == mmscope_present_bits(pte_val(pte), false);
 }
@@ -115,7 +117,7 @@ static int mmscope_pte_ptes(struct mmscope_walker *w, pte_t *ptep, unsigned long
 			}
 			continue;
 		}
-		if (pte_present(pte) && mmscope_pte_extends(w->private, a, pte))
+		if (pte_present(pte) && mmscope_pte_extends(w, a, pte))
 			continue;
 		e.index = pte_index(a);
 		e.ptr = ptep;

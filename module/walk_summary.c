@@ -3,8 +3,9 @@
  * MMSCOPE_IOC_PAGES with MMSCOPE_PAGES_SUMMARY: what the records of a
  * range would say, counted in 4K pages by state, COW verdict and page
  * size, with no record built or copied. A present PTE whose verdict the
- * entry and its VMA decide (writable, shared, read-only: nearly all of
- * them) costs no struct page read; any other takes the records' own path,
+ * entry and its VMA decide (writable, shared, read-only; not the
+ * write-protected private pages of a forked process) costs no struct page
+ * read; any other takes the records' own path,
  * so the counts are the records' by construction.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -15,6 +16,10 @@
 
 #include "internal.h"
 #include "walk.h"
+
+static_assert(offsetof(struct mmscope_pages, sum_state) == MMSCOPE_PAGES_SIZE_VER0);
+static_assert(MMSCOPE_ENTRY_STATE_COUNT <= MMSCOPE_PAGES_SUM_STATES);
+static_assert(MMSCOPE_COW_COUNT <= MMSCOPE_PAGES_SUM_COWS);
 
 static void mmscope_sum_add(struct mmscope_pages *sum, u32 state, u32 cow, u64 pages)
 {

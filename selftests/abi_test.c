@@ -318,7 +318,6 @@ TEST_F(abi, vmas_brief_outputs_are_clean)
 		ASSERT_EQ((char)0xff, strings[j]);
 }
 
-/* Out-structs are zeroed before they are copied out: no stale bytes. */
 /*
  * MMSCOPE_SMAPS_ROLLUP: the one flag MMSCOPE_IOC_SMAPS knows; others,
  * reserved, sizes and pointers fail as without it; one record comes back,
@@ -373,6 +372,7 @@ TEST_F(abi, smaps_rollup_flag)
 	EXPECT_EQ(rec.r.end, req.next);
 }
 
+/* Out-structs are zeroed before they are copied out: no stale bytes. */
 TEST_F(abi, outputs_are_zeroed)
 {
 	struct mmscope_mm_info m;

@@ -121,6 +121,62 @@ struct page_view {
 	uint64_t pfn;	/* or swap offset */
 };
 
+/*
+ * A present run never crosses into the next VMA: a child writes 64 pages
+ * in order (the allocator mostly hands out consecutive frames), then
+ * MADV_DONTFORK splits the VMA in the middle without touching a PTE. A
+ * PTE-only record must begin at the split, as a full record does.
+ */
+TEST(pte_only_runs_stop_at_a_vma)
+{
+	uint64_t pm[2], split;
+	struct mmscope_page_pte *recs;
+	int ready[2], hold[2], fd;
+	bool starts = false;
+	size_t n, i;
+	char *p, c;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(hold));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		p = mmap(NULL, 64 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+		if (p == MAP_FAILED || madvise(p, 64 * PAGE, MADV_NOHUGEPAGE))
+			_exit(1);
+		for (i = 0; i < 64; i++)
+			p[i * PAGE] = 1;
+		if (madvise(p + 32 * PAGE, 32 * PAGE, MADV_DONTFORK))
+			_exit(1);
+		if (write(ready[1], &p, sizeof(p)) != sizeof(p))
+			_exit(1);
+		(void)read(hold[0], &c, 1);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	ASSERT_EQ(sizeof(p), read(ready[0], &p, sizeof(p)));
+	split = (uintptr_t)p + 32 * PAGE;
+	fd = open_target(pid);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, mms_pages_pte_all(fd, (uintptr_t)p, (uintptr_t)p + 64 * PAGE, &recs, &n));
+	for (i = 0; i < n; i++)
+		if (recs[i].addr == split)
+			starts = true;
+	EXPECT_TRUE(starts);
+	/* Whether the frames on both sides were consecutive: the case merging would join. */
+	ASSERT_EQ(0, pagemap_read(pid, split - PAGE, 2, pm));
+	TH_LOG("%zu records; frames at the split %sconsecutive", n,
+	       (pm[0] & PM_PFN_MASK) + 1 == (pm[1] & PM_PFN_MASK) ? "" : "not ");
+	free(recs);
+	close(fd);
+	close(hold[1]);
+	waitpid(pid, NULL, 0);
+	close(ready[0]);
+}
+
 /* The full records of [start, end), one view per 4K page; -1 on error. */
 static int full_views(int fd, uint64_t start, uint64_t end, struct page_view *v)
 {
