@@ -142,6 +142,8 @@ TEST(pte_only_runs_stop_at_a_vma)
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (!pid) {
+		close(ready[0]);
+		close(hold[1]);	/* else its read() below never sees the end */
 		p = mmap(NULL, 64 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			 -1, 0);
 		if (p == MAP_FAILED || madvise(p, 64 * PAGE, MADV_NOHUGEPAGE))
