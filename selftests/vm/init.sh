@@ -14,6 +14,8 @@ mount -t sysfs sys /sys
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmp /tmp
 mkdir -p /dev/shm && mount -t tmpfs shm /dev/shm
+# The kernel's taint at boot, before any module: the end of the run compares.
+taint_boot=$(cat /proc/sys/kernel/tainted)
 
 mode=check
 for arg in $(cat /proc/cmdline); do
@@ -46,7 +48,9 @@ send_artifacts() {
 finish() {
 	sync
 	sleep 0.5	# let the UARTs drain before the machine goes
-	poweroff -f
+	# A reset, not a power-off: QEMU runs with -no-reboot, so it exits
+	# either way, and a reset needs no ACPI.
+	reboot -f
 }
 
 # The kernel's own modules that the tests use, dependencies first.
@@ -78,7 +82,7 @@ say "# swap: $(tail -n +2 /proc/swaps | awk '{print $1, $3}' | tr '\n' ' ')"
 case "$mode" in
 shell)
 	echo "mmscope is loaded. Try: mmscope maps \$\$ ; cat /sys/kernel/debug/mmscope/maps"
-	echo "poweroff -f leaves the VM."
+	echo "reboot -f leaves the VM."
 	setsid cttyhack sh
 	finish
 	;;
@@ -236,6 +240,26 @@ if [ -w /sys/kernel/security/lockdown ] && insmod /mmscope.ko; then
 	rmmod mmscope || { say "# FAILED: rmmod under lockdown"; failed=1; }
 else
 	say "# note: no lockdown LSM here: the lockdown check skips"
+fi
+# A second witness of splats, which no console level can hide: WARN(), an
+# oops, a bad page or a soft lockup taints the kernel, and a lockdep report
+# turns lockdep off. Loading mmscope itself may add only O (out of tree,
+# 4096) and E (unsigned, 8192) to the boot's taint.
+taint=$(cat /proc/sys/kernel/tainted)
+extra=$((taint & ~(taint_boot | 4096 | 8192)))
+if [ $extra -ne 0 ]; then
+	say "# FAILED: the kernel is tainted $taint (boot: $taint_boot; new bits $extra)"
+	failed=1
+else
+	say "# ok: kernel taint $taint, nothing but mmscope's O and E since boot ($taint_boot)"
+fi
+if [ -r /proc/lockdep_stats ]; then
+	if grep -q 'debug_locks: *0$' /proc/lockdep_stats; then
+		say "# FAILED: lockdep turned itself off (debug_locks 0): it reported something"
+		failed=1
+	else
+		say "# ok: lockdep is still on"
+	fi
 fi
 [ $failed -eq 0 ] && say "MMSCOPE-RESULT: success" || say "MMSCOPE-RESULT: failure"
 finish

@@ -108,7 +108,7 @@ for v in SEED CALLS SECONDS; do
 done
 
 if [ "$mode" = shell ]; then
-	log "$kernel: interactive shell (poweroff -f to leave)"
+	log "$kernel: interactive shell (reboot -f to leave)"
 	exec "${qemu[@]}" -nographic -serial mon:stdio -serial "file:$result" \
 		-append "$append"
 fi
@@ -116,9 +116,11 @@ fi
 log "$kernel: booting ($cpu${cmdline:+, $cmdline}) for $mode"
 start=$SECONDS
 rc=0
+# loglevel=5, not quiet: the console, where the splat check below reads,
+# must show KERN_WARNING, the level of WARN() and of lockdep's reports.
 timeout --foreground "$timeout_s" "${qemu[@]}" -display none \
 	-serial "file:$console" -serial "file:$result" \
-	-append "$append quiet" </dev/null || rc=$?
+	-append "$append loglevel=5" </dev/null || rc=$?
 log "$kernel: VM ran $((SECONDS - start)) s"
 
 # The files the VM sent back (init.sh's send_artifacts), into
@@ -195,7 +197,7 @@ elif [ $rc -ne 0 ]; then
 fi
 grep -q '^MMSCOPE-RESULT: success' "$result" ||
 	{ echo "FAIL: $kernel: no success line on the result channel" >&2; status=1; }
-splat='Kernel panic|BUG:|WARNING:|Oops|KASAN|general protection|kernel BUG|possible circular locking|possible recursive locking|lockdep|inconsistent lock state|suspicious RCU usage|detected stalls|self-detected stall|soft lockup|hard LOCKUP|blocked for more than|sleeping function called|list_add corruption|list_del corruption|UBSAN'
+splat='Kernel panic|BUG:|WARNING:|Oops|KASAN|general protection|kernel BUG|possible circular locking|possible recursive locking|lockdep is turned off|inconsistent lock state|suspicious RCU usage|detected stalls|self-detected stall|soft lockup|hard LOCKUP|blocked for more than|sleeping function called|list_add corruption|list_del corruption|UBSAN'
 if grep -Eq "$splat" "$console"; then
 	echo "FAIL: $kernel: kernel splat in $console:" >&2
 	grep -En -A20 "$splat" "$console" | head -n 80 >&2
