@@ -4,7 +4,7 @@
 #   make tools           build the mmscope CLI (STATIC=1 for a static binary)
 #   make selftests       build the selftests (STATIC=1 for static binaries)
 #   make install         modules_install, plus the CLI and its completion
-#   make check           host checks, then the selftests in the VM matrix
+#   make check           host checks, and the selftests in the VM matrix
 #   make demo            boot a VM, show mmscope's view of a sample program
 #   make shell KERNEL=6.1|6.12|debug   an interactive VM with mmscope loaded
 #   make fuzz SECONDS=N [KERNEL=...] [SEED=S]   only fuzz_test, for N seconds

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The checks `make check` runs on the host before booting any VM:
+# The checks `make check` runs on the host (beside the debug entry's guest):
 #   - W=1 builds, warning-free, against Debian's 6.1 and 6.12 headers
 #   - sparse (C=2: every file) with no report
 #   - checkpatch.pl --strict clean on every module and uapi file

@@ -176,10 +176,15 @@ fi
 # kmemleak (debug kernel): objects must be unreferenced for 5 s before a
 # scan reports them; scan while the module is loaded so traces name it.
 if [ -e /sys/kernel/debug/kmemleak ] && lsmod | grep -q '^mmscope'; then
-	echo scan >/sys/kernel/debug/kmemleak
-	sleep 6
-	echo scan >/sys/kernel/debug/kmemleak
-	if grep -q mmscope /sys/kernel/debug/kmemleak; then
+	# A kmemleak that turned itself off refuses the scan (EPERM): then
+	# the empty report below would prove nothing.
+	if ! echo scan >/sys/kernel/debug/kmemleak; then
+		say "# FAILED: kmemleak refuses to scan (it turned itself off)"
+		failed=1
+	elif ! { sleep 6 && echo scan >/sys/kernel/debug/kmemleak; }; then
+		say "# FAILED: kmemleak refuses the second scan"
+		failed=1
+	elif grep -q mmscope /sys/kernel/debug/kmemleak; then
 		say "# FAILED: kmemleak reports leaks in mmscope:"
 		cat /sys/kernel/debug/kmemleak >"$out"
 		failed=1
@@ -243,23 +248,34 @@ else
 fi
 # A second witness of splats, which no console level can hide: WARN(), an
 # oops, a bad page or a soft lockup taints the kernel, and a lockdep report
-# turns lockdep off. Loading mmscope itself may add only O (out of tree,
+# (or a taint that makes lockdep unreliable: KASAN, bad page, oops) sets
+# debug_locks to 0. Loading mmscope itself may add only O (out of tree,
 # 4096) and E (unsigned, 8192) to the boot's taint.
 taint=$(cat /proc/sys/kernel/tainted)
 extra=$((taint & ~(taint_boot | 4096 | 8192)))
 if [ $extra -ne 0 ]; then
-	say "# FAILED: the kernel is tainted $taint (boot: $taint_boot; new bits $extra)"
+	letters= bit=0
+	for l in P F S R M B U D A W C I O E L K X T N; do
+		[ $((extra >> bit & 1)) -eq 0 ] || letters=$letters$l
+		bit=$((bit + 1))
+	done
+	say "# FAILED: the kernel is tainted $taint (boot: $taint_boot); new: $letters ($extra); the log's end:"
+	dmesg | tail -n 100 >"$out"
 	failed=1
 else
 	say "# ok: kernel taint $taint, nothing but mmscope's O and E since boot ($taint_boot)"
 fi
 if [ -r /proc/lockdep_stats ]; then
 	if grep -q 'debug_locks: *0$' /proc/lockdep_stats; then
-		say "# FAILED: lockdep turned itself off (debug_locks 0): it reported something"
+		say "# FAILED: debug_locks is 0: a lockdep report, or a taint that made lockdep unreliable; the log's end:"
+		dmesg | tail -n 100 >"$out"
 		failed=1
 	else
 		say "# ok: lockdep is still on"
 	fi
+elif [ -e /sys/kernel/debug/kmemleak ]; then
+	say "# FAILED: the debug kernel has no /proc/lockdep_stats (PROVE_LOCKING lost?)"
+	failed=1
 fi
 [ $failed -eq 0 ] && say "MMSCOPE-RESULT: success" || say "MMSCOPE-RESULT: failure"
 finish
