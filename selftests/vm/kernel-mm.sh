@@ -54,7 +54,8 @@ now() { awk '{ printf "%d", $1 * 100 }' /proc/uptime; }
 secs() { echo "$(($1 / 100)).$(($1 % 100 / 10))"; }
 
 # "number description => pass|fail|skip" per TAP test-case line, then the
-# exit status as a class.
+# exit status as a class. uffd-unit-tests reports its cases in its own
+# words, "Testing NAME... done|failed [...]|skipped [...]": those count too.
 results() {
 	awk '/^(not )?ok [0-9]+/ {
 		v = ($1 == "not") ? "fail" : "pass"
@@ -64,6 +65,13 @@ results() {
 		gsub(/[0-9]+/, "#", line)	# sizes and counts that vary by run
 		line = n " " line
 		print line " => " v
+	}
+	/^Testing .*\.\.\. (done|failed|skipped)/ {
+		v = "pass"
+		if ($0 ~ /\.\.\. failed/) v = "fail"
+		if ($0 ~ /\.\.\. skipped/) v = "skip"
+		line = $0; sub(/^Testing /, "", line); sub(/\.\.\. .*$/, "", line)
+		print "- " line " => " v
 	}' "$1"
 	case "$2" in
 	0) echo "exit => pass" ;;
