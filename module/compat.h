@@ -175,6 +175,28 @@ static inline bool mmscope_pud_special(pud_t pud)
 }
 
 /*
+ * pmd_special() and pud_special() read _PAGE_SPECIAL in a leaf where the
+ * kernel makes special huge PFN maps (ARCH_SUPPORTS_PMD_PFNMAP, 6.12).
+ * Before that, the bit meant nothing in a user PMD or PUD.
+ */
+#define MMSCOPE_HUGE_LEAF_SPECIAL (IS_ENABLED(CONFIG_ARCH_SUPPORTS_PMD_PFNMAP) || \
+				   IS_ENABLED(CONFIG_ARCH_SUPPORTS_PUD_PFNMAP))
+
+/*
+ * The index of @page in its file or anon_vma, in base pages. A hugetlb
+ * folio's ->index counted huge pages while hugetlb_basepage_index() (not
+ * exported) converted it, until 6.7; every other folio's counts base pages.
+ */
+static inline pgoff_t mmscope_page_index(struct folio *folio, struct page *page)
+{
+#ifdef MMSCOPE_HAVE_HUGETLB_INDEX_IN_HUGE_PAGES
+	if (folio_test_hugetlb(folio))
+		return (folio->index << folio_order(folio)) + folio_page_idx(folio, page);
+#endif
+	return folio->index + folio_page_idx(folio, page);
+}
+
+/*
  * vm_flags became read-only with the per-VMA lock (6.3): the setters also
  * assert the mmap write lock, which ->mmap holds either way.
  */

@@ -102,7 +102,9 @@ u32 mmscope_present_bits(u64 v, bool upper_level)
 		bits |= MMSCOPE_PTE_SOFT_DIRTY;
 	if (v & _PAGE_UFFD_WP)
 		bits |= MMSCOPE_PTE_UFFD_WP;
-	if (!upper_level && (v & _PAGE_SPECIAL))
+	/* A PMD or PUD leaf is special only where pmd_special() reads the bit. */
+	if ((v & _PAGE_SPECIAL) &&
+	    (!upper_level || (MMSCOPE_HUGE_LEAF_SPECIAL && (v & _PAGE_PSE))))
 		bits |= MMSCOPE_PTE_SPECIAL;
 	if (v & _PAGE_DEVMAP)
 		bits |= MMSCOPE_PTE_DEVMAP;

@@ -1384,6 +1384,8 @@ TEST(huge_pfn_lab)
 	struct mmscope_faultlab_event ev[8];
 	struct mmscope_walk w;
 	struct mmscope_page *recs;
+	struct mmscope_page_pte *pte_recs;
+	size_t count;
 	long long pte0, pte1;
 	uint64_t since, pfn, base_pfn;
 	char *raw, *g, *lab;
@@ -1441,6 +1443,12 @@ TEST(huge_pfn_lab)
 	ASSERT_LT(0, w.nr_levels);
 	EXPECT_EQ(pmd_leaf ? MMSCOPE_LEVEL_PMD : MMSCOPE_LEVEL_PTE, w.levels[w.nr_levels - 1].level);
 	EXPECT_EQ(pmd_leaf ? 2 * MB : PAGE, w.page.page_size);
+	/*
+	 * vmf_insert_pfn() and vmf_insert_pfn_pmd() mark the leaf special
+	 * (pte_mkspecial(), pmd_mkspecial()): that is why it has no page.
+	 */
+	EXPECT_TRUE(w.levels[w.nr_levels - 1].bits & MMSCOPE_PTE_SPECIAL);
+	EXPECT_TRUE(w.page.pte_flags & MMSCOPE_PTE_SPECIAL);
 	base_pfn = pfn - 5;
 	if (pmd_leaf) {	/* a PMD maps a 2 MiB-aligned physical block */
 		EXPECT_EQ(0, base_pfn % 512);
@@ -1470,6 +1478,7 @@ TEST(huge_pfn_lab)
 			continue;
 		present++;
 		EXPECT_FALSE(recs[i].flags & MMSCOPE_PAGE_HAS_STRUCT_PAGE);
+		EXPECT_TRUE(recs[i].pte_flags & MMSCOPE_PTE_SPECIAL);
 		EXPECT_EQ(pmd_leaf ? 2 * MB : PAGE, recs[i].page_size);
 		EXPECT_LE((uintptr_t)lab + 2 * MB, recs[i].addr);
 		if (!pmd_leaf)
@@ -1478,6 +1487,20 @@ TEST(huge_pfn_lab)
 	EXPECT_EQ(pmd_leaf ? present : 1, present);	/* PTEs: one */
 	EXPECT_LT(0, present);
 	free(recs);
+
+	/* The PTE-only records, which read the entries alone, say the same. */
+	ASSERT_EQ(0, mms_pages_pte_all(wfd, (uintptr_t)lab, (uintptr_t)lab + 4 * MB,
+				       &pte_recs, &count));
+	for (i = 0, present = 0; i < (int)count; i++) {
+		if (pte_recs[i].state != MMSCOPE_ENTRY_PRESENT)
+			continue;
+		present++;
+		EXPECT_TRUE(pte_recs[i].pte_flags & MMSCOPE_PTE_SPECIAL);
+		EXPECT_EQ(pmd_leaf ? 21 : 12, pte_recs[i].page_shift);
+		EXPECT_EQ(pmd_leaf ? base_pfn : pfn, pte_recs[i].pfn);
+	}
+	EXPECT_EQ(1, present);
+	free(pte_recs);
 
 	/* The kernel counts no normal page in it either. */
 	EXPECT_EQ(0, lab_rss_kb((uintptr_t)lab));

@@ -700,4 +700,58 @@ TEST_F_TIMEOUT(hugetlb, prot_none_leaf_stays_present, 300)
 	munmap(p, variant->size);
 }
 
+/*
+ * The page index of a hugetlb page is in base pages on every kernel,
+ * whatever the folio's ->index counts (huge pages on 6.1). The oracle is
+ * the experiment: the page's offset in the mapping, over 4 KiB, since both
+ * mappings start at file offset 0.
+ */
+FIXTURE(hugetlb_index) {
+	int fd;
+};
+
+FIXTURE_VARIANT(hugetlb_index) {
+	int flags;
+	bool file;
+};
+
+FIXTURE_VARIANT_ADD(hugetlb_index, shared) { .flags = MAP_SHARED, .file = true };
+FIXTURE_VARIANT_ADD(hugetlb_index, private) { .flags = MAP_PRIVATE, .file = false };
+
+FIXTURE_SETUP(hugetlb_index)
+{
+	self->fd = open_target(getpid());
+	ASSERT_GE(self->fd, 0);
+}
+
+FIXTURE_TEARDOWN(hugetlb_index)
+{
+	close(self->fd);
+}
+
+TEST_F(hugetlb_index, base_pages_from_the_start)
+{
+	const unsigned long offsets[] = { 0, PAGE, 2 * MB, 2 * MB + PAGE, 4 * MB - PAGE };
+	struct mmscope_walk w;
+	unsigned int i;
+	char *p;
+
+	p = mmap(NULL, 4 * MB, PROT_READ | PROT_WRITE,
+		 variant->flags | MAP_ANONYMOUS | MAP_HUGETLB | (21 << MAP_HUGE_SHIFT), -1, 0);
+	if (p == MAP_FAILED)
+		SKIP(return, "no two 2048 kB hugetlb pages free");
+	p[0] = 1;
+	p[2 * MB] = 1;
+	for (i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+		ASSERT_EQ(0, mms_walk(self->fd, (uintptr_t)p + offsets[i], &w));
+		ASSERT_EQ(MMSCOPE_ENTRY_PRESENT, w.page.state);
+		ASSERT_TRUE(w.page.page_flags & MMSCOPE_PG_HUGETLB);
+		EXPECT_EQ(variant->file, !!(w.page.flags & MMSCOPE_PAGE_FILE));
+		EXPECT_EQ(!variant->file, !!(w.page.page_flags & MMSCOPE_PG_ANON));
+		EXPECT_EQ(offsets[i] / PAGE, w.page.index)
+			TH_LOG("index at offset %#lx", offsets[i]);
+	}
+	munmap(p, 4 * MB);
+}
+
 TEST_HARNESS_MAIN
