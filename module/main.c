@@ -18,25 +18,27 @@ static int __init mmscope_init(void)
 	ret = mmscope_faultlog_init();
 	if (ret)
 		return ret;
-	mmscope_debugfs_init();
 	ret = mmscope_chrdev_init();
 	if (ret)
-		goto out_remove_debugfs;
+		goto out_faultlog_exit;
+	/*
+	 * Last, because it cannot fail: an open debugfs file holds a module
+	 * reference, and a module whose init fails is freed whatever
+	 * references it holds, so the file's release would run freed code.
+	 */
+	mmscope_debugfs_init();
 	pr_info("ready: /dev/mmscope and debugfs mmscope/\n");
 	return 0;
 
-out_remove_debugfs:
-	mmscope_debugfs_exit();
+out_faultlog_exit:
 	mmscope_faultlog_exit();
-	/* debugfs tlb may have registered the probe before we failed. */
-	mmscope_tlb_exit();
 	return ret;
 }
 
 static void __exit mmscope_exit(void)
 {
-	mmscope_chrdev_exit();
 	mmscope_debugfs_exit();
+	mmscope_chrdev_exit();
 	mmscope_faultlog_exit();
 	mmscope_tlb_exit();
 }

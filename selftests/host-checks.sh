@@ -54,7 +54,7 @@ if [ ! -f "$cp_dir/scripts/checkpatch.pl" ]; then
 		linux-source-6.12/scripts/spelling.txt \
 		linux-source-6.12/scripts/const_structs.checkpatch
 fi
-for f in module/*.c module/*.h include/uapi/linux/mmscope.h; do
+for f in module/*.c module/*.h selftests/modules/*.c include/uapi/linux/mmscope.h; do
 	perl "$cp_dir/scripts/checkpatch.pl" --strict --no-tree --quiet --show-types -f "$f" ||
 		fail "checkpatch: $f"
 done

@@ -34,6 +34,12 @@ cp -a "$MMSCOPE_TOP"/{Kbuild,module,include} "$src/"
 make -s -C "$kdir" M="$src" modules >"$work/module-build.log" 2>&1 ||
 	{ cat "$work/module-build.log" >&2; die "module build failed for $kernel"; }
 cp "$src/mmscope.ko" "$work/initramfs/"
+# The modules built only for tests (selftests/modules), likewise.
+mkdir -p "$work/testmod"
+cp -a "$MMSCOPE_TOP"/selftests/modules/. "$work/testmod/"
+make -s -C "$kdir" M="$work/testmod" modules >"$work/testmod-build.log" 2>&1 ||
+	{ cat "$work/testmod-build.log" >&2; die "test module build failed for $kernel"; }
+cp "$work"/testmod/*.ko "$work/initramfs/"
 
 # Static user tools and tests, built once for every kernel.
 make -s -C "$MMSCOPE_TOP" tools selftests STATIC=1 >&2
