@@ -8,6 +8,8 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/mm.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -110,6 +112,17 @@ static bool mmscope_process_uses_mm(struct task_struct *process, struct mm_struc
 	return false;
 }
 
+/* The threads of @process whose ->mm is @mm. Locking: under RCU. */
+static void mmscope_mm_users_of(struct task_struct *process, struct mm_struct *mm,
+				struct mmscope_mm_user *users, u32 cap, u32 *total)
+{
+	struct task_struct *thread;
+
+	for_each_thread(process, thread)
+		if (READ_ONCE(thread->mm) == mm)
+			mmscope_mm_user_add(thread, users, cap, total);
+}
+
 /**
  * mmscope_mm_users - list the tasks whose ->mm is @mm
  * @task: the target, a user of @mm
@@ -120,33 +133,45 @@ static bool mmscope_process_uses_mm(struct task_struct *process, struct mm_struc
  * The target's threads share its mm; so do CLONE_VM children and vfork
  * children, which are other processes. Those are looked for only when
  * mm_users counts more users than the target's threads (it also counts
- * passing references, such as GUP's and /proc readers'), and then one
- * thread per process is looked at, as the OOM killer does. So the walk
- * under RCU is as long as the target's thread list in the common case,
- * and as long as the process list, not the thread list, at worst.
+ * passing references, such as GUP's and /proc/PID/mem readers'), and then
+ * one thread per process is looked at, as the OOM killer does. That scan
+ * goes by PID, as /proc's readdir does (next_tgid()), one process per RCU
+ * read section: with thousands of processes, one section over the whole
+ * process list would hold off grace periods for as long. A process that
+ * comes or goes during the scan may be missed or counted, as in a listing
+ * of /proc.
  *
+ * Context: may sleep; a fatal signal ends the scan early.
  * Return: how many tasks use @mm; the first @cap of them are in @users.
  */
 u32 mmscope_mm_users(struct task_struct *task, struct mm_struct *mm,
 		     struct mmscope_mm_user *users, u32 cap)
 {
-	struct task_struct *process, *thread;
+	struct task_struct *process;
+	struct pid *pid;
 	u32 total = 0;
+	int nr;
 
 	rcu_read_lock();
-	for_each_thread(task, thread)
-		if (READ_ONCE(thread->mm) == mm)
-			mmscope_mm_user_add(thread, users, cap, &total);
-	if (atomic_read(&mm->mm_users) - 1 > total) {
-		for_each_process(process) {
-			if (same_thread_group(process, task) ||
-			    !mmscope_process_uses_mm(process, mm))
-				continue;
-			for_each_thread(process, thread)
-				if (READ_ONCE(thread->mm) == mm)
-					mmscope_mm_user_add(thread, users, cap, &total);
-		}
-	}
+	mmscope_mm_users_of(task, mm, users, cap, &total);
 	rcu_read_unlock();
+	if (atomic_read(&mm->mm_users) - 1 <= total)
+		return total;
+
+	for (nr = 1; !fatal_signal_pending(current); nr++) {
+		rcu_read_lock();
+		pid = find_ge_pid(nr, &init_pid_ns);
+		if (!pid) {
+			rcu_read_unlock();
+			break;
+		}
+		nr = pid_nr_ns(pid, &init_pid_ns);
+		process = pid_task(pid, PIDTYPE_TGID);
+		if (process && !same_thread_group(process, task) &&
+		    mmscope_process_uses_mm(process, mm))
+			mmscope_mm_users_of(process, mm, users, cap, &total);
+		rcu_read_unlock();
+		cond_resched();
+	}
 	return total;
 }

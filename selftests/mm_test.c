@@ -4,6 +4,7 @@
  * /proc/PID/maps, and the list of tasks sharing an mm.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -344,6 +346,206 @@ TEST(forked_child_has_its_own_mm)
 	close(fd);
 	ASSERT_EQ(1, write(wake[1], "x", 1));
 	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+}
+
+/*
+ * The scan for other processes on the mm (CLONE_VM, vfork) goes through
+ * every process. With 2,000 of them alive and 64 /proc/PID/mem readers
+ * raising mm_users all along, MM_INFO still finds the one CLONE_VM sharer
+ * among them, created last so that it comes last, on every call. The scan
+ * takes one process per RCU read section; the console's stall detector
+ * and the debug kernel's lockdep watch it. The time per call is logged.
+ */
+#define CROWD 2000
+#define MEM_READERS 64
+#define READ_BYTES (4UL << 20)
+
+struct crowd_shared {
+	volatile pid_t target, sharer;
+	volatile uintptr_t region;
+	int forked;	/* crowd processes started, by the spawners */
+};
+
+struct mem_reader {
+	pthread_t thread;
+	int fd;
+	uintptr_t addr;
+	volatile bool *stop;
+	unsigned long reads;
+};
+
+static void *mem_reader_fn(void *arg)
+{
+	struct mem_reader *r = arg;
+	char *buf = malloc(READ_BYTES);
+
+	while (buf && !*r->stop)
+		if (pread(r->fd, buf, READ_BYTES, r->addr) == (ssize_t)READ_BYTES)
+			r->reads++;
+	free(buf);
+	return NULL;
+}
+
+static int sharer_fn(void *arg)
+{
+	int *release = arg;
+	char c;
+
+	return read(release[0], &c, 1) < 0;
+}
+
+static void wait_release(int *release)
+{
+	char c;
+
+	close(release[1]);
+	_exit(read(release[0], &c, 1) < 0);
+}
+
+/* A spawner forks its share of the crowd, then reaps it. */
+static void spawn_crowd(int *release, int count, struct crowd_shared *shared)
+{
+	int i;
+
+	close(release[1]);
+	for (i = 0; i < count; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			break;
+		if (!pid)
+			wait_release(release);
+		__atomic_add_fetch(&shared->forked, 1, __ATOMIC_SEQ_CST);
+	}
+	while (wait(NULL) > 0)
+		;
+	_exit(i != count);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Two spawners, one per CPU of the VM: forks under TCG are slow. */
+#define SPAWNERS 2
+
+FIXTURE(crowd) {
+	int release[2];
+	pid_t spawners[SPAWNERS];
+	struct crowd_shared *shared;
+};
+
+FIXTURE_SETUP(crowd)
+{
+	ASSERT_EQ(0, pipe(self->release));
+	self->shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			    -1, 0);
+	ASSERT_NE(MAP_FAILED, self->shared);
+}
+
+FIXTURE_TEARDOWN(crowd)
+{
+	int i;
+
+	/* EOF on the pipe lets every process go; each parent reaps its own. */
+	close(self->release[1]);
+	if (self->shared->target)
+		waitpid(self->shared->target, NULL, 0);
+	for (i = 0; i < SPAWNERS; i++)
+		if (self->spawners[i] > 0)
+			waitpid(self->spawners[i], NULL, 0);
+}
+
+TEST_F_TIMEOUT(crowd, clone_vm_sharer_among_thousands, 600)
+{
+	static char sharer_stack[64 << 10];
+	struct mmscope_mm_user users[8];
+	struct mem_reader readers[MEM_READERS];
+	volatile bool stop = false;
+	struct mmscope_mm_info m;
+	double t, slowest = 0, total = 0;
+	uint32_t n, max_users = 0;
+	char path[64];
+	int fd, i, calls = 20;
+	unsigned long reads = 0;
+	pid_t pid;
+
+	for (i = 0; i < SPAWNERS; i++) {
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid)
+			spawn_crowd(self->release, CROWD / SPAWNERS, self->shared);
+		self->spawners[i] = pid;
+	}
+	for (i = 0; i < 120000 && __atomic_load_n(&self->shared->forked, __ATOMIC_SEQ_CST) < CROWD; i++)
+		usleep(1000);
+	ASSERT_EQ(CROWD, __atomic_load_n(&self->shared->forked, __ATOMIC_SEQ_CST));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		char *region = mmap(NULL, READ_BYTES, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		pid_t sharer;
+
+		if (region == MAP_FAILED)
+			_exit(1);
+		memset(region, 1, READ_BYTES);
+		close(self->release[1]);	/* the sharer gets a copy of the fds */
+		sharer = clone(sharer_fn, sharer_stack + sizeof(sharer_stack),
+			       CLONE_VM | SIGCHLD, self->release);
+		if (sharer < 0)
+			_exit(1);
+		self->shared->region = (uintptr_t)region;
+		self->shared->sharer = sharer;
+		waitpid(sharer, NULL, 0);
+		_exit(0);
+	}
+	self->shared->target = pid;
+	for (i = 0; i < 10000 && !self->shared->sharer; i++)
+		usleep(1000);
+	ASSERT_NE(0, self->shared->sharer);
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	for (i = 0; i < MEM_READERS; i++) {
+		readers[i].fd = open(path, O_RDONLY);
+		ASSERT_LE(0, readers[i].fd);
+		readers[i].addr = self->shared->region;
+		readers[i].stop = &stop;
+		readers[i].reads = 0;
+		ASSERT_EQ(0, pthread_create(&readers[i].thread, NULL, mem_reader_fn, &readers[i]));
+	}
+
+	fd = open_target(pid);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < calls; i++) {
+		n = 8;
+		t = now_ms();
+		ASSERT_EQ(0, mms_mm_info(fd, &m, users, &n));
+		t = now_ms() - t;
+		total += t;
+		if (t > slowest)
+			slowest = t;
+		if (m.mm_users > max_users)
+			max_users = m.mm_users;
+		EXPECT_EQ(2, m.users_total);
+		EXPECT_TRUE(has_user(users, n, pid, NULL));
+		EXPECT_TRUE(has_user(users, n, self->shared->sharer, NULL));
+	}
+	close(fd);
+	stop = true;
+	for (i = 0; i < MEM_READERS; i++) {
+		pthread_join(readers[i].thread, NULL);
+		close(readers[i].fd);
+		reads += readers[i].reads;
+	}
+	TH_LOG("%d processes, %d MM_INFO calls: %.2f ms mean, %.2f ms slowest; mm_users up to %u; %lu reads of %lu MiB",
+	       CROWD + SPAWNERS + 2, calls, total / calls, slowest, max_users, reads, READ_BYTES >> 20);
+	/* The readers did hold the mm: more users than the two tasks. */
+	EXPECT_LT(2, max_users);
 }
 
 TEST_HARNESS_MAIN
