@@ -14,6 +14,7 @@
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
+#include <linux/overflow.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -85,10 +86,13 @@ static char *mmscope_input_read(const char __user *ubuf, size_t count,
 	return *s ? s : ERR_PTR(-EINVAL);
 }
 
-/* A user address: "0x7ffd..." or decimal; -ERANGE past 64 bits. */
+/*
+ * A user address in hex, with or without 0x, as mmscope and /proc/PID/maps
+ * print them ("00007ffd...", "0x7ffd..."); -ERANGE past 64 bits.
+ */
 static int mmscope_input_addr(const char *s, u64 *addr)
 {
-	int ret = kstrtou64(s, 0, addr);
+	int ret = kstrtou64(s, 16, addr);
 
 	if (ret)
 		return ret;
@@ -440,7 +444,7 @@ static int lookup_open(struct inode *inode, struct file *file)
 	return mmscope_query_allowed() ?: single_open(file, lookup_show, NULL);
 }
 
-/* An address written as text: "0x7ffd..." or decimal. */
+/* An address written as text, in hex. */
 static ssize_t mmscope_addr_write(struct mmscope_range_input *in,
 				  const char __user *ubuf, size_t count)
 {
@@ -668,24 +672,71 @@ static int pages_open(struct inode *inode, struct file *file)
 	       seq_open_private(file, &pages_seq_ops, sizeof(struct pages_iter));
 }
 
-/* "START END" or "START-END", each as an address is written. */
+/* A length: hex bytes with 0x, or a size with its unit (4K, 2M, 1G). */
+static int mmscope_input_length(const char *s, u64 *len)
+{
+	size_t n = strspn(s, "0123456789");
+	char digits[24];
+	int shift, ret;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		return kstrtou64(s, 16, len);
+	/* A bare number could mean bytes or pages: a unit says which. */
+	if (!n || n >= sizeof(digits) || !s[n] || s[n + 1])
+		return -EINVAL;
+	switch (s[n]) {
+	case 'K': case 'k':
+		shift = 10;
+		break;
+	case 'M': case 'm':
+		shift = 20;
+		break;
+	case 'G': case 'g':
+		shift = 30;
+		break;
+	default:
+		return -EINVAL;
+	}
+	memcpy(digits, s, n);
+	digits[n] = '\0';
+	ret = kstrtou64(digits, 10, len);
+	if (ret)
+		return ret;
+	if (*len > U64_MAX >> shift)
+		return -ERANGE;
+	*len <<= shift;
+	return 0;
+}
+
+/*
+ * "START END", "START-END" or "START+LEN", addresses as an address is
+ * written.
+ */
 static ssize_t pages_write(struct file *file, const char __user *ubuf,
 			   size_t count, loff_t *ppos)
 {
-	char buf[MMSCOPE_INPUT_MAX + 1], *s, *sep;
+	char buf[MMSCOPE_INPUT_MAX + 1], *s, *sep, how;
 	u64 start, end;
 	int ret;
 
 	s = mmscope_input_read(ubuf, count, buf);
 	if (IS_ERR(s))
 		return PTR_ERR(s);
-	sep = strpbrk(s, " \t-");
+	sep = strpbrk(s, " \t-+");
 	if (!sep)
 		return -EINVAL;
+	how = *sep;
 	*sep++ = '\0';
 	ret = mmscope_input_addr(s, &start);
-	if (!ret)
-		ret = kstrtou64(strim(sep), 0, &end);
+	if (ret)
+		return ret;
+	if (how == '+') {
+		ret = mmscope_input_length(strim(sep), &end);
+		if (!ret && check_add_overflow(start, end, &end))
+			ret = -EINVAL;
+	} else {
+		ret = kstrtou64(strim(sep), 16, &end);
+	}
 	if (ret)
 		return ret;
 	if (start >= end || end > TASK_SIZE_MAX)

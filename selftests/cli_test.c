@@ -307,7 +307,7 @@ TEST(lookup_json)
 	json_free(root);
 
 	/* Above the last: nothing. */
-	snprintf(addr, sizeof(addr), "%llu", (unsigned long long)maps[n - 1].end);
+	snprintf(addr, sizeof(addr), "%llx", (unsigned long long)maps[n - 1].end);
 	ASSERT_EQ(0, run_cli("-j", "lookup", pid_s, addr));
 	root = json_parse(out);
 	ASSERT_NE(NULL, root);
@@ -565,7 +565,8 @@ TEST(walk_pages_cow_errors)
 	snprintf(pid_s, sizeof(pid_s), "%d", getpid());
 	EXPECT_EQ(2, run_cli("pages", pid_s, "0x5000-0x1000"));
 	EXPECT_NE(NULL, strstr(err, "invalid range '0x5000-0x1000'"));
-	EXPECT_EQ(2, run_cli("cow", pid_s, "nonsense"));
+	EXPECT_EQ(1, run_cli("cow", pid_s, "nonsense"));
+	EXPECT_NE(NULL, strstr(err, "no VMA named 'nonsense'"));
 	EXPECT_EQ(1, run_cli("--vma", "99999", "pages", pid_s));
 	EXPECT_NE(NULL, strstr(err, "no VMA number 99999"));
 	EXPECT_EQ(1, run_cli("walk", "2", "0x400000"));
@@ -575,6 +576,181 @@ TEST(walk_pages_cow_errors)
 	EXPECT_EQ(1, run_cli("pages", pid_s, "0x1000-0xffffffffffff0000"));
 	EXPECT_NE(NULL, strstr(err, "above the TASK_SIZE"));
 	EXPECT_EQ(0, run_cli("--vma", "0", "cow", pid_s));
+}
+
+/* The "addr" key of `mmscope -j walk PID ADDR`, or 0 on failure. */
+static unsigned long long walked_addr(const char *pid_s, const char *addr)
+{
+	unsigned long long v = 0;
+	struct json *root;
+
+	if (run_cli("-j", "walk", pid_s, addr))
+		return 0;
+	root = json_parse(out);
+	if (root && json_get(root, "addr"))
+		v = strtoull(json_get(root, "addr")->string, NULL, 16);
+	json_free(root);
+	return v;
+}
+
+/* The (addr, size) of every record of `mmscope -j ARGS...`, as one string. */
+static int pages_shape(char *shape, size_t size, const char *a1, const char *a2,
+		       const char *a3, const char *a4)
+{
+	struct json *root, *r;
+	size_t len = 0;
+	int ret;
+
+	ret = run_cli("-j", a1, a2, a3, a4);
+	if (ret)
+		return ret;
+	root = json_parse(out);
+	if (!root)
+		return -1;
+	shape[0] = '\0';
+	for (r = json_get(root, "records")->child; r && len < size; r = r->next)
+		len += snprintf(shape + len, size - len, "%s+%llu ",
+				json_get(r, "addr")->string,
+				(unsigned long long)json_get(r, "size")->number);
+	json_free(root);
+	return 0;
+}
+
+/*
+ * Addresses are read as mmscope prints them: the START-END column of maps
+ * (bare hex with leading zeros) pastes back into walk and pages; 0x and bare
+ * hex are the same address; START+LEN and a VMA's name give the same range
+ * as START-END and --vma N.
+ */
+TEST(address_forms)
+{
+	char pid_s[16], col[64], start_s[32], a[64], b[64], shape1[4096], shape2[4096];
+	unsigned long long start, end;
+	int heap = -1, n, i;
+	char *line, *p;
+
+	snprintf(pid_s, sizeof(pid_s), "%d", getpid());
+	p = malloc(64 << 10);	/* below the mmap threshold: on the heap */
+	ASSERT_NE(NULL, p);
+	memset(p, 1, 64 << 10);
+	ASSERT_EQ(0, run_cli("maps", pid_s));
+	/* The second line: the first VMA's START-END as the table prints it. */
+	line = strchr(out, '\n');
+	ASSERT_NE(NULL, line);
+	ASSERT_EQ(1, sscanf(line + 1, "%63s", col));
+	ASSERT_EQ(2, sscanf(col, "%llx-%llx", &start, &end));
+	ASSERT_EQ('0', col[0]) TH_LOG("the table prints leading zeros: %s", col);
+	n = proc_maps(0, maps, 1024);
+	ASSERT_LT(0, n);
+	EXPECT_EQ(maps[0].start, start);
+
+	/* One address, three ways: as printed, with 0x, without leading zeros. */
+	snprintf(start_s, sizeof(start_s), "%.*s", (int)(strchr(col, '-') - col), col);
+	EXPECT_EQ(start, walked_addr(pid_s, start_s));
+	snprintf(a, sizeof(a), "0x%llx", start + 0x123);
+	EXPECT_EQ(start + 0x123, walked_addr(pid_s, a));
+	snprintf(a, sizeof(a), "%llx", start + 0x123);
+	EXPECT_EQ(start + 0x123, walked_addr(pid_s, a));
+	snprintf(a, sizeof(a), "0X%llX", start);
+	EXPECT_EQ(start, walked_addr(pid_s, a));
+	EXPECT_EQ(0, run_cli("lookup", pid_s, start_s));
+
+	/* One range, four ways: the column pasted, 0x, START+LEN, --vma 0. */
+	ASSERT_EQ(0, pages_shape(shape1, sizeof(shape1), "pages", pid_s, col, NULL));
+	snprintf(a, sizeof(a), "0x%llx-0x%llx", start, end);
+	ASSERT_EQ(0, pages_shape(shape2, sizeof(shape2), "pages", pid_s, a, NULL));
+	EXPECT_STREQ(shape1, shape2);
+	snprintf(a, sizeof(a), "%llx+%lluK", start, (end - start) >> 10);
+	ASSERT_EQ(0, pages_shape(shape2, sizeof(shape2), "pages", pid_s, a, NULL));
+	EXPECT_STREQ(shape1, shape2);
+	snprintf(a, sizeof(a), "%llx+0x%llx", start, end - start);
+	ASSERT_EQ(0, pages_shape(shape2, sizeof(shape2), "pages", pid_s, a, NULL));
+	EXPECT_STREQ(shape1, shape2);
+	ASSERT_EQ(0, pages_shape(shape2, sizeof(shape2), "--vma", "0", "pages", pid_s));
+	EXPECT_STREQ(shape1, shape2);
+
+	/* A VMA by name: [heap] is the VMA /proc/PID/maps names so. */
+	for (i = 0; i < n; i++)
+		if (!strcmp(maps[i].path, "[heap]"))
+			heap = i;
+	if (heap >= 0) {
+		snprintf(a, sizeof(a), "0x%llx-0x%llx", (unsigned long long)maps[heap].start,
+			 (unsigned long long)maps[heap].end);
+		ASSERT_EQ(0, pages_shape(shape1, sizeof(shape1), "pages", pid_s, a, NULL));
+		ASSERT_EQ(0, pages_shape(shape2, sizeof(shape2), "pages", pid_s, "[heap]", NULL));
+		EXPECT_STREQ(shape1, shape2);
+		ASSERT_EQ(0, pages_shape(shape2, sizeof(shape2), "--vma", "[heap]", "pages",
+					 pid_s));
+		EXPECT_STREQ(shape1, shape2);
+		snprintf(b, sizeof(b), "%d", heap);
+		ASSERT_EQ(0, pages_shape(shape2, sizeof(shape2), "--vma", b, "pages", pid_s));
+		EXPECT_STREQ(shape1, shape2);
+	} else {
+		TH_LOG("no [heap] VMA: malloc() used mmap()");
+	}
+	/* The program's own file by its basename: its VMAs together. */
+	line = strrchr(maps[0].path, '/');
+	ASSERT_NE(NULL, line);
+	for (i = 0; i < n && !strcmp(maps[i].path, maps[0].path); i++)
+		;
+	snprintf(a, sizeof(a), "0x%llx-0x%llx", (unsigned long long)maps[0].start,
+		 (unsigned long long)maps[i - 1].end);
+	ASSERT_EQ(0, pages_shape(shape1, sizeof(shape1), "pages", pid_s, a, NULL));
+	ASSERT_EQ(0, pages_shape(shape2, sizeof(shape2), "pages", pid_s, line + 1, NULL));
+	EXPECT_STREQ(shape1, shape2);
+	ASSERT_EQ(0, pages_shape(shape2, sizeof(shape2), "pages", pid_s, maps[0].path, NULL));
+	EXPECT_STREQ(shape1, shape2);
+	free(p);
+}
+
+/* What is not an address or a range is refused before the device is opened. */
+TEST(address_errors)
+{
+	char pid_s[16], path[] = "/tmp/mmscope-twice-XXXXXX";
+	char *x, *gap, *y;
+	int fd;
+
+	snprintf(pid_s, sizeof(pid_s), "%d", getpid());
+	/* Malformed input: usage errors, even with no device to ask. */
+	EXPECT_EQ(2, run_cli("-d", "/nonexistent", "walk", pid_s, "0x"));
+	EXPECT_NE(NULL, strstr(err, "invalid address '0x': expected hex"));
+	EXPECT_EQ(2, run_cli("-d", "/nonexistent", "walk", pid_s, "12345678901234567"));
+	EXPECT_NE(NULL, strstr(err, "invalid address"));
+	EXPECT_EQ(2, run_cli("-d", "/nonexistent", "lookup", pid_s, "-1"));
+	EXPECT_EQ(2, run_cli("-d", "/nonexistent", "walk", pid_s, "0x1000 "));
+	EXPECT_EQ(2, run_cli("-d", "/nonexistent", "pages", pid_s, "0x1000+4096"));
+	EXPECT_NE(NULL, strstr(err, "invalid length in '0x1000+4096'"));
+	EXPECT_EQ(2, run_cli("-d", "/nonexistent", "pages", pid_s, "0x1000+2X"));
+	EXPECT_EQ(2, run_cli("-d", "/nonexistent", "pages", pid_s, "ffffffffffff0000+1M"));
+	EXPECT_NE(NULL, strstr(err, "past 64 bits"));
+	EXPECT_EQ(2, run_cli("-d", "/nonexistent", "pages", pid_s, "0x2000-0x2000"));
+	EXPECT_NE(NULL, strstr(err, "START must be below END"));
+	EXPECT_EQ(2, run_cli("-d", "/nonexistent", "pages", pid_s, "1000-"));
+	EXPECT_NE(NULL, strstr(err, "invalid range '1000-'"));
+	EXPECT_EQ(2, run_cli("-d", "/nonexistent", "--vma", "", "cow", pid_s));
+
+	/* A name no VMA has, and a name of two VMAs apart. */
+	EXPECT_EQ(1, run_cli("pages", pid_s, "[nothing]"));
+	EXPECT_NE(NULL, strstr(err, "has no VMA named '[nothing]'"));
+	fd = mkstemp(path);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 4096));
+	x = mmap(NULL, 3 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, x);
+	gap = x + 4096;
+	y = x + 2 * 4096;
+	ASSERT_EQ(x, mmap(x, 4096, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0));
+	ASSERT_EQ(gap, mmap(gap, 4096, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
+	ASSERT_EQ(y, mmap(y, 4096, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0));
+	EXPECT_EQ(1, run_cli("pages", pid_s, strrchr(path, '/') + 1));
+	EXPECT_NE(NULL, strstr(err, "names 2 VMAs apart"));
+	EXPECT_NE(NULL, strstr(err, "ambiguous VMA name"));
+	EXPECT_EQ(1, run_cli("--vma", path, "cow", pid_s));
+	EXPECT_NE(NULL, strstr(err, "ambiguous VMA name"));
+	munmap(x, 3 * 4096);
+	close(fd);
+	unlink(path);
 }
 
 TEST(not_root)

@@ -190,8 +190,11 @@ TEST(lookup_file)
 		 (unsigned long)p, (unsigned long)p + 8192);
 	EXPECT_NE(NULL, strstr(text, want));
 
-	/* Decimal works too; the gap below the VMA is reported. */
-	snprintf(addr, sizeof(addr), "%lu", (unsigned long)p - 4096);
+	/*
+	 * Hex as maps prints it, with leading zeros and no 0x, works too; the
+	 * gap below the VMA is reported.
+	 */
+	snprintf(addr, sizeof(addr), "%016lx", (unsigned long)p - 4096);
 	ASSERT_EQ(0, munmap(p - 4096, 4096));
 	ASSERT_EQ(0, write_file(DEBUGFS_DIR "/lookup", addr));
 	ASSERT_GT(read_file(DEBUGFS_DIR "/lookup", text, sizeof(text)), 0);
@@ -258,12 +261,32 @@ TEST(pages_file)
 	EXPECT_EQ(3, lines);
 	EXPECT_NE(NULL, strstr(text, " present "));
 	EXPECT_NE(NULL, strstr(text, "       e000 none "));
-	/* Space-separated works too. */
-	snprintf(range, sizeof(range), "%lu %lu", (unsigned long)p,
+	/* Space-separated, in bare hex, works too. */
+	snprintf(range, sizeof(range), "%016lx %lx", (unsigned long)p,
 		 (unsigned long)p + 4096);
 	ASSERT_EQ(0, write_file(DEBUGFS_DIR "/pages", range));
 	ASSERT_GT(read_file(DEBUGFS_DIR "/pages", text, sizeof(text)), 0);
 	EXPECT_EQ(NULL, strstr(text, " none "));
+	/* START+LEN, with a unit or in hex: the two present pages. */
+	snprintf(range, sizeof(range), "%lx+8K", (unsigned long)p);
+	ASSERT_EQ(0, write_file(DEBUGFS_DIR "/pages", range));
+	ASSERT_GT(read_file(DEBUGFS_DIR "/pages", text, sizeof(text)), 0);
+	EXPECT_EQ(NULL, strstr(text, " none "));
+	for (lines = 0, line = text; (line = strchr(line, '\n')); line++)
+		lines++;
+	EXPECT_EQ(2, lines);
+	snprintf(range, sizeof(range), "%p+0x2000", (void *)p);
+	ASSERT_EQ(0, write_file(DEBUGFS_DIR "/pages", range));
+	ASSERT_GT(read_file(DEBUGFS_DIR "/pages", text, sizeof(text)), 0);
+	for (lines = 0, line = text; (line = strchr(line, '\n')); line++)
+		lines++;
+	EXPECT_EQ(2, lines);
+	/* A bare length could be bytes or pages: refused, as are 64-bit wraps. */
+	snprintf(range, sizeof(range), "%p+8192", (void *)p);
+	EXPECT_EQ(-EINVAL, write_file(DEBUGFS_DIR "/pages", range));
+	snprintf(range, sizeof(range), "%p+2X", (void *)p);
+	EXPECT_EQ(-EINVAL, write_file(DEBUGFS_DIR "/pages", range));
+	EXPECT_EQ(-EINVAL, write_file(DEBUGFS_DIR "/pages", "ffffffffffff0000+1M"));
 	munmap(p, 16 * 4096);
 }
 
@@ -357,12 +380,12 @@ static bool reads_back(const char *file, const char *value)
 		return !strncmp(text, want, strlen(want));
 	}
 	if (!strcmp(file, "pages")) {
-		if (sscanf(value, "%lli%*[ -]%lli", &a, &b) != 2)
+		if (sscanf(value, "%llx%*[ -]%llx", &a, &b) != 2)
 			return false;
 		snprintf(want, sizeof(want), "%016llx ", a);
 		return !strncmp(text, want, strlen(want));
 	}
-	a = strtoull(value, NULL, 0);
+	a = strtoull(value, NULL, 16);
 	snprintf(want, sizeof(want), !strcmp(file, "lookup") ? "addr:     %#llx\n" :
 		 "addr: %#llx  ", a);
 	return strstr(text, want) != NULL;
@@ -522,7 +545,7 @@ static void audit_address_file(struct __test_metadata *_metadata, const char *fi
 		BAD("0x200000000000000", EINVAL),	/* 1 << 57 */
 		BAD("0xffff800000000000", EINVAL),
 		BAD("0xffffffffffffffff", EINVAL),
-		BAD("18446744073709551615", EINVAL),
+		BAD("ffffffffffffffff", EINVAL),	/* hex, as every address */
 		BAD("0x1000 0x2000", EINVAL),
 		BAD("0x1000-0x2000", EINVAL),
 		BAD("0x1000x", EINVAL),
@@ -537,11 +560,11 @@ static void audit_address_file(struct __test_metadata *_metadata, const char *fi
 	snprintf(last, sizeof(last), "%#llx", ts - 1);
 	snprintf(above, sizeof(above), "%#llx", ts);
 	audit(_metadata, file, "0x10000", "0x7f0000002000", bad, ARRAY_SIZE(bad));
-	/* The last address below TASK_SIZE_MAX is fine, in decimal too. */
+	/* The last address below TASK_SIZE_MAX is fine, in bare hex too. */
 	snprintf(path, sizeof(path), DEBUGFS_DIR "/%s", file);
 	EXPECT_EQ(0, write_file(path, last));
 	EXPECT_TRUE(reads_back(file, last)) TH_LOG("%s", text);
-	snprintf(last, sizeof(last), "%llu", ts - 4096);
+	snprintf(last, sizeof(last), "%016llx", ts - 4096);
 	EXPECT_EQ(0, write_file(path, last));
 	EXPECT_TRUE(reads_back(file, last)) TH_LOG("%s", text);
 }
@@ -586,7 +609,7 @@ TEST(audit_pages)
 	snprintf(to_end, sizeof(to_end), "%#llx-%#llx", ts - 0x2000, ts);
 	snprintf(past_end, sizeof(past_end), "%#llx-%#llx", ts - 0x2000, ts + 0x1000);
 	audit(_metadata, "pages", "0x10000-0x20000", "0x30000 0x40000", bad, ARRAY_SIZE(bad));
-	audit(_metadata, "pages", "65536 131072", "0x30000-262144", bad, ARRAY_SIZE(bad));
+	audit(_metadata, "pages", "0000000000010000 20000", "0x30000-40000", bad, ARRAY_SIZE(bad));
 	/* A range may end at TASK_SIZE_MAX. */
 	EXPECT_EQ(0, write_file(DEBUGFS_DIR "/pages", to_end));
 	EXPECT_GT(read_file(DEBUGFS_DIR "/pages", text, sizeof(text)), 0);

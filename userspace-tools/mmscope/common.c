@@ -24,21 +24,6 @@ static int parse_pid(const char *arg, uint32_t *pid)
 	return 0;
 }
 
-static int parse_addr(const char *arg, uint64_t *addr)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(arg, &end, 0);
-	if (errno || end == arg || *end || *arg == '-') {
-		p_err("invalid address '%s': expected a number such as 0x7ffd0000", arg);
-		return -1;
-	}
-	*addr = v;
-	return 0;
-}
-
 /* -2 for a malformed PID (a usage error), -1 for a failed query. */
 int open_target(const char *pid_arg)
 {

@@ -1,21 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
-/* mmscope cow PID START-END: the copy-on-write verdicts of a range, as runs. */
+/* mmscope cow PID RANGE: the copy-on-write verdicts of a range, as runs. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "libmmscope.h"
 #include "main.h"
 
-#define USAGE "mmscope cow PID START-END | mmscope --vma N cow PID"
+#define USAGE "mmscope cow PID RANGE | mmscope --vma VMA cow PID"
 
 static const char help_text[] =
-	"Usage: mmscope cow PID START-END\n"
-	"       mmscope --vma N cow PID\n"
+	"Usage: mmscope cow PID RANGE\n"
+	"       mmscope --vma VMA cow PID\n"
 	"       mmscope cow help\n"
 	"\n"
-	"What a write by process PID would do to each page of [START, END) (or of\n"
-	"its VMA number N) now, as runs of equal verdicts: readonly, none,\n"
-	"writable, shared, zero, copy or reuse (README.md says when each applies).\n";
+	"What a write by process PID would do to each page of RANGE (or of one VMA,\n"
+	"by number or name) now, as runs of equal verdicts: readonly, none,\n"
+	"writable, shared, zero, copy or reuse (README.md says when each applies).\n"
+	"RANGE is START-END or START+LEN in hex, or a VMA's name, as for pages.\n";
 
 /* The verdicts alone, as runs of equal verdicts. */
 int do_cow(int argc, char **argv)

@@ -13,8 +13,9 @@ static const char help_text[] =
 	"       mmscope lookup help\n"
 	"\n"
 	"The VMA of process PID that contains ADDR or, as find_vma() answers, the\n"
-	"first VMA above it and the gap up to it. ADDR is in any base strtoull()\n"
-	"reads (0x7ffd0000); at or above the process's TASK_SIZE it is refused.\n";
+	"first VMA above it and the gap up to it. ADDR is hex, as mmscope prints\n"
+	"it, with or without 0x (00007ffd0000 or 0x7ffd0000); at or above the\n"
+	"process's TASK_SIZE it is refused.\n";
 
 int do_lookup(int argc, char **argv)
 {

@@ -137,7 +137,7 @@ static const char usage_text[] =
 	"  -j, --json         JSON output\n"
 	"  -p, --pretty       indented JSON (implies -j)\n"
 	"  -v, --verbose      maps: decode vm_flags under each VMA\n"
-	"      --vma N        pages, cow: the range of VMA number N (from 0, as in maps)\n"
+	"      --vma VMA      pages, cow: one VMA, by number (from 0, as in maps) or name\n"
 	"      --dot          walk, vmatree: a Graphviz picture\n"
 	"  -d, --device PATH  the mmscope device (default " MMSCOPE_DEVICE ")\n"
 	"  -h, --help         this text\n"

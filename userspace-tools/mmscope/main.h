@@ -36,6 +36,22 @@ void p_errno(int err, enum err_src src, const char *what);
 bool is_help(int argc, char **argv);
 int p_help(const char *text);
 
+/* addr.c: addresses and ranges as mmscope prints them (hex), VMAs by name */
+/* 0, or -1 after p_err(). */
+int parse_addr(const char *arg, uint64_t *addr);
+/* Before the device is opened: -1 (after p_err()) for a malformed argument. */
+int check_range_arg(const char *arg);
+int check_vma_arg(const char *arg);
+/*
+ * A range argument (START-END, START+LEN or a VMA's name), or a --vma
+ * argument (a number from 0 or a name), against the target of @fd:
+ * the exit code, 0 with [*@start, *@end).
+ */
+int resolve_range(int fd, const char *pid_arg, const char *arg, uint64_t *start,
+		  uint64_t *end);
+int resolve_vma(int fd, const char *pid_arg, const char *arg, uint64_t *start,
+		uint64_t *end);
+
 /* common.c: arguments, and the printers every object uses */
 /* An fd aimed at PID @pid_arg, or the exit code negated (after p_err). */
 int open_target(const char *pid_arg);

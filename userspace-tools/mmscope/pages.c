@@ -12,81 +12,28 @@
 #include "libmmscope.h"
 #include "main.h"
 
-#define USAGE "mmscope pages PID START-END [--summary | --pte] | mmscope --vma N pages PID"
+#define USAGE "mmscope pages PID RANGE [--summary | --pte] | mmscope --vma VMA pages PID"
 
 static const char help_text[] =
-	"Usage: mmscope pages PID START-END [--summary | --pte]\n"
-	"       mmscope --vma N pages PID [--summary | --pte]\n"
+	"Usage: mmscope pages PID RANGE [--summary | --pte]\n"
+	"       mmscope --vma VMA pages PID [--summary | --pte]\n"
 	"       mmscope pages help\n"
 	"\n"
-	"Every page of [START, END) in process PID (or of its VMA number N, from 0,\n"
-	"as maps lists them): a record per present page (one per huge leaf), per\n"
-	"swap or other non-present entry, and per run of empty entries or of space\n"
-	"with no VMA, with its state, PFN, page size, PTE bits, copy-on-write\n"
-	"verdict, counts and page flags; then a summary in 4K pages. START and END\n"
-	"are in any base strtoull() reads: 0x400000-0x401000.\n"
+	"Every page of RANGE in process PID (or of one VMA: its number from 0, as\n"
+	"maps lists them, or its name): a record per present page (one per huge\n"
+	"leaf), per swap or other non-present entry, and per run of empty entries\n"
+	"or of space with no VMA, with its state, PFN, page size, PTE bits,\n"
+	"copy-on-write verdict, counts and page flags; then a summary in 4K pages.\n"
+	"\n"
+	"RANGE is START-END or START+LEN, addresses in hex as mmscope prints them,\n"
+	"with or without 0x (0x400000-0x401000, 00007f0bcad45000+2M; LEN as 4K, 2M,\n"
+	"1G or 0x1000), or a VMA's name: [heap], [stack], [vdso], a path or its\n"
+	"basename (libc.so.6: the file's neighbouring VMAs together).\n"
 	"\n"
 	"  --summary  the summary alone, counted by the kernel (no records)\n"
 	"  --pte      the page-table fields alone (state, PFN or swap entry, page\n"
 	"             size, PTE bits), read without struct page, and the summary\n"
 	"             by state and size: no verdicts, counts or page flags\n";
-
-/* "START-END": both in any base strtoull() reads. */
-static int parse_range(const char *arg, uint64_t *start, uint64_t *end)
-{
-	unsigned long long a, b;
-	char *dash;
-
-	errno = 0;
-	a = strtoull(arg, &dash, 0);
-	if (errno || dash == arg || *dash != '-' || *arg == '-')
-		goto bad;
-	b = strtoull(dash + 1, &dash, 0);
-	if (errno || *dash || a >= b)
-		goto bad;
-	*start = a;
-	*end = b;
-	return 0;
-bad:
-	p_err("invalid range '%s': expected START-END with START below END, e.g. 0x400000-0x401000",
-	      arg);
-	return -1;
-}
-
-/* The range of `pages`/`cow`: START-END, or the N-th VMA with --vma N. */
-static int target_range(int fd, const char *pid_arg, const char *arg, uint64_t *start,
-			uint64_t *end)
-{
-	struct mmscope_vma *vmas;
-	unsigned long n;
-	size_t count;
-	char *tail;
-	int ret;
-
-	if (!vma_index_arg)
-		return parse_range(arg, start, end) ? 2 : 0;
-	errno = 0;
-	n = strtoul(vma_index_arg, &tail, 10);
-	if (errno || *tail || tail == vma_index_arg) {
-		p_err("invalid VMA number '%s'", vma_index_arg);
-		return 2;
-	}
-	ret = mms_vmas_all(fd, &vmas, &count);
-	if (ret) {
-		p_errno(-ret, ERR_QUERY, pid_arg);
-		return 1;
-	}
-	if (n >= count) {
-		p_err("no VMA number %lu: the process has %zu (numbered from 0, as in maps)",
-		      n, count);
-		free(vmas);
-		return 1;
-	}
-	*start = vmas[n].start;
-	*end = vmas[n].end;
-	free(vmas);
-	return 0;
-}
 
 /* The target and its range; returns the exit code, *@fd open on 0. */
 static int open_range(int argc, char **argv, const char *usage, int *fd, uint64_t *start,
@@ -98,10 +45,15 @@ static int open_range(int argc, char **argv, const char *usage, int *fd, uint64_
 		p_err("%s", usage);
 		return 2;
 	}
+	if (vma_index_arg ? check_vma_arg(vma_index_arg) : check_range_arg(argv[1]))
+		return 2;
 	*fd = open_target(argv[0]);
 	if (*fd < 0)
 		return -*fd;
-	ret = target_range(*fd, argv[0], argv[1], start, end);
+	if (vma_index_arg)
+		ret = resolve_vma(*fd, argv[0], vma_index_arg, start, end);
+	else
+		ret = resolve_range(*fd, argv[0], argv[1], start, end);
 	if (ret)
 		close(*fd);
 	return ret;

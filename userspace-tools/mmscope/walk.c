@@ -18,7 +18,8 @@ static const char help_text[] =
 	"table, the entry and its bits, then what the leaf maps: the page, its\n"
 	"struct page state, its VMA and its copy-on-write verdict. With --dot, a\n"
 	"Graphviz picture (mmscope --dot walk PID ADDR | dot -Tpng > walk.png).\n"
-	"A kernel thread has no user page tables to walk.\n";
+	"ADDR is hex, as mmscope prints it, with or without 0x (00007ffd0000 or\n"
+	"0x7ffd0000). A kernel thread has no user page tables to walk.\n";
 
 /* Look up the VMA of addr, for the walk's "vma" line. */
 static bool vma_of(int fd, uint64_t addr, struct mmscope_vma *vma)
