@@ -19,8 +19,16 @@ VM := selftests/vm
 
 all: module
 
-module:
+module: kdir
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+# Without the running kernel's headers, Kbuild's own error names no package.
+kdir:
+	@test -d $(KDIR) || { \
+		echo "mmscope: no kernel build tree at $(KDIR)" >&2; \
+		echo "  install the headers: sudo apt install linux-headers-$$(uname -r)" >&2; \
+		echo "  or build for another tree: make KDIR=/path/to/linux/build" >&2; \
+		exit 1; }
 
 tools:
 	$(MAKE) -C userspace-tools
@@ -73,4 +81,4 @@ clean:
 	$(MAKE) -C userspace-tools clean
 	$(MAKE) -C selftests clean
 
-.PHONY: all module tools selftests install deps check demo shell fuzz bench docs clean
+.PHONY: all kdir module tools selftests install deps check demo shell fuzz bench docs clean

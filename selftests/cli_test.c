@@ -9,7 +9,12 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +31,8 @@
 	"task_size pgd_phys pgtables_bytes users"
 
 static char out[4 << 20], err[4096];
+/* An ioctl command the next CLI runs get EIO for, through seccomp; 0: none. */
+static unsigned int failing_ioctl;
 static struct proc_vma maps[1024];
 
 static const char *cli_path(void)
@@ -45,6 +52,41 @@ static void drain(int fd, char *buf, size_t size)
 	while (len + 1 < size && (n = read(fd, buf + len, size - 1 - len)) > 0)
 		len += n;
 	buf[len] = '\0';
+}
+
+/*
+ * From now on, ioctl(.., cmd, ..) fails with EIO in this process and what
+ * it execs: a failure injected into the CLI at the call of our choice,
+ * with no test hook in the CLI. 0, or -1 without seccomp.
+ */
+static int fail_ioctl(unsigned int cmd)
+{
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, cmd, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EIO),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(filter) / sizeof(filter[0]), .filter = filter };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) ? -1 : 0;
+}
+
+/* Whether fail_ioctl() works here: tried in a child. */
+static int fail_ioctl_works(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (!pid)
+		_exit(fail_ioctl(MMSCOPE_IOC_WALK) ? 1 : 0);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1;
 }
 
 /* Run the CLI as uid (0: as we are); returns its exit code, -1 on a signal. */
@@ -67,6 +109,8 @@ static int run_cli_as(uid_t uid, const char *first, ...)
 		dup2(pe[1], 2);
 		if (uid && (setgid(uid) || setuid(uid)))
 			_exit(99);
+		if (failing_ioctl && fail_ioctl(failing_ioctl))
+			_exit(97);
 		execv(cli_path(), (char **)argv);
 		_exit(98);
 	}
@@ -753,6 +797,65 @@ TEST(address_errors)
 	unlink(path);
 }
 
+/*
+ * -j output is one JSON document whatever fails, wherever it fails: each
+ * object runs with each ioctl failing in turn (EIO, through seccomp). Where
+ * output had begun, the error is inside the document, which is closed.
+ */
+TEST(json_stays_json_when_a_call_fails)
+{
+	static const unsigned int cmds[] = {
+		MMSCOPE_IOC_SET_TARGET, MMSCOPE_IOC_MM_INFO, MMSCOPE_IOC_VMAS,
+		MMSCOPE_IOC_LOOKUP, MMSCOPE_IOC_VM_FLAG_NAMES, MMSCOPE_IOC_WALK,
+		MMSCOPE_IOC_PAGES, MMSCOPE_IOC_SMAPS, MMSCOPE_IOC_VMATREE,
+		MMSCOPE_IOC_FAULTLAB_SETUP, MMSCOPE_IOC_FAULTLAB_STATS,
+		MMSCOPE_IOC_FAULTLAB_LOG, MMSCOPE_IOC_TLB,
+	};
+	char pid_s[16], addr[32], range[64];
+	const char *runs[][5] = {
+		{ "mm", pid_s }, { "maps", pid_s }, { "-v", "maps", pid_s },
+		{ "lookup", pid_s, addr }, { "walk", pid_s, addr }, { "pages", pid_s, range },
+		{ "pages", pid_s, range, "--pte" }, { "pages", pid_s, range, "--summary" },
+		{ "cow", pid_s, range }, { "smaps", pid_s }, { "smaps", pid_s, "--rollup" },
+		{ "tlb", pid_s }, { "map", pid_s }, { "vmatree", pid_s },
+		{ "faultlab", "demand" }, { "faultlab", "cow" }, { "faultlab", "stats" },
+		{ "faultlab", "log" },
+	};
+	unsigned int c, r, failures = 0;
+	struct json *root;
+	int ret;
+
+	if (fail_ioctl_works() < 0)
+		SKIP(return, "no seccomp filters in this kernel (CONFIG_SECCOMP_FILTER)");
+	snprintf(pid_s, sizeof(pid_s), "%d", getpid());
+	snprintf(addr, sizeof(addr), "%p", (void *)&failures);
+	snprintf(range, sizeof(range), "%p+64K", (void *)((uintptr_t)&failures & ~4095UL));
+	for (r = 0; r < sizeof(runs) / sizeof(runs[0]); r++) {
+		for (c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+			failing_ioctl = cmds[c];
+			ret = run_cli("-j", runs[r][0], runs[r][1], runs[r][2], runs[r][3]);
+			failing_ioctl = 0;
+			ASSERT_LE(0, ret) TH_LOG("%s %s: a signal", runs[r][0], runs[r][1]);
+			root = json_parse(out);
+			EXPECT_NE(NULL, root) TH_LOG("mmscope -j %s %s %s with ioctl %#x failing: not one JSON document:\n%.2000s",
+						     runs[r][0], runs[r][1] ? runs[r][1] : "",
+						     runs[r][2] ? runs[r][2] : "", cmds[c], out);
+			if (ret) {
+				failures++;
+				EXPECT_NE(NULL, strstr(out, "\"error\""))
+					TH_LOG("%s %s: exit %d and no error in the JSON", runs[r][0],
+					       runs[r][1] ? runs[r][1] : "", ret);
+				EXPECT_NE(NULL, strstr(err, "mmscope: "));
+			}
+			json_free(root);
+		}
+	}
+	/* Every object met at least one failure. */
+	EXPECT_LE(sizeof(runs) / sizeof(runs[0]), failures);
+	TH_LOG("%u of %zu runs failed, each with one JSON document", failures,
+	       sizeof(runs) / sizeof(runs[0]) * (sizeof(cmds) / sizeof(cmds[0])));
+}
+
 TEST(not_root)
 {
 	EXPECT_EQ(1, run_cli_as(65534, "maps", "1", NULL));
@@ -775,6 +878,38 @@ TEST(errno_sources)
 	root = json_parse(out);
 	ASSERT_NE(NULL, root);
 	EXPECT_STREQ(not_loaded, json_get(root, "error")->string);
+	json_free(root);
+
+	/* One error, once: not once per scenario of "all". */
+	EXPECT_EQ(1, run_cli("-d", "/nonexistent", "faultlab", "all"));
+	EXPECT_STREQ(want, err);
+	/* ENOTTY from a device that is not ours, and JSON that says so. */
+	EXPECT_EQ(1, run_cli("-j", "-d", "/dev/null", "faultlab", "all"));
+	EXPECT_STREQ("mmscope: /dev/null is not the mmscope device (give it with -d, or leave -d out for /dev/mmscope)\n",
+		     err);
+	root = json_parse(out);
+	ASSERT_NE(NULL, root);
+	EXPECT_NE(NULL, json_get(root, "error"));
+	json_free(root);
+	EXPECT_EQ(1, run_cli("-d", "/dev/null", "maps", "1"));
+	EXPECT_NE(NULL, strstr(err, "is not the mmscope device"));
+
+	/* Option errors: one line, and with -j one JSON document. */
+	EXPECT_EQ(2, run_cli("-j", "--bogus", "maps", "1"));
+	EXPECT_STREQ("mmscope: unknown option '--bogus' (try: mmscope help)\n", err);
+	root = json_parse(out);
+	ASSERT_NE(NULL, root);
+	EXPECT_STREQ("unknown option '--bogus' (try: mmscope help)",
+		     json_get(root, "error")->string);
+	json_free(root);
+	EXPECT_EQ(2, run_cli("-j", "-d"));
+	EXPECT_STREQ("mmscope: option '-d' needs an argument (try: mmscope help)\n", err);
+	EXPECT_EQ(2, run_cli("-j", "-x"));
+	EXPECT_STREQ("mmscope: unknown option '-x' (try: mmscope help)\n", err);
+	EXPECT_EQ(2, run_cli("-j", "-p"));
+	EXPECT_STREQ("mmscope: no object given (try: mmscope help)\n", err);
+	root = json_parse(out);
+	EXPECT_NE(NULL, root);
 	json_free(root);
 
 	/* ENOENT from a walk: kthreadd has no user page tables. */

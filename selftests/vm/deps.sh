@@ -18,9 +18,20 @@ for p in "${packages[@]}"; do
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-echo "deps: installing ${missing[*]}"
+# apt's own output goes to a log; the user sees one line, or the log's end
+# if apt failed. Another apt (unattended-upgrades, a package manager) may
+# hold the dpkg lock: wait for it, as apt does with DPkg::Lock::Timeout.
+log=$(cd "$(dirname "$0")/../.." && pwd)/.cache/deps.log
+mkdir -p "${log%/*}"
+echo "deps: installing ${#missing[@]} packages with apt (log: $log): ${missing[*]}"
 sudo=
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -q
-$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+apt=($sudo apt-get -q -o DPkg::Lock::Timeout=600)
+if ! { "${apt[@]}" update && "${apt[@]}" install -y --no-install-recommends "${missing[@]}"; } \
+	>"$log" 2>&1; then
+	tail -n 20 "$log" >&2
+	echo "deps: apt failed (whole log: $log)" >&2
+	exit 1
+fi
+echo "deps: done"

@@ -10,13 +10,15 @@
 struct json_writer;
 
 struct json_writer *jw_new(FILE *f, bool pretty);
-void jw_destroy(struct json_writer *jw);	/* ends the output with '\n' */
+void jw_destroy(struct json_writer *jw);	/* ends any output with '\n' */
 
 void jw_start_object(struct json_writer *jw);
 void jw_end_object(struct json_writer *jw);
 void jw_start_array(struct json_writer *jw);
 void jw_end_array(struct json_writer *jw);
 void jw_key(struct json_writer *jw, const char *key);
+/* An error, as a document or inside the begun one, which it then closes. */
+void jw_fail(struct json_writer *jw, const char *msg);
 
 void jw_string(struct json_writer *jw, const char *s);
 void jw_uint(struct json_writer *jw, uint64_t v);

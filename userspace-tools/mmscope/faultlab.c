@@ -832,7 +832,7 @@ static int show_log(void)
 int do_faultlab(int argc, char **argv)
 {
 	size_t i;
-	int failed = 0;
+	int failed = 0, fd;
 
 	if (is_help(argc, argv))
 		return p_help(help_text);
@@ -864,6 +864,24 @@ int do_faultlab(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[0], "all")) {
+		/*
+		 * No device, or one that answers no lab request: say so once,
+		 * not once per scenario.
+		 */
+		struct mmscope_faultlab_stats stats;
+		int ret;
+
+		fd = mms_open_rw(device);
+		if (fd < 0) {
+			p_errno(-fd, ERR_DEVICE, device);
+			return 1;
+		}
+		ret = mms_faultlab_stats(fd, &stats);
+		close(fd);
+		if (ret) {
+			p_errno(-ret, ERR_LAB, "fault lab stats");
+			return 1;
+		}
 		if (json_output)
 			jw_start_array(jw);
 		for (i = 0; i < NR_SCENARIOS; i++)

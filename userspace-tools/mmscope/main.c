@@ -16,6 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
 
 #include "json_writer.h"
 #include "libmmscope.h"
@@ -40,15 +43,64 @@ void p_err(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "mmscope: %s\n", msg);
-	if (json_output) {
+	if (!json_output)
+		return;
+	if (jw) {
+		jw_fail(jw, msg);
+	} else {
+		/* Before the object ran: an option or an object that is wrong. */
 		struct json_writer *ejw = jw_new(stdout, pretty_output);
 
-		jw_start_object(ejw);
-		jw_key(ejw, "error");
-		jw_string(ejw, msg);
-		jw_end_object(ejw);
-		jw_destroy(ejw);
+		if (ejw) {
+			jw_fail(ejw, msg);
+			jw_destroy(ejw);
+		}
 	}
+}
+
+/*
+ * How to load the module: modprobe once it is installed for the running
+ * kernel (make install, or the dkms package), else insmod from the tree.
+ */
+static const char *load_hint(void)
+{
+	char path[256], line[512];
+	struct utsname u;
+	const char *hint = "sudo insmod mmscope.ko";
+	FILE *f;
+
+	if (uname(&u))
+		return hint;
+	snprintf(path, sizeof(path), "/lib/modules/%s/modules.dep", u.release);
+	f = fopen(path, "r");
+	if (!f)
+		return hint;
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "/mmscope.ko")) {
+			hint = "sudo modprobe mmscope";
+			break;
+		}
+	}
+	fclose(f);
+	return hint;
+}
+
+/* Whether @path is the misc device mmscope.ko registered (sysfs says its number). */
+static bool is_mmscope_device(const char *path)
+{
+	unsigned int major, minor;
+	struct stat st;
+	FILE *f;
+	int n;
+
+	if (stat(path, &st) || !S_ISCHR(st.st_mode))
+		return false;
+	f = fopen("/sys/class/misc/mmscope/dev", "r");
+	if (!f)
+		return false;
+	n = fscanf(f, "%u:%u", &major, &minor);
+	fclose(f);
+	return n == 2 && st.st_rdev == makedev(major, minor);
 }
 
 /*
@@ -63,7 +115,7 @@ void p_errno(int err, enum err_src src, const char *what)
 	case ENODEV:
 	case ENXIO:
 		if (src == ERR_DEVICE) {
-			p_err("%s not found: is the module loaded? (sudo insmod mmscope.ko)", what);
+			p_err("%s not found: is the module loaded? (%s)", what, load_hint());
 			return;
 		}
 		if (err == ENOENT && src == ERR_WALK) {
@@ -89,8 +141,12 @@ void p_errno(int err, enum err_src src, const char *what)
 			p_err("process %s exited", what);
 		return;
 	case ENOTTY:
-		p_err("%s does not understand this request: is mmscope.ko older than this tool?",
-		      device);
+		if (!is_mmscope_device(device))
+			p_err("%s is not the mmscope device (give it with -d, or leave -d out for %s)",
+			      device, MMSCOPE_DEVICE);
+		else
+			p_err("%s does not understand this request: is mmscope.ko older than this tool?",
+			      device);
 		return;
 	}
 	p_err("%s: %s", what, strerror(err));
@@ -186,7 +242,8 @@ int main(int argc, char **argv)
 	unsigned int i;
 	int opt, ret;
 
-	while ((opt = getopt_long(argc, argv, "+jpvd:hV", options, NULL)) != -1) {
+	opterr = 0;	/* one error style: ours */
+	while ((opt = getopt_long(argc, argv, "+:jpvd:hV", options, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			json_output = true;
@@ -212,15 +269,21 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("mmscope %s\n", MMSCOPE_VERSION);
 			return 0;
+		case ':':
+			p_err("option '%s' needs an argument (try: mmscope help)", argv[optind - 1]);
+			return 2;
 		default:
-			fputs(usage_text, stderr);
+			if (optopt)
+				p_err("unknown option '-%c' (try: mmscope help)", optopt);
+			else
+				p_err("unknown option '%s' (try: mmscope help)", argv[optind - 1]);
 			return 2;
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1) {
-		fputs(usage_text, stderr);
+		p_err("no object given (try: mmscope help)");
 		return 2;
 	}
 	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {
@@ -232,10 +295,8 @@ int main(int argc, char **argv)
 				return 1;
 		}
 		ret = objects[i].run(argc - 1, argv + 1);
-		if (jw && ret == 0)
+		if (jw)
 			jw_destroy(jw);
-		else
-			free(jw);
 		return ret;
 	}
 	p_err("unknown object '%s' (try: mmscope help)", argv[0]);
