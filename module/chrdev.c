@@ -54,6 +54,18 @@ static bool mmscope_record_size_ok(u32 usize, size_t ksize)
 	return usize >= ksize && usize <= 4 * ksize;
 }
 
+static int mmscope_ioc_version(struct mmscope_file *mf, void *arg)
+{
+	struct mmscope_version *v = arg;
+
+	if (v->flags)
+		return -EINVAL;
+	memset(v, 0, sizeof(*v));
+	v->size = sizeof(*v);
+	mmscope_version_fill(v);
+	return 0;
+}
+
 static int mmscope_ioc_set_target(struct mmscope_file *mf, void *arg)
 {
 	struct mmscope_set_target *req = arg;
@@ -445,6 +457,7 @@ static const struct mmscope_ioctl {
 	bool query;
 	size_t (*min_size)(const void *req);
 } mmscope_ioctls[] = {
+	MMSCOPE_IOCTL(MMSCOPE_IOC_VERSION, mmscope_ioc_version, struct mmscope_version, false),
 	MMSCOPE_IOCTL(MMSCOPE_IOC_SET_TARGET, mmscope_ioc_set_target,
 		      struct mmscope_set_target, true),
 	MMSCOPE_IOCTL(MMSCOPE_IOC_MM_INFO, mmscope_ioc_mm_info,

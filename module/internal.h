@@ -218,5 +218,9 @@ void mmscope_tlb_count_stop(struct mmscope_tlb_count **slot);
 void mmscope_seq_tlb(struct seq_file *m, const struct mmscope_tlb *req,
 		     const struct mmscope_tlb_cpu *recs);
 void mmscope_tlb_exit(void);
+u32 mmscope_tlb_features(void);
+
+/* version.c */
+void mmscope_version_fill(struct mmscope_version *v);
 
 #endif /* _MMSCOPE_INTERNAL_H */

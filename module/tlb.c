@@ -334,7 +334,8 @@ static u32 mmscope_tlb_cpus(struct mm_struct *mm, struct mmscope_tlb_cpu *recs,
 	return n;
 }
 
-static u32 mmscope_tlb_features(void)
+/* The CPU features that decide TLB behaviour, as MMSCOPE_TLB_* bits. */
+u32 mmscope_tlb_features(void)
 {
 	u32 f = 0;
 

@@ -697,6 +697,64 @@ static int open_as_nobody(void *arg)
 	return 0;
 }
 
+static bool exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/*
+ * VERSION: its request's rules, and what it answers against the kernel's
+ * own word: /sys/module/mmscope/version, the TLB request's features, and
+ * the files that a kernel with each option has.
+ */
+TEST_F(abi, version_request)
+{
+	const uint32_t cpu_bits = MMSCOPE_TLB_PCID | MMSCOPE_TLB_INVPCID | MMSCOPE_TLB_PTI |
+				  MMSCOPE_TLB_LA57 | MMSCOPE_TLB_INVLPGB |
+				  MMSCOPE_TLB_INVLPGB_KNOWN;
+	struct { struct mmscope_version v; __u64 extra; } big = { 0 };
+	struct mmscope_version v = { .size = sizeof(v) };
+	struct mmscope_tlb tlb = { .size = sizeof(tlb) };
+	char sysfs[64] = "";
+	uint64_t f;
+
+	v.flags = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VERSION, &v));
+	v.flags = 0;
+	v.size = sizeof(v) - 8;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_VERSION, &v));
+	big.v.size = sizeof(big);
+	big.extra = 1;
+	EXPECT_EQ(-E2BIG, ioc(self->fd, MMSCOPE_IOC_VERSION, &big));
+	big.extra = 0;
+	ASSERT_EQ(0, ioc(self->fd, MMSCOPE_IOC_VERSION, &big));
+	EXPECT_EQ(sizeof(v), big.v.size);
+	EXPECT_EQ(0, big.extra);
+
+	memset(&v, 0xa5, sizeof(v));
+	v.size = sizeof(v);
+	v.flags = 0;
+	ASSERT_EQ(0, ioc(self->fd, MMSCOPE_IOC_VERSION, &v));
+	EXPECT_EQ(MMSCOPE_ABI_VERSION, v.abi);
+	ASSERT_NE(NULL, memchr(v.version, '\0', sizeof(v.version)));
+	ASSERT_LT(0, read_file("/sys/module/mmscope/version", sysfs, sizeof(sysfs)));
+	sysfs[strcspn(sysfs, "\n")] = '\0';
+	EXPECT_STREQ(sysfs, (const char *)v.version);
+	ASSERT_EQ(0, ioc(self->fd, MMSCOPE_IOC_TLB, &tlb));
+	EXPECT_EQ(tlb.out_flags & cpu_bits, v.tlb_features);
+	/* Nothing but the documented bits, each as the kernel's files say. */
+	f = v.kernel_features;
+	EXPECT_EQ(0, f & ~((MMSCOPE_KERNEL_HUGE_PFNMAP << 1) - 1));
+	EXPECT_EQ(exists("/sys/kernel/mm/transparent_hugepage"), !!(f & MMSCOPE_KERNEL_THP));
+	EXPECT_EQ(exists("/sys/kernel/mm/hugepages"), !!(f & MMSCOPE_KERNEL_HUGETLB));
+	EXPECT_EQ(exists("/sys/kernel/mm/ksm"), !!(f & MMSCOPE_KERNEL_KSM));
+	EXPECT_EQ(exists("/proc/swaps"), !!(f & MMSCOPE_KERNEL_SWAP));
+	EXPECT_EQ(exists("/sys/devices/system/node"), !!(f & MMSCOPE_KERNEL_NUMA));
+	EXPECT_EQ(exists("/sys/kernel/debug/mmscope"), !!(f & MMSCOPE_KERNEL_DEBUG_FS));
+	EXPECT_EQ(exists("/proc/sys/vm/unprivileged_userfaultfd"),
+		  !!(f & MMSCOPE_KERNEL_USERFAULTFD));
+}
+
 TEST_F(abi, needs_cap_sys_admin)
 {
 	struct stat st;

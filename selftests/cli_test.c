@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -854,6 +855,69 @@ TEST(json_stays_json_when_a_call_fails)
 	EXPECT_LE(sizeof(runs) / sizeof(runs[0]), failures);
 	TH_LOG("%u of %zu runs failed, each with one JSON document", failures,
 	       sizeof(runs) / sizeof(runs[0]) * (sizeof(cmds) / sizeof(cmds[0])));
+}
+
+/* version: the module's own answer, the kernel's release, and -V alike. */
+TEST(version)
+{
+	struct mmscope_version v;
+	struct json *root, *m, *k;
+	char keys[512], line[128];
+	struct utsname u;
+	int fd;
+
+	fd = mms_open(NULL);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, mms_version(fd, &v));
+	close(fd);
+	ASSERT_EQ(0, uname(&u));
+
+	ASSERT_EQ(0, run_cli("-j", "version"));
+	root = json_parse(out);
+	ASSERT_NE(NULL, root);
+	json_keys(root, keys, sizeof(keys));
+	EXPECT_STREQ("version abi module kernel paging_levels pcid pti thp_size_kb hugetlb_sizes_kb kernel_features",
+		     keys);
+	/* The tool and the module are built from one VERSION. */
+	EXPECT_STREQ((const char *)v.version, json_get(root, "version")->string);
+	EXPECT_EQ(MMSCOPE_ABI_VERSION, json_get(root, "abi")->number);
+	m = json_get(root, "module");
+	ASSERT_NE(NULL, m);
+	EXPECT_STREQ((const char *)v.version, json_get(m, "version")->string);
+	EXPECT_EQ(v.abi, json_get(m, "abi")->number);
+	EXPECT_STREQ(u.release, json_get(root, "kernel")->string);
+	EXPECT_EQ(v.tlb_features & MMSCOPE_TLB_LA57 ? 5 : 4,
+		  json_get(root, "paging_levels")->number);
+	EXPECT_EQ(!!(v.tlb_features & MMSCOPE_TLB_PCID), json_get(root, "pcid")->boolean);
+	EXPECT_EQ(!!(v.tlb_features & MMSCOPE_TLB_PTI), json_get(root, "pti")->boolean);
+	k = json_get(root, "kernel_features");
+	EXPECT_EQ(!!(v.kernel_features & MMSCOPE_KERNEL_THP), json_get(k, "thp")->boolean);
+	EXPECT_EQ(!!(v.kernel_features & MMSCOPE_KERNEL_KSM), json_get(k, "ksm")->boolean);
+	EXPECT_EQ(access("/sys/kernel/mm/hugepages/hugepages-2048kB", F_OK) == 0,
+		  json_count(json_get(root, "hugetlb_sizes_kb")) > 0);
+	json_free(root);
+
+	ASSERT_EQ(0, run_cli("version"));
+	snprintf(line, sizeof(line), "mmscope %s (ABI %u)\n", (const char *)v.version,
+		 MMSCOPE_ABI_VERSION);
+	EXPECT_EQ(0, strncmp(out, line, strlen(line))) TH_LOG("%s", out);
+	snprintf(line, sizeof(line), "module:  %s (ABI %u)\n", (const char *)v.version, v.abi);
+	EXPECT_NE(NULL, strstr(out, line)) TH_LOG("%s", out);
+	snprintf(line, sizeof(line), "kernel:  %s ", u.release);
+	EXPECT_NE(NULL, strstr(out, line));
+	ASSERT_EQ(0, run_cli("-V"));
+	EXPECT_EQ(0, strncmp(out, "mmscope ", 8));
+
+	/* Without the module: said plainly, and still JSON. */
+	ASSERT_EQ(0, run_cli("-d", "/nonexistent", "version"));
+	EXPECT_NE(NULL, strstr(out, "module:  not loaded (/nonexistent: "));
+	ASSERT_EQ(0, run_cli("-j", "-d", "/nonexistent", "version"));
+	root = json_parse(out);
+	ASSERT_NE(NULL, root);
+	EXPECT_EQ(JSON_NULL, json_get(root, "module")->type);
+	EXPECT_NE(NULL, json_get(root, "module_error"));
+	json_free(root);
+	EXPECT_EQ(2, run_cli("version", "extra"));
 }
 
 TEST(not_root)

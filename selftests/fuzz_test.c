@@ -115,7 +115,7 @@ static pid_t churner, zombie;
 static pid_t lab_tids[NLABS];
 static atomic_bool stop, stop_uffd;
 static atomic_ulong calls, bad, labs_made, lab_signals, dfs_ops, uffd_served, churns;
-static atomic_ulong by_cmd[14], by_errno[14][NERRNOS], ns_by_cmd[14];	/* NCMDS + 1 */
+static atomic_ulong by_cmd[15], by_errno[15][NERRNOS], ns_by_cmd[15];	/* NCMDS + 1 */
 static uint64_t max_calls;
 static double deadline;
 
@@ -155,9 +155,11 @@ static const struct cmd {
 	  { EINVAL, EFAULT, E2BIG, ESRCH, ENOENT } },
 	{ "VMATREE", MMSCOPE_IOC_VMATREE, sizeof(struct mmscope_vmatree),
 	  { EINVAL, EFAULT, E2BIG, ESRCH, ENOENT, ENOMEM } },
+	{ "VERSION", MMSCOPE_IOC_VERSION, sizeof(struct mmscope_version),
+	  { EINVAL, EFAULT, E2BIG } },
 	{ "unknown", 0, 0, { ENOTTY } },
 };
-#define NCMDS 13
+#define NCMDS 14
 #define UNKNOWN NCMDS
 _Static_assert(UNKNOWN < sizeof(by_cmd) / sizeof(by_cmd[0]), "a counter per command");
 

@@ -19,7 +19,7 @@ fail() { echo "FAIL: $*" >&2; failed=1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-sources() { cp -a Kbuild module include "$1/"; }
+sources() { cp -a Kbuild VERSION module include "$1/"; }
 
 for k in 6.1 6.12; do
 	kdir=$(kdir "$k")
@@ -68,6 +68,8 @@ g++ -Wall -Wextra -Wpadded -Werror -Iinclude/uapi -x c++ -o "$tmp/uapi++" "$tmp/
 
 log "dkms build"
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+[ "$version" = "$(cat VERSION)" ] ||
+	fail "dkms.conf says version '$version', VERSION says '$(cat VERSION)'"
 mkdir -p "$tmp/src/mmscope-$version" "$tmp/dkms"
 sources "$tmp/src/mmscope-$version"
 cp dkms.conf "$tmp/src/mmscope-$version/"

@@ -30,7 +30,7 @@ rm -rf "$work" && mkdir -p "$work/initramfs"/{bin,sbin,dev,proc,sys,tmp,tests,li
 log "$kernel: building mmscope.ko against $kdir"
 src=$work/src
 mkdir -p "$src"
-cp -a "$MMSCOPE_TOP"/{Kbuild,module,include} "$src/"
+cp -a "$MMSCOPE_TOP"/{Kbuild,VERSION,module,include} "$src/"
 make -s -C "$kdir" M="$src" modules >"$work/module-build.log" 2>&1 ||
 	{ cat "$work/module-build.log" >&2; die "module build failed for $kernel"; }
 cp "$src/mmscope.ko" "$work/initramfs/"

@@ -31,6 +31,13 @@ int mms_open_rw(const char *path)
 	return open_device(path, O_RDWR);
 }
 
+int mms_version(int fd, struct mmscope_version *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->size = sizeof(*v);
+	return ioctl_err(fd, MMSCOPE_IOC_VERSION, v);
+}
+
 int mms_set_target(int fd, uint32_t pid)
 {
 	struct mmscope_set_target req = { .size = sizeof(req), .pid = pid };

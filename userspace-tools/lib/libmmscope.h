@@ -16,6 +16,8 @@
 /* An fd, or -errno; a NULL @path is MMSCOPE_DEVICE. */
 int mms_open(const char *path);
 int mms_open_rw(const char *path);	/* for a fault lab */
+/* The module's version, ABI and features; ENOTTY from a module of ABI 1. */
+int mms_version(int fd, struct mmscope_version *v);
 int mms_set_target(int fd, uint32_t pid);
 /* @users may be NULL; *@nusers is the room in, entries written out. */
 int mms_mm_info(int fd, struct mmscope_mm_info *info,

@@ -24,8 +24,6 @@
 #include "libmmscope.h"
 #include "main.h"
 
-#define MMSCOPE_VERSION "0.1"
-
 bool json_output;
 static bool pretty_output;
 bool verbose;
@@ -186,6 +184,7 @@ static const char usage_text[] =
 	"  tlb       TLB state: mm context, CR3 and lazy TLB per CPU, flushes\n"
 	"  map       the address space as a picture (--svg FILE): a box per VMA\n"
 	"  vmatree   the VMA tree (maple tree) node by node: pivots, gaps, VMAs\n"
+	"  version   this tool, the module and its ABI, the kernel's features\n"
 	"\n"
 	"'mmscope OBJECT help' shows an object's arguments.\n"
 	"\n"
@@ -197,7 +196,7 @@ static const char usage_text[] =
 	"      --dot          walk, vmatree: a Graphviz picture\n"
 	"  -d, --device PATH  the mmscope device (default " MMSCOPE_DEVICE ")\n"
 	"  -h, --help         this text\n"
-	"  -V, --version      the version\n"
+	"  -V, --version      the versions and features (mmscope version)\n"
 	"\n"
 	"mmscope needs CAP_SYS_ADMIN and the mmscope.ko module.\n";
 
@@ -223,6 +222,7 @@ static const struct {
 	{ "tlb", do_tlb },
 	{ "map", do_map },
 	{ "vmatree", do_vmatree },
+	{ "version", do_version },
 	{ "help", do_help },
 };
 
@@ -239,6 +239,8 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{}
 	};
+	static char *version_argv[] = { "version", NULL };
+	bool version_requested = false;
 	unsigned int i;
 	int opt, ret;
 
@@ -267,8 +269,8 @@ int main(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return 0;
 		case 'V':
-			printf("mmscope %s\n", MMSCOPE_VERSION);
-			return 0;
+			version_requested = true;
+			break;
 		case ':':
 			p_err("option '%s' needs an argument (try: mmscope help)", argv[optind - 1]);
 			return 2;
@@ -282,6 +284,10 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (version_requested) {	/* -V, whatever follows: as "version" */
+		argc = 1;
+		argv = version_argv;
+	}
 	if (argc < 1) {
 		p_err("no object given (try: mmscope help)");
 		return 2;

@@ -92,5 +92,6 @@ int do_smaps(int argc, char **argv);
 int do_tlb(int argc, char **argv);
 int do_map(int argc, char **argv);
 int do_vmatree(int argc, char **argv);
+int do_version(int argc, char **argv);
 
 #endif

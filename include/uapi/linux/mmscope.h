@@ -30,6 +30,50 @@
 #define MMSCOPE_SYM_LEN		64
 #define MMSCOPE_FLAG_NAME_LEN	32
 
+/*
+ * The ABI's version: raised with every command, flag or field added, so
+ * that a tool can tell a module older than itself (MMSCOPE_IOC_VERSION).
+ */
+#define MMSCOPE_ABI_VERSION	2
+
+/**
+ * struct mmscope_version - MMSCOPE_IOC_VERSION: which module this is, and
+ *	what the running kernel lets it show
+ * @size: sizeof(struct mmscope_version)
+ * @flags: must be 0
+ * @abi: out: the MMSCOPE_ABI_VERSION the module was built with; the first
+ *	modules had no MMSCOPE_IOC_VERSION (ENOTTY) and were ABI 1
+ * @tlb_features: out: the CPU features that decide TLB behaviour, as
+ *	mmscope_tlb.out_flags gives them (MMSCOPE_TLB_PCID, _INVPCID, _PTI,
+ *	_LA57, _INVLPGB, _INVLPGB_KNOWN)
+ * @kernel_features: out: MMSCOPE_KERNEL_*: the kernel's configuration, as
+ *	far as it decides what the exports can show
+ * @version: out: the module's version, NUL-terminated (also in
+ *	/sys/module/mmscope/version)
+ *
+ * Needs CAP_SYS_ADMIN, as every command, but no target, and it answers
+ * under lockdown too.
+ */
+struct mmscope_version {
+	__u32 size;
+	__u32 flags;
+	__u32 abi;
+	__u32 tlb_features;
+	__u64 kernel_features;
+	__u8 version[32];
+};
+
+/* mmscope_version.kernel_features: without one, what it shows is never there */
+#define MMSCOPE_KERNEL_THP		(1ULL << 0) /* CONFIG_TRANSPARENT_HUGEPAGE */
+#define MMSCOPE_KERNEL_HUGETLB		(1ULL << 1) /* CONFIG_HUGETLBFS */
+#define MMSCOPE_KERNEL_KSM		(1ULL << 2) /* CONFIG_KSM */
+#define MMSCOPE_KERNEL_SWAP		(1ULL << 3) /* CONFIG_SWAP */
+#define MMSCOPE_KERNEL_MEMCG		(1ULL << 4) /* CONFIG_MEMCG */
+#define MMSCOPE_KERNEL_NUMA		(1ULL << 5) /* CONFIG_NUMA */
+#define MMSCOPE_KERNEL_USERFAULTFD	(1ULL << 6) /* CONFIG_USERFAULTFD */
+#define MMSCOPE_KERNEL_DEBUG_FS		(1ULL << 7) /* CONFIG_DEBUG_FS: debugfs files */
+#define MMSCOPE_KERNEL_HUGE_PFNMAP	(1ULL << 8) /* PMD leaves of PFNs: MMSCOPE_FAULTLAB_HUGE */
+
 /**
  * struct mmscope_set_target - MMSCOPE_IOC_SET_TARGET
  * @size: sizeof(struct mmscope_set_target)
@@ -1275,6 +1319,7 @@ struct mmscope_vmatree {
 /* Nodes read per call, per hold of the mmap lock */
 #define MMSCOPE_VMATREE_BATCH	32
 
+#define MMSCOPE_IOC_VERSION	_IOWR(MMSCOPE_IOC_MAGIC, 0x00, struct mmscope_version)
 #define MMSCOPE_IOC_SET_TARGET	_IOW(MMSCOPE_IOC_MAGIC, 0x01, struct mmscope_set_target)
 #define MMSCOPE_IOC_MM_INFO	_IOWR(MMSCOPE_IOC_MAGIC, 0x02, struct mmscope_mm_info)
 #define MMSCOPE_IOC_VMAS	_IOWR(MMSCOPE_IOC_MAGIC, 0x03, struct mmscope_vmas)
