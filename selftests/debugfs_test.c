@@ -325,10 +325,10 @@ static const struct bad_input bad_for_all[] = {
 	BAD("\n", EINVAL),
 	BAD(" \t \n", EINVAL),
 	BAD("\n\n", EINVAL),
-	BAD("abc", EINVAL),
+	BAD("xyz", EINVAL),	/* hex reads "abc" */
 	BAD("-1", EINVAL),
 	BAD("0x", EINVAL),
-	BAD("12abc", EINVAL),
+	BAD("12xyz", EINVAL),
 };
 
 /* A write of exactly these bytes: 0 or -errno. */
