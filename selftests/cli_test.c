@@ -638,25 +638,27 @@ static unsigned long long walked_addr(const char *pid_s, const char *addr)
 	return v;
 }
 
-/* The (addr, size) of every record of `mmscope -j ARGS...`, as one string. */
+/*
+ * The range `mmscope -j ARGS...` (pages or cow) read from its arguments, as
+ * "START-END" from its JSON: what the range forms and names resolve to,
+ * whatever the pages in it do meanwhile.
+ */
 static int pages_shape(char *shape, size_t size, const char *a1, const char *a2,
 		       const char *a3, const char *a4)
 {
-	struct json *root, *r;
-	size_t len = 0;
+	struct json *root;
 	int ret;
 
 	ret = run_cli("-j", a1, a2, a3, a4);
 	if (ret)
 		return ret;
 	root = json_parse(out);
-	if (!root)
+	if (!root || !json_get(root, "start") || !json_get(root, "end")) {
+		json_free(root);
 		return -1;
-	shape[0] = '\0';
-	for (r = json_get(root, "records")->child; r && len < size; r = r->next)
-		len += snprintf(shape + len, size - len, "%s+%llu ",
-				json_get(r, "addr")->string,
-				(unsigned long long)json_get(r, "size")->number);
+	}
+	snprintf(shape, size, "%s-%s", json_get(root, "start")->string,
+		 json_get(root, "end")->string);
 	json_free(root);
 	return 0;
 }
@@ -669,9 +671,9 @@ static int pages_shape(char *shape, size_t size, const char *a1, const char *a2,
  */
 TEST(address_forms)
 {
-	char pid_s[16], col[64], start_s[32], a[64], b[64], shape1[4096], shape2[4096];
+	char pid_s[16], col[64], start_s[32], a[64], shape1[4096], shape2[4096];
 	unsigned long long start, end;
-	int heap = -1, n, i;
+	int heap = -1, n, i, j;
 	char *line, *p;
 
 	snprintf(pid_s, sizeof(pid_s), "%d", getpid());
@@ -714,25 +716,42 @@ TEST(address_forms)
 	ASSERT_EQ(0, pages_shape(shape2, sizeof(shape2), "--vma", "0", "pages", pid_s));
 	EXPECT_STREQ(shape1, shape2);
 
-	/* A VMA by name: [heap] is the VMA /proc/PID/maps names so. */
-	for (i = 0; i < n; i++)
-		if (!strcmp(maps[i].path, "[heap]"))
-			heap = i;
-	if (heap >= 0) {
+	/*
+	 * A VMA by name: [heap] is the VMA /proc/PID/maps names so, read again
+	 * right before each run (the test's own malloc()s may move brk).
+	 */
+	for (i = 0; i < 2; i++) {
+		static const char *const how[][4] = {
+			{ "pages", NULL, "[heap]" }, { "--vma", "[heap]", "pages" },
+		};
+
+		n = proc_maps(0, maps, 1024);
+		for (heap = -1, j = 0; j < n; j++)
+			if (!strcmp(maps[j].path, "[heap]"))
+				heap = j;
+		if (heap < 0) {
+			TH_LOG("no [heap] VMA: malloc() used mmap()");
+			break;
+		}
 		snprintf(a, sizeof(a), "0x%llx-0x%llx", (unsigned long long)maps[heap].start,
 			 (unsigned long long)maps[heap].end);
-		ASSERT_EQ(0, pages_shape(shape1, sizeof(shape1), "pages", pid_s, a, NULL));
-		ASSERT_EQ(0, pages_shape(shape2, sizeof(shape2), "pages", pid_s, "[heap]", NULL));
-		EXPECT_STREQ(shape1, shape2);
-		ASSERT_EQ(0, pages_shape(shape2, sizeof(shape2), "--vma", "[heap]", "pages",
-					 pid_s));
-		EXPECT_STREQ(shape1, shape2);
-		snprintf(b, sizeof(b), "%d", heap);
-		ASSERT_EQ(0, pages_shape(shape2, sizeof(shape2), "--vma", b, "pages", pid_s));
-		EXPECT_STREQ(shape1, shape2);
-	} else {
-		TH_LOG("no [heap] VMA: malloc() used mmap()");
+		if (how[i][1]) {
+			ASSERT_EQ(0, pages_shape(shape2, sizeof(shape2), how[i][0], how[i][1],
+						 how[i][2], pid_s));
+		} else {
+			ASSERT_EQ(0, pages_shape(shape2, sizeof(shape2), how[i][0], pid_s,
+						 how[i][2], NULL));
+		}
+		EXPECT_STREQ(a, shape2);
 	}
+	EXPECT_EQ(0, run_cli("cow", pid_s, "[heap]"));
+	EXPECT_EQ(0, run_cli("cow", pid_s, "--vma", "[heap]"));
+	/* A VMA by its number, as maps counts them. */
+	n = proc_maps(0, maps, 1024);
+	snprintf(a, sizeof(a), "0x%llx-0x%llx", (unsigned long long)maps[1].start,
+		 (unsigned long long)maps[1].end);
+	ASSERT_EQ(0, pages_shape(shape2, sizeof(shape2), "--vma", "1", "pages", pid_s));
+	EXPECT_STREQ(a, shape2);
 	/* The program's own file by its basename: its VMAs together. */
 	line = strrchr(maps[0].path, '/');
 	ASSERT_NE(NULL, line);
@@ -918,6 +937,86 @@ TEST(version)
 	EXPECT_NE(NULL, json_get(root, "module_error"));
 	json_free(root);
 	EXPECT_EQ(2, run_cli("version", "extra"));
+}
+
+/*
+ * One option grammar: global options before or after the object, object
+ * options anywhere among its arguments as --opt=value or --opt value, an
+ * option that does not apply refused with the object's name, unique
+ * prefixes of objects, and help either way round.
+ */
+TEST(option_grammar)
+{
+	char pid_s[16], before[sizeof(out)];
+	struct json *root;
+
+	snprintf(pid_s, sizeof(pid_s), "%d", getpid());
+	ASSERT_EQ(0, run_cli("-j", "mm", pid_s));
+	root = json_parse(out);
+	ASSERT_NE(NULL, root);
+	json_free(root);
+	ASSERT_EQ(0, run_cli("mm", pid_s, "-j"));
+	root = json_parse(out);
+	EXPECT_NE(NULL, root) TH_LOG("mm PID -j: %.200s", out);
+	json_free(root);
+	ASSERT_EQ(0, run_cli("maps", "--json", pid_s));
+	EXPECT_EQ('[', out[0]);
+	ASSERT_EQ(0, run_cli("maps", pid_s, "-v"));
+	EXPECT_NE(NULL, strstr(out, "VM_READ"));
+	ASSERT_EQ(0, run_cli("--vma", "0", "pages", pid_s, "--summary"));
+	memcpy(before, out, sizeof(out));
+	ASSERT_EQ(0, run_cli("pages", pid_s, "--vma", "0", "--summary"));
+	EXPECT_STREQ(before, out);
+	ASSERT_EQ(0, run_cli("pages", "--summary", "--vma=0", pid_s));
+	EXPECT_STREQ(before, out);
+	EXPECT_EQ(0, run_cli("smaps", pid_s, "--top=3"));
+	EXPECT_EQ(0, run_cli("smaps", "--top", "3", pid_s));
+	/* --watch=N and --watch N, before or after the PID: read alike. */
+	EXPECT_EQ(2, run_cli("tlb", pid_s, "--watch=0"));
+	EXPECT_NE(NULL, strstr(err, "invalid --watch '0'"));
+	EXPECT_EQ(2, run_cli("tlb", "--watch", "0", pid_s));
+	EXPECT_NE(NULL, strstr(err, "invalid --watch '0'"));
+	EXPECT_EQ(0, run_cli("-d", MMSCOPE_DEVICE, "mm", pid_s));
+	EXPECT_EQ(0, run_cli("mm", pid_s, "--device", MMSCOPE_DEVICE));
+	EXPECT_EQ(0, run_cli("mm", pid_s, "--device=" MMSCOPE_DEVICE));
+
+	/* What does not apply is refused, naming the object. */
+	EXPECT_EQ(2, run_cli("--dot", "maps", pid_s));
+	EXPECT_STREQ("mmscope: option --dot does not apply to 'maps' (try: mmscope maps help)\n",
+		     err);
+	EXPECT_EQ(2, run_cli("mm", pid_s, "-v"));
+	EXPECT_STREQ("mmscope: option -v does not apply to 'mm' (try: mmscope mm help)\n", err);
+	EXPECT_EQ(2, run_cli("walk", pid_s, "0x1000", "--vma", "0"));
+	EXPECT_NE(NULL, strstr(err, "option --vma does not apply to 'walk'"));
+	EXPECT_EQ(2, run_cli("pages", pid_s, "--vma"));
+	EXPECT_STREQ("mmscope: option '--vma' needs an argument (try: mmscope help)\n", err);
+	EXPECT_EQ(2, run_cli("pages", pid_s, "--bogus", "0x1000-0x2000"));
+	EXPECT_NE(NULL, strstr(err, "pages: invalid option '--bogus'"));
+	EXPECT_EQ(2, run_cli("tlb", pid_s, "--watch"));
+	EXPECT_NE(NULL, strstr(err, "option '--watch' needs an argument"));
+	/* No error prints the whole usage: one line. */
+	EXPECT_EQ(err + strlen(err) - 1, strchr(err, '\n'));
+
+	/* Prefixes, where they name one object. */
+	ASSERT_EQ(0, run_cli("-j", "vmat", pid_s));
+	memcpy(before, out, sizeof(out));
+	EXPECT_EQ(0, run_cli("-j", "vmatree", pid_s));
+	EXPECT_EQ(0, run_cli("looku", pid_s, "0x1000"));
+	EXPECT_EQ(0, run_cli("map", pid_s));	/* exact, though maps starts so too */
+	EXPECT_EQ(2, run_cli("ma", pid_s));
+	EXPECT_STREQ("mmscope: ambiguous object 'ma': maps, map (try: mmscope help)\n", err);
+	EXPECT_EQ(2, run_cli("m", pid_s));
+	EXPECT_NE(NULL, strstr(err, "ambiguous object 'm': mm, maps, map"));
+
+	/* help OBJECT is OBJECT help. */
+	ASSERT_EQ(0, run_cli("walk", "help"));
+	memcpy(before, out, sizeof(out));
+	ASSERT_EQ(0, run_cli("help", "walk"));
+	EXPECT_STREQ(before, out);
+	ASSERT_EQ(0, run_cli("help", "wa"));
+	EXPECT_STREQ(before, out);
+	EXPECT_EQ(2, run_cli("help", "nothing"));
+	EXPECT_NE(NULL, strstr(err, "unknown object 'nothing'"));
 }
 
 TEST(not_root)

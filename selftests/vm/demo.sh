@@ -1,40 +1,66 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # `make demo`, inside the VM: start the sample program and show what
-# mmscope sees of it. Runs under busybox sh.
+# mmscope sees of it, each step with a line that says what it shows.
+# Runs under busybox sh.
 set -e
 /tests/sample >/tmp/sample.out &
 while [ ! -s /tmp/sample.out ]; do sleep 0.1; done
 read -r pid heap </tmp/sample.out
 
-step() { echo; echo "\$ $*"; "$@"; }
+# say WHAT; then the command, as a user would type it, and its output.
+step() { echo; echo "# $1"; shift; echo "\$ $*"; "$@"; }
 
-echo "The sample program is PID $pid; its heap block is at $heap."
-step mmscope mm "$pid"
-step mmscope maps "$pid"
-step mmscope lookup "$pid" "$heap"
-step mmscope -p lookup "$pid" 0x1000
-step mmscope walk "$pid" "$heap"
-step mmscope --vma 6 pages "$pid"
-step mmscope --vma 6 cow "$pid"
-step mmscope map "$pid"
-echo "$pid" >/sys/kernel/debug/mmscope/target
-step cat /sys/kernel/debug/mmscope/target
-step head -n 4 /sys/kernel/debug/mmscope/maps
-echo "$heap" >/sys/kernel/debug/mmscope/pagetable
-step cat /sys/kernel/debug/mmscope/pagetable
+echo "mmscope is loaded in a VM running $(uname -r)."
+echo "The sample program is PID $pid: a heap block at $heap, a shared mapping,"
+echo "a file mapping and three threads."
+step "the mm_struct: counters, layout, page tables, the threads that share it" \
+	mmscope mm "$pid"
+step "every VMA, as /proc/PID/maps has them, with their kind and vm_ops" \
+	mmscope maps "$pid"
+step "the VMA that holds the heap block (find_vma())" \
+	mmscope lookup "$pid" "$heap"
+step "below the first VMA: the first VMA above, and the gap up to it (JSON)" \
+	mmscope -p lookup "$pid" 0x1000
+step "the page-table walk of the heap block, level by level, as crash's vtop" \
+	mmscope walk "$pid" "$heap"
+step "every page of the heap, by its VMA's name: state, PFN, COW verdict, counts" \
+	mmscope pages "$pid" '[heap]'
+step "what a write would do to each page of the heap now, as runs" \
+	mmscope cow "$pid" '[heap]'
+step "the address space as boxes (mmscope map $pid --svg FILE draws it)" \
+	mmscope map "$pid"
+step "the same walk through debugfs: write the target and the address, read" \
+	sh -c "echo $pid >/sys/kernel/debug/mmscope/target &&
+	       echo $heap >/sys/kernel/debug/mmscope/pagetable &&
+	       cat /sys/kernel/debug/mmscope/pagetable"
 kill "$pid"
 
 # The fault lab: mmscope's own vm_operations, one scenario at a time.
-step mmscope faultlab list
-step mmscope faultlab demand
-step mmscope faultlab pfnmap
-step cat /sys/kernel/debug/mmscope/faultlab/stats
-step tail -n 5 /sys/kernel/debug/mmscope/faultlab/log
+step "the fault lab's guided scenarios: /dev/mmscope's own fault handlers" \
+	mmscope faultlab list
+step "demand paging: each first touch is one fault, each page mapped once" \
+	mmscope faultlab demand
+step "device memory: PFNs mapped without struct page (VM_PFNMAP)" \
+	mmscope faultlab pfnmap
+step "the counters of every lab, and the end of the fault log" \
+	cat /sys/kernel/debug/mmscope/faultlab/stats
+tail -n 5 /sys/kernel/debug/mmscope/faultlab/log
 
 # The pictures (pictures.sh): the sample's map as SVG and its walk as DOT,
 # sent back to the host as artifacts (make docs puts them in docs/).
 echo
+echo "# the pictures: the map as SVG, the walk and the VMA tree as Graphviz"
 echo "\$ /pictures.sh $MMSCOPE_ARTIFACTS"
 /pictures.sh "$MMSCOPE_ARTIFACTS"
 ls -l "$MMSCOPE_ARTIFACTS"
+
+cat <<'EOF'
+
+# What next
+  make shell            a shell in this VM with mmscope loaded: try
+                        mmscope maps $$, mmscope walk $$ ADDR, mmscope help
+  make shell KERNEL=6.1 the same on 6.1 (or KERNEL=debug: KASAN, lockdep)
+  mmscope OBJECT help   what each object shows, and its options
+  make check            every test, on every kernel of the matrix
+EOF

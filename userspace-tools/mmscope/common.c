@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What several objects share: PID and address arguments, and printers. */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,12 @@ static int parse_pid(const char *arg, uint32_t *pid)
 	}
 	*pid = v;
 	return 0;
+}
+
+void p_bad_option(const char *object, char **argv)
+{
+	p_err("%s: invalid option '%s', or its argument missing (try: mmscope %s help)",
+	      object, argv[optind - 1], object);
 }
 
 /* -2 for a malformed PID (a usage error), -1 for a failed query. */

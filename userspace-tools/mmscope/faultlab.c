@@ -213,6 +213,16 @@ static bool is_lab_vma(const struct mmscope_vma *v)
 }
 
 /*
+ * A request about the lab failed in a step: said (inside the JSON document,
+ * which then ends), and the scenario fails. Never a silent zero.
+ */
+static void lab_error(struct lab *lab, int ret, const char *what)
+{
+	p_errno(-ret, ERR_LAB, what);
+	lab->failed++;
+}
+
+/*
  * The VMAs of this process that map a lab. The text shows them when they
  * changed since the last step; the JSON always has them.
  */
@@ -222,10 +232,12 @@ static void show_maps(struct lab *lab)
 	char shape[sizeof(lab->maps_shape)] = "", *at = shape;
 	size_t n, i;
 	bool any = false;
+	int ret;
 
-	if (mms_vmas_all(lab->fd, &vmas, &n)) {
-		vmas = NULL;
-		n = 0;
+	ret = mms_vmas_all(lab->fd, &vmas, &n);
+	if (ret) {
+		lab_error(lab, ret, "fault lab maps");
+		return;
 	}
 	for (i = 0; i < n; i++)
 		if (is_lab_vma(&vmas[i]) && at < shape + sizeof(shape) - 64)
@@ -263,9 +275,13 @@ static void show_walk(struct lab *lab, uint64_t addr)
 {
 	struct mmscope_walk w;
 	const struct mmscope_page *p = &w.page;
+	int ret;
 
-	if (mms_walk(lab->fd, addr, &w))
+	ret = mms_walk(lab->fd, addr, &w);
+	if (ret) {
+		lab_error(lab, ret, "fault lab walk");
 		return;
+	}
 	if (json_output) {
 		jw_start_object(jw);
 		jw_key(jw, "addr");
@@ -320,10 +336,12 @@ static void step(struct lab *lab, const char *action, const struct expect *expec
 	struct mmscope_faultlab_counters now;
 	uint64_t last;
 	uint32_t n, i;
+	int ret;
 
 	lab->step++;
-	if (mms_faultlab_stats(lab->fd, &st))
-		lab->failed++;
+	ret = mms_faultlab_stats(lab->fd, &st);
+	if (ret)
+		lab_error(lab, ret, "fault lab stats");
 	now = st.lab;
 	if (json_output) {
 		jw_start_object(jw);
@@ -343,9 +361,12 @@ static void step(struct lab *lab, const char *action, const struct expect *expec
 	}
 	do {
 		n = 64;
-		if (mms_faultlab_log(lab->fd, MMSCOPE_FAULTLAB_LOG_THIS_LAB, lab->since,
-					 ev, &n, &last, NULL))
+		ret = mms_faultlab_log(lab->fd, MMSCOPE_FAULTLAB_LOG_THIS_LAB, lab->since,
+				       ev, &n, &last, NULL);
+		if (ret) {
+			lab_error(lab, ret, "fault log");
 			break;
+		}
 		for (i = 0; i < n; i++)
 			show_event("   log:      ", &ev[i]);
 		lab->since = last;
@@ -816,16 +837,16 @@ static int show_log(void)
 			show_event(lead, &ev[i]);
 		}
 	} while (n);
+	free(ev);
+	close(fd);
+	if (ret) {	/* inside the array, which it closes */
+		p_errno(-ret, ERR_LAB, "fault log");
+		return 1;
+	}
 	if (json_output)
 		jw_end_array(jw);
 	else if (lost)
 		printf("(%" PRIu64 " older events are no longer in the log)\n", lost);
-	free(ev);
-	close(fd);
-	if (ret) {
-		p_errno(-ret, ERR_LAB, "fault log");
-		return 1;
-	}
 	return 0;
 }
 

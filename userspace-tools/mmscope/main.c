@@ -200,31 +200,144 @@ static const char usage_text[] =
 	"\n"
 	"mmscope needs CAP_SYS_ADMIN and the mmscope.ko module.\n";
 
-static int do_help(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	return p_help(usage_text);
-}
+static int do_help(int argc, char **argv);
 
-static const struct {
+/*
+ * The objects, and the global options that apply to only some of them:
+ * any other object refuses such an option rather than ignore it.
+ */
+enum { OPT_VERBOSE = 1, OPT_DOT = 2, OPT_VMA = 4 };
+
+static const struct object {
 	const char *name;
 	int (*run)(int argc, char **argv);
+	unsigned int options;
 } objects[] = {
-	{ "mm", do_mm },
-	{ "maps", do_maps },
-	{ "lookup", do_lookup },
-	{ "walk", do_walk },
-	{ "pages", do_pages },
-	{ "cow", do_cow },
-	{ "faultlab", do_faultlab },
-	{ "smaps", do_smaps },
-	{ "tlb", do_tlb },
-	{ "map", do_map },
-	{ "vmatree", do_vmatree },
-	{ "version", do_version },
-	{ "help", do_help },
+	{ "mm", do_mm, 0 },
+	{ "maps", do_maps, OPT_VERBOSE },
+	{ "lookup", do_lookup, 0 },
+	{ "walk", do_walk, OPT_DOT },
+	{ "pages", do_pages, OPT_VMA },
+	{ "cow", do_cow, OPT_VMA },
+	{ "faultlab", do_faultlab, 0 },
+	{ "smaps", do_smaps, 0 },
+	{ "tlb", do_tlb, 0 },
+	{ "map", do_map, 0 },
+	{ "vmatree", do_vmatree, OPT_DOT },
+	{ "version", do_version, 0 },
+	{ "help", do_help, 0 },
 };
+#define NR_OBJECTS (sizeof(objects) / sizeof(objects[0]))
+
+/*
+ * The object @name names: itself, or the one object it is a prefix of
+ * (mmscope vm, as bpftool and ip take them); NULL after p_err().
+ */
+static const struct object *find_object(const char *name)
+{
+	const struct object *found = NULL;
+	char matches[256] = "";
+	size_t len = strlen(name), n = 0;
+	unsigned int i;
+
+	for (i = 0; i < NR_OBJECTS; i++)
+		if (!strcmp(name, objects[i].name))
+			return &objects[i];
+	for (i = 0; len && i < NR_OBJECTS; i++) {
+		if (strncmp(name, objects[i].name, len))
+			continue;
+		found = &objects[i];
+		n += snprintf(matches + n, n < sizeof(matches) ? sizeof(matches) - n : 0, "%s%s",
+			      n ? ", " : "", objects[i].name);
+	}
+	if (found && !strchr(matches, ','))
+		return found;
+	if (found)
+		p_err("ambiguous object '%s': %s (try: mmscope help)", name, matches);
+	else
+		p_err("unknown object '%s' (try: mmscope help)", name);
+	return NULL;
+}
+
+/* mmscope help OBJECT: as mmscope OBJECT help. */
+static int do_help(int argc, char **argv)
+{
+	static char *help_argv[] = { "help", NULL };
+	const struct object *obj;
+
+	if (!argc || !strcmp(argv[0], "help"))
+		return p_help(usage_text);
+	obj = find_object(argv[0]);
+	return obj ? obj->run(1, help_argv) : 2;
+}
+
+/* "--name VALUE" or "--name=VALUE" at argv[*i]: its value, or NULL. */
+static const char *option_value(const char *name, int argc, char **argv, int *i, int *err)
+{
+	size_t len = strlen(name);
+
+	if (strncmp(argv[*i], name, len))
+		return NULL;
+	if (argv[*i][len] == '=')
+		return argv[*i] + len + 1;
+	if (argv[*i][len])
+		return NULL;
+	if (*i + 1 >= argc) {
+		p_err("option '%s' needs an argument (try: mmscope help)", name);
+		*err = 2;
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+/*
+ * Global options may follow the object too (mmscope maps 1 -j), anywhere
+ * among its arguments: they are taken out before the object reads its own.
+ * "--" ends them. Returns 0, or 2 after p_err().
+ */
+static int take_global_options(int *argc, char **argv, unsigned int *used)
+{
+	int i, n = 0, err = 0;
+	const char *a, *v;
+
+	for (i = 0; i < *argc; i++) {
+		a = argv[i];
+		if (!strcmp(a, "--")) {
+			while (++i < *argc)
+				argv[n++] = argv[i];
+			break;
+		}
+		if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
+			json_output = true;
+		} else if (!strcmp(a, "-p") || !strcmp(a, "--pretty")) {
+			json_output = pretty_output = true;
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			verbose = true;
+			*used |= OPT_VERBOSE;
+		} else if (!strcmp(a, "--dot")) {
+			dot_output = true;
+			*used |= OPT_DOT;
+		} else if ((v = option_value("--vma", *argc, argv, &i, &err))) {
+			vma_index_arg = v;
+			*used |= OPT_VMA;
+		} else if ((v = option_value("--device", *argc, argv, &i, &err)) ||
+			   (!err && (v = option_value("-d", *argc, argv, &i, &err)))) {
+			device = v;
+		} else if (err) {
+			return err;
+		} else {
+			argv[n++] = argv[i];
+		}
+	}
+	argv[n] = NULL;
+	*argc = n;
+	return 0;
+}
+
+static const char *option_name(unsigned int opt)
+{
+	return opt == OPT_VERBOSE ? "-v" : opt == OPT_DOT ? "--dot" : "--vma";
+}
 
 int main(int argc, char **argv)
 {
@@ -241,7 +354,8 @@ int main(int argc, char **argv)
 	};
 	static char *version_argv[] = { "version", NULL };
 	bool version_requested = false;
-	unsigned int i;
+	const struct object *obj;
+	unsigned int used = 0, opt_bit;
 	int opt, ret;
 
 	opterr = 0;	/* one error style: ours */
@@ -255,15 +369,18 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			verbose = true;
+			used |= OPT_VERBOSE;
 			break;
 		case 'd':
 			device = optarg;
 			break;
 		case 'D':
 			dot_output = true;
+			used |= OPT_DOT;
 			break;
 		case 'n':
 			vma_index_arg = optarg;
+			used |= OPT_VMA;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -292,19 +409,28 @@ int main(int argc, char **argv)
 		p_err("no object given (try: mmscope help)");
 		return 2;
 	}
-	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {
-		if (strcmp(argv[0], objects[i].name))
-			continue;
-		if (json_output) {
-			jw = jw_new(stdout, pretty_output);
-			if (!jw)
-				return 1;
-		}
-		ret = objects[i].run(argc - 1, argv + 1);
-		if (jw)
-			jw_destroy(jw);
+	argc--;
+	argv++;
+	ret = take_global_options(&argc, argv, &used);
+	if (ret)
 		return ret;
+	obj = find_object(argv[-1]);
+	if (!obj)
+		return 2;
+	for (opt_bit = OPT_VERBOSE; opt_bit <= OPT_VMA; opt_bit <<= 1) {
+		if ((used & opt_bit) && !(obj->options & opt_bit)) {
+			p_err("option %s does not apply to '%s' (try: mmscope %s help)",
+			      option_name(opt_bit), obj->name, obj->name);
+			return 2;
+		}
 	}
-	p_err("unknown object '%s' (try: mmscope help)", argv[0]);
-	return 2;
+	if (json_output) {
+		jw = jw_new(stdout, pretty_output);
+		if (!jw)
+			return 1;
+	}
+	ret = obj->run(argc, argv);
+	if (jw)
+		jw_destroy(jw);
+	return ret;
 }

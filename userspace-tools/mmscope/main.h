@@ -53,6 +53,8 @@ int resolve_vma(int fd, const char *pid_arg, const char *arg, uint64_t *start,
 		uint64_t *end);
 
 /* common.c: arguments, and the printers every object uses */
+/* After getopt_long() of an object's options returned '?' or ':'. */
+void p_bad_option(const char *object, char **argv);
 /* An fd aimed at PID @pid_arg, or the exit code negated (after p_err). */
 int open_target(const char *pid_arg);
 /* "PID": an fd, or the exit code negated. */

@@ -315,7 +315,7 @@ static int parse_args(int argc, char **argv, const char **svg)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (opt != 's') {
-			p_err("usage: " USAGE);
+			p_bad_option("map", argv);
 			return -1;
 		}
 		*svg = optarg;

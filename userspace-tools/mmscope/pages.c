@@ -275,9 +275,12 @@ static int parse_args(int argc, char **argv, int *mode)
 
 	optind = 0;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if ((opt != 's' && opt != 'p') || (*mode && *mode != opt)) {
-			p_err(opt == 's' || opt == 'p' ? "--summary and --pte do not go together" :
-			      "usage: " USAGE);
+		if (opt != 's' && opt != 'p') {
+			p_bad_option("pages", argv);
+			return -1;
+		}
+		if (*mode && *mode != opt) {
+			p_err("--summary and --pte do not go together");
 			return -1;
 		}
 		*mode = opt;

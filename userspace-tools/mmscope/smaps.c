@@ -224,7 +224,7 @@ static int parse_args(int argc, char **argv, int *rollup_only, int *sort_pss, lo
 			}
 			break;
 		default:
-			p_err("usage: " USAGE);
+			p_bad_option("smaps", argv);
 			return -1;
 		}
 	}

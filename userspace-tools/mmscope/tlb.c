@@ -544,18 +544,42 @@ out_kill:
 
 int do_tlb(int argc, char **argv)
 {
+	const char *pid_arg = NULL, *watch = NULL;
 	unsigned int secs = 0;
+	bool do_demo = false;
+	int i;
 
 	if (is_help(argc, argv))
 		return p_help(help_text);
-	if (argc == 1 && !strcmp(argv[0], "--demo"))
-		return demo();
-	if (argc == 3 && !strcmp(argv[1], "--watch")) {
-		if (parse_seconds(argv[2], &secs))
+	/* PID, --demo, --watch SECONDS or --watch=SECONDS, in any order. */
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--demo")) {
+			do_demo = true;
+		} else if (!strcmp(argv[i], "--watch")) {
+			if (i + 1 == argc) {
+				p_err("option '--watch' needs an argument (try: mmscope tlb help)");
+				return 2;
+			}
+			watch = argv[++i];
+		} else if (!strncmp(argv[i], "--watch=", 8)) {
+			watch = argv[i] + 8;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			p_err("tlb: unknown option '%s' (try: mmscope tlb help)", argv[i]);
 			return 2;
-	} else if (argc != 1) {
+		} else if (!pid_arg) {
+			pid_arg = argv[i];
+		} else {
+			p_err("usage: " USAGE);
+			return 2;
+		}
+	}
+	if (do_demo && !pid_arg && !watch)
+		return demo();
+	if (do_demo || !pid_arg) {
 		p_err("usage: " USAGE);
 		return 2;
 	}
-	return show(argv[0], secs);
+	if (watch && parse_seconds(watch, &secs))
+		return 2;
+	return show(pid_arg, secs);
 }
