@@ -191,22 +191,6 @@ static void rm_worker(struct rm_shared *sh, int i)
 	_exit(0);
 }
 
-static int load(const char *ko)
-{
-	int fd = open(ko, O_RDONLY | O_CLOEXEC), ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
-static bool loaded(void)
-{
-	return access("/sys/module/mmscope", F_OK) == 0;
-}
-
 static int rmmod_loop(const char *ko)
 {
 	struct rm_shared *sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
@@ -219,7 +203,7 @@ static int rmmod_loop(const char *ko)
 
 	if (sh == MAP_FAILED)
 		return 1;
-	if (!loaded() && load(ko)) {
+	if (!module_loaded("mmscope") && load_module(ko)) {
 		printf("# FAILED: rmmod loop: cannot load %s\n", ko);
 		return 1;
 	}
@@ -230,7 +214,7 @@ static int rmmod_loop(const char *ko)
 	}
 	while (now() < end) {
 		usleep(xrand(&s) % 3000);
-		if (!syscall(SYS_delete_module, "mmscope", O_NONBLOCK)) {
+		if (!unload_module("mmscope")) {
 			unloads++;
 			/* Gone: nothing may have held a file or a mapping across it. */
 			for (i = 0; i < RM_WORKERS; i++) {
@@ -242,7 +226,7 @@ static int rmmod_loop(const char *ko)
 				}
 			}
 			usleep(xrand(&s) % 3000);
-			ret = load(ko);
+			ret = load_module(ko);
 			if (ret) {
 				printf("# FAILED: reload after rmmod: %s\n", strerror(-ret));
 				rm_bad++;
@@ -260,11 +244,11 @@ static int rmmod_loop(const char *ko)
 	for (i = 0; i < RM_WORKERS; i++)
 		waitpid(pids[i], NULL, 0);
 	/* Nothing is open now: rmmod must work, then the module comes back. */
-	if (loaded() && syscall(SYS_delete_module, "mmscope", O_NONBLOCK)) {
+	if (module_loaded("mmscope") && unload_module("mmscope")) {
 		printf("# FAILED: rmmod with nothing open: %s\n", strerror(errno));
 		rm_bad++;
 	}
-	if (!loaded() && (ret = load(ko))) {
+	if (!module_loaded("mmscope") && (ret = load_module(ko))) {
 		printf("# FAILED: final reload: %s\n", strerror(-ret));
 		rm_bad++;
 	}

@@ -921,17 +921,6 @@ TEST(debugfs_tlb)
 
 /* ---- unload while counting ---------------------------------------------- */
 
-static int load_module(const char *ko)
-{
-	int fd = open(ko, O_RDONLY | O_CLOEXEC), ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
 /*
  * With /dev/mmscope open and counting, rmmod is refused (the open file
  * holds the module). Counting started through debugfs outlives its file:
@@ -953,7 +942,7 @@ TEST(rmmod_while_counting)
 	fd = open_target(tg.pid);
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, mms_tlb(fd, MMSCOPE_TLB_COUNT_START, &t, NULL, NULL));
-	EXPECT_NE(0, syscall(SYS_delete_module, "mmscope", O_NONBLOCK));
+	EXPECT_NE(0, unload_module("mmscope"));
 	EXPECT_TRUE(errno == EWOULDBLOCK || errno == EBUSY);
 	close(fd);
 
@@ -961,7 +950,7 @@ TEST(rmmod_while_counting)
 	ASSERT_EQ(0, write_file(DEBUGFS_DIR "/target", pid_s));
 	ASSERT_EQ(0, write_file(DEBUGFS_DIR "/tlb", "start"));
 	ASSERT_EQ(0, target_do(&tg, OP_MUNMAP, 40, 2));
-	ASSERT_EQ(0, syscall(SYS_delete_module, "mmscope", O_NONBLOCK));
+	ASSERT_EQ(0, unload_module("mmscope"));
 	/* Flushes of the counted mm, and of others, with the module gone. */
 	ASSERT_EQ(0, target_do(&tg, OP_MUNMAP, 50, 2));
 	ASSERT_EQ(0, target_do(&tg, OP_DONTNEED, 60, 40));

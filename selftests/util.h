@@ -87,6 +87,12 @@ const char *vm_flag_mnemonic(const char *name);
 
 /* Open /dev/mmscope and aim it at pid; -errno on failure. */
 int open_target(pid_t pid);
+
+/* finit_module() of the .ko at @path, delete_module() of @name: 0 or -errno. */
+int load_module(const char *path);
+int unload_module(const char *name);
+/* Whether module @name is loaded (or being loaded: /sys/module/NAME). */
+bool module_loaded(const char *name);
 /* Are the mmscope record and the /proc line the same maps line? */
 bool vma_matches_proc(const struct mmscope_vma *v, const struct proc_vma *p);
 

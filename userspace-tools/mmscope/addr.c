@@ -149,20 +149,13 @@ static bool names_vma(const char *path, const char *name)
  * text, data and read-only VMAs) is one range; more than one is an error
  * that lists them.
  */
-static int vma_named(int fd, const char *pid_arg, const char *name, uint64_t *start,
-		     uint64_t *end)
+static int vma_named(const struct mms_vmas *vmas, const char *pid_arg, const char *name,
+		     uint64_t *start, uint64_t *end)
 {
 	size_t i, first = 0, last = 0, runs = 0;
-	struct mms_vmas vmas;
-	int ret;
 
-	ret = mms_vmas_brief_all(fd, &vmas);
-	if (ret) {
-		p_errno(-ret, ERR_QUERY, pid_arg);
-		return 1;
-	}
-	for (i = 0; i < vmas.count; i++) {
-		if (!names_vma(mms_vma_path(&vmas, i), name))
+	for (i = 0; i < vmas->count; i++) {
+		if (!names_vma(mms_vma_path(vmas, i), name))
 			continue;
 		if (!runs || i != last + 1) {
 			runs++;
@@ -173,9 +166,8 @@ static int vma_named(int fd, const char *pid_arg, const char *name, uint64_t *st
 			last = i;
 	}
 	if (runs == 1) {
-		*start = vmas.recs[first].start;
-		*end = vmas.recs[last].end;
-		mms_vmas_free(&vmas);
+		*start = vmas->recs[first].start;
+		*end = vmas->recs[last].end;
 		return 0;
 	}
 	if (!runs) {
@@ -184,21 +176,34 @@ static int vma_named(int fd, const char *pid_arg, const char *name, uint64_t *st
 	} else {
 		fprintf(stderr, "mmscope: '%s' names %zu VMAs apart in process %s; give one range:\n",
 			name, runs, pid_arg);
-		for (i = 0; i < vmas.count; i++)
-			if (names_vma(mms_vma_path(&vmas, i), name))
+		for (i = 0; i < vmas->count; i++)
+			if (names_vma(mms_vma_path(vmas, i), name))
 				fprintf(stderr, "  %llx-%llx %s\n",
-					(unsigned long long)vmas.recs[i].start,
-					(unsigned long long)vmas.recs[i].end,
-					mms_vma_path(&vmas, i));
+					(unsigned long long)vmas->recs[i].start,
+					(unsigned long long)vmas->recs[i].end,
+					mms_vma_path(vmas, i));
 		p_err("ambiguous VMA name '%s'", name);
 	}
-	mms_vmas_free(&vmas);
 	return 1;
 }
 
 /* The N-th VMA, counted from 0 as maps lists them. */
-static int vma_numbered(int fd, const char *pid_arg, unsigned long n, uint64_t *start,
-			uint64_t *end)
+static int vma_numbered(const struct mms_vmas *vmas, const char *pid_arg, unsigned long n,
+			uint64_t *start, uint64_t *end)
+{
+	if (n >= vmas->count) {
+		p_err("no VMA number %lu: process %s has %zu (numbered from 0, as in maps)",
+		      n, pid_arg, vmas->count);
+		return 1;
+	}
+	*start = vmas->recs[n].start;
+	*end = vmas->recs[n].end;
+	return 0;
+}
+
+/* A VMA by number (@by_number) or by name: the exit code. */
+static int vma_range(int fd, const char *pid_arg, const char *arg, bool by_number,
+		     uint64_t *start, uint64_t *end)
 {
 	struct mms_vmas vmas;
 	int ret;
@@ -208,16 +213,12 @@ static int vma_numbered(int fd, const char *pid_arg, unsigned long n, uint64_t *
 		p_errno(-ret, ERR_QUERY, pid_arg);
 		return 1;
 	}
-	if (n >= vmas.count) {
-		p_err("no VMA number %lu: process %s has %zu (numbered from 0, as in maps)",
-		      n, pid_arg, vmas.count);
-		mms_vmas_free(&vmas);
-		return 1;
-	}
-	*start = vmas.recs[n].start;
-	*end = vmas.recs[n].end;
+	if (by_number)
+		ret = vma_numbered(&vmas, pid_arg, strtoul(arg, NULL, 10), start, end);
+	else
+		ret = vma_named(&vmas, pid_arg, arg, start, end);
 	mms_vmas_free(&vmas);
-	return 0;
+	return ret;
 }
 
 int check_range_arg(const char *arg)
@@ -250,18 +251,16 @@ int resolve_range(int fd, const char *pid_arg, const char *arg, uint64_t *start,
 
 	if (ret <= 0)
 		return ret ? 2 : 0;
-	return vma_named(fd, pid_arg, arg, start, end);
+	return vma_range(fd, pid_arg, arg, false, start, end);
 }
 
 int resolve_vma(int fd, const char *pid_arg, const char *arg, uint64_t *start,
 		uint64_t *end)
 {
-	unsigned long n;
 	char *tail;
 
 	errno = 0;
-	n = strtoul(arg, &tail, 10);
-	if (isdigit((unsigned char)*arg) && !*tail && !errno)
-		return vma_numbered(fd, pid_arg, n, start, end);
-	return vma_named(fd, pid_arg, arg, start, end);
+	strtoul(arg, &tail, 10);
+	return vma_range(fd, pid_arg, arg, isdigit((unsigned char)*arg) && !*tail && !errno,
+			 start, end);
 }
