@@ -8,7 +8,7 @@
 #   make demo            boot a VM, show mmscope's view of a sample program
 #   make shell KERNEL=6.1|6.12|debug   an interactive VM with mmscope loaded
 #   make fuzz SECONDS=N [KERNEL=...] [SEED=S]   only fuzz_test, for N seconds
-#   make bench [KERNEL=6.1|6.12]   mmscope against /proc, timed (README: Performance)
+#   make bench [KERNEL=6.1|6.12]   mmscope against /proc, timed (docs/performance.md)
 #   make docs [KERNEL=...]   the demo VM's pictures, regenerated into docs/
 #
 # check, demo and shell install what they need with apt (selftests/vm/deps.sh).
@@ -67,7 +67,7 @@ fuzz: deps
 bench: deps
 	MMSCOPE_BENCH_CASES=$(BENCH_CASES) $(VM)/run.sh $(KERNEL) bench
 
-# The pictures of README.md: the demo's map SVG and its DOT graphs rendered
+# The pictures of docs/pictures.md: the demo's map SVG and its DOT graphs rendered
 # by dot -Tsvg on the host, copied from the demo VM's artifacts into docs/.
 docs: deps
 	$(VM)/docs.sh $(KERNEL)

@@ -4,7 +4,7 @@
  * once. module/names.c builds the kernel's tables from these lists and
  * userspace-tools/lib/names.c builds libmmscope's, so debugfs, the CLI and
  * its JSON can never disagree; selftests/names-check.sh checks that every
- * constant of <linux/mmscope.h> is named here, and named in README.md.
+ * constant of <linux/mmscope.h> is named here, and named in docs/abi.md.
  *
  * Each list is MMSCOPE_NAMES_<TABLE>(X), calling X(value, "name") once per
  * value, in value order. Names are what debugfs prints and the JSON says.

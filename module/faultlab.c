@@ -241,7 +241,7 @@ out:
  * Entries of the fault-around window that are not empty. The window lies
  * in the one page table under vmf->pmd; it is read locklessly under RCU,
  * which is enough for a count (a racing fault on the same window can blur
- * it, and README.md says so).
+ * it, and docs/internals/faultlab.md says so).
  */
 static unsigned int mmscope_lab_present(const struct vm_fault *vmf,
 					pgoff_t start, pgoff_t end)

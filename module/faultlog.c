@@ -93,7 +93,7 @@ u32 mmscope_fault_result(vm_fault_t ret)
 	return out;
 }
 
-/* One line of debugfs faultlab/log; README.md documents the columns. */
+/* One line of debugfs faultlab/log (columns: docs/internals/faultlab.md). */
 void mmscope_seq_fault_event(struct seq_file *m,
 			     const struct mmscope_faultlab_event *ev)
 {

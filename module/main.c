@@ -3,7 +3,8 @@
  * mmscope: look at a process's mm_struct, VMAs and page tables.
  *
  * Module entry points. The query ABI is in include/uapi/linux/mmscope.h;
- * README.md explains what each export shows and how it is tested.
+ * docs/ explains what each export shows (exports.md) and how it is tested
+ * (testing.md).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

@@ -173,7 +173,7 @@ static bool mmscope_vma_follows_data(struct vm_area_struct *vma,
 	       (prev->vm_flags & (VM_WRITE | VM_MAYSHARE)) == VM_WRITE;
 }
 
-/* The rules are documented in README.md, "VMA kinds"; keep both in step. */
+/* The rules are in docs/exports.md, "VMA kinds"; keep both in step. */
 static u32 mmscope_vma_kind(struct vm_area_struct *vma, const char *name,
 			    const struct mmscope_vma_ctx *ctx)
 {

@@ -12,7 +12,7 @@
  * up fault labs of random modes and lengths, map and touch them (SIGBUS
  * past the end is caught and must happen exactly there), and one writes
  * random bytes to every writable debugfs file and reads every file.
- * Every call must end in 0 or an errno the README and the uapi header
+ * Every call must end in 0 or an errno docs/abi.md and the uapi header
  * document for it; the runner fails the VM on any kernel splat.
  *
  * uffd_never_resolved: a caller stalled in a user copy on userfaultfd

@@ -6,7 +6,7 @@
 #   - checkpatch.pl --strict clean on every module and uapi file
 #   - the uapi header compiles on its own, with no implicit padding
 #   - every symbol the module imports is exported by that kernel
-#   - every uapi constant is named once, and README.md's table of names
+#   - every uapi constant is named once, and docs/abi.md's table of names
 #     says what include/mmscope_names.h says (names-check.sh)
 #   - dkms builds the module for both kernels (in a private dkms tree)
 # The kernel tools come from Debian's linux-source-6.12 tarball.

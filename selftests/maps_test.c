@@ -499,7 +499,7 @@ TEST(merge_and_split)
 	munmap(a, 4 * PAGE);
 }
 
-/* Kinds against what /proc says of the same VMA (README: "VMA kinds"). */
+/* Kinds against what /proc says of the same VMA (docs/exports.md). */
 TEST(kinds)
 {
 	char *shared, *anon;

@@ -4,15 +4,15 @@
 # include/mmscope_names.h; the module and libmmscope build their tables from
 # it. This checks the two copies that cannot be built from it:
 #   - every constant of <linux/mmscope.h> that has a name is named there;
-#   - README.md's table of names (between the "names" markers) is exactly
+#   - docs/abi.md's table of names (between the "names" markers) is exactly
 #     what the lists say.
 #   names-check.sh           check (host-checks.sh runs it)
-#   names-check.sh --update  rewrite README.md's table from the lists
+#   names-check.sh --update  rewrite docs/abi.md's table from the lists
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 uapi=$top/include/uapi/linux/mmscope.h
 names=$top/include/mmscope_names.h
-readme=$top/README.md
+doc=$top/docs/abi.md
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 failed=0
@@ -24,7 +24,7 @@ for c in $(grep -Eo "^(#define[[:space:]]+|[[:space:]]+)($family)\b" "$uapi" |
 	grep -qw "X($c," "$names" || { echo "names-check: $c has no name in $names" >&2; failed=1; }
 done
 
-# The README table, printed by the C preprocessor from the lists themselves.
+# The table of docs/abi.md, printed by the C preprocessor from the lists themselves.
 cat >"$tmp/doc.c" <<'C'
 #include <stdio.h>
 #include "mmscope_names.h"
@@ -53,18 +53,18 @@ int main(void)
 C
 gcc -Wall -Werror -I"$top/include/uapi" -I"$top/include" -o "$tmp/doc" "$tmp/doc.c"
 "$tmp/doc" >"$tmp/table.md"
-sed -n '/^<!-- names: begin/,/^<!-- names: end/p' "$readme" | sed '1d;$d' >"$tmp/readme.md"
+sed -n '/^<!-- names: begin/,/^<!-- names: end/p' "$doc" | sed '1d;$d' >"$tmp/doc.md"
 
 if [ "${1:-}" = --update ]; then
 	awk -v table="$tmp/table.md" '
 		/^<!-- names: begin/ { print; while ((getline l < table) > 0) print l; skip = 1; next }
 		/^<!-- names: end/ { skip = 0 }
-		!skip' "$readme" >"$tmp/README.md"
-	cp "$tmp/README.md" "$readme"
+		!skip' "$doc" >"$tmp/abi.md"
+	cp "$tmp/abi.md" "$doc"
 	exit 0
 fi
-if ! diff -u "$tmp/readme.md" "$tmp/table.md" >&2; then
-	echo "names-check: README.md's table of names differs from $names (run $0 --update)" >&2
+if ! diff -u "$tmp/doc.md" "$tmp/table.md" >&2; then
+	echo "names-check: docs/abi.md's table of names differs from $names (run $0 --update)" >&2
 	failed=1
 fi
 exit $failed

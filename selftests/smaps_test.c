@@ -994,7 +994,7 @@ static int run_cli(const char *args, char *out, size_t size)
 
 /*
  * Two processes share 64 pages by fork; one writes 16 of them. The CLI's
- * table and rollup (shown in the log: the README's example) say what
+ * table and rollup (shown in the log: docs/internals/smaps.md's example) say what
  * /proc/PID/smaps_rollup says.
  */
 TEST(cli_two_processes)

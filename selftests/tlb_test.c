@@ -1100,7 +1100,7 @@ TEST(cli_json_contract)
 	EXPECT_EQ(JSON_NULL, json_get(e, "local_mm")->type);
 	json_free(j);
 
-	/* The text, for the README. */
+	/* The text, for docs/internals/tlb.md. */
 	argv[1] = "tlb";
 	argv[2] = pid_s;
 	argv[3] = NULL;

@@ -825,7 +825,7 @@ TEST(errors)
 	free(rec);
 }
 
-/* The CLI's picture of a small tree, for the log (README's example). */
+/* The CLI's picture of a small tree, for the log (as in docs/internals/). */
 static void show_cli(pid_t pid)
 {
 	char cmd[64], line[256];

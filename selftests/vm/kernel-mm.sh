@@ -22,7 +22,7 @@ T=${KMM_TIMEOUT:-60}
 
 # name, set, arguments. Set 1 runs on the debug entry, set 2 on the 6.12
 # entry (too slow under KASAN, in time without it), set 0 only when asked
-# for. Times are in README.md ("The kernel's own mm selftests").
+# for. Times are in docs/testing.md ("The kernel's own mm selftests").
 tests='
 madv_populate 1
 mremap_test 1

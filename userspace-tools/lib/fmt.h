@@ -3,7 +3,7 @@
  * Numbers and padded strings into a char buffer without printf(): for the
  * per-VMA lines of `mmscope maps` and the JSON writer, where parsing a
  * printf() format for every field cost more than all the rest of the
- * command (README.md, "Performance"). Each returns the end of what it
+ * command (docs/performance.md). Each returns the end of what it
  * wrote; nothing is NUL-terminated.
  */
 #ifndef MMSCOPE_FMT_H

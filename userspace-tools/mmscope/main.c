@@ -6,7 +6,7 @@
  *
  * One file per object (mm.c, maps.c, ...), each with its arguments and its
  * help. Every command prints a human table, or JSON with -j (keys are a
- * contract: see README.md). Errors are one clear line on stderr (and an
+ * contract: see docs/abi.md). Errors are one clear line on stderr (and an
  * {"error": ...} object on stdout with -j) and a non-zero exit: 1 for a
  * failed query, 2 for a usage error or a malformed argument.
  */

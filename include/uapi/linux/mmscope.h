@@ -178,7 +178,7 @@ struct mmscope_mm_info {
 	__u64 pgtables_bytes;
 };
 
-/* What a VMA is, by the rules in README.md ("VMA kinds"). */
+/* What a VMA is, by the rules in docs/exports.md ("VMA kinds"). */
 enum mmscope_vma_kind {
 	MMSCOPE_KIND_ANON = 0,
 	MMSCOPE_KIND_TEXT = 1,
