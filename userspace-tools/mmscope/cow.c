@@ -15,7 +15,7 @@ static const char help_text[] =
 	"\n"
 	"What a write by process PID would do to each page of RANGE (or of one VMA,\n"
 	"by number or name) now, as runs of equal verdicts: readonly, none,\n"
-	"writable, shared, zero, copy or reuse (README.md says when each applies).\n"
+	"writable, shared, zero, copy or reuse (mmscope-cow(8) says when each applies).\n"
 	"RANGE is START-END or START+LEN in hex, or a VMA's name, as for pages.\n";
 
 /* The verdicts alone, as runs of equal verdicts. */
