@@ -9,14 +9,18 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "internal.h"
 
 struct mmscope_file {
+	struct file *file;
 	struct mmscope_target target;
-	struct mmscope_lab *lab;	/* the fault lab mmap() maps */
+	/* The fault lab mmap() maps: see mmscope_file_lab() */
+	struct mmscope_lab *lab;
+	struct mutex lab_lock;		/* makes @lab, once */
 	struct mmscope_tlb_count *tlb_count;	/* the target's flushes, if counted */
 	struct mmscope_vmatree_walk vmatree_walk;
 };
@@ -274,13 +278,48 @@ static int mmscope_ioc_vm_flag_names(struct mmscope_file *mf, void *arg)
 	return 0;
 }
 
+/*
+ * The file's fault lab, made if @make and there is none yet. A file opened
+ * for writing has had one since open() (mmscope_open()); a read-only file
+ * gets one at its first setup, so that queries never make one. Changing
+ * f_mapping then is safe: a read-only file cannot be mapped shared and
+ * writable, the one kind of mapping whose count mmap_region() keeps in
+ * f_mapping across our ->mmap. ->mmap sees the lab only once f_mapping is
+ * the lab's (release and acquire).
+ *
+ * Return: the lab, NULL if there is none and !@make, or an ERR_PTR.
+ */
+static struct mmscope_lab *mmscope_file_lab(struct mmscope_file *mf, bool make)
+{
+	/* Pairs with the release below: the lab's f_mapping is in place. */
+	struct mmscope_lab *lab = smp_load_acquire(&mf->lab);
+
+	if (lab || !make)
+		return lab;
+	mutex_lock(&mf->lab_lock);
+	lab = mf->lab;
+	if (!lab) {
+		lab = mmscope_lab_create(mf->file);
+		if (!IS_ERR(lab)) {
+			/* Published after mmscope_lab_create() set f_mapping. */
+			smp_store_release(&mf->lab, lab);
+		}
+	}
+	mutex_unlock(&mf->lab_lock);
+	return lab;
+}
+
 static int mmscope_ioc_faultlab_setup(struct mmscope_file *mf, void *arg)
 {
 	struct mmscope_faultlab_setup *req = arg;
+	struct mmscope_lab *lab;
 
 	if (req->lab_id)
 		return -EINVAL;
-	return mmscope_lab_setup(mf->lab, req);
+	lab = mmscope_file_lab(mf, true);
+	if (IS_ERR(lab))
+		return PTR_ERR(lab);
+	return mmscope_lab_setup(lab, req);
 }
 
 static int mmscope_ioc_faultlab_stats(struct mmscope_file *mf, void *arg)
@@ -291,7 +330,7 @@ static int mmscope_ioc_faultlab_stats(struct mmscope_file *mf, void *arg)
 		return -EINVAL;
 	memset(stats, 0, sizeof(*stats));
 	stats->size = sizeof(*stats);
-	mmscope_lab_stats(mf->lab, stats);
+	mmscope_lab_stats(mmscope_file_lab(mf, false), stats);
 	return 0;
 }
 
@@ -308,7 +347,9 @@ static int mmscope_ioc_faultlab_log(struct mmscope_file *mf, void *arg)
 	    !mmscope_record_size_ok(req->event_size, sizeof(*events)))
 		return -EINVAL;
 	if (req->flags & MMSCOPE_FAULTLAB_LOG_THIS_LAB) {
-		lab_id = mmscope_lab_id(mf->lab);
+		struct mmscope_lab *lab = mmscope_file_lab(mf, false);
+
+		lab_id = lab ? mmscope_lab_id(lab) : 0;
 		if (!lab_id)
 			return -ENODEV;
 	}
@@ -473,8 +514,8 @@ static const struct mmscope_ioctl {
 	  .query = true, .min_size = mmscope_pages_min_size },
 	MMSCOPE_IOCTL(MMSCOPE_IOC_FAULTLAB_SETUP, mmscope_ioc_faultlab_setup,
 		      struct mmscope_faultlab_setup, false),
-	MMSCOPE_IOCTL(MMSCOPE_IOC_FAULTLAB_STATS, mmscope_ioc_faultlab_stats,
-		      struct mmscope_faultlab_stats, false),
+	MMSCOPE_IOCTL_GREW(MMSCOPE_IOC_FAULTLAB_STATS, mmscope_ioc_faultlab_stats,
+			   struct mmscope_faultlab_stats, MMSCOPE_FAULTLAB_STATS_SIZE_VER0, false),
 	MMSCOPE_IOCTL(MMSCOPE_IOC_FAULTLAB_LOG, mmscope_ioc_faultlab_log,
 		      struct mmscope_faultlab_log, true),
 	MMSCOPE_IOCTL(MMSCOPE_IOC_SMAPS, mmscope_ioc_smaps, struct mmscope_smaps, true),
@@ -532,16 +573,25 @@ static int mmscope_open(struct inode *inode, struct file *file)
 	mf = kzalloc(sizeof(*mf), GFP_KERNEL);
 	if (!mf)
 		return -ENOMEM;
-	mf->lab = mmscope_lab_create(file);
-	if (IS_ERR(mf->lab)) {
-		ret = PTR_ERR(mf->lab);
-		kfree(mf);
-		return ret;
+	mf->file = file;
+	mutex_init(&mf->lab_lock);
+	/* A writable file may be mapped shared-writable: its lab comes now. */
+	if (file->f_mode & FMODE_WRITE) {
+		mf->lab = mmscope_lab_create(file);
+		if (IS_ERR(mf->lab)) {
+			ret = PTR_ERR(mf->lab);
+			goto out_free_file;
+		}
 	}
 	mmscope_target_init(&mf->target);
 	mmscope_vmatree_walk_init(&mf->vmatree_walk);
 	file->private_data = mf;
 	return 0;
+
+out_free_file:
+	mutex_destroy(&mf->lab_lock);
+	kfree(mf);
+	return ret;
 }
 
 static int mmscope_release(struct inode *inode, struct file *file)
@@ -549,25 +599,27 @@ static int mmscope_release(struct inode *inode, struct file *file)
 	struct mmscope_file *mf = file->private_data;
 
 	mmscope_tlb_count_stop(&mf->tlb_count);
-	mmscope_lab_destroy(mf->lab, file);
+	if (mf->lab)
+		mmscope_lab_destroy(mf->lab, file);
 	mmscope_vmatree_walk_destroy(&mf->vmatree_walk);
 	mmscope_target_destroy(&mf->target);
+	mutex_destroy(&mf->lab_lock);
 	kfree(mf);
 	return 0;
 }
 
 static int mmscope_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct mmscope_file *mf = file->private_data;
+	struct mmscope_lab *lab = mmscope_file_lab(file->private_data, false);
 
-	return mmscope_lab_mmap(mf->lab, vma);
+	return lab ? mmscope_lab_mmap(lab, vma) : -ENODEV;
 }
 
 static int mmscope_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 {
-	struct mmscope_file *mf = file->private_data;
+	struct mmscope_lab *lab = mmscope_file_lab(file->private_data, false);
 
-	return mmscope_lab_clean(mf->lab, start, end);
+	return lab ? mmscope_lab_clean(lab, start, end) : 0;
 }
 
 static const struct file_operations mmscope_fops = {

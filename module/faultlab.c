@@ -113,6 +113,7 @@ static LIST_HEAD(mmscope_labs);
 static DEFINE_MUTEX(mmscope_labs_lock);	/* the list, ids and the budget */
 static u64 mmscope_lab_last_id;
 static unsigned int mmscope_labs_alive;	/* entries of mmscope_labs */
+static atomic_t mmscope_lab_files;	/* labs made, set up or not */
 static unsigned long mmscope_lab_budget_pages;	/* reserved by live labs */
 static atomic64_t mmscope_lab_global[MMSCOPE_LAB_NR_COUNTS];
 
@@ -785,9 +786,11 @@ u64 mmscope_lab_id(const struct mmscope_lab *lab)
 	return READ_ONCE(lab->id);
 }
 
-/* Fill the output fields of MMSCOPE_IOC_FAULTLAB_STATS. */
+/* Fill the output fields of MMSCOPE_IOC_FAULTLAB_STATS; @lab may be NULL. */
 void mmscope_lab_stats(struct mmscope_lab *lab, struct mmscope_faultlab_stats *out)
 {
+	if (!lab)
+		goto out_global;
 	mutex_lock(&lab->lock);
 	if (lab->id) {
 		out->lab_id = lab->id;
@@ -799,7 +802,9 @@ void mmscope_lab_stats(struct mmscope_lab *lab, struct mmscope_faultlab_stats *o
 	}
 	mutex_unlock(&lab->lock);
 
+out_global:
 	out->labs = READ_ONCE(mmscope_labs_alive);
+	out->lab_files = atomic_read(&mmscope_lab_files);
 	out->log_size = mmscope_log_capacity();
 	mmscope_lab_counters(mmscope_lab_global, &out->global);
 }
@@ -853,9 +858,11 @@ static const struct address_space_operations mmscope_lab_aops = {
  * mmscope_lab_create - the lab of a newly opened file
  * @file: the file; its f_mapping becomes the lab's page cache
  *
- * Every open file gets one, unused until setup, because f_mapping must not
- * change once the file can be mapped: mmap_region() reads it before and
- * after our ->mmap.
+ * A file opened for writing gets one at open(), unused until setup, because
+ * its f_mapping must not change once it can be mapped: mmap_region() counts
+ * a shared writable mapping in f_mapping before our ->mmap and uncounts it
+ * after. A read-only file can map nothing writable, so it gets its lab at
+ * its first setup (mmscope_file_lab()).
  *
  * Return: the lab or an ERR_PTR.
  */
@@ -890,6 +897,7 @@ struct mmscope_lab *mmscope_lab_create(struct file *file)
 	mapping_set_unevictable(inode->i_mapping);
 	lab->inode = inode;
 	file->f_mapping = inode->i_mapping;
+	atomic_inc(&mmscope_lab_files);
 	return lab;
 
 out_release_fs:
@@ -920,4 +928,5 @@ void mmscope_lab_destroy(struct mmscope_lab *lab, struct file *file)
 	mmscope_lab_free_device_pages(lab);
 	mutex_destroy(&lab->lock);
 	kfree(lab);
+	atomic_dec(&mmscope_lab_files);
 }

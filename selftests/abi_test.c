@@ -755,6 +755,27 @@ TEST_F(abi, version_request)
 		  !!(f & MMSCOPE_KERNEL_USERFAULTFD));
 }
 
+/* FAULTLAB_STATS grew lab_files: its first version's callers still work. */
+TEST_F(abi, faultlab_stats_first_version)
+{
+	struct mmscope_faultlab_stats st;
+
+	memset(&st, 0xa5, sizeof(st));
+	st.size = MMSCOPE_FAULTLAB_STATS_SIZE_VER0;
+	st.flags = 0;
+	st.reserved = 0;
+	ASSERT_EQ(0, ioc(self->fd, MMSCOPE_IOC_FAULTLAB_STATS, &st));
+	EXPECT_LE(16, st.log_size);
+	/* Nothing written past the caller's struct. */
+	EXPECT_EQ(0xa5a5a5a5, st.lab_files);
+	st.size = MMSCOPE_FAULTLAB_STATS_SIZE_VER0 - 8;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_FAULTLAB_STATS, &st));
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	ASSERT_EQ(0, ioc(self->fd, MMSCOPE_IOC_FAULTLAB_STATS, &st));
+	EXPECT_EQ(0, st.reserved2);
+}
+
 TEST_F(abi, needs_cap_sys_admin)
 {
 	struct stat st;

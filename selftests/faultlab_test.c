@@ -1337,6 +1337,79 @@ TEST(cache_pages_stay_under_compaction)
 	}
 }
 
+/* Open files of the device that hold a lab, as the module counts them. */
+static uint32_t lab_files(void)
+{
+	struct mmscope_faultlab_stats st;
+	int fd = mms_open(NULL);
+	uint32_t n = UINT32_MAX;
+
+	if (fd >= 0 && !mms_faultlab_stats(fd, &st))
+		n = st.lab_files;
+	if (fd >= 0)
+		close(fd);
+	return n;
+}
+
+/*
+ * A lab exists only for a file that asks for one: a query's read-only
+ * file never makes one; a file opened for writing has one from open(); a
+ * read-only file gets one at its first setup, and then maps and reads it.
+ */
+TEST(lab_only_when_asked)
+{
+	struct mmscope_faultlab_event ev[4];
+	struct mmscope_faultlab_stats st;
+	struct mmscope_mm_info info;
+	uint32_t before, n = 4;
+	int fds[8], fd, i;
+	uint64_t last;
+	char *p;
+
+	before = lab_files();
+	ASSERT_NE(UINT32_MAX, before);
+	for (i = 0; i < 8; i++) {
+		fds[i] = open_target(getpid());
+		ASSERT_LE(0, fds[i]);
+		ASSERT_EQ(0, mms_mm_info(fds[i], &info, NULL, NULL));
+	}
+	EXPECT_EQ(before, lab_files());
+	for (i = 0; i < 8; i++)
+		close(fds[i]);
+
+	fd = open(MMSCOPE_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(before + 1, lab_files());
+	close(fd);
+	EXPECT_EQ(before, lab_files());
+
+	/* Read-only: nothing to map or log until setup, then a lab. */
+	fd = open(MMSCOPE_DEVICE, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0));
+	EXPECT_EQ(ENODEV, errno);
+	EXPECT_EQ(-ENODEV, mms_faultlab_log(fd, MMSCOPE_FAULTLAB_LOG_THIS_LAB, 0, ev, &n,
+					    &last, NULL));
+	EXPECT_EQ(0, fsync(fd));
+	ASSERT_EQ(0, mms_faultlab_stats(fd, &st));
+	EXPECT_EQ(0, st.lab_id);
+	EXPECT_EQ(before, st.lab_files);
+	ASSERT_EQ(0, mms_faultlab_setup(fd, MMSCOPE_FAULTLAB_PATTERN, 2 * PAGE, 0, NULL));
+	EXPECT_EQ(before + 1, lab_files());
+	p = map_lab(fd, 2, PROT_READ, MAP_SHARED);
+	ASSERT_NE(NULL, p);
+	(void)*(volatile char *)(p + PAGE);
+	ASSERT_EQ(0, mms_faultlab_stats(fd, &st));
+	EXPECT_NE(0, st.lab_id);
+	EXPECT_EQ(1, st.lab.faults_read) TH_LOG("one read fault in the lazily made lab");
+	/* A writable shared mapping of a read-only file: refused, as for any file. */
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+	EXPECT_EQ(EACCES, errno);
+	munmap(p, 2 * PAGE);
+	close(fd);
+	EXPECT_EQ(before, lab_files());
+}
+
 /*
  * A HUGE pfn lab: ->huge_fault maps a 2 MiB block with one PMD entry where
  * the kernel calls it for VM_PFNMAP (6.12: a pmd_special() leaf, which

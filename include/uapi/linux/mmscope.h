@@ -783,6 +783,10 @@ struct mmscope_faultlab_counters {
  * @lab: out: this lab's counters
  * @global: out: every lab's counters, since the module was loaded (@vmas:
  *	VMAs that map any lab now)
+ * @lab_files: out: open files of the device that hold a lab, set up or not
+ *	(a file opened for writing gets one at open(), a read-only file at
+ *	its first MMSCOPE_IOC_FAULTLAB_SETUP; queries never make one)
+ * @reserved2: 0
  */
 struct mmscope_faultlab_stats {
 	__u32 size;
@@ -797,7 +801,12 @@ struct mmscope_faultlab_stats {
 	__u32 log_size;
 	struct mmscope_faultlab_counters lab;
 	struct mmscope_faultlab_counters global;
+	__u32 lab_files;
+	__u32 reserved2;
 };
+
+/* The first version of struct mmscope_faultlab_stats ended at @global. */
+#define MMSCOPE_FAULTLAB_STATS_SIZE_VER0	376
 
 /* mmscope_faultlab_event.handler */
 enum mmscope_faultlab_handler {
