@@ -44,6 +44,9 @@ done
 log "names"
 selftests/names-check.sh || fail "names-check"
 
+log "bash completion"
+selftests/completion-check.sh || fail "completion-check"
+
 
 log "checkpatch --strict"
 cp_dir=$MMSCOPE_CACHE/checkpatch

@@ -37,7 +37,8 @@ static const char help_text[] =
 	"kernel's own (init_mm).\n"
 	"\n"
 	"--watch SECONDS counts PID's TLB flushes for that long, one line a\n"
-	"second as vmstat prints, then the totals: by reason (task_switch: a\n"
+	"second as vmstat prints (Ctrl-C ends it early), then the totals: by\n"
+	"reason (task_switch: a\n"
 	"CR3 load switching to it; local_mm: a flush of it by the CPU that\n"
 	"changed it; ipi_sent: shootdowns sent by a CPU that had it loaded;\n"
 	"remote: shootdowns received; local: reclaim's and migration's batched\n"
@@ -345,9 +346,21 @@ static int parse_seconds(const char *arg, unsigned int *secs)
 	return 0;
 }
 
-/* Count for @secs seconds, one line of deltas a second (not with -j). */
+static volatile sig_atomic_t watch_interrupted;
+
+static void watch_interrupt(int sig)
+{
+	(void)sig;
+	watch_interrupted = 1;
+}
+
+/*
+ * Count for @secs seconds, one line of deltas a second (not with -j).
+ * Ctrl-C (SIGINT) ends the count early: the totals so far still print.
+ */
 static int watch(int fd, unsigned int secs, const char *pid_arg)
 {
+	struct sigaction sa = { .sa_handler = watch_interrupt }, old;
 	struct mmscope_tlb prev, now;
 	unsigned int s;
 	int ret, r;
@@ -355,17 +368,22 @@ static int watch(int fd, unsigned int secs, const char *pid_arg)
 	ret = mms_tlb(fd, MMSCOPE_TLB_COUNT_START, &prev, NULL, NULL);
 	if (ret)
 		return tlb_err(-ret, pid_arg);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old);	/* no SA_RESTART: sleep() returns */
 	if (!json_output) {
 		for (r = 0; r < MMSCOPE_TLB_REASON_COUNT; r++)
 			printf("%12s", reason_key[r]);
 		printf("%12s %s\n", "tlb_gen", "(events a second; pages in brackets)");
 	}
-	for (s = 0; s < secs; s++) {
+	for (s = 0; s < secs && !watch_interrupted; s++) {
 		sleep(1);
 		ret = mms_tlb(fd, 0, &now, NULL, NULL);
-		if (ret)
+		if (ret) {
+			sigaction(SIGINT, &old, NULL);
 			return tlb_err(-ret, pid_arg);
+		}
 		if (!(now.out_flags & MMSCOPE_TLB_COUNTING)) {
+			sigaction(SIGINT, &old, NULL);
 			p_err("PID %s exec()ed: its new mm is not the one counted", pid_arg);
 			return 1;
 		}
@@ -382,6 +400,7 @@ static int watch(int fd, unsigned int secs, const char *pid_arg)
 		fflush(stdout);
 		prev = now;
 	}
+	sigaction(SIGINT, &old, NULL);
 	if (!json_output)
 		printf("\n");
 	return 0;
