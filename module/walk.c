@@ -49,6 +49,7 @@
 #include <linux/moduleparam.h>
 #include <linux/pgtable.h>
 #include <linux/rcupdate.h>
+#include <linux/swap.h>
 #include <linux/swapops.h>
 
 #include "internal.h"

@@ -871,6 +871,19 @@ struct mmscope_faultlab_log {
  * the walk let the mmap lock go, so its numbers are not one snapshot.
  */
 #define MMSCOPE_SMAPS_VMA_CHANGED (1U << 0)
+/*
+ * What this kernel lacks, set in every record it writes: those fields are
+ * 0 because the kernel has no such memory, not because the VMA has none.
+ *   NO_THP      AnonHugePages, ShmemPmdMapped, FilePmdMapped
+ *               (no CONFIG_TRANSPARENT_HUGEPAGE)
+ *   NO_HUGETLB  Shared_Hugetlb, Private_Hugetlb (no CONFIG_HUGETLBFS)
+ *   NO_KSM      KSM (no CONFIG_KSM)
+ *   NO_SWAP     Swap, SwapExclusive (no CONFIG_SWAP)
+ */
+#define MMSCOPE_SMAPS_VMA_NO_THP	(1U << 1)
+#define MMSCOPE_SMAPS_VMA_NO_HUGETLB	(1U << 2)
+#define MMSCOPE_SMAPS_VMA_NO_KSM	(1U << 3)
+#define MMSCOPE_SMAPS_VMA_NO_SWAP	(1U << 4)
 
 /**
  * struct mmscope_smaps_vma - the smaps fields of one VMA
