@@ -636,7 +636,9 @@ enum mmscope_faultlab_mode {
  * leaf, whatever the THP settings, unless MADV_NOHUGEPAGE or
  * PR_SET_THP_DISABLE), in a VMA that covers the block's 2 MiB at a 2 MiB-
  * aligned address and file offset. Elsewhere, and on kernels that do not
- * (6.1), the lab faults in 4K PTEs as without the flag.
+ * (6.1), the lab faults in 4K PTEs as without the flag. A kernel without
+ * CONFIG_TRANSPARENT_HUGEPAGE (Debian's PREEMPT_RT builds) cannot map a PMD
+ * leaf of PFNs at all: setup with the flag fails with EOPNOTSUPP.
  */
 #define MMSCOPE_FAULTLAB_HUGE		(1U << 1)
 #define MMSCOPE_FAULTLAB_SETUP_FLAGS	(MMSCOPE_FAULTLAB_NO_FAULT_AROUND | MMSCOPE_FAULTLAB_HUGE)
