@@ -22,7 +22,8 @@ static int __init mmscope_init(void)
 	ret = mmscope_chrdev_init();
 	if (ret)
 		goto out_remove_debugfs;
-	pr_info("ready: /dev/mmscope and debugfs mmscope/\n");
+	pr_info("ready: /dev/mmscope%s\n", IS_ENABLED(CONFIG_DEBUG_FS) ?
+		" and debugfs mmscope/" : " (no debugfs in this kernel)");
 	return 0;
 
 out_remove_debugfs:
