@@ -420,7 +420,7 @@ TEST(walk_json_matches_pagemap)
 
 	p = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_EQ(0, madvise(p, 8 * 4096, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, madvise_no_thp(p, 8 * 4096));
 	pid = start_toucher(p);
 	ASSERT_GT(pid, 0);
 	ASSERT_EQ(0, pagemap_read(pid, (uintptr_t)p, 1, &e));
@@ -468,7 +468,7 @@ TEST(pages_and_cow_json)
 
 	p = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_EQ(0, madvise(p, 8 * 4096, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, madvise_no_thp(p, 8 * 4096));
 	pid = start_toucher(p);
 	ASSERT_GT(pid, 0);
 	snprintf(pid_s, sizeof(pid_s), "%d", pid);
@@ -517,7 +517,7 @@ TEST(pages_summary_and_pte_json)
 
 	p = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_EQ(0, madvise(p, 8 * 4096, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, madvise_no_thp(p, 8 * 4096));
 	pid = start_toucher(p);
 	ASSERT_GT(pid, 0);
 	ASSERT_EQ(0, pagemap_read(pid, (uintptr_t)p, 1, &e));
