@@ -23,7 +23,7 @@
 	"locked_vm pinned_vm data_vm exec_vm stack_vm rss_file rss_anon rss_shmem " \
 	"swap_ents hiwater_rss hiwater_vm start_code end_code start_data end_data " \
 	"start_brk brk start_stack arg_start arg_end env_start env_end mmap_base " \
-	"task_size pgd_phys pgtables_bytes users"
+	"task_size pgd_phys pgtables_bytes not_in_kernel users"
 
 static char out[4 << 20], err[4096];
 static struct proc_vma maps[1024];

@@ -48,6 +48,8 @@ struct mmscope_set_target {
 /* mmscope_mm_info.out_flags */
 #define MMSCOPE_MM_KERNEL_THREAD	(1U << 0) /* the target is a kernel thread */
 #define MMSCOPE_MM_NO_MM		(1U << 1) /* it has no mm: mm fields are 0 */
+/* The kernel has no swap (no CONFIG_SWAP): @swap_ents is 0 for that reason. */
+#define MMSCOPE_MM_NO_SWAP		(1U << 2)
 
 /**
  * struct mmscope_mm_user - a task whose ->mm is the target's mm
