@@ -6,7 +6,7 @@
 #   make install         modules_install, plus the CLI and its completion
 #   make check           host checks, and the selftests in the VM matrix
 #   make demo            boot a VM, show mmscope's view of a sample program
-#   make shell KERNEL=6.1|6.12|debug   an interactive VM with mmscope loaded
+#   make shell KERNEL=6.1|6.12|6.1-rt|6.12-rt|debug   an interactive VM with mmscope loaded
 #   make fuzz SECONDS=N [KERNEL=...] [SEED=S]   only fuzz_test, for N seconds
 #   make bench [KERNEL=6.1|6.12]   mmscope against /proc, timed (docs/performance.md)
 #   make docs [KERNEL=...]   the demo VM's pictures, regenerated into docs/

@@ -387,6 +387,9 @@ static vm_fault_t mmscope_lab_huge_fault(struct vm_fault *vmf, mmscope_huge_faul
 	if (WARN_ON_ONCE(!page))
 		return VM_FAULT_FALLBACK;
 	pfn = page_to_pfn(page);
+	/* Setup refuses HUGE without THP, where this is not built. */
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		return VM_FAULT_FALLBACK;
 	ret = vmf_insert_pfn_pmd(vmf, pfn_to_pfn_t(pfn), write);
 	mmscope_lab_count(lab, write ? MMSCOPE_LAB_FAULTS_WRITE : MMSCOPE_LAB_FAULTS_READ, 1);
 	if (ret & VM_FAULT_NOPAGE)
@@ -639,7 +642,8 @@ static int mmscope_lab_budget_take(unsigned long pages)
  * Return: 0, EINVAL for a bad request or a length above faultlab_max_bytes,
  * ENOMEM when the labs' budget cannot hold it (or, HUGE, no 2 MiB block is
  * free), EINTR if a fatal signal stopped a HUGE lab's allocation, EBUSY if
- * already set up.
+ * already set up, EOPNOTSUPP for HUGE on a kernel without THP (no
+ * vmf_insert_pfn_pmd()).
  */
 int mmscope_lab_setup(struct mmscope_lab *lab, struct mmscope_faultlab_setup *req)
 {
@@ -654,6 +658,8 @@ int mmscope_lab_setup(struct mmscope_lab *lab, struct mmscope_faultlab_setup *re
 	if ((req->flags & MMSCOPE_FAULTLAB_HUGE) &&
 	    (req->mode != MMSCOPE_FAULTLAB_PFN || !IS_ALIGNED(req->length, PMD_SIZE)))
 		return -EINVAL;
+	if ((req->flags & MMSCOPE_FAULTLAB_HUGE) && !IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		return -EOPNOTSUPP;
 	pages = req->length >> PAGE_SHIFT;
 
 	mutex_lock(&lab->lock);

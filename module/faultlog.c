@@ -27,7 +27,13 @@ MODULE_PARM_DESC(fault_log_size,
 #define MMSCOPE_LOG_MIN	16
 #define MMSCOPE_LOG_MAX	65536
 
-/* A spinlock, not a mutex: ->map_pages runs under rcu_read_lock() on 6.12. */
+/*
+ * A spinlock, not a mutex: ->map_pages runs under rcu_read_lock() on 6.12.
+ * Not a raw one: every taker is a fault handler or a reader in process
+ * context, none with interrupts or preemption off, so on PREEMPT_RT, where
+ * RCU readers may sleep on a spinlock_t, the ring's copies can be
+ * preempted rather than add to the latency of the CPU.
+ */
 static DEFINE_SPINLOCK(mmscope_log_lock);
 static struct mmscope_faultlab_event *mmscope_log_ring;
 static u32 mmscope_log_size;

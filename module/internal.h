@@ -178,9 +178,14 @@ u32 mmscope_log_capacity(void);
 void mmscope_seq_fault_event(struct seq_file *m,
 			     const struct mmscope_faultlab_event *ev);
 
-/* debugfs.c */
+/* debugfs.c, built only with CONFIG_DEBUG_FS */
+#ifdef CONFIG_DEBUG_FS
 void mmscope_debugfs_init(void);
 void mmscope_debugfs_exit(void);
+#else
+static inline void mmscope_debugfs_init(void) {}
+static inline void mmscope_debugfs_exit(void) {}
+#endif
 
 /* smaps.c */
 int mmscope_smaps_fill(struct mm_struct *mm, unsigned long *addr,

@@ -28,7 +28,8 @@ static int __init mmscope_init(void)
 	 * references it holds, so the file's release would run freed code.
 	 */
 	mmscope_debugfs_init();
-	pr_info("ready: /dev/mmscope and debugfs mmscope/\n");
+	pr_info("ready: /dev/mmscope%s\n", IS_ENABLED(CONFIG_DEBUG_FS) ?
+		" and debugfs mmscope/" : " (no debugfs in this kernel)");
 	return 0;
 
 out_faultlog_exit:

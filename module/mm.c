@@ -42,6 +42,8 @@ void mmscope_mm_fill(const struct mmscope_subject *subject,
 	mmscope_comm(subject->task, info->comm);
 	if (subject->task->flags & PF_KTHREAD)
 		info->out_flags |= MMSCOPE_MM_KERNEL_THREAD;
+	if (!IS_ENABLED(CONFIG_SWAP))
+		info->out_flags |= MMSCOPE_MM_NO_SWAP;
 	if (!mm) {
 		info->out_flags |= MMSCOPE_MM_NO_MM;
 		return;

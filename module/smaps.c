@@ -20,6 +20,7 @@
 #include <linux/sched/signal.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
+#include <linux/swap.h>
 #include <linux/swapops.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
@@ -162,6 +163,22 @@ static unsigned long mmscope_shmem_swap_usage(struct vm_area_struct *vma)
 				     vma->vm_pgoff + vma_pages(vma), true);
 }
 
+/* The MMSCOPE_SMAPS_VMA_NO_* flags: the kinds of memory this kernel has not. */
+static u32 mmscope_smaps_absent(void)
+{
+	u32 flags = 0;
+
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		flags |= MMSCOPE_SMAPS_VMA_NO_THP;
+	if (!IS_ENABLED(CONFIG_HUGETLB_PAGE))
+		flags |= MMSCOPE_SMAPS_VMA_NO_HUGETLB;
+	if (!IS_ENABLED(CONFIG_KSM))
+		flags |= MMSCOPE_SMAPS_VMA_NO_KSM;
+	if (!IS_ENABLED(CONFIG_SWAP))
+		flags |= MMSCOPE_SMAPS_VMA_NO_SWAP;
+	return flags;
+}
+
 /*
  * The start of a VMA, as smap_gather_stats(): the sizes, and the swap of a
  * shmem object that this VMA's pages cannot hide. @whole: the walk covers
@@ -180,6 +197,7 @@ static void mmscope_smaps_begin(struct vm_area_struct *vma, struct mmscope_smaps
 	rec->kernel_page_size = vma_kernel_pagesize(vma);
 	/* vma_mmu_pagesize() is vma_kernel_pagesize() but on powerpc. */
 	rec->mmu_page_size = rec->kernel_page_size;
+	rec->flags = mmscope_smaps_absent();
 	acc->file = vma->vm_file;
 	acc->shmem_holes = false;
 
@@ -308,6 +326,9 @@ static int mmscope_smaps_pmd(struct mmscope_walker *w, const struct mmscope_walk
 		mmscope_smaps_hugetlb(w, e);
 		return 0;
 	}
+	/* Without THP no PMD leaf maps pages but hugetlb's (MMSCOPE_SMAPS_NO_THP). */
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		return 0;
 	if (pmd_present(pmd)) {
 		if (!pmd_leaf(pmd))
 			return 0;	/* a bad entry */
@@ -694,13 +715,24 @@ static void mmscope_seq_kb(struct seq_file *m, const char *name, u64 bytes)
 	seq_printf(m, "%-16s%8llu kB\n", name, bytes >> 10);
 }
 
+/* A field of memory the kernel may lack (@flags has @absent): say which. */
+static void mmscope_seq_kb_of(struct seq_file *m, const char *name, u64 bytes,
+			      u32 flags, u32 absent, const char *config)
+{
+	if (flags & absent)
+		seq_printf(m, "%-16snot in this kernel (%s)\n", name, config);
+	else
+		mmscope_seq_kb(m, name, bytes);
+}
+
 /**
  * mmscope_seq_smaps - one record as /proc/PID/smaps prints its fields
  * @m: the seq_file
  * @r: the record
  *
  * The maps line is replaced by the range; Pss_Anon, Pss_File and Pss_Shmem
- * are shown per VMA too; SwapPss is not computed and says so.
+ * are shown per VMA too; SwapPss is not computed and says so, as does a
+ * field of memory this kernel lacks (MMSCOPE_SMAPS_VMA_NO_*).
  */
 void mmscope_seq_smaps(struct seq_file *m, const struct mmscope_smaps_vma *r)
 {
@@ -721,15 +753,23 @@ void mmscope_seq_smaps(struct seq_file *m, const struct mmscope_smaps_vma *r)
 	mmscope_seq_kb(m, "Private_Dirty:", r->private_dirty);
 	mmscope_seq_kb(m, "Referenced:", r->referenced);
 	mmscope_seq_kb(m, "Anonymous:", r->anonymous);
-	mmscope_seq_kb(m, "KSM:", r->ksm);
+	mmscope_seq_kb_of(m, "KSM:", r->ksm, r->flags, MMSCOPE_SMAPS_VMA_NO_KSM, "CONFIG_KSM");
 	mmscope_seq_kb(m, "LazyFree:", r->lazyfree);
-	mmscope_seq_kb(m, "AnonHugePages:", r->anon_huge_pages);
-	mmscope_seq_kb(m, "ShmemPmdMapped:", r->shmem_pmd_mapped);
-	mmscope_seq_kb(m, "FilePmdMapped:", r->file_pmd_mapped);
-	mmscope_seq_kb(m, "Shared_Hugetlb:", r->shared_hugetlb);
-	seq_printf(m, "Private_Hugetlb: %7llu kB\n", r->private_hugetlb >> 10);
-	mmscope_seq_kb(m, "Swap:", r->swap);
+	mmscope_seq_kb_of(m, "AnonHugePages:", r->anon_huge_pages, r->flags,
+			  MMSCOPE_SMAPS_VMA_NO_THP, "CONFIG_TRANSPARENT_HUGEPAGE");
+	mmscope_seq_kb_of(m, "ShmemPmdMapped:", r->shmem_pmd_mapped, r->flags,
+			  MMSCOPE_SMAPS_VMA_NO_THP, "CONFIG_TRANSPARENT_HUGEPAGE");
+	mmscope_seq_kb_of(m, "FilePmdMapped:", r->file_pmd_mapped, r->flags,
+			  MMSCOPE_SMAPS_VMA_NO_THP, "CONFIG_TRANSPARENT_HUGEPAGE");
+	mmscope_seq_kb_of(m, "Shared_Hugetlb:", r->shared_hugetlb, r->flags,
+			  MMSCOPE_SMAPS_VMA_NO_HUGETLB, "CONFIG_HUGETLBFS");
+	if (r->flags & MMSCOPE_SMAPS_VMA_NO_HUGETLB)
+		seq_puts(m, "Private_Hugetlb: not in this kernel (CONFIG_HUGETLBFS)\n");
+	else
+		seq_printf(m, "Private_Hugetlb: %7llu kB\n", r->private_hugetlb >> 10);
+	mmscope_seq_kb_of(m, "Swap:", r->swap, r->flags, MMSCOPE_SMAPS_VMA_NO_SWAP, "CONFIG_SWAP");
 	seq_puts(m, "SwapPss:        not computed: swp_swapcount() is not exported\n");
-	mmscope_seq_kb(m, "SwapExclusive:", r->swap_exclusive);
+	mmscope_seq_kb_of(m, "SwapExclusive:", r->swap_exclusive, r->flags,
+			  MMSCOPE_SMAPS_VMA_NO_SWAP, "CONFIG_SWAP");
 	mmscope_seq_kb(m, "Locked:", r->pss_locked >> PSS_SHIFT);
 }

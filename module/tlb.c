@@ -103,7 +103,11 @@ static int mmscope_tlb_reason(int reason)
 /*
  * The tlb_flush probe. Called with preemption disabled, which is the RCU
  * read side the counter list needs; it reads one CR3 and walks a list as
- * long as the number of readers counting.
+ * long as the number of readers counting. Some callers also have
+ * interrupts off (switch_mm_irqs_off(), the shootdown IPI), and on
+ * PREEMPT_RT that stays true: so it takes no lock at all, not even a
+ * spinlock_t, which sleeps there. The counters are atomics, and the list
+ * changes only under mmscope_tlb_lock, with a grace period before a free.
  */
 static void mmscope_tlb_probe(void *data, int reason, unsigned long pages)
 {
@@ -257,7 +261,11 @@ struct mmscope_tlb_ipi {
 	struct mmscope_tlb_cpu *rec;
 };
 
-/* Runs on the CPU asked, with interrupts off: nothing here may sleep. */
+/*
+ * Runs on the CPU asked, in hard interrupt context even on PREEMPT_RT:
+ * nothing here may sleep, so it takes no lock (a spinlock_t sleeps there);
+ * task_pid_nr_ns() needs only rcu_read_lock(), which never does.
+ */
 static void mmscope_tlb_cpu_read(void *info)
 {
 	struct mmscope_tlb_ipi *ipi = info;

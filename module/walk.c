@@ -38,6 +38,10 @@
  *   (w->ptl), so a page it looks at stays mapped, hence allocated.
  * - One call reads at most MMSCOPE_WALK_BUDGET entries, then yields, so
  *   that its caller drops the locks and reschedules.
+ * - On PREEMPT_RT the page table locks are sleeping spinlock_t and RCU
+ *   readers are preemptible, so taking a PTE lock inside rcu_read_lock() is
+ *   allowed there as everywhere; nothing here runs with preemption or
+ *   interrupts off, and the callbacks, as elsewhere, must not sleep.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -49,6 +53,7 @@
 #include <linux/moduleparam.h>
 #include <linux/pgtable.h>
 #include <linux/rcupdate.h>
+#include <linux/swap.h>
 #include <linux/swapops.h>
 
 #include "internal.h"

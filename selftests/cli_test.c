@@ -30,7 +30,7 @@
 	"locked_vm pinned_vm data_vm exec_vm stack_vm rss_file rss_anon rss_shmem " \
 	"swap_ents hiwater_rss hiwater_vm start_code end_code start_data end_data " \
 	"start_brk brk start_stack arg_start arg_end env_start env_end mmap_base " \
-	"task_size pgd_phys pgtables_bytes users"
+	"task_size pgd_phys pgtables_bytes not_in_kernel users"
 
 static char out[4 << 20], err[4096];
 /* An ioctl command the next CLI runs get EIO for, through seccomp; 0: none. */
@@ -466,7 +466,7 @@ TEST(walk_json_matches_pagemap)
 
 	p = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_EQ(0, madvise(p, 8 * 4096, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, madvise_no_thp(p, 8 * 4096));
 	pid = start_toucher(p);
 	ASSERT_GT(pid, 0);
 	ASSERT_EQ(0, pagemap_read(pid, (uintptr_t)p, 1, &e));
@@ -514,7 +514,7 @@ TEST(pages_and_cow_json)
 
 	p = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_EQ(0, madvise(p, 8 * 4096, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, madvise_no_thp(p, 8 * 4096));
 	pid = start_toucher(p);
 	ASSERT_GT(pid, 0);
 	snprintf(pid_s, sizeof(pid_s), "%d", pid);
@@ -563,7 +563,7 @@ TEST(pages_summary_and_pte_json)
 
 	p = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_EQ(0, madvise(p, 8 * 4096, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, madvise_no_thp(p, 8 * 4096));
 	pid = start_toucher(p);
 	ASSERT_GT(pid, 0);
 	ASSERT_EQ(0, pagemap_read(pid, (uintptr_t)p, 1, &e));

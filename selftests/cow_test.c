@@ -282,7 +282,7 @@ TEST_F(cow, thp_before_and_after_fork)
 
 	p = thp_region(2 * MB, &raw);
 	if (!p)
-		SKIP(return, "no THP given");
+		SKIP(return, "%s", thp_in_kernel() ? "no THP given" : THP_MISSING);
 	mine = look(self->fd, p + PAGE);
 	EXPECT_EQ(MMSCOPE_COW_WRITABLE, mine.cow);
 

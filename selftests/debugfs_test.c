@@ -248,7 +248,7 @@ TEST(pages_file)
 
 	p = mmap(NULL, 16 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_EQ(0, madvise(p, 16 * 4096, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, madvise_no_thp(p, 16 * 4096));
 	p[0] = 1;
 	p[4096] = 1;
 	ASSERT_EQ(0, set_target(getpid()));

@@ -41,7 +41,7 @@ static void child_main(int ready, int hold)
 	size_t i;
 
 	p = mmap(NULL, NR_4K * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED || madvise(p, NR_4K * PAGE, MADV_NOHUGEPAGE))
+	if (p == MAP_FAILED || madvise_no_thp(p, NR_4K * PAGE))
 		_exit(1);
 	for (i = 0; i < NR_4K / 2; i++)
 		p[i * PAGE] = 1;
@@ -68,7 +68,7 @@ static void child_main(int ready, int hold)
 	}
 	p = mmap(NULL, NR_SWAP * PAGE, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p != MAP_FAILED && !madvise(p, NR_SWAP * PAGE, MADV_NOHUGEPAGE)) {
+	if (p != MAP_FAILED && !madvise_no_thp(p, NR_SWAP * PAGE)) {
 		for (i = 0; i < NR_SWAP; i++)
 			memset(p + i * PAGE, (int)i + 1, PAGE);
 		if (!madvise(p, NR_SWAP * PAGE, MADV_PAGEOUT))
@@ -146,7 +146,7 @@ TEST(pte_only_runs_stop_at_a_vma)
 		close(hold[1]);	/* else its read() below never sees the end */
 		p = mmap(NULL, 64 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			 -1, 0);
-		if (p == MAP_FAILED || madvise(p, 64 * PAGE, MADV_NOHUGEPAGE))
+		if (p == MAP_FAILED || madvise_no_thp(p, 64 * PAGE))
 			_exit(1);
 		for (i = 0; i < 64; i++)
 			p[i * PAGE] = 1;

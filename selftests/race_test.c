@@ -1571,7 +1571,7 @@ TEST(shmem_collapse_under_walks)
 	double t0;
 
 	if (read_file(shmem_thp_knob, knob, sizeof(knob)) < 0)
-		SKIP(return, "no shmem THP");
+		SKIP(return, "%s", thp_in_kernel() ? "no shmem THP" : THP_MISSING);
 	if (write_file(shmem_thp_knob, "advise"))
 		SKIP(return, "cannot set %s", shmem_thp_knob);
 	memfd_of_child = memfd_create("mmscope-collapse", 0);

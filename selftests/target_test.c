@@ -130,7 +130,7 @@ TEST(kernel_thread)
 	fd = open_target(2);
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, mms_mm_info(fd, &info, NULL, NULL));
-	EXPECT_EQ(MMSCOPE_MM_KERNEL_THREAD | MMSCOPE_MM_NO_MM, info.out_flags);
+	EXPECT_EQ(MMSCOPE_MM_KERNEL_THREAD | MMSCOPE_MM_NO_MM, info.out_flags & ~MMSCOPE_MM_NO_SWAP);
 	EXPECT_EQ(2, info.pid);
 	read_comm(2, comm, sizeof(comm));
 	EXPECT_STREQ(comm, (char *)info.comm);

@@ -332,6 +332,18 @@ char *thp_region(size_t size, char **raw)
 	return mem;
 }
 
+bool thp_in_kernel(void)
+{
+	return access("/sys/kernel/mm/transparent_hugepage", F_OK) == 0;
+}
+
+int madvise_no_thp(void *p, size_t len)
+{
+	if (!madvise(p, len, MADV_NOHUGEPAGE))
+		return 0;
+	return thp_in_kernel() ? -1 : 0;
+}
+
 int pages_of(int fd, uint64_t start, uint64_t end, struct mmscope_page **recs)
 {
 	size_t n;

@@ -81,6 +81,17 @@ int pages_of(int fd, uint64_t start, uint64_t end, struct mmscope_page **recs);
  * (smaps AnonHugePages stays 0).
  */
 char *thp_region(size_t size, char **raw);
+/*
+ * Whether the kernel has transparent hugepages at all (Debian's PREEMPT_RT
+ * builds have not): tests that need them SKIP with THP_MISSING otherwise.
+ */
+bool thp_in_kernel(void);
+#define THP_MISSING "no transparent hugepages in this kernel (CONFIG_TRANSPARENT_HUGEPAGE)"
+/*
+ * madvise(MADV_NOHUGEPAGE), which fails with EINVAL where the kernel has no
+ * THP: there, there is nothing to keep out, and that is a success.
+ */
+int madvise_no_thp(void *p, size_t len);
 
 /* The smaps mnemonic of a VM_* flag name, or NULL when smaps has none. */
 const char *vm_flag_mnemonic(const char *name);

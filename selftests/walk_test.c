@@ -279,7 +279,7 @@ TEST(soft_dirty_after_clear_refs)
 	ASSERT_GE(fd, 0);
 	mem = mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, mem);
-	ASSERT_EQ(0, madvise(mem, n * PAGE, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, madvise_no_thp(mem, n * PAGE));
 	memset(mem, 1, n * PAGE);
 	ASSERT_EQ(0, write_file("/proc/self/clear_refs", "4"));
 	for (i = 0; i < n; i += 2)
@@ -343,7 +343,7 @@ TEST(thp_is_a_pmd_leaf)
 
 	mem = thp_region(4 * MB, &raw);
 	if (!mem)
-		SKIP(return, "no THP given (AnonHugePages: 0)");
+		SKIP(return, "%s", thp_in_kernel() ? "no THP given (AnonHugePages: 0)" : THP_MISSING);
 
 	fd = open_target(getpid());
 	ASSERT_GE(fd, 0);
@@ -589,7 +589,7 @@ TEST_F_TIMEOUT(region, swap_entries_match_pagemap, 120)
 		SKIP(return, "no swap device");
 	p = mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_EQ(0, madvise(p, n * PAGE, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, madvise_no_thp(p, n * PAGE));
 	for (i = 0; i < n; i++)
 		memset(p + i * PAGE, (int)i + 1, PAGE);
 	ASSERT_EQ(0, madvise(p, n * PAGE, MADV_PAGEOUT));

@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
 	build-essential bc bison flex cpio xz-utils kmod libelf-dev libssl-dev
 	linux-headers-amd64 linux-headers-6.12-amd64 linux-source-6.12
+	linux-headers-rt-amd64 linux-headers-6.12-rt-amd64
 	qemu-system-x86 busybox-static sparse dkms
 	graphviz libxml2-utils
 )

@@ -1,14 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # fetch-kernel.sh NAME: make sure the kernel image of matrix entry NAME
-# (6.1, 6.12 or debug) is in the cache and print its unpacked root. The image
-# is at boot/vmlinuz and its own modules are under lib/modules/<release>/.
+# (6.1, 6.12, 6.1-rt, 6.12-rt or debug) is in the cache and print its
+# unpacked root. The image is at boot/vmlinuz and its own modules are under
+# lib/modules/<release>/.
 # Debian images are fetched with apt-get download and unpacked with dpkg -x;
 # nothing is installed, so no initramfs hooks run on this machine.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-name=${1:?usage: fetch-kernel.sh 6.1|6.12|debug}
+name=${1:?usage: fetch-kernel.sh 6.1|6.12|6.1-rt|6.12-rt|debug}
 
 if [ "$name" = debug ]; then
 	build=$("$MMSCOPE_TOP/selftests/vm/debug-kernel.sh")
@@ -20,9 +21,7 @@ if [ "$name" = debug ]; then
 fi
 
 release=$(kernel_release "$name")
-meta=linux-headers-amd64
-[ "$name" = 6.1 ] || meta=linux-headers-6.12-amd64
-version=$(headers_of "$meta" | cut -d' ' -f2)
+version=$(headers_of "$(kernel_meta "$name")" | cut -d' ' -f2)
 pkg=linux-image-$release-unsigned
 root=$MMSCOPE_CACHE/kernels/$release
 

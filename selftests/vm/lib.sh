@@ -16,15 +16,23 @@ headers_of() {
 		tr ',' '\n' | sed -n 's/^ *\(linux-headers-[^ ]*-amd64\) (= \(.*\))/\1 \2/p' | head -n1
 }
 
+# kernel_meta NAME: the headers metapackage that pins matrix entry NAME.
+#   6.1, 6.12: Debian bookworm's kernels; 6.1-rt, 6.12-rt: their PREEMPT_RT
+#   builds; debug: our debug build of 6.12.
+kernel_meta() {
+	case "$1" in
+	6.1) echo linux-headers-amd64 ;;
+	6.12 | debug) echo linux-headers-6.12-amd64 ;;
+	6.1-rt) echo linux-headers-rt-amd64 ;;
+	6.12-rt) echo linux-headers-6.12-rt-amd64 ;;
+	*) die "unknown kernel '$1' (want 6.1, 6.12, 6.1-rt, 6.12-rt or debug)" ;;
+	esac
+}
+
 # kernel_release NAME: prints the uname -r of a kernel of the matrix.
-#   6.1, 6.12: Debian bookworm's kernels; debug: our debug build of 6.12.
 kernel_release() {
 	local meta line
-	case "$1" in
-	6.1) meta=linux-headers-amd64 ;;
-	6.12 | debug) meta=linux-headers-6.12-amd64 ;;
-	*) die "unknown kernel '$1' (want 6.1, 6.12 or debug)" ;;
-	esac
+	meta=$(kernel_meta "$1") || exit 1
 	line=$(headers_of "$meta")
 	[ -n "$line" ] || die "$meta is not installed (run selftests/vm/deps.sh)"
 	line=${line%% *}

@@ -4,8 +4,12 @@
 # are better spent on one TCG guest than shared by two):
 #   6.1   Debian bookworm's 6.1 LTS, 5-level paging
 #   6.12  Debian bookworm's 6.12 LTS, 4-level paging
+#   6.1-rt  its PREEMPT_RT 6.1, 4-level paging, the foundation, walk, race
+#           and exec tests (run.sh)
+#   6.12-rt its PREEMPT_RT 6.12, 5-level paging, every test
 #   debug 6.12 built with KASAN, lockdep, DEBUG_VM, kmemleak, PAGE_TABLE_CHECK,
 #         5-level paging
+# The RT entries come before debug: they run while the debug kernel builds.
 # MMSCOPE_KERNELS="6.12" picks a subset. --host-checks (make check) also
 # runs selftests/host-checks.sh: beside the debug entry's guest, or first
 # when the matrix has no debug entry. Exits 0 only if every entry and the
@@ -13,7 +17,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kernels=${MMSCOPE_KERNELS:-6.1 6.12 debug}
+kernels=${MMSCOPE_KERNELS:-6.1 6.12 6.1-rt 6.12-rt debug}
 status=0
 summary=
 vm=$MMSCOPE_TOP/selftests/vm
@@ -54,9 +58,9 @@ host_checks_wait() {
 	host_pid=
 	cat "$host_log"
 	if [ $rc -eq 0 ]; then
-		summary+=$(printf '\n  %-6s %s' host PASS)
+		summary+=$(printf '\n  %-7s %s' host PASS)
 	else
-		summary+=$(printf '\n  %-6s %s' host FAIL)
+		summary+=$(printf '\n  %-7s %s' host FAIL)
 		status=1
 	fi
 }
@@ -78,7 +82,7 @@ for k in $kernels; do
 		if ! wait "$build_pid"; then
 			build_pid=
 			tail -n 40 "$build_log" >&2
-			summary+=$(printf '\n  %-6s %s  (%d s)' "$k" "FAIL (kernel build)" $((SECONDS - start)))
+			summary+=$(printf '\n  %-7s %s  (%d s)' "$k" "FAIL (kernel build)" $((SECONDS - start)))
 			status=1
 			[ -z "$host_checks" ] || host_checks_start
 			continue
@@ -93,7 +97,7 @@ for k in $kernels; do
 		result=FAIL
 		status=1
 	fi
-	summary+=$(printf '\n  %-6s %s  (%d s)' "$k" "$result" $((SECONDS - start)))
+	summary+=$(printf '\n  %-7s %s  (%d s)' "$k" "$result" $((SECONDS - start)))
 done
 host_checks_wait
 echo "VM matrix:$summary"

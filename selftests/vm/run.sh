@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# run.sh KERNEL MODE: boot matrix entry KERNEL (6.1, 6.12, debug) under QEMU
+# run.sh KERNEL MODE: boot matrix entry KERNEL (6.1, 6.12, 6.1-rt, 6.12-rt,
+# debug) under QEMU
 # TCG with mmscope.ko, the static tools and the selftests, and run MODE
 # (check, demo, shell, fuzz, bench). For check and fuzz, exits 0 only if
 # every test passed, the module loaded and unloaded, no timeout hit, the
@@ -9,18 +10,26 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kernel=${1:?usage: run.sh 6.1|6.12|debug check|demo|shell|fuzz|bench}
+kernel=${1:?usage: run.sh 6.1|6.12|6.1-rt|6.12-rt|debug check|demo|shell|fuzz|bench}
 mode=${2:-check}
 timeout_s=${MMSCOPE_VM_TIMEOUT:-$((900 + ${MMSCOPE_FUZZ_SECONDS:-0}))}
 
 root=$("$MMSCOPE_TOP/selftests/vm/fetch-kernel.sh" "$kernel")
 kdir=$(kdir "$kernel")
 
-# Paging mode per entry: both 4- and 5-level are covered across the matrix.
+# Paging mode per entry: both 4- and 5-level are covered across the matrix,
+# and across its PREEMPT_RT entries too.
 case "$kernel" in
-6.1 | debug) cpu=max,la57=on cmdline= ;;
-6.12) cpu=max cmdline=no5lvl ;;
+6.1 | 6.12-rt | debug) cpu=max,la57=on cmdline= ;;
+6.12 | 6.1-rt) cpu=max cmdline=no5lvl ;;
 esac
+
+# The tests an entry runs unless MMSCOPE_TESTS says: all of them, but on
+# 6.1-rt, which covers what PREEMPT_RT changes for 6.1 (the foundation, the
+# walk under sleeping PTE locks, its races, exec) within the time budget.
+default_tests=
+[ "$kernel" != 6.1-rt ] ||
+	default_tests="abi_test target_test mm_test maps_test lookup_test walk_test race_test exec_test"
 
 work=$MMSCOPE_CACHE/vm/$kernel
 rm -rf "$work" && mkdir -p "$work/initramfs"/{bin,sbin,dev,proc,sys,tmp,tests,lib/modules/extra}
@@ -46,7 +55,7 @@ make -s -C "$MMSCOPE_TOP" tools selftests STATIC=1 >&2
 cp "$MMSCOPE_TOP/userspace-tools/mmscope/mmscope" "$work/initramfs/bin/"
 # MMSCOPE_TESTS (e.g. "faultlab_test walk_test") runs only those; a whole
 # run, which CI does, leaves it unset.
-for t in ${MMSCOPE_TESTS:-$(cd "$MMSCOPE_TOP/selftests" && echo *_test)}; do
+for t in ${MMSCOPE_TESTS:-${default_tests:-$(cd "$MMSCOPE_TOP/selftests" && echo *_test)}}; do
 	cp "$MMSCOPE_TOP/selftests/$t" "$work/initramfs/tests/" || die "no test $t"
 done
 cp "$MMSCOPE_TOP/selftests/sample" "$work/initramfs/tests/"
@@ -210,7 +219,7 @@ grep -q '^MMSCOPE-RESULT: success' "$result" ||
 # Besides what taints the kernel (init.sh checks the taint): RCU stalls,
 # bad page-table and swap entries, and lockdep's non-static key, none of
 # which taint it.
-splat='Kernel panic|BUG:|WARNING:|Oops|KASAN|general protection|kernel BUG|possible circular locking|possible recursive locking|lockdep is turned off|trying to register non-static key|inconsistent lock state|suspicious RCU usage|detected (expedited )?stall|self-detected stall|soft lockup|hard LOCKUP|blocked for more than|sleeping function called|list_add corruption|list_del corruption|UBSAN|: bad (pgd|p4d|pud|pmd|pte) |(Bad|Unused) swap (file|offset) entry'
+splat='Kernel panic|BUG:|WARNING:|Oops|KASAN|general protection|kernel BUG|possible circular locking|possible recursive locking|lockdep is turned off|trying to register non-static key|inconsistent lock state|suspicious RCU usage|detected (expedited )?stall|self-detected stall|soft lockup|hard LOCKUP|blocked for more than|sleeping function called|scheduling while atomic|list_add corruption|list_del corruption|UBSAN|: bad (pgd|p4d|pud|pmd|pte) |(Bad|Unused) swap (file|offset) entry'
 if grep -Eq "$splat" "$console"; then
 	echo "FAIL: $kernel: kernel splat in $console:" >&2
 	grep -En -A20 "$splat" "$console" | head -n 80 >&2

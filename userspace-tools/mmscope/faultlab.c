@@ -406,6 +406,8 @@ static int lab_open(struct lab *lab, uint32_t mode, uint64_t pages, uint32_t fla
 		      pages * PAGE);
 	else if (ret == -ENOMEM)
 		p_err("fault lab setup refused: the labs' memory budget (faultlab_budget_bytes) is used up");
+	else if (ret == -EOPNOTSUPP)
+		p_err("fault lab setup refused: huge PFN maps are not in this kernel (CONFIG_TRANSPARENT_HUGEPAGE)");
 	else if (ret)
 		p_errno(-ret, ERR_LAB, "fault lab setup");
 	if (ret)

@@ -101,6 +101,13 @@ int do_mm(int argc, char **argv)
 			else
 				jw_uint(jw, value);
 		}
+		jw_key(jw, "not_in_kernel");
+		jw_start_object(jw);
+		if (info.out_flags & MMSCOPE_MM_NO_SWAP) {
+			jw_key(jw, "swap_ents");
+			jw_string(jw, "CONFIG_SWAP");
+		}
+		jw_end_object(jw);
 		jw_key(jw, "users");
 		jw_start_array(jw);
 		for (i = 0; i < nusers; i++) {
@@ -120,7 +127,10 @@ int do_mm(int argc, char **argv)
 			printf("%-16s none (a kernel thread borrows active_mm)\n", "mm");
 		for (i = 0; has_mm && i < sizeof(mm_fields) / sizeof(mm_fields[0]); i++) {
 			memcpy(&value, (char *)&info + mm_fields[i].offset, sizeof(value));
-			if (mm_fields[i].hex)
+			if (mm_fields[i].offset == offsetof(struct mmscope_mm_info, swap_ents) &&
+			    (info.out_flags & MMSCOPE_MM_NO_SWAP))
+				printf("%-16s not in this kernel (CONFIG_SWAP)\n", mm_fields[i].name);
+			else if (mm_fields[i].hex)
 				printf("%-16s 0x%" PRIx64 "\n", mm_fields[i].name, value);
 			else
 				printf("%-16s %" PRIu64 "\n", mm_fields[i].name, value);

@@ -32,41 +32,89 @@ static const char help_text[] =
 	"kernel's name, in kB. SwapPss is not computed: it needs the swap map\n"
 	"count, which modules cannot read. SwapExclusive (not a kernel field) is\n"
 	"the swap of entries known to be counted once; SwapPss is at least that.\n"
-	"The [vsyscall] gate area is not a VMA of the mm: it is not listed.\n";
+	"The [vsyscall] gate area is not a VMA of the mm: it is not listed.\n"
+	"Memory the kernel was built without (THP, hugetlbfs, KSM, swap) is\n"
+	"shown as \"not in this kernel (CONFIG_...)\"; with -j, the rollup's\n"
+	"\"not_in_kernel\" maps each such field to its option.\n";
 
-/* Every field but the page sizes, in the order smaps_rollup prints them. */
+/*
+ * Every field but the page sizes, in the order smaps_rollup prints them;
+ * @absent: the record flag that says this kernel has no such memory.
+ */
 static const struct smaps_field {
 	const char *name;
 	size_t off;
 	int pss;		/* bytes << MMSCOPE_PSS_SHIFT */
+	uint32_t absent;	/* MMSCOPE_SMAPS_VMA_NO_*, or 0 */
 } fields[] = {
-#define F(n, m, p, r) { n, offsetof(struct mmscope_smaps_vma, m), p }
+#define F(n, m, p, a) { n, offsetof(struct mmscope_smaps_vma, m), p, a }
 	F("Rss", rss, 0, 0),
 	F("Pss", pss, 1, 0),
 	F("Pss_Dirty", pss_dirty, 1, 0),
-	F("Pss_Anon", pss_anon, 1, 1),
-	F("Pss_File", pss_file, 1, 1),
-	F("Pss_Shmem", pss_shmem, 1, 1),
+	F("Pss_Anon", pss_anon, 1, 0),
+	F("Pss_File", pss_file, 1, 0),
+	F("Pss_Shmem", pss_shmem, 1, 0),
 	F("Shared_Clean", shared_clean, 0, 0),
 	F("Shared_Dirty", shared_dirty, 0, 0),
 	F("Private_Clean", private_clean, 0, 0),
 	F("Private_Dirty", private_dirty, 0, 0),
 	F("Referenced", referenced, 0, 0),
 	F("Anonymous", anonymous, 0, 0),
-	F("KSM", ksm, 0, 0),
+	F("KSM", ksm, 0, MMSCOPE_SMAPS_VMA_NO_KSM),
 	F("LazyFree", lazyfree, 0, 0),
-	F("AnonHugePages", anon_huge_pages, 0, 0),
-	F("ShmemPmdMapped", shmem_pmd_mapped, 0, 0),
-	F("FilePmdMapped", file_pmd_mapped, 0, 0),
-	F("Shared_Hugetlb", shared_hugetlb, 0, 0),
-	F("Private_Hugetlb", private_hugetlb, 0, 0),
-	F("Swap", swap, 0, 0),
-	F("SwapExclusive", swap_exclusive, 0, 0),
+	F("AnonHugePages", anon_huge_pages, 0, MMSCOPE_SMAPS_VMA_NO_THP),
+	F("ShmemPmdMapped", shmem_pmd_mapped, 0, MMSCOPE_SMAPS_VMA_NO_THP),
+	F("FilePmdMapped", file_pmd_mapped, 0, MMSCOPE_SMAPS_VMA_NO_THP),
+	F("Shared_Hugetlb", shared_hugetlb, 0, MMSCOPE_SMAPS_VMA_NO_HUGETLB),
+	F("Private_Hugetlb", private_hugetlb, 0, MMSCOPE_SMAPS_VMA_NO_HUGETLB),
+	F("Swap", swap, 0, MMSCOPE_SMAPS_VMA_NO_SWAP),
+	F("SwapExclusive", swap_exclusive, 0, MMSCOPE_SMAPS_VMA_NO_SWAP),
 	F("Locked", pss_locked, 1, 0),
 #undef F
 };
 
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+
+/* The option a kernel was built without, for each MMSCOPE_SMAPS_VMA_NO_*. */
+static const struct {
+	uint32_t flag;
+	const char *config;
+	const char *fields;
+} absent_kinds[] = {
+	{ MMSCOPE_SMAPS_VMA_NO_THP, "CONFIG_TRANSPARENT_HUGEPAGE",
+	  "AnonHugePages, ShmemPmdMapped, FilePmdMapped" },
+	{ MMSCOPE_SMAPS_VMA_NO_HUGETLB, "CONFIG_HUGETLBFS", "Shared_Hugetlb, Private_Hugetlb" },
+	{ MMSCOPE_SMAPS_VMA_NO_KSM, "CONFIG_KSM", "KSM" },
+	{ MMSCOPE_SMAPS_VMA_NO_SWAP, "CONFIG_SWAP", "Swap, SwapExclusive" },
+};
+
+#define NABSENT (sizeof(absent_kinds) / sizeof(absent_kinds[0]))
+
+static const char *absent_config(uint32_t flag)
+{
+	size_t i;
+
+	for (i = 0; i < NABSENT; i++)
+		if (absent_kinds[i].flag == flag)
+			return absent_kinds[i].config;
+	return "?";
+}
+
+/* JSON: "not_in_kernel": {"FIELD": "CONFIG_...", ...}, of what @flags lacks. */
+static void json_not_in_kernel(uint32_t flags)
+{
+	size_t j;
+
+	jw_key(jw, "not_in_kernel");
+	jw_start_object(jw);
+	for (j = 0; j < NFIELDS; j++) {
+		if (!(flags & fields[j].absent))
+			continue;
+		jw_key(jw, fields[j].name);
+		jw_string(jw, absent_config(fields[j].absent));
+	}
+	jw_end_object(jw);
+}
 
 static uint64_t field_raw(const struct mmscope_smaps_vma *r, const struct smaps_field *f)
 {
@@ -150,6 +198,7 @@ static void json_rollup(const struct mmscope_smaps_vma *sum)
 	jw_key(jw, "end");
 	jw_hex(jw, sum->end);
 	json_fields(sum);
+	json_not_in_kernel(sum->flags);
 	jw_end_object(jw);
 }
 
@@ -166,7 +215,10 @@ static void text_rollup(const struct mmscope_smaps_vma *sum)
 		char label[32];
 
 		snprintf(label, sizeof(label), "%s:", fields[j].name);
-		if (!strcmp(fields[j].name, "Private_Hugetlb"))
+		if (sum->flags & fields[j].absent)
+			printf("%-16snot in this kernel (%s)\n", label,
+			       absent_config(fields[j].absent));
+		else if (!strcmp(fields[j].name, "Private_Hugetlb"))
 			printf("%s %7llu kB\n", label,
 			       (unsigned long long)field_kb(sum, &fields[j]));
 		else
@@ -322,6 +374,10 @@ int do_smaps(int argc, char **argv)
 		}
 		snprintf(range, sizeof(range), "total (%zu VMAs)", n);
 		text_row(range, "", &sum, "");
+		for (i = 0; i < NABSENT; i++)
+			if (sum.flags & absent_kinds[i].flag)
+				printf("%s: not in this kernel (%s)\n", absent_kinds[i].fields,
+				       absent_kinds[i].config);
 	}
 	free(rows);
 	free(recs);

@@ -325,7 +325,7 @@ static int tlb_err(int err, const char *pid_arg)
 		p_err("PID %s is a kernel thread: it has no mm of its own, only a borrowed active_mm",
 		      pid_arg);
 	else if (err == EOPNOTSUPP)
-		p_err("this kernel has no tlb_flush tracepoint: flushes cannot be counted");
+		p_err("flush counting is not in this kernel (CONFIG_TRACEPOINTS: no tlb_flush tracepoint)");
 	else
 		p_errno(err, ERR_QUERY, pid_arg);
 	return 1;

@@ -92,6 +92,8 @@ struct mmscope_set_target {
 /* mmscope_mm_info.out_flags */
 #define MMSCOPE_MM_KERNEL_THREAD	(1U << 0) /* the target is a kernel thread */
 #define MMSCOPE_MM_NO_MM		(1U << 1) /* it has no mm: mm fields are 0 */
+/* The kernel has no swap (no CONFIG_SWAP): @swap_ents is 0 for that reason. */
+#define MMSCOPE_MM_NO_SWAP		(1U << 2)
 
 /**
  * struct mmscope_mm_user - a task whose ->mm is the target's mm
@@ -680,7 +682,9 @@ enum mmscope_faultlab_mode {
  * leaf, whatever the THP settings, unless MADV_NOHUGEPAGE or
  * PR_SET_THP_DISABLE), in a VMA that covers the block's 2 MiB at a 2 MiB-
  * aligned address and file offset. Elsewhere, and on kernels that do not
- * (6.1), the lab faults in 4K PTEs as without the flag.
+ * (6.1), the lab faults in 4K PTEs as without the flag. A kernel without
+ * CONFIG_TRANSPARENT_HUGEPAGE (Debian's PREEMPT_RT builds) cannot map a PMD
+ * leaf of PFNs at all: setup with the flag fails with EOPNOTSUPP.
  */
 #define MMSCOPE_FAULTLAB_HUGE		(1U << 1)
 #define MMSCOPE_FAULTLAB_SETUP_FLAGS	(MMSCOPE_FAULTLAB_NO_FAULT_AROUND | MMSCOPE_FAULTLAB_HUGE)
@@ -924,6 +928,19 @@ struct mmscope_faultlab_log {
  * the walk let the mmap lock go, so its numbers are not one snapshot.
  */
 #define MMSCOPE_SMAPS_VMA_CHANGED (1U << 0)
+/*
+ * What this kernel lacks, set in every record it writes: those fields are
+ * 0 because the kernel has no such memory, not because the VMA has none.
+ *   NO_THP      AnonHugePages, ShmemPmdMapped, FilePmdMapped
+ *               (no CONFIG_TRANSPARENT_HUGEPAGE)
+ *   NO_HUGETLB  Shared_Hugetlb, Private_Hugetlb (no CONFIG_HUGETLBFS)
+ *   NO_KSM      KSM (no CONFIG_KSM)
+ *   NO_SWAP     Swap, SwapExclusive (no CONFIG_SWAP)
+ */
+#define MMSCOPE_SMAPS_VMA_NO_THP	(1U << 1)
+#define MMSCOPE_SMAPS_VMA_NO_HUGETLB	(1U << 2)
+#define MMSCOPE_SMAPS_VMA_NO_KSM	(1U << 3)
+#define MMSCOPE_SMAPS_VMA_NO_SWAP	(1U << 4)
 
 /**
  * struct mmscope_smaps_vma - the smaps fields of one VMA
