@@ -29,7 +29,7 @@ esac
 # walk under sleeping PTE locks, its races, exec) within the time budget.
 default_tests=
 [ "$kernel" != 6.1-rt ] ||
-	default_tests="abi_test target_test mm_test maps_test lookup_test walk_test race_test exec_test"
+	default_tests="abi_test target_test mm_test maps_test lookup_test walk_test race_test exec_test load_test"
 
 work=$MMSCOPE_CACHE/vm/$kernel
 rm -rf "$work" && mkdir -p "$work/initramfs"/{bin,sbin,dev,proc,sys,tmp,tests,lib/modules/extra}
