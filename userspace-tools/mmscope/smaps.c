@@ -229,16 +229,19 @@ static void text_rollup(const struct mmscope_smaps_vma *sum)
 	}
 }
 
+/* The width of every kB column, header and rows alike: the widest header. */
+#define KB_W ((int)sizeof("ANONHUGE_KB") - 1)
+
 static void text_row(const char *range, const char *kind, const struct mmscope_smaps_vma *r,
 		     const char *path)
 {
-	printf("%-33s %-6s %9llu %9llu %9llu %9llu %9llu %9llu  %s\n", range, kind,
-	       (unsigned long long)r->rss >> 10,
-	       (unsigned long long)(r->pss >> MMSCOPE_PSS_SHIFT) >> 10,
-	       (unsigned long long)(r->shared_clean + r->shared_dirty) >> 10,
-	       (unsigned long long)(r->private_clean + r->private_dirty) >> 10,
-	       (unsigned long long)r->swap >> 10,
-	       (unsigned long long)r->anon_huge_pages >> 10, path);
+	printf("%-33s %-6s %*llu %*llu %*llu %*llu %*llu %*llu  %s\n", range, kind,
+	       KB_W, (unsigned long long)r->rss >> 10,
+	       KB_W, (unsigned long long)(r->pss >> MMSCOPE_PSS_SHIFT) >> 10,
+	       KB_W, (unsigned long long)(r->shared_clean + r->shared_dirty) >> 10,
+	       KB_W, (unsigned long long)(r->private_clean + r->private_dirty) >> 10,
+	       KB_W, (unsigned long long)r->swap >> 10,
+	       KB_W, (unsigned long long)r->anon_huge_pages >> 10, path);
 }
 
 static int parse_args(int argc, char **argv, int *rollup_only, int *sort_pss, long *top)
@@ -362,9 +365,9 @@ int do_smaps(int argc, char **argv)
 		jw_end_array(jw);
 		jw_end_object(jw);
 	} else {
-		printf("%-33s %-6s %9s %9s %9s %9s %9s %9s  %s\n", "START-END", "KIND",
-		       "RSS_KB", "PSS_KB", "SHARED_KB", "PRIVATE_KB", "SWAP_KB",
-		       "ANONHUGE", "PATH");
+		printf("%-33s %-6s %*s %*s %*s %*s %*s %*s  %s\n", "START-END", "KIND",
+		       KB_W, "RSS_KB", KB_W, "PSS_KB", KB_W, "SHARED_KB", KB_W, "PRIVATE_KB",
+		       KB_W, "SWAP_KB", KB_W, "ANONHUGE_KB", "PATH");
 		for (i = 0; i < shown; i++) {
 			snprintf(range, sizeof(range), "%016llx-%016llx",
 				 (unsigned long long)rows[i].r->start,
