@@ -313,9 +313,14 @@ static int mmscope_ioc_faultlab_setup(struct mmscope_file *mf, void *arg)
 {
 	struct mmscope_faultlab_setup *req = arg;
 	struct mmscope_lab *lab;
+	int ret;
 
 	if (req->lab_id)
 		return -EINVAL;
+	/* A refused request leaves a read-only file without a lab. */
+	ret = mmscope_lab_setup_check(req);
+	if (ret)
+		return ret;
 	lab = mmscope_file_lab(mf, true);
 	if (IS_ERR(lab))
 		return PTR_ERR(lab);

@@ -186,8 +186,8 @@ static void mm_show_users(struct seq_file *m, struct mmscope_subject *subject)
 	u32 total, cap, i;
 
 	/*
-	 * The walk runs under RCU and cannot allocate: room for every user
-	 * mm_users counts, so that one walk collects them all.
+	 * Room for every user mm_users counts, so that one scan collects them
+	 * all (the scan does not stop to grow the buffer).
 	 */
 	cap = clamp_t(u32, atomic_read(&subject->mm->mm_users) + 16, 16,
 		      MMSCOPE_MM_USERS_MAX);
@@ -730,12 +730,16 @@ static ssize_t pages_write(struct file *file, const char __user *ubuf,
 	ret = mmscope_input_addr(s, &start);
 	if (ret)
 		return ret;
+	sep = strim(sep);
+	/* kstrtou64() takes a leading '+': "START +LEN" must not read as END. */
+	if (how != '+' && (*sep == '+' || *sep == '-'))
+		return -EINVAL;
 	if (how == '+') {
-		ret = mmscope_input_length(strim(sep), &end);
+		ret = mmscope_input_length(sep, &end);
 		if (!ret && check_add_overflow(start, end, &end))
 			ret = -EINVAL;
 	} else {
-		ret = kstrtou64(strim(sep), 16, &end);
+		ret = kstrtou64(sep, 16, &end);
 	}
 	if (ret)
 		return ret;

@@ -635,6 +635,29 @@ static int mmscope_lab_budget_take(unsigned long pages)
 }
 
 /**
+ * mmscope_lab_setup_check - whether a setup request may be carried out
+ * @req: the request
+ *
+ * Return: 0, EINVAL or EOPNOTSUPP, as mmscope_lab_setup() says; checked
+ * before a read-only file is given a lab, so that a refused request
+ * leaves none behind.
+ */
+int mmscope_lab_setup_check(const struct mmscope_faultlab_setup *req)
+{
+	if ((req->flags & ~MMSCOPE_FAULTLAB_SETUP_FLAGS) || req->reserved ||
+	    !req->mode || req->mode >= MMSCOPE_FAULTLAB_MODE_COUNT ||
+	    !req->length || !PAGE_ALIGNED(req->length) ||
+	    req->length > faultlab_max_bytes)
+		return -EINVAL;
+	if ((req->flags & MMSCOPE_FAULTLAB_HUGE) &&
+	    (req->mode != MMSCOPE_FAULTLAB_PFN || !IS_ALIGNED(req->length, PMD_SIZE)))
+		return -EINVAL;
+	if ((req->flags & MMSCOPE_FAULTLAB_HUGE) && !IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+/**
  * mmscope_lab_setup - give a lab its mode and size, once
  * @lab: the open file's lab
  * @req: the request; @req->lab_id is filled in
@@ -650,16 +673,9 @@ int mmscope_lab_setup(struct mmscope_lab *lab, struct mmscope_faultlab_setup *re
 	unsigned long pages;
 	int ret;
 
-	if ((req->flags & ~MMSCOPE_FAULTLAB_SETUP_FLAGS) || req->reserved ||
-	    !req->mode || req->mode >= MMSCOPE_FAULTLAB_MODE_COUNT ||
-	    !req->length || !PAGE_ALIGNED(req->length) ||
-	    req->length > faultlab_max_bytes)
-		return -EINVAL;
-	if ((req->flags & MMSCOPE_FAULTLAB_HUGE) &&
-	    (req->mode != MMSCOPE_FAULTLAB_PFN || !IS_ALIGNED(req->length, PMD_SIZE)))
-		return -EINVAL;
-	if ((req->flags & MMSCOPE_FAULTLAB_HUGE) && !IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
-		return -EOPNOTSUPP;
+	ret = mmscope_lab_setup_check(req);
+	if (ret)
+		return ret;
 	pages = req->length >> PAGE_SHIFT;
 
 	mutex_lock(&lab->lock);

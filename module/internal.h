@@ -159,6 +159,7 @@ u32 mmscope_hole_cow(struct vm_area_struct *vma, u32 state);
 struct mmscope_lab;
 struct mmscope_lab *mmscope_lab_create(struct file *file);
 void mmscope_lab_destroy(struct mmscope_lab *lab, struct file *file);
+int mmscope_lab_setup_check(const struct mmscope_faultlab_setup *req);
 int mmscope_lab_setup(struct mmscope_lab *lab, struct mmscope_faultlab_setup *req);
 int mmscope_lab_mmap(struct mmscope_lab *lab, struct vm_area_struct *vma);
 int mmscope_lab_clean(struct mmscope_lab *lab, loff_t start, loff_t end);

@@ -287,6 +287,9 @@ TEST(pages_file)
 	snprintf(range, sizeof(range), "%p+2X", (void *)p);
 	EXPECT_EQ(-EINVAL, write_file(DEBUGFS_DIR "/pages", range));
 	EXPECT_EQ(-EINVAL, write_file(DEBUGFS_DIR "/pages", "ffffffffffff0000+1M"));
+	/* "START +LEN" is neither START END (kstrtou64 takes '+') nor START+LEN. */
+	snprintf(range, sizeof(range), "%lx +2000", (unsigned long)p);
+	EXPECT_EQ(-EINVAL, write_file(DEBUGFS_DIR "/pages", range));
 	munmap(p, 16 * 4096);
 }
 

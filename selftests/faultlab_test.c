@@ -1394,6 +1394,9 @@ TEST(lab_only_when_asked)
 	ASSERT_EQ(0, mms_faultlab_stats(fd, &st));
 	EXPECT_EQ(0, st.lab_id);
 	EXPECT_EQ(before, st.lab_files);
+	/* A refused setup leaves no lab behind. */
+	EXPECT_EQ(-EINVAL, mms_faultlab_setup(fd, MMSCOPE_FAULTLAB_PATTERN, PAGE + 1, 0, NULL));
+	EXPECT_EQ(before, lab_files());
 	ASSERT_EQ(0, mms_faultlab_setup(fd, MMSCOPE_FAULTLAB_PATTERN, 2 * PAGE, 0, NULL));
 	EXPECT_EQ(before + 1, lab_files());
 	p = map_lab(fd, 2, PROT_READ, MAP_SHARED);

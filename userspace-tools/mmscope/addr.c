@@ -152,18 +152,20 @@ static bool names_vma(const char *path, const char *name)
 static int vma_named(const struct mms_vmas *vmas, const char *pid_arg, const char *name,
 		     uint64_t *start, uint64_t *end)
 {
-	size_t i, first = 0, last = 0, runs = 0;
+	size_t i, first = 0, last = 0, prev = 0, runs = 0;
 
+	/* Runs of neighbours that @name names: the first one's ends, and how many. */
 	for (i = 0; i < vmas->count; i++) {
 		if (!names_vma(mms_vma_path(vmas, i), name))
 			continue;
-		if (!runs || i != last + 1) {
+		if (!runs || i != prev + 1) {
 			runs++;
 			if (runs == 1)
 				first = i;
 		}
 		if (runs == 1)
 			last = i;
+		prev = i;
 	}
 	if (runs == 1) {
 		*start = vmas->recs[first].start;
@@ -174,7 +176,7 @@ static int vma_named(const struct mms_vmas *vmas, const char *pid_arg, const cha
 		p_err("process %s has no VMA named '%s' (names are as maps prints them: [heap], [stack], a path or its basename)",
 		      pid_arg, name);
 	} else {
-		fprintf(stderr, "mmscope: '%s' names %zu VMAs apart in process %s; give one range:\n",
+		fprintf(stderr, "mmscope: '%s' names %zu runs of VMAs apart in process %s; give one range:\n",
 			name, runs, pid_arg);
 		for (i = 0; i < vmas->count; i++)
 			if (names_vma(mms_vma_path(vmas, i), name))

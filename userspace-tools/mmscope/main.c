@@ -302,9 +302,9 @@ static int take_global_options(int *argc, char **argv, unsigned int *used)
 
 	for (i = 0; i < *argc; i++) {
 		a = argv[i];
-		if (!strcmp(a, "--")) {
-			while (++i < *argc)
-				argv[n++] = argv[i];
+		if (!strcmp(a, "--")) {	/* kept: the object's getopt stops there too */
+			while (i < *argc)
+				argv[n++] = argv[i++];
 			break;
 		}
 		if (!strcmp(a, "-j") || !strcmp(a, "--json")) {

@@ -365,11 +365,14 @@ static int watch(int fd, unsigned int secs, const char *pid_arg)
 	unsigned int s;
 	int ret, r;
 
-	ret = mms_tlb(fd, MMSCOPE_TLB_COUNT_START, &prev, NULL, NULL);
-	if (ret)
-		return tlb_err(-ret, pid_arg);
+	/* Before counting starts: a Ctrl-C from then on ends it cleanly. */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old);	/* no SA_RESTART: sleep() returns */
+	ret = mms_tlb(fd, MMSCOPE_TLB_COUNT_START, &prev, NULL, NULL);
+	if (ret) {
+		sigaction(SIGINT, &old, NULL);
+		return tlb_err(-ret, pid_arg);
+	}
 	if (!json_output) {
 		for (r = 0; r < MMSCOPE_TLB_REASON_COUNT; r++)
 			printf("%12s", reason_key[r]);

@@ -106,8 +106,17 @@ static const char *module_version(struct mmscope_version *v)
 	int fd, ret;
 
 	fd = mms_open(device);
-	if (fd < 0) {
+	if (fd == -ENOENT || fd == -ENODEV || fd == -ENXIO) {
 		snprintf(msg, sizeof(msg), "not loaded (%s: %s)", device, strerror(-fd));
+		return msg;
+	}
+	if (fd == -EACCES || fd == -EPERM) {
+		snprintf(msg, sizeof(msg), "unknown: %s needs CAP_SYS_ADMIN (%s)", device,
+			 strerror(-fd));
+		return msg;
+	}
+	if (fd < 0) {
+		snprintf(msg, sizeof(msg), "unknown (%s: %s)", device, strerror(-fd));
 		return msg;
 	}
 	ret = mms_version(fd, v);
@@ -118,6 +127,7 @@ static const char *module_version(struct mmscope_version *v)
 		snprintf(msg, sizeof(msg), "unknown (%s)", strerror(-ret));
 		return msg;
 	}
+	v->version[sizeof(v->version) - 1] = '\0';	/* whatever a module sends */
 	return NULL;
 }
 
