@@ -2,8 +2,11 @@
 #
 #   make                 build mmscope.ko against KDIR (default: running kernel)
 #   make tools           build the mmscope CLI (STATIC=1 for a static binary)
+#                        and its man pages (rst2man, from docs/man/*.rst)
+#   make man             the man pages alone, into build/man
 #   make selftests       build the selftests (STATIC=1 for static binaries)
-#   make install         modules_install, plus the CLI and its completion
+#   make install         modules_install, plus the CLI, its completion and man pages
+#   make deb             mmscope-dkms and mmscope .debs, into build/deb
 #   make check           host checks, and the selftests in the VM matrix
 #   make demo            boot a VM, show mmscope's view of a sample program
 #   make shell KERNEL=6.1|6.12|6.1-rt|6.12-rt|debug   an interactive VM with mmscope loaded
@@ -30,8 +33,23 @@ kdir:
 		echo "  or build for another tree: make KDIR=/path/to/linux/build" >&2; \
 		exit 1; }
 
-tools:
+tools: man
 	$(MAKE) -C userspace-tools
+
+# bpftool's way: one .rst per page, rendered by rst2man (python3-docutils).
+RST2MAN ?= rst2man
+MAN_RST := $(wildcard docs/man/*.rst)
+MAN_PAGES := $(patsubst docs/man/%.rst,build/man/%,$(MAN_RST))
+PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
+
+man: $(MAN_PAGES)
+
+build/man/%: docs/man/%.rst
+	@mkdir -p $(@D)
+	@command -v $(RST2MAN) >/dev/null || { \
+		echo "mmscope: $(RST2MAN) not found: sudo apt install python3-docutils" >&2; exit 1; }
+	$(RST2MAN) --halt=warning $< $@
 
 selftests:
 	$(MAKE) -C selftests
@@ -40,6 +58,12 @@ selftests:
 install: module tools
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
 	$(MAKE) -C userspace-tools DESTDIR=$(DESTDIR) install
+	$(MAKE) install-man
+
+install-man: man
+	install -d $(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(filter %.4,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man4/
+	install -m 0644 $(filter %.8,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man8/
 
 deps:
 	$(VM)/deps.sh
@@ -80,5 +104,7 @@ clean:
 		module/*.o module/.*.cmd
 	$(MAKE) -C userspace-tools clean
 	$(MAKE) -C selftests clean
+	rm -rf build/man
 
-.PHONY: all kdir module tools selftests install deps check demo shell fuzz bench docs clean
+
+.PHONY: all kdir module tools man install-man selftests install deps check demo shell fuzz bench docs clean

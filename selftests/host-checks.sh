@@ -14,6 +14,8 @@
 #   - every uapi constant is named once, and docs/abi.md's table of names
 #     says what include/mmscope_names.h says (names-check.sh)
 #   - dkms builds the module for both kernels (in a private dkms tree)
+#   - the man pages render, and name every object, option and JSON key of
+#     the CLI (man-check.sh)
 # The kernel tools come from Debian's linux-source-6.12 tarball.
 set -euo pipefail
 . "$(dirname "$0")/vm/lib.sh"
@@ -99,6 +101,9 @@ selftests/names-check.sh || fail "names-check"
 
 log "bash completion"
 selftests/completion-check.sh || fail "completion-check"
+
+log "man pages"
+selftests/man-check.sh || fail "man-check"
 
 
 log "checkpatch --strict"

@@ -9,7 +9,7 @@ packages=(
 	linux-headers-amd64 linux-headers-6.12-amd64 linux-source-6.12
 	linux-headers-rt-amd64 linux-headers-6.12-rt-amd64
 	qemu-system-x86 busybox-static sparse dkms
-	graphviz libxml2-utils
+	graphviz libxml2-utils python3-docutils
 )
 
 missing=()
