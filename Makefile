@@ -65,6 +65,22 @@ install-man: man
 	install -m 0644 $(filter %.4,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man4/
 	install -m 0644 $(filter %.8,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man8/
 
+# The Debian packages, built with dpkg-buildpackage from a copy of the
+# tree (it writes its output beside the source): mmscope-dkms_VERSION_all.deb
+# and mmscope_VERSION_amd64.deb in build/deb.
+DEB_DIR := build/deb
+DEB_SRC := $(DEB_DIR)/src/mmscope-$(shell cat VERSION)
+
+deb:
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_SRC)
+	cp -a Kbuild VERSION LICENSE Makefile dkms.conf module include docs debian \
+		userspace-tools $(DEB_SRC)/
+	cd $(DEB_SRC) && DEB_BUILD_OPTIONS=noautodbgsym dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
+		{ tail -n 30 ../build.log >&2; echo "mmscope: dpkg-buildpackage failed (log: $(DEB_DIR)/src/build.log)" >&2; exit 1; }
+	mv $(DEB_DIR)/src/*.deb $(DEB_DIR)/
+	@ls $(DEB_DIR)/*.deb
+
 deps:
 	$(VM)/deps.sh
 
@@ -104,7 +120,7 @@ clean:
 		module/*.o module/.*.cmd
 	$(MAKE) -C userspace-tools clean
 	$(MAKE) -C selftests clean
-	rm -rf build/man
+	rm -rf build/man build/deb
 
 
-.PHONY: all kdir module tools man install-man selftests install deps check demo shell fuzz bench docs clean
+.PHONY: all kdir module tools man install-man selftests install deb deps check demo shell fuzz bench docs clean

@@ -13,7 +13,9 @@
 #     from a file that configuration does not build)
 #   - every uapi constant is named once, and docs/abi.md's table of names
 #     says what include/mmscope_names.h says (names-check.sh)
-#   - dkms builds the module for both kernels (in a private dkms tree)
+#   - make deb builds both packages, lintian finds no error, and dkms
+#     builds the module for both kernels from the unpacked mmscope-dkms
+#     (in a private dkms tree; deb-check.sh)
 #   - the man pages render, and name every object, option and JSON key of
 #     the CLI (man-check.sh)
 # The kernel tools come from Debian's linux-source-6.12 tarball.
@@ -127,24 +129,7 @@ gcc -Wall -Wextra -Wpadded -Werror -Iinclude/uapi -o "$tmp/uapi" "$tmp/uapi.c" |
 g++ -Wall -Wextra -Wpadded -Werror -Iinclude/uapi -x c++ -o "$tmp/uapi++" "$tmp/uapi.c" ||
 	fail "include/uapi/linux/mmscope.h does not compile as C++"
 
-log "dkms build"
-version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
-[ "$version" = "$(cat VERSION)" ] ||
-	fail "dkms.conf says version '$version', VERSION says '$(cat VERSION)'"
-mkdir -p "$tmp/src/mmscope-$version" "$tmp/dkms"
-sources "$tmp/src/mmscope-$version"
-cp dkms.conf "$tmp/src/mmscope-$version/"
-dkms_args=(-m mmscope -v "$version" --sourcetree "$tmp/src" --dkmstree "$tmp/dkms")
-dkms add "${dkms_args[@]}" >"$tmp/dkms-add.log" 2>&1 ||
-	{ cat "$tmp/dkms-add.log" >&2; fail "dkms add"; }
-for k in 6.1 6.12; do
-	release=$(kernel_release "$k")
-	if ! dkms build "${dkms_args[@]}" -k "$release" >"$tmp/dkms-$k.log" 2>&1; then
-		cat "$tmp/dkms-$k.log" >&2
-		fail "dkms build for $release"
-	elif ! ls "$tmp/dkms/mmscope/$version/$release"/*/module/mmscope.ko* >/dev/null 2>&1; then
-		fail "dkms build for $release left no mmscope.ko"
-	fi
-done
+log "deb packages, and dkms builds of their module source"
+selftests/deb-check.sh || fail "deb-check"
 
 [ $failed -eq 0 ] && log "host checks: PASS" || { log "host checks: FAIL"; exit 1; }

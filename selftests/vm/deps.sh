@@ -10,6 +10,7 @@ packages=(
 	linux-headers-rt-amd64 linux-headers-6.12-rt-amd64
 	qemu-system-x86 busybox-static sparse dkms
 	graphviz libxml2-utils python3-docutils
+	debhelper dh-dkms lintian fakeroot dpkg-dev
 )
 
 missing=()
