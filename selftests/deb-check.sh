@@ -110,6 +110,9 @@ for release in $releases; do
 		fail "dkms build for $release"
 	elif ! ls "$tmp/dkms/mmscope/$version/$release"/*/module/mmscope.ko* >/dev/null 2>&1; then
 		fail "dkms build for $release left no mmscope.ko"
+	elif grep -q 'bad exit status' "$tmp/dkms-$release.log"; then
+		cat "$tmp/dkms-$release.log" >&2
+		fail "dkms build for $release: a step failed (its CLEAN, before the build?)"
 	elif [ -d "$tmp/cache" ]; then
 		touch "$tmp/cache/dkms-$release.ok"
 	else
