@@ -12,6 +12,8 @@ read -r pid heap </tmp/sample.out
 step() { echo; echo "# $1"; shift; echo "\$ $*"; "$@"; }
 
 echo "mmscope is loaded in a VM running $(uname -r)."
+step "the tool, the module and its ABI, and what this kernel lets mmscope show" \
+	mmscope version
 echo "The sample program is PID $pid: a heap block at $heap, a shared mapping,"
 echo "a file mapping and three threads."
 step "the mm_struct: counters, layout, page tables, the threads that share it" \
