@@ -470,7 +470,7 @@ TEST_F_TIMEOUT(crowd, clone_vm_sharer_among_thousands, 600)
 	double t, slowest = 0, total = 0;
 	uint32_t n, max_users = 0;
 	char path[64];
-	int fd, i, calls = 20;
+	int fd, i, calls = 8;
 	unsigned long reads = 0;
 	pid_t pid;
 
