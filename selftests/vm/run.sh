@@ -102,7 +102,12 @@ result=$work/result.log
 qemu=(qemu-system-x86_64 -machine q35,accel=tcg -cpu "$cpu" -smp 2 -m 4G
 	-nodefaults -no-reboot -kernel "$root/boot/vmlinuz" -initrd "$work/initramfs.gz")
 # hugetlb pages of both sizes for the walk tests: one 1G, thirty-two 2M.
-append="console=ttyS0 panic=-1 $cmdline hugepagesz=1G hugepages=1 hugepagesz=2M hugepages=32"
+# tsc=reliable: no clocksource watchdog. Under a loaded TCG host it found
+# the TSC "unstable" mid-run and flipped sched_clock's static key, and
+# multi-threaded TCG breaks the kernel's own cross-CPU text patching: an
+# "Oops: int3" in sched_clock_cpu() with no mmscope frame, seen twice on
+# 6.12-rt while race_test's pinned spinners loaded both vCPUs.
+append="console=ttyS0 panic=-1 tsc=reliable $cmdline hugepagesz=1G hugepages=1 hugepagesz=2M hugepages=32"
 append+=" mmscope.mode=$mode"
 # The kernel's mm selftests under walkers: MMSCOPE_MM_SELFTESTS=1|0 forces
 # them on or off (default: the debug kernel only), MMSCOPE_MM_SELFTESTS_ALL=1
