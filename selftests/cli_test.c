@@ -866,6 +866,8 @@ TEST_F_TIMEOUT(json_failures, stay_json, 600)
 	struct json *root;
 	int ret;
 
+	if (getenv("MMSCOPE_LIGHT"))
+		SKIP(return, "the same CLI on every kernel: this runs on the 6.12 entry");
 	if (fail_ioctl_works() < 0)
 		SKIP(return, "no seccomp filters in this kernel (CONFIG_SECCOMP_FILTER)");
 	snprintf(pid_s, sizeof(pid_s), "%d", getpid());

@@ -22,6 +22,8 @@ for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	mmscope.mode=*) mode=${arg#mmscope.mode=} ;;
 	# fuzz_test's seed, call count and time limit (make fuzz sets them)
+	# the heavy repeats run on 6.12 and debug only (run.sh)
+	mmscope.light=*) export MMSCOPE_LIGHT=${arg#*=} ;;
 	mmscope.fuzz_seed=*) export MMSCOPE_FUZZ_SEED=${arg#*=} ;;
 	mmscope.fuzz_calls=*) export MMSCOPE_FUZZ_CALLS=${arg#*=} ;;
 	mmscope.fuzz_seconds=*) export MMSCOPE_FUZZ_SECONDS=${arg#*=} ;;
