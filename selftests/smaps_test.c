@@ -20,6 +20,13 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+
+/*
+ * The longest tests here take minutes under KASAN on a loaded TCG host: a
+ * test never fails for being slow (the VM run has its own time bound).
+ */
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 300
 #include "libmmscope.h"
 #include "util.h"
 

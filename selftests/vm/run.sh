@@ -12,7 +12,7 @@ set -euo pipefail
 
 kernel=${1:?usage: run.sh 6.1|6.12|6.1-rt|6.12-rt|debug check|demo|shell|fuzz|bench}
 mode=${2:-check}
-timeout_s=${MMSCOPE_VM_TIMEOUT:-$((900 + ${MMSCOPE_FUZZ_SECONDS:-0}))}
+timeout_s=${MMSCOPE_VM_TIMEOUT:-$((1500 + ${MMSCOPE_FUZZ_SECONDS:-0}))}
 
 root=$("$MMSCOPE_TOP/selftests/vm/fetch-kernel.sh" "$kernel")
 kdir=$(kdir "$kernel")
