@@ -1,14 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The Debian packages (make deb), checked without touching the host system:
+# The Debian packages (make deb), checked as a user meets them:
 #   - debian/changelog and dkms.conf say the version of VERSION
 #   - make deb builds mmscope-dkms_VERSION_all.deb and mmscope_VERSION_amd64.deb
 #   - lintian reports no error (E:) about them
 #   - unpacked (dpkg -x) into a throwaway root: the module source and its
 #     dkms.conf are under usr/src/mmscope-VERSION, usr/sbin/mmscope runs,
 #     every man page and the bash completion are there
-#   - dkms builds mmscope.ko from that unpacked source for both kernels
-#     (in a private dkms tree), as the package's postinst would
+#   - apt installs both packages; dkms then says the module is installed
+#     for the 6.1 and 6.12 headers, and mmscope is on the PATH; the modules
+#     dkms built are kept in .cache/deb/kos/RELEASE/mmscope.ko, which
+#     make check's 6.1 and 6.12 guests load (selftests/vm/run.sh); then
+#     apt purges both, unless they were installed before, and no module
+#     or dkms entry may be left
 # The packages, lintian's verdict and the dkms builds are cached in
 # .cache/deb/KEY, KEY a hash of the packaged files and the kernel
 # releases: when none changed, the steps are not run again.
@@ -56,6 +60,8 @@ else
 	cp build/deb/"$dkms_deb" build/deb/"$cli_deb" "$tmp/cache/"
 fi
 [ -d "$tmp/cache" ] && debs=$tmp/cache || debs=$cache
+# What this run learns goes beside the packages it checks.
+store=$debs
 
 if [ -f "$cache/lintian.ok" ]; then
 	log "deb: lintian passed these packages before"
@@ -95,34 +101,61 @@ out=$("$root/usr/sbin/mmscope" --version 2>&1) || fail "usr/sbin/mmscope --versi
 MANWIDTH=80 man -l "$root/usr/share/man/man8/mmscope.8.gz" 2>/dev/null | grep -q '^EXIT STATUS' ||
 	fail "man -l mmscope.8.gz does not render"
 
-for release in $releases; do
-	if [ -f "$cache/dkms-$release.ok" ]; then
-		log "deb: dkms built these sources for $release before"
-		continue
-	fi
-	log "deb: dkms build of usr/src/mmscope-$version for $release"
-	mkdir -p "$tmp/dkms"
-	dkms_args=(-m mmscope -v "$version" --sourcetree "$root/usr/src" --dkmstree "$tmp/dkms")
-	[ -d "$tmp/dkms/mmscope/$version" ] || dkms add "${dkms_args[@]}" >"$tmp/dkms-add.log" 2>&1 ||
-		{ cat "$tmp/dkms-add.log" >&2; fail "dkms add"; break; }
-	if ! dkms build "${dkms_args[@]}" -k "$release" >"$tmp/dkms-$release.log" 2>&1; then
-		cat "$tmp/dkms-$release.log" >&2
-		fail "dkms build for $release"
-	elif ! ls "$tmp/dkms/mmscope/$version/$release"/*/module/mmscope.ko* >/dev/null 2>&1; then
-		fail "dkms build for $release left no mmscope.ko"
-	elif grep -q 'bad exit status' "$tmp/dkms-$release.log"; then
-		cat "$tmp/dkms-$release.log" >&2
-		fail "dkms build for $release: a step failed (its CLEAN, before the build?)"
-	elif [ -d "$tmp/cache" ]; then
-		touch "$tmp/cache/dkms-$release.ok"
+# The packages installed as a user installs them (apt), which makes dkms
+# build and install the module for every kernel with headers here; then
+# each module is kept for the VM runs, and the packages are purged again,
+# unless they were installed before this check.
+kos=$MMSCOPE_CACHE/deb/kos
+rm -rf "$kos"
+if [ -f "$cache/install.ok" ]; then
+	log "deb: these packages were installed, built by dkms and purged before"
+else
+	log "deb: apt install of both packages (dkms builds mmscope.ko for $(echo $releases))"
+	sudo=
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	apt=($sudo apt-get -q -y -o DPkg::Lock::Timeout=600)
+	had=$(dpkg-query -W -f='${db:Status-Status}' mmscope-dkms 2>/dev/null || true)
+	if ! "${apt[@]}" install --reinstall "$debs/$dkms_deb" "$debs/$cli_deb" >"$tmp/install.log" 2>&1; then
+		grep -v "^readelf: Warning" "$tmp/install.log" | tail -n 40 >&2
+		fail "apt install of $dkms_deb and $cli_deb"
 	else
-		touch "$cache/dkms-$release.ok"
+		command -v mmscope >/dev/null || fail "after the install, mmscope is not on the PATH"
+		for release in $releases; do
+			status=$(dkms status -m mmscope -v "$version" -k "$release" 2>/dev/null)
+			case "$status" in
+			*": installed"*) ;;
+			*) fail "dkms status for $release says '$status', not installed"; continue ;;
+			esac
+			ko=$(ls /lib/modules/"$release"/updates/dkms/mmscope.ko* 2>/dev/null | head -n1)
+			mkdir -p "$store/ko/$release"
+			out=$store/ko/$release/mmscope.ko
+			case "$ko" in
+			*.ko) cp "$ko" "$out" ;;
+			*.ko.xz) xz -dc "$ko" >"$out" ;;
+			*) fail "dkms says installed for $release, but no mmscope.ko is there"; continue ;;
+			esac
+			[ "$(modinfo -F version "$out")" = "$version" ] ||
+				fail "the dkms module for $release says version $(modinfo -F version "$out")"
+		done
+		if [ "$had" != installed ]; then
+			"${apt[@]}" purge mmscope mmscope-dkms >"$tmp/purge.log" 2>&1 ||
+				{ tail -n 20 "$tmp/purge.log" >&2; fail "apt purge"; }
+			[ -z "$(dkms status -m mmscope 2>/dev/null)" ] || fail "after the purge, dkms still has: $(dkms status -m mmscope 2>/dev/null)"
+			! ls /lib/modules/*/updates/dkms/mmscope.ko* >/dev/null 2>&1 ||
+				fail "after the purge, a mmscope.ko is left in /lib/modules"
+		fi
+		[ $failed -ne 0 ] || touch "$store/install.ok"
 	fi
-done
+fi
 
 # Only a passing run is kept, whole.
 if [ $failed -eq 0 ] && [ -d "$tmp/cache" ] && [ ! -e "$cache" ]; then
 	mv "$tmp/cache" "$cache"
+fi
+# The modules for the VM runs (run.sh, when make check sets MMSCOPE_DKMS_KOS).
+if [ $failed -eq 0 ] && [ -f "$cache/install.ok" ]; then
+	mkdir -p "$kos"
+	cp -a "$cache/ko/." "$kos/"
 fi
 [ $failed -eq 0 ] && log "deb: PASS"
 exit $failed

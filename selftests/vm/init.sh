@@ -69,6 +69,25 @@ if [ -e /sys/block/zram0 ] && echo 64M >/sys/block/zram0/disksize &&
 else
 	say "# note: no zram swap: swap tests will skip"
 fi
+# The packaged module (run.sh): the one dkms built from the .deb.
+if [ -f /mmscope-dkms.ko ]; then
+	if ! insmod /mmscope-dkms.ko; then
+		say "MMSCOPE-RESULT: insmod of the packaged module (dkms) failed"
+		finish
+	fi
+	srcversion=$(cat /sys/module/mmscope/srcversion)
+	mmscope maps 1 >/dev/null 2>/tmp/err
+	rc=$?
+	rmmod mmscope || { say "MMSCOPE-RESULT: rmmod of the packaged module failed"; finish; }
+	if [ "$srcversion" != "$(cat /mmscope.srcversion)" ]; then
+		say "MMSCOPE-RESULT: the packaged module's srcversion is $srcversion, not this tree's $(cat /mmscope.srcversion)"
+		finish
+	elif [ $rc -ne 0 ]; then
+		say "MMSCOPE-RESULT: with the packaged module, mmscope maps 1 failed: $(cat /tmp/err)"
+		finish
+	fi
+	say "# ok: the packaged module (dkms) loads, is this tree's ($srcversion), answers and unloads"
+fi
 if ! insmod /mmscope.ko; then
 	say "MMSCOPE-RESULT: insmod failed"
 	finish

@@ -43,6 +43,15 @@ cp -a "$MMSCOPE_TOP"/{Kbuild,VERSION,module,include} "$src/"
 make -s -C "$kdir" M="$src" modules >"$work/module-build.log" 2>&1 ||
 	{ cat "$work/module-build.log" >&2; die "module build failed for $kernel"; }
 cp "$src/mmscope.ko" "$work/initramfs/"
+# The module that dkms built from the .deb for this kernel, when make check
+# installed the packages (selftests/deb-check.sh): /init loads it first and
+# checks that it is this tree's module (its srcversion, a hash of the
+# sources) and that it answers, before the tests load the one built here.
+if [ -n "${MMSCOPE_DKMS_KOS:-}" ] && [ "$kernel" != debug ] &&
+	[ -f "$MMSCOPE_DKMS_KOS/$(kernel_release "$kernel")/mmscope.ko" ]; then
+	cp "$MMSCOPE_DKMS_KOS/$(kernel_release "$kernel")/mmscope.ko" "$work/initramfs/mmscope-dkms.ko"
+	modinfo -F srcversion "$src/mmscope.ko" >"$work/initramfs/mmscope.srcversion"
+fi
 # The modules built only for tests (selftests/modules), likewise.
 mkdir -p "$work/testmod"
 cp -a "$MMSCOPE_TOP"/selftests/modules/. "$work/testmod/"
