@@ -58,8 +58,8 @@ cp "$MMSCOPE_TOP/userspace-tools/mmscope/mmscope" "$work/initramfs/bin/"
 for t in ${MMSCOPE_TESTS:-${default_tests:-$(cd "$MMSCOPE_TOP/selftests" && echo *_test)}}; do
 	cp "$MMSCOPE_TOP/selftests/$t" "$work/initramfs/tests/" || die "no test $t"
 done
-cp "$MMSCOPE_TOP/selftests/sample" "$work/initramfs/tests/"
-[ "$mode" != bench ] || cp "$MMSCOPE_TOP/selftests/bench" "$work/initramfs/tests/"
+cp "$MMSCOPE_TOP/selftests/bench/sample" "$work/initramfs/tests/"
+[ "$mode" != bench ] || cp "$MMSCOPE_TOP/selftests/bench/bench" "$work/initramfs/tests/"
 # The kernel's own mm selftests (selftests/kernel-mm.mk), the walkers and
 # the script that runs them together (selftests/vm/kernel-mm.sh).
 mkdir -p "$work/initramfs/kmm"
