@@ -89,27 +89,6 @@ static void *mutator(void *arg)
 	return NULL;
 }
 
-/* A batch of records must tile [start, end) with sane contents. */
-static int check_records(const struct mmscope_page *recs, int n, uint64_t start, uint64_t end)
-{
-	uint64_t at = start;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		const struct mmscope_page *p = &recs[i];
-
-		if (p->addr != at || !p->size || p->size % PAGE ||
-		    p->state >= MMSCOPE_ENTRY_STATE_COUNT || p->cow >= MMSCOPE_COW_COUNT)
-			return i + 1;
-		if (p->state == MMSCOPE_ENTRY_PRESENT &&
-		    (!p->pfn || (p->page_size != PAGE && p->page_size != 2 * MB)))
-			return i + 1;
-		at += p->size;
-	}
-	return at == end ? 0 : n + 1;
-}
-
-
 FIXTURE(race) {
 	struct race r;
 	pthread_t thread;
@@ -138,6 +117,7 @@ TEST_F_TIMEOUT(race, walk_while_the_range_changes, 120)
 	unsigned long rounds = 0, walks = 0;
 	struct mmscope_walk w;
 	struct timespec t0, t;
+	char why[256];
 	int n, bad;
 
 	ASSERT_EQ(0, pthread_create(&self->thread, NULL, mutator, &self->r));
@@ -145,9 +125,9 @@ TEST_F_TIMEOUT(race, walk_while_the_range_changes, 120)
 	do {
 		n = pages_of(self->fd, start, end, &recs);
 		ASSERT_GT(n, 0);
-		bad = check_records(recs, n, start, end);
+		bad = records_check(recs, n, start, end, why, sizeof(why));
 		if (bad)
-			TH_LOG("record %d of %d is malformed", bad - 1, n);
+			TH_LOG("record %d of %d is malformed: %s", bad - 1, n, why);
 		free(recs);
 		ASSERT_EQ(0, bad);
 		ASSERT_EQ(0, mms_walk(self->fd, start + (rounds % 16384) * PAGE, &w));
@@ -253,6 +233,7 @@ TEST_F_TIMEOUT(race, faultlab_under_fire, 120)
 	struct timespec t0, t;
 	unsigned int m, i;
 	uint64_t start;
+	char why[256];
 	int n;
 
 	for (m = 0; m < 2; m++) {
@@ -269,7 +250,8 @@ TEST_F_TIMEOUT(race, faultlab_under_fire, 120)
 		do {
 			n = pages_of(self->fd, start, start + LAB_PAGES * PAGE, &recs);
 			ASSERT_GT(n, 0);
-			EXPECT_EQ(0, check_records(recs, n, start, start + LAB_PAGES * PAGE));
+			EXPECT_EQ(0, records_check(recs, n, start, start + LAB_PAGES * PAGE,
+						   why, sizeof(why))) TH_LOG("%s", why);
 			free(recs);
 			ASSERT_EQ(0, mms_faultlab_stats(r.fd, &st));
 			clock_gettime(CLOCK_MONOTONIC, &t);
@@ -337,14 +319,6 @@ static unsigned int race_seconds(unsigned int dflt)
 	unsigned long v = s ? strtoul(s, NULL, 0) : 0;
 
 	return v ? (v > 300 ? 300 : v) : dflt;
-}
-
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
 /* Die with the test, whichever way it ends. */
@@ -656,33 +630,19 @@ struct walker {
 		snprintf((w)->error, sizeof((w)->error), __VA_ARGS__);	\
 } while (0)
 
-static bool valid_page_size(uint64_t size)
-{
-	return size == PAGE || size == 2 * MB || size == GIB;
-}
-
-/* What every record, of a walk or of a range, must satisfy. */
+/* What every record, of a walk or of a range, must satisfy; and the counts. */
 static void check_page(struct walker *w, const struct mmscope_page *p, const char *what)
 {
+	char why[256];
 	uint64_t kpf;
 
-	if (p->state >= MMSCOPE_ENTRY_STATE_COUNT || p->cow >= MMSCOPE_COW_COUNT) {
-		WALKER_FAIL(w, "%s at %#llx: state %u, cow %u", what,
-			    (unsigned long long)p->addr, p->state, p->cow);
+	if (page_record_check(p, what, why, sizeof(why))) {
+		WALKER_FAIL(w, "%s", why);
 		return;
 	}
-	if (p->state == MMSCOPE_ENTRY_NO_VMA && (p->flags & MMSCOPE_PAGE_HAS_STRUCT_PAGE))
-		WALKER_FAIL(w, "%s at %#llx: no VMA, yet page state", what,
-			    (unsigned long long)p->addr);
 	if (p->state != MMSCOPE_ENTRY_PRESENT)
 		return;
 	w->present++;
-	if (!p->pfn || !valid_page_size(p->page_size) || p->size > p->page_size) {
-		WALKER_FAIL(w, "%s at %#llx: present, pfn %#llx, page_size %#llx, size %#llx",
-			    what, (unsigned long long)p->addr, (unsigned long long)p->pfn,
-			    (unsigned long long)p->page_size, (unsigned long long)p->size);
-		return;
-	}
 	w->leaves_2m += p->page_size == 2 * MB;
 	if (!w->hugetlb)
 		return;
@@ -736,29 +696,19 @@ static void check_walk(struct walker *w, uint64_t addr, const struct mmscope_wal
 static void check_range(struct walker *w, uint64_t start, uint64_t end,
 			const struct mmscope_page *recs, int n)
 {
-	uint64_t at = start;
+	char why[256];
 	int i;
 
 	w->ranges++;
 	w->records += n;
-	for (i = 0; i < n; i++) {
-		if (recs[i].addr != at || !recs[i].size || recs[i].size % PAGE ||
-		    recs[i].addr + recs[i].size > end) {
-			WALKER_FAIL(w, "pages [%#llx, %#llx): record %d of %d is [%#llx, +%#llx), expected at %#llx",
-				    (unsigned long long)start, (unsigned long long)end, i, n,
-				    (unsigned long long)recs[i].addr,
-				    (unsigned long long)recs[i].size, (unsigned long long)at);
-			return;
-		}
-		check_page(w, &recs[i], "pages");
-		at += recs[i].size;
+	if (records_check(recs, n, start, end, why, sizeof(why))) {
+		WALKER_FAIL(w, "%s", why);
+		return;
 	}
-	if (at != end)
-		WALKER_FAIL(w, "pages [%#llx, %#llx): the records end at %#llx",
-			    (unsigned long long)start, (unsigned long long)end,
-			    (unsigned long long)at);
-	else if (w->edge && (recs[0].state != MMSCOPE_ENTRY_NO_VMA ||
-			     recs[n - 1].state != MMSCOPE_ENTRY_NO_VMA))
+	for (i = 0; i < n; i++)
+		check_page(w, &recs[i], "pages");
+	if (w->edge && (recs[0].state != MMSCOPE_ENTRY_NO_VMA ||
+			recs[n - 1].state != MMSCOPE_ENTRY_NO_VMA))
 		WALKER_FAIL(w, "pages [%#llx, %#llx): the ends are not NO_VMA but %u and %u",
 			    (unsigned long long)start, (unsigned long long)end,
 			    recs[0].state, recs[n - 1].state);
@@ -884,17 +834,9 @@ static void walk_delay(const char *us)
  * The child on CPU 1 from its birth, its walkers on CPU 0: the child's mm
  * is then never loaded on the walkers' CPU, so the TLB-flush IPI that
  * precedes a page-table free never waits for them. Walking with interrupts
- * off, as mmscope once did outside VMAs, protects nothing then.
+ * off, as mmscope once did outside VMAs, protects nothing then
+ * (pin_to_cpu()).
  */
-static void pin_to_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
 FIXTURE_SETUP(remote)
 {
 	pid_t parent = getpid();
