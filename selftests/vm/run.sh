@@ -29,7 +29,8 @@ esac
 # walk under sleeping PTE locks, its races, exec) within the time budget.
 default_tests=
 [ "$kernel" != 6.1-rt ] ||
-	default_tests="abi_test target_test mm_test maps_test lookup_test walk_test race_test exec_test load_test"
+	default_tests="abi_test target_test mm_test maps_test lookup_test walk_test exec_test
+		load_test race_local_test race_remote_test race_lone_test race_pmd_test race_shmem_test"
 
 work=$MMSCOPE_CACHE/vm/$kernel
 rm -rf "$work" && mkdir -p "$work/initramfs"/{bin,sbin,dev,proc,sys,tmp,tests,lib/modules/extra}
@@ -106,7 +107,7 @@ qemu=(qemu-system-x86_64 -machine q35,accel=tcg -cpu "$cpu" -smp 2 -m 4G
 # the TSC "unstable" mid-run and flipped sched_clock's static key, and
 # multi-threaded TCG breaks the kernel's own cross-CPU text patching: an
 # "Oops: int3" in sched_clock_cpu() with no mmscope frame, seen twice on
-# 6.12-rt while race_test's pinned spinners loaded both vCPUs.
+# 6.12-rt while the race tests' pinned spinners loaded both vCPUs.
 append="console=ttyS0 panic=-1 tsc=reliable $cmdline hugepagesz=1G hugepages=1 hugepagesz=2M hugepages=32"
 append+=" mmscope.mode=$mode"
 # The kernel's mm selftests under walkers: MMSCOPE_MM_SELFTESTS=1|0 forces
