@@ -367,104 +367,87 @@ static int target_fd(pid_t pid)
 }
 
 /*
- * MMSCOPE_IOC_VMAS with MMSCOPE_VMAS_BRIEF in batches of VMAS_PER_CALL,
- * paths into one buffer reused by every call; returns the VMAs.
+ * MMSCOPE_IOC_VMAS in batches of VMAS_PER_CALL; returns the VMAs. @brief:
+ * with MMSCOPE_VMAS_BRIEF, paths into one buffer reused by every call;
+ * else full records, a 4 KiB path in each (the first ABI).
  */
+static uint64_t ioctl_vmas_of(pid_t pid, bool brief)
+{
+	struct mmscope_vmas req;
+	uint64_t start = 0, total = 0;
+	int fd = target_fd(pid);
+
+	do {
+		memset(&req, 0, sizeof(req));
+		req.size = sizeof(req);
+		req.start = start;
+		req.count = VMAS_PER_CALL;
+		if (brief) {
+			req.flags = MMSCOPE_VMAS_BRIEF;
+			req.vmas_ptr = (uintptr_t)brief_buf;
+			req.vma_size = sizeof(*brief_buf);
+			req.strings_ptr = (uintptr_t)strings_buf;
+			req.strings_size = STRINGS_PER_CALL;
+		} else {
+			req.vmas_ptr = (uintptr_t)vma_buf;
+			req.vma_size = sizeof(*vma_buf);
+		}
+		if (ioctl(fd, MMSCOPE_IOC_VMAS, &req))
+			die("MMSCOPE_IOC_VMAS: %s", strerror(errno));
+		total += req.count;
+		start = req.next;
+	} while (!(req.out_flags & MMSCOPE_VMAS_DONE));
+	close(fd);
+	return total;
+}
+
 static uint64_t ioctl_vmas_brief(pid_t pid)
 {
-	struct mmscope_vmas req;
-	uint64_t start = 0, total = 0;
-	int fd = target_fd(pid);
-
-	do {
-		memset(&req, 0, sizeof(req));
-		req.size = sizeof(req);
-		req.flags = MMSCOPE_VMAS_BRIEF;
-		req.start = start;
-		req.vmas_ptr = (uintptr_t)brief_buf;
-		req.vma_size = sizeof(*brief_buf);
-		req.count = VMAS_PER_CALL;
-		req.strings_ptr = (uintptr_t)strings_buf;
-		req.strings_size = STRINGS_PER_CALL;
-		if (ioctl(fd, MMSCOPE_IOC_VMAS, &req))
-			die("MMSCOPE_IOC_VMAS: %s", strerror(errno));
-		total += req.count;
-		start = req.next;
-	} while (!(req.out_flags & MMSCOPE_VMAS_DONE));
-	close(fd);
-	return total;
+	return ioctl_vmas_of(pid, true);
 }
 
-/* The same with full records, a 4 KiB path in each (the first ABI). */
 static uint64_t ioctl_vmas(pid_t pid)
 {
-	struct mmscope_vmas req;
-	uint64_t start = 0, total = 0;
+	return ioctl_vmas_of(pid, false);
+}
+
+/*
+ * MMSCOPE_IOC_PAGES in batches of PAGES_PER_CALL; returns the records.
+ * @pte_only: with MMSCOPE_PAGES_PTE_ONLY.
+ */
+static uint64_t ioctl_pages_of(pid_t pid, uint64_t start, uint64_t end, bool pte_only)
+{
+	struct mmscope_pages req;
+	uint64_t total = 0;
 	int fd = target_fd(pid);
 
 	do {
 		memset(&req, 0, sizeof(req));
 		req.size = sizeof(req);
+		req.flags = pte_only ? MMSCOPE_PAGES_PTE_ONLY : 0;
 		req.start = start;
-		req.vmas_ptr = (uintptr_t)vma_buf;
-		req.vma_size = sizeof(*vma_buf);
-		req.count = VMAS_PER_CALL;
-		if (ioctl(fd, MMSCOPE_IOC_VMAS, &req))
-			die("MMSCOPE_IOC_VMAS: %s", strerror(errno));
+		req.end = end;
+		req.records_ptr = (uintptr_t)page_buf;	/* room for either */
+		req.record_size = pte_only ? sizeof(struct mmscope_page_pte) : sizeof(*page_buf);
+		req.count = PAGES_PER_CALL;
+		if (ioctl(fd, MMSCOPE_IOC_PAGES, &req))
+			die("MMSCOPE_IOC_PAGES%s: %s", pte_only ? " PTE_ONLY" : "",
+			    strerror(errno));
 		total += req.count;
 		start = req.next;
-	} while (!(req.out_flags & MMSCOPE_VMAS_DONE));
+	} while (!(req.out_flags & MMSCOPE_PAGES_DONE));
 	close(fd);
 	return total;
 }
 
-/* MMSCOPE_IOC_PAGES in batches of PAGES_PER_CALL; returns the records. */
 static uint64_t ioctl_pages(pid_t pid, uint64_t start, uint64_t end)
 {
-	struct mmscope_pages req;
-	uint64_t total = 0;
-	int fd = target_fd(pid);
-
-	do {
-		memset(&req, 0, sizeof(req));
-		req.size = sizeof(req);
-		req.start = start;
-		req.end = end;
-		req.records_ptr = (uintptr_t)page_buf;
-		req.record_size = sizeof(*page_buf);
-		req.count = PAGES_PER_CALL;
-		if (ioctl(fd, MMSCOPE_IOC_PAGES, &req))
-			die("MMSCOPE_IOC_PAGES: %s", strerror(errno));
-		total += req.count;
-		start = req.next;
-	} while (!(req.out_flags & MMSCOPE_PAGES_DONE));
-	close(fd);
-	return total;
+	return ioctl_pages_of(pid, start, end, false);
 }
 
-/* MMSCOPE_IOC_PAGES with MMSCOPE_PAGES_PTE_ONLY, PAGES_PER_CALL a call. */
 static uint64_t ioctl_pages_pte(pid_t pid, uint64_t start, uint64_t end)
 {
-	struct mmscope_pages req;
-	uint64_t total = 0;
-	int fd = target_fd(pid);
-
-	do {
-		memset(&req, 0, sizeof(req));
-		req.size = sizeof(req);
-		req.flags = MMSCOPE_PAGES_PTE_ONLY;
-		req.start = start;
-		req.end = end;
-		req.records_ptr = (uintptr_t)page_buf;	/* room for more */
-		req.record_size = sizeof(struct mmscope_page_pte);
-		req.count = PAGES_PER_CALL;
-		if (ioctl(fd, MMSCOPE_IOC_PAGES, &req))
-			die("MMSCOPE_IOC_PAGES PTE_ONLY: %s", strerror(errno));
-		total += req.count;
-		start = req.next;
-	} while (!(req.out_flags & MMSCOPE_PAGES_DONE));
-	close(fd);
-	return total;
+	return ioctl_pages_of(pid, start, end, true);
 }
 
 /* MMSCOPE_IOC_PAGES with MMSCOPE_PAGES_SUMMARY; returns the present pages. */
