@@ -80,14 +80,6 @@ static int exec_loop(char **argv)
 	return 12;
 }
 
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 struct exec_walker {
 	pthread_t thread;
 	pid_t pid;

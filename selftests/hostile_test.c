@@ -52,14 +52,6 @@
 #define PAGE	4096UL
 #define NREC	16384
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static uint64_t xrand(uint64_t *s)
 {
 	*s ^= *s << 13;
@@ -68,17 +60,12 @@ static uint64_t xrand(uint64_t *s)
 	return *s;
 }
 
-static uint64_t task_size(void)
+/* TASK_SIZE, or the 4-level one if MMSCOPE_IOC_MM_INFO fails. */
+static uint64_t user_top(void)
 {
-	struct mmscope_mm_info info;
-	int fd = open_target(getpid());
-	uint64_t ts = 1ULL << 47;
+	uint64_t ts = task_size();
 
-	if (fd >= 0 && !mms_mm_info(fd, &info, NULL, NULL))
-		ts = info.task_size;
-	if (fd >= 0)
-		close(fd);
-	return ts;
+	return ts ? ts : 1ULL << 47;
 }
 
 /* One PAGES call of [start, end) into recs; 0 or -errno, *next the cursor. */
@@ -445,7 +432,7 @@ FIXTURE_SETUP(target)
 
 	self->recs = calloc(NREC, sizeof(*self->recs));
 	ASSERT_NE(NULL, self->recs);
-	self->ts = task_size();
+	self->ts = user_top();
 	n = readlink("/proc/self/exe", self->self, sizeof(self->self) - 1);
 	ASSERT_GT(n, 0);
 	self->self[n] = 0;
@@ -578,7 +565,7 @@ TEST_F_TIMEOUT(hostile, caller_killed, 120)
 	struct mmscope_page *recs = calloc(NREC, sizeof(*recs));
 	int cmd[2], reply[2], fd, status, i, round;
 	unsigned long ncalls = 0;
-	uint64_t ts = task_size(), seed = 7;
+	uint64_t ts = user_top(), seed = 7;
 	struct mmscope_mm_info info;
 	pid_t target, caller;
 	char c;
@@ -765,7 +752,7 @@ TEST_F_TIMEOUT(hostile, sixteen_callers, 60)
 	}
 	usleep(100000);
 	for (i = 0; i < 16; i++) {
-		c[i] = (struct caller){ .target = target, .ts = task_size(), .until = now() + 3 };
+		c[i] = (struct caller){ .target = target, .ts = user_top(), .until = now() + 3 };
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, sixteen_one, &c[i]));
 	}
 	for (i = 0; i < 16; i++) {

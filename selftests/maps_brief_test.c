@@ -67,7 +67,7 @@ static int map_file(const char *path)
 }
 
 /* The child's VMAs: long paths, short ones, and anonymous ones between. */
-static void make_child_vmas(void)
+static uint64_t make_child_vmas(void *arg)
 {
 	char path[MMSCOPE_PATH_MAX];
 	int i;
@@ -84,29 +84,7 @@ static void make_child_vmas(void)
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED)
 			_exit(1);
 	}
-}
-
-static pid_t start_child(void)
-{
-	int ready[2];
-	pid_t pid;
-	char c;
-
-	if (pipe(ready))
-		return -1;
-	pid = fork();
-	if (!pid) {
-		make_child_vmas();
-		if (write(ready[1], "r", 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(ready[1]);
-	if (read(ready[0], &c, 1) != 1)
-		pid = -1;
-	close(ready[0]);
-	return pid;
+	return 0;
 }
 
 static void cleanup_files(pid_t parent)
@@ -181,28 +159,6 @@ static void to_full(const struct mmscope_vma_brief *b, struct mmscope_vma *v)
 	memcpy(v->path, strings + b->path_offset, b->path_len + 1);
 }
 
-static int list_full(int fd)
-{
-	struct mmscope_vmas req;
-	uint64_t start = 0;
-	int n = 0;
-
-	for (;;) {
-		memset(&req, 0, sizeof(req));
-		req.size = sizeof(req);
-		req.start = start;
-		req.vmas_ptr = (uintptr_t)(full + n);
-		req.vma_size = sizeof(*full);
-		req.count = MAX_VMAS - n;
-		if (ioctl(fd, MMSCOPE_IOC_VMAS, &req))
-			return -errno;
-		n += req.count;
-		start = req.next;
-		if (req.out_flags & MMSCOPE_VMAS_DONE)
-			return n;
-	}
-}
-
 FIXTURE(child) {
 	pid_t pid;
 	int fd;
@@ -231,7 +187,7 @@ FIXTURE_VARIANT_ADD(child, one_by_one) {
 FIXTURE_SETUP(child)
 {
 	ASSERT_EQ(0, make_long_dir());
-	self->pid = start_child();
+	self->pid = start_child(make_child_vmas, NULL, NULL);
 	ASSERT_GT(self->pid, 0);
 	self->fd = open_target(self->pid);
 	ASSERT_GE(self->fd, 0);
@@ -240,8 +196,7 @@ FIXTURE_SETUP(child)
 FIXTURE_TEARDOWN(child)
 {
 	close(self->fd);
-	kill(self->pid, SIGKILL);
-	waitpid(self->pid, NULL, 0);
+	stop_child(self->pid);
 	cleanup_files(getpid());
 }
 
@@ -253,7 +208,7 @@ TEST_F(child, matches_proc_and_full_records)
 
 	n = list_brief(self->fd, variant->strings_size, variant->batch, &calls);
 	nproc = proc_maps(self->pid, theirs, MAX_VMAS);
-	nfull = list_full(self->fd);
+	nfull = list_vmas(self->fd, full, MAX_VMAS, MAX_VMAS);
 	ASSERT_GT(n, 2 * (LONG_FILES + SHORT_FILES));
 	ASSERT_EQ(nproc, n);
 	ASSERT_EQ(nfull, n);
@@ -298,7 +253,7 @@ TEST_F(child, old_size_request_unchanged)
 		struct mmscope_vmas req;
 		char canary[16];
 	} old;
-	int n = list_full(self->fd);
+	int n = list_vmas(self->fd, full, MAX_VMAS, MAX_VMAS);
 
 	ASSERT_GT(n, 1);
 	memset(&old, 0xa5, sizeof(old));

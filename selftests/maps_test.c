@@ -37,31 +37,6 @@ static void __attribute__((constructor)) alloc_buffers(void)
 		abort();
 }
 
-/* List VMAs with the raw ioctl, @batch records per call, resuming. */
-static int list_vmas(int fd, struct mmscope_vma *out, int max, int batch)
-{
-	struct mmscope_vmas req;
-	uint64_t start = 0;
-	int n = 0;
-
-	for (;;) {
-		memset(&req, 0, sizeof(req));
-		req.size = sizeof(req);
-		req.start = start;
-		req.vmas_ptr = (uintptr_t)(out + n);
-		req.vma_size = sizeof(*out);
-		req.count = batch < max - n ? batch : max - n;
-		if (!req.count)
-			return -ENOSPC;
-		if (ioctl(fd, MMSCOPE_IOC_VMAS, &req))
-			return -errno;
-		n += req.count;
-		start = req.next;
-		if (req.out_flags & MMSCOPE_VMAS_DONE)
-			return n;
-	}
-}
-
 /* mmscope, /proc, mmscope: both listings agree when nothing moved. */
 static int snapshot(pid_t pid, int batch, int *nproc)
 {
@@ -178,43 +153,14 @@ static void *idle_thread(void *arg)
 	return arg;
 }
 
-/* Fork a child that runs setup(), reports ready, then waits to be killed. */
-static pid_t start_child(void (*setup)(void))
-{
-	int ready[2];
-	pid_t pid;
-	char c;
-
-	if (pipe(ready))
-		return -1;
-	pid = fork();
-	if (!pid) {
-		setup();
-		if (write(ready[1], "r", 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(ready[1]);
-	if (read(ready[0], &c, 1) != 1)
-		pid = -1;
-	close(ready[0]);
-	return pid;
-}
-
-static void stop_child(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-}
-
-static void make_threads(void)
+static uint64_t make_threads(void *arg)
 {
 	pthread_t t;
 	int i;
 
 	for (i = 0; i < 4; i++)
 		pthread_create(&t, NULL, idle_thread, NULL);
+	return 0;
 }
 
 TEST(process_with_threads)
@@ -222,7 +168,7 @@ TEST(process_with_threads)
 	int n, nproc;
 	pid_t pid;
 
-	pid = start_child(make_threads);
+	pid = start_child(make_threads, NULL, NULL);
 	ASSERT_GT(pid, 0);
 	n = snapshot(pid, 64, &nproc);
 	EXPECT_EQ(nproc, n);
@@ -231,7 +177,7 @@ TEST(process_with_threads)
 }
 
 /* 20,000 VMAs: every other page of a PROT_NONE reservation made readable. */
-static void make_20000_vmas(void)
+static uint64_t make_20000_vmas(void *arg)
 {
 	size_t pages = 20000;
 	char *base;
@@ -243,6 +189,7 @@ static void make_20000_vmas(void)
 	for (i = 0; i < pages; i += 2)
 		if (mprotect(base + i * PAGE, PAGE, PROT_READ))
 			_exit(1);
+	return 0;
 }
 
 /* The debugfs text must read like /proc/PID/maps, line for line. */
@@ -282,7 +229,7 @@ TEST_F_TIMEOUT(many, twenty_thousand_vmas, 600)
 	int n, nproc;
 	pid_t pid;
 
-	pid = start_child(make_20000_vmas);
+	pid = start_child(make_20000_vmas, NULL, NULL);
 	ASSERT_GT(pid, 0);
 	n = snapshot(pid, 1000, &nproc);
 	EXPECT_GE(n, 20000);

@@ -234,23 +234,6 @@ static int pte_views(int fd, uint64_t start, uint64_t end, struct page_view *v)
 	return 0;
 }
 
-/* pagemap ORs the VMA's VM_SOFTDIRTY into every page's soft-dirty bit. */
-static bool vma_soft_dirty(int fd, uint64_t addr)
-{
-	static struct mmscope_vm_flag_names names;
-	static uint64_t vm_softdirty;
-	struct mmscope_lookup res;
-	struct mmscope_vma vma;
-	int b;
-
-	if (!vm_softdirty && !mms_vm_flag_names(fd, &names))
-		for (b = 0; b < 64; b++)
-			if (!strcmp((char *)names.names[b], "VM_SOFTDIRTY"))
-				vm_softdirty = 1ULL << b;
-	return !mms_lookup(fd, addr, &res, &vma) &&
-	       (res.out_flags & MMSCOPE_LOOKUP_CONTAINS) && (vma.vm_flags & vm_softdirty);
-}
-
 /*
  * PTE-only against pagemap (state, PFN, swap entry, soft-dirty) and
  * against the full records (every field they share), page by page.

@@ -33,15 +33,6 @@
 
 static char err[4096];
 
-static const char *cli_path(void)
-{
-	const char *env = getenv("MMSCOPE_CLI");
-
-	if (env)
-		return env;
-	return access("/bin/mmscope", X_OK) ? "../userspace-tools/mmscope/mmscope" : "/bin/mmscope";
-}
-
 /* The CLI's exit code (-1 on a signal); its stderr in err, stdout dropped. */
 static int run_cli_args(const char *first, ...)
 {
@@ -327,45 +318,6 @@ static uint64_t marker(const struct picture *pic, const char *name)
 }
 
 /*
- * A child that sends what @setup returns (an address of its layout) once
- * the layout is made, then waits.
- */
-static pid_t start_child(uint64_t (*setup)(void *), void *arg, uint64_t *out)
-{
-	uint64_t v;
-	int p[2];
-	pid_t pid;
-
-	if (pipe(p))
-		return -1;
-	pid = fork();
-	if (!pid) {
-		close(p[0]);
-		v = setup(arg);
-		if (write(p[1], &v, sizeof(v)) != sizeof(v))
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(p[1]);
-	if (read(p[0], &v, sizeof(v)) != sizeof(v)) {
-		close(p[0]);
-		waitpid(pid, NULL, 0);
-		return -1;
-	}
-	close(p[0]);
-	if (out)
-		*out = v;
-	return pid;
-}
-
-static void stop(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-}
-
-/*
  * A heap, a partly resident anonymous region (its address is returned),
  * shmem, a badly named file.
  */
@@ -513,7 +465,7 @@ TEST(known_layout)
 	TH_LOG("%d VMAs, %zu bytes of SVG", n, bytes);
 	keep_artifact(file, "svg_test-known.svg");
 	free(pic);
-	stop(pid);
+	stop_child(pid);
 	unlink(file);
 	unlink(NASTY_FILE);
 }
@@ -611,7 +563,7 @@ TEST_F_TIMEOUT(big, sixty_five_thousand_vmas, 600)
 	       pic->nshapes, bytes, secs);
 	keep_artifact(file, "svg_test-65k.svg");
 	free(pic);
-	stop(pid);
+	stop_child(pid);
 	unlink(file);
 	if (old > 0)
 		restore_max_map_count(old);
@@ -678,7 +630,7 @@ TEST(mixed_groups)
 	EXPECT_GE(mixed, 1);
 	TH_LOG("%d VMAs: %d shapes (%d mixed), %zu bytes", n, pic->nshapes, mixed, bytes);
 	free(pic);
-	stop(pid);
+	stop_child(pid);
 	unlink(file);
 	unlink("/tmp/svg_test_alt");
 }

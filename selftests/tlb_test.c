@@ -32,15 +32,6 @@
 
 static long page_size;
 
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
 static bool two_cpus(void)
 {
 	return sysconf(_SC_NPROCESSORS_ONLN) >= 2;
@@ -140,7 +131,7 @@ static volatile int spinner_stop;
 
 static void *spinner(void *arg)
 {
-	pin(1);
+	pin_to_cpu(1);
 	while (!spinner_stop)
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return NULL;
@@ -158,7 +149,7 @@ static void target_main(int cmd, int ack, bool spin)
 	struct cmd c;
 	char r = 'k';
 
-	pin(0);
+	pin_to_cpu(0);
 	area = mmap(NULL, AREA_PAGES * page_size, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (area == MAP_FAILED)
@@ -307,7 +298,7 @@ TEST(pinned_spinner_loaded)
 
 	if (!two_cpus())
 		SKIP(return, "needs two CPUs");
-	pin(0);
+	pin_to_cpu(0);
 	ASSERT_EQ(0, target_start(&tg, true));
 	fd = open_target(tg.pid);
 	ASSERT_GE(fd, 0);
@@ -393,7 +384,7 @@ TEST(idle_cpu_lazy_then_init_mm)
 
 	if (!two_cpus())
 		SKIP(return, "needs two CPUs");
-	pin(0);
+	pin_to_cpu(0);
 	/* The spinner runs on CPU 1, then stops: CPU 1 goes idle after it. */
 	ASSERT_EQ(0, target_start(&tg, true));
 	fd = open_target(tg.pid);
@@ -485,7 +476,7 @@ FIXTURE_SETUP(flush)
 	self->ceiling = flush_ceiling();
 	if (self->ceiling < 0)
 		SKIP(return, "no /sys/kernel/debug/x86/tlb_single_page_flush_ceiling");
-	pin(0);
+	pin_to_cpu(0);
 	ASSERT_EQ(0, target_start(&self->tg, true));
 	self->fd = open_target(self->tg.pid);
 	ASSERT_GE(self->fd, 0);
@@ -680,7 +671,7 @@ TEST(vmstat_agrees)
 	if (ceiling < 0)
 		SKIP(return, "no /sys/kernel/debug/x86/tlb_single_page_flush_ceiling");
 	ASSERT_LE(256 + 5 * (ceiling + 1), AREA_PAGES);
-	pin(0);
+	pin_to_cpu(0);
 	ASSERT_EQ(0, target_start(&tg, true));
 	fd = open_target(tg.pid);
 	ASSERT_GE(fd, 0);
@@ -961,11 +952,6 @@ TEST(rmmod_while_counting)
 
 /* ---- the CLI: mmscope tlb PID, -j, --watch, --demo ------------------------ */
 
-static const char *cli_path(void)
-{
-	return access("/bin/mmscope", X_OK) ? "../userspace-tools/mmscope/mmscope" : "/bin/mmscope";
-}
-
 /* Start the CLI with its stdout on a pipe; its pid, *@rfd the read end. */
 static pid_t cli_start(const char **argv, int *rfd)
 {
@@ -1049,7 +1035,7 @@ TEST(cli_json_contract)
 
 	if (!two_cpus())
 		SKIP(return, "needs two CPUs");
-	pin(0);
+	pin_to_cpu(0);
 	ASSERT_EQ(0, target_start(&tg, true));
 	snprintf(pid_s, sizeof(pid_s), "%d", tg.pid);
 	argv[3] = pid_s;
@@ -1122,7 +1108,7 @@ TEST(cli_watch)
 
 	if (!two_cpus())
 		SKIP(return, "needs two CPUs");
-	pin(0);
+	pin_to_cpu(0);
 	ASSERT_EQ(0, target_start(&tg, true));
 	snprintf(pid_s, sizeof(pid_s), "%d", tg.pid);
 	argv[3] = pid_s;

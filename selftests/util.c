@@ -2,13 +2,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "libmmscope.h"
@@ -398,4 +401,186 @@ bool module_loaded(const char *name)
 
 	snprintf(path, sizeof(path), "/sys/module/%s", name);
 	return access(path, F_OK) == 0;
+}
+
+double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+pid_t start_child(uint64_t (*setup)(void *arg), void *arg, uint64_t *out)
+{
+	uint64_t v;
+	int p[2];
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		close(p[0]);
+		v = setup(arg);
+		if (write(p[1], &v, sizeof(v)) != sizeof(v))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	if (pid < 0 || read(p[0], &v, sizeof(v)) != sizeof(v)) {
+		close(p[0]);
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+		return -1;
+	}
+	close(p[0]);
+	if (out)
+		*out = v;
+	return pid;
+}
+
+void stop_child(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static bool valid_page_size(uint64_t size)
+{
+	return size == 4096 || size == 2 << 20 || size == 1 << 30;
+}
+
+int page_record_check(const struct mmscope_page *p, const char *what, char *why, size_t size)
+{
+	if (p->state >= MMSCOPE_ENTRY_STATE_COUNT || p->cow >= MMSCOPE_COW_COUNT) {
+		snprintf(why, size, "%s at %#llx: state %u, cow %u", what,
+			 (unsigned long long)p->addr, p->state, p->cow);
+		return -1;
+	}
+	if (p->state == MMSCOPE_ENTRY_NO_VMA && (p->flags & MMSCOPE_PAGE_HAS_STRUCT_PAGE)) {
+		snprintf(why, size, "%s at %#llx: no VMA, yet page state", what,
+			 (unsigned long long)p->addr);
+		return -1;
+	}
+	if (p->state == MMSCOPE_ENTRY_PRESENT &&
+	    (!p->pfn || !valid_page_size(p->page_size) || p->size > p->page_size)) {
+		snprintf(why, size, "%s at %#llx: present, pfn %#llx, page_size %#llx, size %#llx",
+			 what, (unsigned long long)p->addr, (unsigned long long)p->pfn,
+			 (unsigned long long)p->page_size, (unsigned long long)p->size);
+		return -1;
+	}
+	return 0;
+}
+
+int records_check(const struct mmscope_page *recs, int n, uint64_t start, uint64_t end,
+		  char *why, size_t size)
+{
+	uint64_t at = start;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (recs[i].addr != at || !recs[i].size || recs[i].size % 4096 ||
+		    recs[i].addr + recs[i].size > end) {
+			snprintf(why, size,
+				 "pages [%#llx, %#llx): record %d of %d is [%#llx, +%#llx), expected at %#llx",
+				 (unsigned long long)start, (unsigned long long)end, i, n,
+				 (unsigned long long)recs[i].addr,
+				 (unsigned long long)recs[i].size, (unsigned long long)at);
+			return i + 1;
+		}
+		if (page_record_check(&recs[i], "pages", why, size))
+			return i + 1;
+		at += recs[i].size;
+	}
+	if (at != end) {
+		snprintf(why, size, "pages [%#llx, %#llx): the records end at %#llx",
+			 (unsigned long long)start, (unsigned long long)end,
+			 (unsigned long long)at);
+		return n + 1;
+	}
+	return 0;
+}
+
+int list_vmas(int fd, struct mmscope_vma *out, int max, int batch)
+{
+	struct mmscope_vmas req;
+	uint64_t start = 0;
+	int n = 0;
+
+	for (;;) {
+		memset(&req, 0, sizeof(req));
+		req.size = sizeof(req);
+		req.start = start;
+		req.vmas_ptr = (uintptr_t)(out + n);
+		req.vma_size = sizeof(*out);
+		req.count = batch < max - n ? batch : max - n;
+		if (!req.count)
+			return -ENOSPC;
+		if (ioctl(fd, MMSCOPE_IOC_VMAS, &req))
+			return -errno;
+		n += req.count;
+		start = req.next;
+		if (req.out_flags & MMSCOPE_VMAS_DONE)
+			return n;
+	}
+}
+
+
+const char *cli_path(void)
+{
+	const char *env = getenv("MMSCOPE_CLI");
+
+	if (env)
+		return env;
+	return access("/bin/mmscope", X_OK) ? "../userspace-tools/mmscope/mmscope" : "/bin/mmscope";
+}
+
+bool swap_active(void)
+{
+	char swaps[4096];
+
+	/* A header line, then one line per swap device. */
+	return read_file("/proc/swaps", swaps, sizeof(swaps)) > 0 &&
+	       strchr(swaps, '\n') && strchr(strchr(swaps, '\n') + 1, '/');
+}
+
+/* pagemap ORs the VMA's VM_SOFTDIRTY into every page's soft-dirty bit. */
+bool vma_soft_dirty(int fd, uint64_t addr)
+{
+	static struct mmscope_vm_flag_names names;
+	static uint64_t vm_softdirty;
+	struct mmscope_lookup res;
+	struct mmscope_vma vma;
+	int b;
+
+	if (!vm_softdirty && !mms_vm_flag_names(fd, &names))
+		for (b = 0; b < 64; b++)
+			if (!strcmp((char *)names.names[b], "VM_SOFTDIRTY"))
+				vm_softdirty = 1ULL << b;
+	return !mms_lookup(fd, addr, &res, &vma) &&
+	       (res.out_flags & MMSCOPE_LOOKUP_CONTAINS) && (vma.vm_flags & vm_softdirty);
+}
+
+uint64_t task_size(void)
+{
+	struct mmscope_mm_info info;
+	int fd = open_target(getpid());
+	uint64_t ts = 0;
+
+	if (fd >= 0 && !mms_mm_info(fd, &info, NULL, NULL))
+		ts = info.task_size;
+	if (fd >= 0)
+		close(fd);
+	return ts;
 }

@@ -104,6 +104,11 @@ int load_module(const char *path);
 int unload_module(const char *name);
 /* Whether module @name is loaded (or being loaded: /sys/module/NAME). */
 bool module_loaded(const char *name);
+/*
+ * The VMAs of @fd's target with the raw ioctl, @batch records per call,
+ * resuming, into @out (at most @max): the count or -errno.
+ */
+int list_vmas(int fd, struct mmscope_vma *out, int max, int batch);
 /* Are the mmscope record and the /proc line the same maps line? */
 bool vma_matches_proc(const struct mmscope_vma *v, const struct proc_vma *p);
 
@@ -114,5 +119,47 @@ int run_as_nobody(int (*fn)(void *), void *arg);
 
 /* Fault injection for /proc/thread-self/fail-nth, set up quietly. */
 bool fault_injection_ready(void);
+
+/* CLOCK_MONOTONIC, in seconds. */
+double now(void);
+/* Run this thread on @cpu only. */
+void pin_to_cpu(int cpu);
+
+/*
+ * Fork a child that runs @setup(@arg), sends what it returns (an address
+ * of the layout it made, say) and then waits to be killed. The child's pid,
+ * with that value in *@out if @out; -1 on failure.
+ */
+pid_t start_child(uint64_t (*setup)(void *arg), void *arg, uint64_t *out);
+/* SIGKILL and reap it. */
+void stop_child(pid_t pid);
+
+/*
+ * Whether record @p is well-formed: 0, or -1 with why in @why. @what and
+ * the record's address start the message.
+ */
+int page_record_check(const struct mmscope_page *p, const char *what, char *why, size_t size);
+/*
+ * Whether @n records tile [@start, @end) and each is well-formed: 0, or
+ * the index + 1 of the first that does not (@n + 1: they end short), with
+ * why in @why.
+ */
+int records_check(const struct mmscope_page *recs, int n, uint64_t start, uint64_t end,
+		  char *why, size_t size);
+
+/*
+ * cli_test, debugfs_test, smaps_test and walk_test are built with
+ * SELFTEST_OWN_COPIES: they keep their own copies of these for now.
+ */
+#ifndef SELFTEST_OWN_COPIES
+/* The CLI: $MMSCOPE_CLI, /bin/mmscope in the VM, else the one built here. */
+const char *cli_path(void);
+/* Whether a swap device is on (/proc/swaps lists one). */
+bool swap_active(void);
+/* Whether the VMA at @addr of @fd's target has VM_SOFTDIRTY. */
+bool vma_soft_dirty(int fd, uint64_t addr);
+/* This process's TASK_SIZE (TASK_SIZE_MAX on x86_64); 0 if unknown. */
+uint64_t task_size(void);
+#endif
 
 #endif

@@ -127,7 +127,11 @@ static void child_main(size_t nvmas, bool churn, int cmd_fd, int ack_fd)
 	_exit(0);
 }
 
-static int start_child(struct child *ch, size_t nvmas, bool churn)
+/*
+ * A child that makes @nvmas VMAs, sends their base, then churns (@churn)
+ * or carries out the commands of child_mprotect() and child_exec().
+ */
+static int start_tree_child(struct child *ch, size_t nvmas, bool churn)
 {
 	int cmd[2], ack[2];
 
@@ -182,7 +186,7 @@ static int child_exec(struct child *ch)
 	return -1;
 }
 
-static void stop_child(struct child *ch)
+static void stop_tree_child(struct child *ch)
 {
 	kill(ch->pid, SIGKILL);
 	waitpid(ch->pid, NULL, 0);
@@ -428,7 +432,7 @@ TEST_F_TIMEOUT(sizes, leaves_are_maps, 900)
 	size_t nmaps, entries;
 	unsigned int h;
 
-	ASSERT_EQ(0, start_child(&ch, variant->nvmas, false));
+	ASSERT_EQ(0, start_tree_child(&ch, variant->nvmas, false));
 	ASSERT_EQ(0, dump_tree(ch.pid, &d));
 	EXPECT_EQ(0, maps_mismatches(_metadata, ch.pid, &d, &nmaps));
 	EXPECT_GE(nmaps, variant->nvmas);
@@ -452,7 +456,7 @@ TEST_F_TIMEOUT(sizes, leaves_are_maps, 900)
 	EXPECT_GE(16 * (size_t)pow10_of(h - 1), entries);
 	EXPECT_EQ(measured_height(variant->nvmas), h);
 	free(d.nodes);
-	stop_child(&ch);
+	stop_tree_child(&ch);
 }
 
 /* The leaf slots that hold VMAs of [start, end). */
@@ -490,7 +494,7 @@ TEST(split_and_merge)
 	 * readable too merge pages 98 to 102 into one VMA, between two
 	 * PROT_NONE pages.
 	 */
-	ASSERT_EQ(0, start_child(&ch, 200, false));
+	ASSERT_EQ(0, start_tree_child(&ch, 200, false));
 	lo = (uintptr_t)ch.region + 98 * PAGE;
 	hi = lo + 5 * PAGE;
 	ASSERT_EQ(0, child_mprotect(&ch, (void *)(lo + PAGE), 3 * PAGE, PROT_READ));
@@ -523,7 +527,7 @@ TEST(split_and_merge)
 	free(before.nodes);
 	free(split.nodes);
 	free(merged.nodes);
-	stop_child(&ch);
+	stop_tree_child(&ch);
 }
 
 /*
@@ -543,7 +547,7 @@ TEST_F_TIMEOUT(churn, map_unmap_loop, 600)
 	struct dump d;
 	size_t nmaps, k;
 
-	ASSERT_EQ(0, start_child(&ch, 2000, true));
+	ASSERT_EQ(0, start_tree_child(&ch, 2000, true));
 	fd = open_target(ch.pid);
 	ASSERT_LE(0, fd);
 	for (i = 0; i < 20; i++) {
@@ -574,7 +578,7 @@ TEST_F_TIMEOUT(churn, map_unmap_loop, 600)
 	EXPECT_EQ(0, tree_violations(_metadata, &d));
 	free(d.nodes);
 	close(fd);
-	stop_child(&ch);
+	stop_tree_child(&ch);
 }
 
 /* A resume with a cursor of a tree that changed since: CHANGED, no record. */
@@ -586,7 +590,7 @@ TEST(resume_after_change)
 	uint32_t count = 2;
 	int fd;
 
-	ASSERT_EQ(0, start_child(&ch, 2000, false));
+	ASSERT_EQ(0, start_tree_child(&ch, 2000, false));
 	fd = open_target(ch.pid);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, mms_vmatree(fd, &req, recs, &count));
@@ -607,7 +611,7 @@ TEST(resume_after_change)
 		EXPECT_TRUE(req.out_flags & (MMSCOPE_VMATREE_CHANGED | MMSCOPE_VMATREE_DONE));
 	}
 	close(fd);
-	stop_child(&ch);
+	stop_tree_child(&ch);
 }
 
 /*
@@ -626,8 +630,8 @@ TEST(resume_in_another_mm)
 	uint64_t id_a;
 	int fd;
 
-	ASSERT_EQ(0, start_child(&a, 2000, false));
-	ASSERT_EQ(0, start_child(&b, 2000, false));
+	ASSERT_EQ(0, start_tree_child(&a, 2000, false));
+	ASSERT_EQ(0, start_tree_child(&b, 2000, false));
 	ASSERT_EQ(a.region, b.region);
 	fd = open_target(a.pid);
 	ASSERT_LE(0, fd);
@@ -674,8 +678,8 @@ TEST(resume_in_another_mm)
 	EXPECT_TRUE(fresh.out_flags & MMSCOPE_VMATREE_CHANGED);
 	EXPECT_EQ(0, count);
 	close(fd);
-	stop_child(&a);
-	stop_child(&b);
+	stop_tree_child(&a);
+	stop_tree_child(&b);
 }
 
 /*
@@ -692,22 +696,22 @@ TEST(resume_after_exit_and_fork)
 	int fd, round;
 
 	for (round = 0; round < 5; round++) {
-		ASSERT_EQ(0, start_child(&a, 2000, false));
+		ASSERT_EQ(0, start_tree_child(&a, 2000, false));
 		fd = open_target(a.pid);
 		ASSERT_LE(0, fd);
 		memset(&req, 0, sizeof(req));
 		count = 2;
 		ASSERT_EQ(0, mms_vmatree(fd, &req, recs, &count));
 		ASSERT_EQ(2, count);
-		stop_child(&a);
-		ASSERT_EQ(0, start_child(&b, 2000, false));
+		stop_tree_child(&a);
+		ASSERT_EQ(0, start_tree_child(&b, 2000, false));
 		ASSERT_EQ(0, mms_set_target(fd, b.pid));
 		count = 2;
 		ASSERT_EQ(0, mms_vmatree(fd, &req, recs, &count));
 		EXPECT_TRUE(req.out_flags & MMSCOPE_VMATREE_CHANGED);
 		EXPECT_EQ(0, count);
 		close(fd);
-		stop_child(&b);
+		stop_tree_child(&b);
 	}
 }
 
@@ -722,7 +726,7 @@ TEST(resume_after_exec)
 
 	if (access(BUSYBOX, X_OK))
 		SKIP(return, "no %s to exec", BUSYBOX);
-	ASSERT_EQ(0, start_child(&ch, 2000, false));
+	ASSERT_EQ(0, start_tree_child(&ch, 2000, false));
 	fd = open_target(ch.pid);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, mms_vmatree(fd, &req, recs, &count));
@@ -735,7 +739,7 @@ TEST(resume_after_exec)
 	EXPECT_TRUE(req.out_flags & MMSCOPE_VMATREE_CHANGED);
 	EXPECT_EQ(0, count);
 	close(fd);
-	stop_child(&ch);
+	stop_tree_child(&ch);
 }
 
 static int vmatree_ioctl(int fd, struct mmscope_vmatree *req)
@@ -759,7 +763,7 @@ TEST(errors)
 	struct child ch;
 	int fd;
 
-	ASSERT_EQ(0, start_child(&ch, 10, false));
+	ASSERT_EQ(0, start_tree_child(&ch, 10, false));
 	fd = open_target(ch.pid);
 	ASSERT_LE(0, fd);
 
@@ -825,7 +829,7 @@ TEST(errors)
 				 &req) ? -errno : 0);
 
 	/* A target that is gone. */
-	stop_child(&ch);
+	stop_tree_child(&ch);
 	valid_req(&req, rec);
 	EXPECT_EQ(-ESRCH, vmatree_ioctl(fd, &req));
 	close(fd);
@@ -862,7 +866,7 @@ TEST(debugfs)
 
 	if (access(DEBUGFS_DIR "/vmatree", R_OK))
 		SKIP(return, "no " DEBUGFS_DIR "/vmatree");
-	ASSERT_EQ(0, start_child(&ch, 10, false));
+	ASSERT_EQ(0, start_tree_child(&ch, 10, false));
 	snprintf(pid, sizeof(pid), "%d", ch.pid);
 	ASSERT_EQ(0, write_file(DEBUGFS_DIR "/target", pid));
 	show_cli(ch.pid);
@@ -877,7 +881,7 @@ TEST(debugfs)
 	EXPECT_EQ(d.n, nodes);
 	EXPECT_EQ(d.req.ma_flags, ma_flags);
 	free(d.nodes);
-	stop_child(&ch);
+	stop_tree_child(&ch);
 }
 
 TEST_HARNESS_MAIN

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "libmmscope.h"
+#include "util.h"
 
 #define RUNS		7
 #define DEBUGFS		"/sys/kernel/debug/mmscope"
@@ -53,14 +54,6 @@ static void die(const char *fmt, ...)
 	fprintf(stderr, "\n");
 	va_end(ap);
 	exit(1);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -210,15 +203,6 @@ static void run_quiet(char *const argv[])
 		die("%s failed (status %#x)", argv[0], status);
 }
 
-static void pin_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
 /* ---- targets ------------------------------------------------------------ */
 
 struct target {
@@ -300,7 +284,7 @@ static void target_main(int wfd, enum target_kind kind, uint64_t n)
 		uint64_t pages = 0;
 		double end;
 
-		pin_cpu(1);
+		pin_to_cpu(1);
 		if (write(wfd, &t, sizeof(t)) != sizeof(t))
 			_exit(5);
 		end = now() + n / 1000.0;
@@ -370,7 +354,7 @@ static char *strings_buf;
 static struct mmscope_page *page_buf;
 static uint64_t *pm_buf;
 
-static int open_target(pid_t pid)
+static int target_fd(pid_t pid)
 {
 	int fd = mms_open(NULL), ret;
 
@@ -383,111 +367,94 @@ static int open_target(pid_t pid)
 }
 
 /*
- * MMSCOPE_IOC_VMAS with MMSCOPE_VMAS_BRIEF in batches of VMAS_PER_CALL,
- * paths into one buffer reused by every call; returns the VMAs.
+ * MMSCOPE_IOC_VMAS in batches of VMAS_PER_CALL; returns the VMAs. @brief:
+ * with MMSCOPE_VMAS_BRIEF, paths into one buffer reused by every call;
+ * else full records, a 4 KiB path in each (the first ABI).
  */
+static uint64_t ioctl_vmas_of(pid_t pid, bool brief)
+{
+	struct mmscope_vmas req;
+	uint64_t start = 0, total = 0;
+	int fd = target_fd(pid);
+
+	do {
+		memset(&req, 0, sizeof(req));
+		req.size = sizeof(req);
+		req.start = start;
+		req.count = VMAS_PER_CALL;
+		if (brief) {
+			req.flags = MMSCOPE_VMAS_BRIEF;
+			req.vmas_ptr = (uintptr_t)brief_buf;
+			req.vma_size = sizeof(*brief_buf);
+			req.strings_ptr = (uintptr_t)strings_buf;
+			req.strings_size = STRINGS_PER_CALL;
+		} else {
+			req.vmas_ptr = (uintptr_t)vma_buf;
+			req.vma_size = sizeof(*vma_buf);
+		}
+		if (ioctl(fd, MMSCOPE_IOC_VMAS, &req))
+			die("MMSCOPE_IOC_VMAS: %s", strerror(errno));
+		total += req.count;
+		start = req.next;
+	} while (!(req.out_flags & MMSCOPE_VMAS_DONE));
+	close(fd);
+	return total;
+}
+
 static uint64_t ioctl_vmas_brief(pid_t pid)
 {
-	struct mmscope_vmas req;
-	uint64_t start = 0, total = 0;
-	int fd = open_target(pid);
-
-	do {
-		memset(&req, 0, sizeof(req));
-		req.size = sizeof(req);
-		req.flags = MMSCOPE_VMAS_BRIEF;
-		req.start = start;
-		req.vmas_ptr = (uintptr_t)brief_buf;
-		req.vma_size = sizeof(*brief_buf);
-		req.count = VMAS_PER_CALL;
-		req.strings_ptr = (uintptr_t)strings_buf;
-		req.strings_size = STRINGS_PER_CALL;
-		if (ioctl(fd, MMSCOPE_IOC_VMAS, &req))
-			die("MMSCOPE_IOC_VMAS: %s", strerror(errno));
-		total += req.count;
-		start = req.next;
-	} while (!(req.out_flags & MMSCOPE_VMAS_DONE));
-	close(fd);
-	return total;
+	return ioctl_vmas_of(pid, true);
 }
 
-/* The same with full records, a 4 KiB path in each (the first ABI). */
 static uint64_t ioctl_vmas(pid_t pid)
 {
-	struct mmscope_vmas req;
-	uint64_t start = 0, total = 0;
-	int fd = open_target(pid);
+	return ioctl_vmas_of(pid, false);
+}
+
+/*
+ * MMSCOPE_IOC_PAGES in batches of PAGES_PER_CALL; returns the records.
+ * @pte_only: with MMSCOPE_PAGES_PTE_ONLY.
+ */
+static uint64_t ioctl_pages_of(pid_t pid, uint64_t start, uint64_t end, bool pte_only)
+{
+	struct mmscope_pages req;
+	uint64_t total = 0;
+	int fd = target_fd(pid);
 
 	do {
 		memset(&req, 0, sizeof(req));
 		req.size = sizeof(req);
+		req.flags = pte_only ? MMSCOPE_PAGES_PTE_ONLY : 0;
 		req.start = start;
-		req.vmas_ptr = (uintptr_t)vma_buf;
-		req.vma_size = sizeof(*vma_buf);
-		req.count = VMAS_PER_CALL;
-		if (ioctl(fd, MMSCOPE_IOC_VMAS, &req))
-			die("MMSCOPE_IOC_VMAS: %s", strerror(errno));
+		req.end = end;
+		req.records_ptr = (uintptr_t)page_buf;	/* room for either */
+		req.record_size = pte_only ? sizeof(struct mmscope_page_pte) : sizeof(*page_buf);
+		req.count = PAGES_PER_CALL;
+		if (ioctl(fd, MMSCOPE_IOC_PAGES, &req))
+			die("MMSCOPE_IOC_PAGES%s: %s", pte_only ? " PTE_ONLY" : "",
+			    strerror(errno));
 		total += req.count;
 		start = req.next;
-	} while (!(req.out_flags & MMSCOPE_VMAS_DONE));
+	} while (!(req.out_flags & MMSCOPE_PAGES_DONE));
 	close(fd);
 	return total;
 }
 
-/* MMSCOPE_IOC_PAGES in batches of PAGES_PER_CALL; returns the records. */
 static uint64_t ioctl_pages(pid_t pid, uint64_t start, uint64_t end)
 {
-	struct mmscope_pages req;
-	uint64_t total = 0;
-	int fd = open_target(pid);
-
-	do {
-		memset(&req, 0, sizeof(req));
-		req.size = sizeof(req);
-		req.start = start;
-		req.end = end;
-		req.records_ptr = (uintptr_t)page_buf;
-		req.record_size = sizeof(*page_buf);
-		req.count = PAGES_PER_CALL;
-		if (ioctl(fd, MMSCOPE_IOC_PAGES, &req))
-			die("MMSCOPE_IOC_PAGES: %s", strerror(errno));
-		total += req.count;
-		start = req.next;
-	} while (!(req.out_flags & MMSCOPE_PAGES_DONE));
-	close(fd);
-	return total;
+	return ioctl_pages_of(pid, start, end, false);
 }
 
-/* MMSCOPE_IOC_PAGES with MMSCOPE_PAGES_PTE_ONLY, PAGES_PER_CALL a call. */
 static uint64_t ioctl_pages_pte(pid_t pid, uint64_t start, uint64_t end)
 {
-	struct mmscope_pages req;
-	uint64_t total = 0;
-	int fd = open_target(pid);
-
-	do {
-		memset(&req, 0, sizeof(req));
-		req.size = sizeof(req);
-		req.flags = MMSCOPE_PAGES_PTE_ONLY;
-		req.start = start;
-		req.end = end;
-		req.records_ptr = (uintptr_t)page_buf;	/* room for more */
-		req.record_size = sizeof(struct mmscope_page_pte);
-		req.count = PAGES_PER_CALL;
-		if (ioctl(fd, MMSCOPE_IOC_PAGES, &req))
-			die("MMSCOPE_IOC_PAGES PTE_ONLY: %s", strerror(errno));
-		total += req.count;
-		start = req.next;
-	} while (!(req.out_flags & MMSCOPE_PAGES_DONE));
-	close(fd);
-	return total;
+	return ioctl_pages_of(pid, start, end, true);
 }
 
 /* MMSCOPE_IOC_PAGES with MMSCOPE_PAGES_SUMMARY; returns the present pages. */
 static uint64_t ioctl_pages_summary(pid_t pid, uint64_t start, uint64_t end)
 {
 	struct mmscope_pages req;
-	int fd = open_target(pid);
+	int fd = target_fd(pid);
 
 	memset(&req, 0, sizeof(req));
 	req.size = sizeof(req);
@@ -525,7 +492,7 @@ static size_t debugfs_pages(pid_t pid, uint64_t start, uint64_t end)
 	return read_all(DEBUGFS "/pages");
 }
 
-static size_t proc_maps(pid_t pid)
+static size_t read_proc_maps(pid_t pid)
 {
 	char path[64];
 
@@ -618,7 +585,7 @@ static struct meminfo peak;
 
 static void *sampler(void *arg)
 {
-	pin_cpu(1);
+	pin_to_cpu(1);
 	while (sampling) {
 		struct meminfo m = read_meminfo();
 
@@ -701,7 +668,7 @@ static double med(struct method *m)
 
 static char pidstr[16], rangestr[64];
 
-static void m_proc_maps(struct target *t) { proc_maps(t->pid); }
+static void m_proc_maps(struct target *t) { read_proc_maps(t->pid); }
 static void m_ioctl_vmas(struct target *t) { ioctl_vmas(t->pid); }
 static void m_ioctl_vmas_brief(struct target *t) { ioctl_vmas_brief(t->pid); }
 static void m_debugfs_maps(struct target *t) { debugfs_maps(t->pid); }
@@ -912,7 +879,7 @@ static void case_walk(struct target *t)
 
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", t->pid);
 	walk_pm = open(path, O_RDONLY);
-	walk_fd = open_target(t->pid);
+	walk_fd = target_fd(t->pid);
 	walk_addr = t->addr + t->len / 2 + 123 * PAGE;
 	run_methods(t, m, 2);
 	add_row("walk, one address", "MMSCOPE_IOC_WALK", med(&m[1]) / WALK_OPS,
@@ -969,7 +936,7 @@ static uint64_t ioctl_smaps(pid_t pid, uint64_t *rss)
 {
 	struct mmscope_smaps req;
 	uint64_t start = 0, total = 0;
-	int fd = open_target(pid);
+	int fd = target_fd(pid);
 	uint32_t i;
 
 	*rss = 0;
@@ -1004,7 +971,7 @@ static uint64_t ioctl_smaps_rollup(pid_t pid)
 	struct mmscope_smaps_vma rec;
 	struct mmscope_smaps req;
 	uint64_t start = 0, rss = 0;
-	int fd = open_target(pid);
+	int fd = target_fd(pid);
 
 	do {
 		memset(&req, 0, sizeof(req));
@@ -1140,7 +1107,7 @@ static double fault_rate(int ms, int walker, uint64_t *passes)
 	struct target t, res;
 	struct pollfd pfd;
 
-	pin_cpu(0);
+	pin_to_cpu(0);
 	t = start_target(T_FAULTER, ms);
 	pfd.fd = target_rfd;
 	pfd.events = POLLIN;
