@@ -235,7 +235,7 @@ void mmscope_walk_decode(struct mmscope_walker *w, const struct mmscope_walk_ent
 		mmscope_decode_leaf(w, rec, e->raw, pfn + ((addr - start) >> PAGE_SHIFT),
 				    PMD_SIZE, pmd_write(pmd),
 				    w->vma && mmscope_leaf_has_page(w->vma, start, pfn,
-								    mmscope_pmd_special(pmd),
+								    pmd_special(pmd),
 								    pmd_devmap(pmd)));
 		return;
 	case MMSCOPE_LEVEL_PUD:
@@ -251,7 +251,7 @@ void mmscope_walk_decode(struct mmscope_walker *w, const struct mmscope_walk_ent
 		mmscope_decode_leaf(w, rec, e->raw, pfn + ((addr - start) >> PAGE_SHIFT),
 				    PUD_SIZE, pud_write(pud),
 				    w->vma && mmscope_leaf_has_page(w->vma, start, pfn,
-								    mmscope_pud_special(pud),
+								    pud_special(pud),
 								    pud_devmap(pud)));
 		return;
 	default:
@@ -327,7 +327,7 @@ static int mmscope_walk_ptes(struct mmscope_walker *w, pmd_t *pmdp,
 	int ret = 0;
 
 	rcu_read_lock();
-	pmdval = mmscope_pmdp_get_lockless(pmdp);
+	pmdval = pmdp_get_lockless(pmdp);
 	if (!pmd_present(pmdval) || pmd_leaf(pmdval) || pmd_bad(pmdval)) {
 		rcu_read_unlock();
 		return MMSCOPE_WALK_AGAIN;
@@ -335,7 +335,7 @@ static int mmscope_walk_ptes(struct mmscope_walker *w, pmd_t *pmdp,
 	ptep = pte_offset_kernel(&pmdval, a);
 	ptl = pte_lockptr(w->mm, &pmdval);
 	spin_lock(ptl);
-	if (!pmd_same(pmdval, mmscope_pmdp_get_lockless(pmdp))) {
+	if (!pmd_same(pmdval, pmdp_get_lockless(pmdp))) {
 		ret = MMSCOPE_WALK_AGAIN;	/* the table went away */
 		goto out_unlock;
 	}
@@ -384,7 +384,7 @@ static int mmscope_walk_pmd_leaf(struct mmscope_walker *w, pmd_t *pmdp,
 	else
 		ptl = pmd_lockptr(w->mm, pmdp);
 	spin_lock(ptl);
-	pmd = mmscope_pmdp_get_lockless(pmdp);
+	pmd = pmdp_get_lockless(pmdp);
 	if (pmd_none(pmd) || (pmd_present(pmd) && !pmd_leaf(pmd) && !pmd_bad(pmd))) {
 		ret = MMSCOPE_WALK_AGAIN;	/* changed under us */
 		goto out_unlock;
@@ -501,7 +501,7 @@ again:
 		goto unpinned;
 
 	pmdp = pmd_offset(&pud, *addr);
-	pmd = mmscope_pmdp_get_lockless(pmdp);
+	pmd = pmdp_get_lockless(pmdp);
 	e = (struct mmscope_walk_entry){ MMSCOPE_LEVEL_PMD, pmd_index(*addr), pmdp, pmd_val(pmd) };
 	next = pmd_addr_end(*addr, end);
 	w->budget--;
