@@ -4,6 +4,12 @@
  * bookworm's 6.1 and 6.12), in one place and named after the feature.
  * The MMSCOPE_HAVE_* macros come from header probes in Kbuild: stable
  * kernels backport features, so a version number would not tell.
+ *
+ * Where a kernel has a helper the other lacks, or cannot give a module,
+ * the helper is defined here under its upstream name for the kernel
+ * without it, so that callers read like upstream and a shim goes away
+ * without touching them. mmscope_* names are left only where upstream has
+ * no such helper.
  */
 #ifndef _MMSCOPE_COMPAT_H
 #define _MMSCOPE_COMPAT_H
@@ -18,41 +24,37 @@
  * file_user_path() (6.8) names the path a user opened, which differs from
  * f_path for overlayfs backing files. /proc/PID/maps prints that one.
  */
-static inline const struct path *mmscope_file_user_path(struct file *file)
+#ifndef MMSCOPE_HAVE_FILE_USER_PATH
+static inline const struct path *file_user_path(struct file *f)
 {
-#ifdef MMSCOPE_HAVE_FILE_USER_PATH
-	return file_user_path(file);
-#else
-	return &file->f_path;
-#endif
+	return &f->f_path;
 }
+#endif
 
 /*
  * vma_is_initial_heap() and vma_is_initial_stack() (6.5) are what
  * /proc/PID/maps uses to print [heap] and [stack]. Before them, fs/proc
- * open-coded the same tests, with inclusive bounds for the heap.
+ * open-coded the same tests, with inclusive bounds for the heap: these
+ * are those tests, so that mmscope names what that kernel's maps names.
  */
-static inline bool mmscope_vma_is_initial_heap(const struct vm_area_struct *vma)
+#ifndef MMSCOPE_HAVE_VMA_IS_INITIAL_HEAP
+static inline bool vma_is_initial_heap(const struct vm_area_struct *vma)
 {
-#ifdef MMSCOPE_HAVE_VMA_IS_INITIAL_HEAP
-	return vma_is_initial_heap(vma);
-#else
 	return vma->vm_start <= vma->vm_mm->brk &&
 	       vma->vm_end >= vma->vm_mm->start_brk;
-#endif
 }
 
-static inline bool mmscope_vma_is_initial_stack(const struct vm_area_struct *vma)
+static inline bool vma_is_initial_stack(const struct vm_area_struct *vma)
 {
-#ifdef MMSCOPE_HAVE_VMA_IS_INITIAL_HEAP
-	return vma_is_initial_stack(vma);
-#else
 	return vma->vm_start <= vma->vm_mm->start_stack &&
 	       vma->vm_end >= vma->vm_mm->start_stack;
-#endif
 }
+#endif
 
-/* The name given by prctl(PR_SET_VMA_ANON_NAME), where the kernel has it. */
+/*
+ * The name given by prctl(PR_SET_VMA_ANON_NAME), where the kernel has it:
+ * anon_vma_name() reads the same field, but is not exported.
+ */
 static inline const char *mmscope_anon_vma_name(struct vm_area_struct *vma)
 {
 #ifdef CONFIG_ANON_VMA_NAME
@@ -65,31 +67,27 @@ static inline const char *mmscope_anon_vma_name(struct vm_area_struct *vma)
 /*
  * get_mm_counter_sum() (6.16, backported to 6.12.y) folds in the per-CPU
  * deltas, and /proc/PID/status reads the rss counters with it where it
- * exists.
+ * exists; where it does not, /proc reads get_mm_counter(), and so do we.
  */
-static inline unsigned long mmscope_mm_counter(struct mm_struct *mm, int member)
+#ifndef MMSCOPE_HAVE_MM_COUNTER_SUM
+static inline unsigned long get_mm_counter_sum(struct mm_struct *mm, int member)
 {
-#ifdef MMSCOPE_HAVE_MM_COUNTER_SUM
-	return get_mm_counter_sum(mm, member);
-#else
 	return get_mm_counter(mm, member);
-#endif
 }
+#endif
 
 /* A PMD read without its lock; one word on x86-64, where 6.1 has no helper. */
-static inline pmd_t mmscope_pmdp_get_lockless(pmd_t *pmdp)
+#ifndef MMSCOPE_HAVE_PMDP_GET_LOCKLESS
+static inline pmd_t pmdp_get_lockless(pmd_t *pmdp)
 {
-#ifdef MMSCOPE_HAVE_PMDP_GET_LOCKLESS
-	return pmdp_get_lockless(pmdp);
-#else
 	return READ_ONCE(*pmdp);
-#endif
 }
+#endif
 
 /*
  * The mappings of one page, as /proc/kpagecount counts them: 6.12 has
- * folio_precise_page_mapcount() (fs/proc/internal.h, not exported), 6.1
- * page_mapcount() with slab and typed pages counting 0.
+ * folio_precise_page_mapcount() in fs/proc/internal.h, which no module can
+ * include, 6.1 page_mapcount() with slab and typed pages counting 0.
  */
 static inline int mmscope_page_mapcount(struct folio *folio, struct page *page)
 {
@@ -109,15 +107,13 @@ static inline int mmscope_page_mapcount(struct folio *folio, struct page *page)
 }
 
 /*
- * The mappings of a whole folio. With the large-folio mapcount (6.11) it
- * is an inline; 6.1 keeps the old DoubleMap scheme in an unexported
- * folio_mapcount(), restated here.
+ * The mappings of a whole folio. With the large-folio mapcount (6.11)
+ * folio_mapcount() is an inline; 6.1 keeps the old DoubleMap scheme in an
+ * unexported folio_mapcount(), restated here and put in its place.
  */
+#ifndef MMSCOPE_HAVE_LARGE_MAPCOUNT
 static inline int mmscope_folio_mapcount(struct folio *folio)
 {
-#ifdef MMSCOPE_HAVE_LARGE_MAPCOUNT
-	return folio_mapcount(folio);
-#else
 	int i, compound, nr, ret;
 
 	if (!folio_test_large(folio))
@@ -135,8 +131,10 @@ static inline int mmscope_folio_mapcount(struct folio *folio)
 	if (folio_test_double_map(folio))
 		ret -= nr;
 	return ret;
-#endif
 }
+
+#define folio_mapcount(folio) mmscope_folio_mapcount(folio)
+#endif
 
 /*
  * Whether do_wp_page() may reuse a page of a PTE-mapped large anonymous
@@ -156,23 +154,17 @@ static inline int mmscope_folio_mapcount(struct folio *folio)
  * Special PMD and PUD leaves (huge PFN maps, 6.12) map no struct page.
  * Before them every present leaf outside a devmap mapped a page.
  */
-static inline bool mmscope_pmd_special(pmd_t pmd)
+#ifndef MMSCOPE_HAVE_PMD_SPECIAL
+static inline bool pmd_special(pmd_t pmd)
 {
-#ifdef MMSCOPE_HAVE_PMD_SPECIAL
-	return pmd_special(pmd);
-#else
 	return false;
-#endif
 }
 
-static inline bool mmscope_pud_special(pud_t pud)
+static inline bool pud_special(pud_t pud)
 {
-#ifdef MMSCOPE_HAVE_PMD_SPECIAL
-	return pud_special(pud);
-#else
 	return false;
-#endif
 }
+#endif
 
 /*
  * pmd_special() and pud_special() read _PAGE_SPECIAL in a leaf where the
@@ -183,11 +175,15 @@ static inline bool mmscope_pud_special(pud_t pud)
 				   IS_ENABLED(CONFIG_ARCH_SUPPORTS_PUD_PFNMAP))
 
 /*
- * The index of @page in its file or anon_vma, in base pages. A hugetlb
- * folio's ->index counted huge pages while hugetlb_basepage_index() (not
- * exported) converted it, until 6.7; every other folio's counts base pages.
+ * page_pgoff() (after 6.12): the index of @page in its file or anon_vma,
+ * in base pages. A hugetlb folio's ->index counted huge pages while
+ * hugetlb_basepage_index() (not exported) converted it, until 6.7; every
+ * other folio's counts base pages. (page_to_pgoff() would not do: it calls
+ * that converter on 6.1, and without THP, as on the RT kernels, it reads
+ * a hugetlb tail page's own ->index on 6.12.)
  */
-static inline pgoff_t mmscope_page_index(struct folio *folio, struct page *page)
+#ifndef MMSCOPE_HAVE_PAGE_PGOFF
+static inline pgoff_t page_pgoff(struct folio *folio, struct page *page)
 {
 #ifdef MMSCOPE_HAVE_HUGETLB_INDEX_IN_HUGE_PAGES
 	if (folio_test_hugetlb(folio))
@@ -195,25 +191,26 @@ static inline pgoff_t mmscope_page_index(struct folio *folio, struct page *page)
 #endif
 	return folio->index + folio_page_idx(folio, page);
 }
+#endif
 
 /*
  * vm_flags became read-only with the per-VMA lock (6.3): the setters also
  * assert the mmap write lock, which ->mmap holds either way.
  */
-static inline void mmscope_vm_flags_mod(struct vm_area_struct *vma,
-					unsigned long set, unsigned long clear)
+#ifndef MMSCOPE_HAVE_VM_FLAGS_SET
+static inline void vm_flags_mod(struct vm_area_struct *vma, vm_flags_t set,
+				vm_flags_t clear)
 {
-#ifdef MMSCOPE_HAVE_VM_FLAGS_SET
-	vm_flags_mod(vma, set, clear);
-#else
 	vma->vm_flags = (vma->vm_flags | set) & ~clear;
-#endif
 }
+#endif
 
 /*
  * A locked page-cache folio at @index, created if absent, or an ERR_PTR.
  * __filemap_get_folio() said NULL on failure until it returned errors
  * (6.3); both answers are taken, so no probe has to guess which it gives.
+ * Upstream's filemap_grab_folio() is not used: it was added returning
+ * NULL on failure, before that change, so its name does not say which.
  */
 static inline struct folio *mmscope_filemap_grab_folio(struct address_space *mapping,
 						       pgoff_t index)
@@ -225,11 +222,12 @@ static inline struct folio *mmscope_filemap_grab_folio(struct address_space *map
 	return folio ?: ERR_PTR(-ENOMEM);
 }
 
-/* Faults under the per-VMA lock (6.4) say so with FAULT_FLAG_VMA_LOCK. */
-#ifdef MMSCOPE_HAVE_FAULT_FLAG_VMA_LOCK
-#define MMSCOPE_KERNEL_FAULT_VMA_LOCK	FAULT_FLAG_VMA_LOCK
-#else
-#define MMSCOPE_KERNEL_FAULT_VMA_LOCK	0
+/*
+ * Faults under the per-VMA lock (6.4) say so with FAULT_FLAG_VMA_LOCK.
+ * Before it no fault has the flag: 0 matches none.
+ */
+#ifndef MMSCOPE_HAVE_FAULT_FLAG_VMA_LOCK
+#define FAULT_FLAG_VMA_LOCK	0
 #endif
 
 /*

@@ -253,7 +253,7 @@ static unsigned int mmscope_lab_present(const struct vm_fault *vmf,
 	pmd_t pmd;
 
 	rcu_read_lock();
-	pmd = mmscope_pmdp_get_lockless(vmf->pmd);
+	pmd = pmdp_get_lockless(vmf->pmd);
 	if (pmd_none(pmd) || !pmd_present(pmd) || pmd_leaf(pmd) || pmd_bad(pmd))
 		goto out;
 	ptep = pte_offset_kernel(&pmd, addr);
@@ -596,8 +596,7 @@ int mmscope_lab_mmap(struct mmscope_lab *lab, struct vm_area_struct *vma)
 		}
 		set = lab->mode == MMSCOPE_FAULTLAB_PFN ? VM_IO | VM_PFNMAP :
 							  VM_MIXEDMAP;
-		mmscope_vm_flags_mod(vma, set | VM_DONTEXPAND | VM_DONTDUMP,
-				     VM_MAYEXEC);
+		vm_flags_mod(vma, set | VM_DONTEXPAND | VM_DONTDUMP, VM_MAYEXEC);
 		vma->vm_ops = &mmscope_lab_device_ops;
 	} else if (lab->flags & MMSCOPE_FAULTLAB_NO_FAULT_AROUND) {
 		vma->vm_ops = &mmscope_lab_cache_nofa_ops;

@@ -119,7 +119,7 @@ int mmscope_vmas_copy(struct mm_struct *mm, struct mmscope_vmas *req);
 int mmscope_lookup(struct mm_struct *mm, u64 addr, struct mmscope_vma *vma,
 		   u32 *out_flags, u64 *gap);
 
-/* walk.c (the walker itself is declared in walk.h, for its consumers) */
+/* walk_decode.c (the walker itself is declared in walk.h, for its consumers) */
 u32 mmscope_present_bits(u64 v, bool upper_level);
 
 /* walk_addr.c */

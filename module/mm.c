@@ -61,13 +61,13 @@ void mmscope_mm_fill(const struct mmscope_subject *subject,
 	info->exec_vm = mm->exec_vm;
 	info->stack_vm = mm->stack_vm;
 
-	anon = mmscope_mm_counter(mm, MM_ANONPAGES);
-	file = mmscope_mm_counter(mm, MM_FILEPAGES);
-	shmem = mmscope_mm_counter(mm, MM_SHMEMPAGES);
+	anon = get_mm_counter_sum(mm, MM_ANONPAGES);
+	file = get_mm_counter_sum(mm, MM_FILEPAGES);
+	shmem = get_mm_counter_sum(mm, MM_SHMEMPAGES);
 	info->rss_anon = anon;
 	info->rss_file = file;
 	info->rss_shmem = shmem;
-	info->swap_ents = mmscope_mm_counter(mm, MM_SWAPENTS);
+	info->swap_ents = get_mm_counter_sum(mm, MM_SWAPENTS);
 	/* As task_mem(): the high-water mark is only updated lazily. */
 	info->hiwater_rss = max(anon + file + shmem, mm->hiwater_rss);
 	info->hiwater_vm = max(mm->total_vm, mm->hiwater_vm);

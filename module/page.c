@@ -47,7 +47,7 @@ void mmscope_page_fill(struct mmscope_page *rec, struct vm_area_struct *vma,
 	rec->mapcount = mmscope_page_mapcount(folio, page);
 	if (folio != cache->folio) {
 		cache->folio = folio;
-		cache->mapcount = mmscope_folio_mapcount(folio);
+		cache->mapcount = folio_mapcount(folio);
 	}
 	rec->folio_mapcount = cache->mapcount;
 	rec->order = folio_order(folio);
@@ -92,7 +92,7 @@ void mmscope_page_fill(struct mmscope_page *rec, struct vm_area_struct *vma,
 		/* hugetlb keeps the bit on the head page only. */
 		if (PageAnonExclusive(folio_test_hugetlb(folio) ? &folio->page : page))
 			flags |= MMSCOPE_PG_ANON_EXCLUSIVE;
-		rec->index = mmscope_page_index(folio, page);
+		rec->index = page_pgoff(folio, page);
 	} else if (vma->vm_file && mapping == vma->vm_file->f_mapping) {
 		/*
 		 * Page cache of the VMA's own file, which the VMA keeps open:
@@ -103,7 +103,7 @@ void mmscope_page_fill(struct mmscope_page *rec, struct vm_area_struct *vma,
 		 */
 		rec->flags |= MMSCOPE_PAGE_FILE;
 		rec->ino = mapping->host->i_ino;
-		rec->index = mmscope_page_index(folio, page);
+		rec->index = page_pgoff(folio, page);
 	} else if (!mapping && huge && vma_is_anonymous(vma) && folio_test_large(folio)) {
 		/*
 		 * The huge zero folio is not exported to test for, but it is

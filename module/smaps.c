@@ -233,7 +233,7 @@ static struct page *mmscope_smaps_pmd_page(struct vm_area_struct *vma, unsigned 
 	unsigned long pfn = pmd_pfn(pmd);
 	struct folio *folio;
 
-	if (mmscope_pmd_special(pmd) || pmd_devmap(pmd) || !pfn_valid(pfn))
+	if (pmd_special(pmd) || pmd_devmap(pmd) || !pfn_valid(pfn))
 		return NULL;
 	if (vma->vm_flags & VM_PFNMAP)
 		return NULL;

@@ -131,7 +131,7 @@ static size_t mmscope_vma_name(struct vm_area_struct *vma,
 	if (vma->vm_file) {
 		if (anon_name)
 			return scnprintf(buf, MMSCOPE_PATH_MAX, "[anon_shmem:%s]", anon_name);
-		path = d_path(mmscope_file_user_path(vma->vm_file), buf,
+		path = d_path(file_user_path(vma->vm_file), buf,
 			      MMSCOPE_PATH_MAX);
 		if (IS_ERR(path)) {
 			buf[0] = '\0';
@@ -145,9 +145,9 @@ static size_t mmscope_vma_name(struct vm_area_struct *vma,
 
 	if (vma->vm_ops && vma->vm_ops->name)
 		name = vma->vm_ops->name(vma);
-	if (!name && mmscope_vma_is_initial_heap(vma))
+	if (!name && vma_is_initial_heap(vma))
 		name = "[heap]";
-	if (!name && mmscope_vma_is_initial_stack(vma))
+	if (!name && vma_is_initial_stack(vma))
 		name = "[stack]";
 	if (!name && anon_name)
 		return scnprintf(buf, MMSCOPE_PATH_MAX, "[anon:%s]", anon_name);

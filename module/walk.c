@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The page-table walker: the levels and the locking, for the consumers in
- * walk_addr.c (one address, every level) and walk_range.c (the records of
- * a range). It reads another process's page tables and never writes them.
+ * The page-table walker: the levels, the locking and the budget, for the
+ * consumers listed in walk.h. It reads another process's page tables and
+ * never writes them; what an entry says is decoded in walk_decode.c.
  *
  * walk_page_range() is not exported, nor (on 6.12) pte_offset_map_lock(),
  * so the tables are walked here, the way mm/pagewalk.c and GUP walk them.
@@ -29,13 +29,17 @@
  *   under rcu_read_lock(), then the PTE lock, then the PMD again. (6.1
  *   retracts under the write lock; the same code is merely cautious there.)
  * - A hugetlb PMD table may be shared by several processes, and any of
- *   them may unshare and free it (huge_pmd_unshare(), under i_mmap_rwsem
- *   for write), so a hugetlb VMA is walked holding its file's i_mmap_rwsem
- *   for read. The lock order is mmap_lock, i_mmap_rwsem, page table lock,
- *   as in the kernel (mm/rmap.c).
+ *   them may unshare and free it: huge_pmd_unshare() asserts i_mmap_rwsem
+ *   held for write, on 6.1 as on 6.12. So a hugetlb VMA is walked holding
+ *   its file's i_mmap_rwsem for read, which hugetlb_walk() (6.2) accepts
+ *   in place of the hugetlb VMA lock that walk_hugetlb_range() takes there
+ *   (hugetlb_vma_lock_read() is not exported; 6.1's walk takes neither).
+ *   The lock order is mmap_lock, i_mmap_rwsem, page table lock, as in the
+ *   kernel (mm/rmap.c).
  * - PMD and PUD entries that are not tables are read again under their
  *   lock, and every entry callback runs under the lock of its entry
- *   (w->ptl), so a page it looks at stays mapped, hence allocated.
+ *   (w->ptl), so a page it looks at stays mapped, hence allocated. The
+ *   core asserts both before each callback (mmscope_walk_assert_entry()).
  * - One call reads at most MMSCOPE_WALK_BUDGET entries, then yields, so
  *   that its caller drops the locks and reschedules.
  * - On PREEMPT_RT the page table locks are sleeping spinlock_t and RCU
@@ -48,13 +52,12 @@
 #include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/hugetlb.h>
+#include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/moduleparam.h>
 #include <linux/pgtable.h>
 #include <linux/rcupdate.h>
-#include <linux/swap.h>
-#include <linux/swapops.h>
 
 #include "internal.h"
 #include "walk.h"
@@ -72,198 +75,6 @@ MODULE_PARM_DESC(walk_delay_us,
 
 /* The entry changed under us: walk the step again from the top. */
 #define MMSCOPE_WALK_AGAIN (-EAGAIN)
-
-/* The hardware and software bits of a present entry, or of a table entry. */
-u32 mmscope_present_bits(u64 v, bool upper_level)
-{
-	u32 bits = 0;
-
-	if (v & _PAGE_PRESENT)
-		bits |= MMSCOPE_PTE_PRESENT;
-	else if (v & _PAGE_PROTNONE)
-		bits |= MMSCOPE_PTE_PROTNONE;
-	if (v & _PAGE_RW)
-		bits |= MMSCOPE_PTE_RW;
-	if (v & _PAGE_USER)
-		bits |= MMSCOPE_PTE_USER;
-	if (v & _PAGE_PWT)
-		bits |= MMSCOPE_PTE_PWT;
-	if (v & _PAGE_PCD)
-		bits |= MMSCOPE_PTE_PCD;
-	if (v & _PAGE_ACCESSED)
-		bits |= MMSCOPE_PTE_ACCESSED;
-	if (v & _PAGE_DIRTY)
-		bits |= MMSCOPE_PTE_DIRTY;
-	/* Bit 7 is PS above the PTE level and PAT in a PTE. */
-	if (v & _PAGE_PSE)
-		bits |= upper_level ? MMSCOPE_PTE_HUGE : MMSCOPE_PTE_PAT;
-	if (upper_level && (v & _PAGE_PSE) && (v & _PAGE_PAT_LARGE))
-		bits |= MMSCOPE_PTE_PAT;
-	if ((v & _PAGE_GLOBAL) && (v & _PAGE_PRESENT))
-		bits |= MMSCOPE_PTE_GLOBAL;
-	if (v & _PAGE_NX)
-		bits |= MMSCOPE_PTE_NX;
-	if (v & _PAGE_SOFT_DIRTY)
-		bits |= MMSCOPE_PTE_SOFT_DIRTY;
-	if (v & _PAGE_UFFD_WP)
-		bits |= MMSCOPE_PTE_UFFD_WP;
-	/* A PMD or PUD leaf is special only where pmd_special() reads the bit. */
-	if ((v & _PAGE_SPECIAL) &&
-	    (!upper_level || (MMSCOPE_HUGE_LEAF_SPECIAL && (v & _PAGE_PSE))))
-		bits |= MMSCOPE_PTE_SPECIAL;
-	if (v & _PAGE_DEVMAP)
-		bits |= MMSCOPE_PTE_DEVMAP;
-	return bits;
-}
-
-/* A non-present, non-empty entry: what the swap-entry encoding says. */
-static void mmscope_decode_swap(pte_t pte, struct mmscope_page *rec)
-{
-	swp_entry_t entry = pte_to_swp_entry(pte);
-
-	if (is_pte_marker_entry(entry))
-		rec->state = MMSCOPE_ENTRY_MARKER;
-	else if (is_migration_entry(entry))
-		rec->state = MMSCOPE_ENTRY_MIGRATION;
-	else if (is_device_private_entry(entry))
-		rec->state = MMSCOPE_ENTRY_DEVICE_PRIVATE;
-	else if (is_device_exclusive_entry(entry))
-		rec->state = MMSCOPE_ENTRY_DEVICE_EXCLUSIVE;
-	else if (is_hwpoison_entry(entry))
-		rec->state = MMSCOPE_ENTRY_HWPOISON;
-	else
-		rec->state = MMSCOPE_ENTRY_SWAP;
-	rec->swap_type = swp_type(entry);
-	/*
-	 * A migration entry keeps the page's young and dirty bits above its
-	 * PFN (swap_migration_ad_supported): the frame, as pagemap gives it.
-	 */
-	rec->swap_offset = is_pfn_swap_entry(entry) ? swp_offset_pfn(entry) : swp_offset(entry);
-	if (pte_swp_soft_dirty(pte))
-		rec->pte_flags |= MMSCOPE_PTE_SOFT_DIRTY;
-	if (pte_swp_uffd_wp(pte))
-		rec->pte_flags |= MMSCOPE_PTE_UFFD_WP;
-	if (pte_swp_exclusive(pte))
-		rec->pte_flags |= MMSCOPE_PTE_EXCLUSIVE;
-}
-
-/*
- * Whether a PMD or PUD leaf of @vma at @addr maps a normal page whose
- * struct page may be read: vm_normal_page_pmd()'s rules (not exported).
- * A special entry (a huge PFN map, 6.12), the raw PFNs of a VM_PFNMAP
- * remap, a PFN without a memmap in a VM_MIXEDMAP, and a devmap entry have
- * none. The huge zero page does, and is worth showing.
- */
-static bool mmscope_leaf_has_page(struct vm_area_struct *vma, unsigned long addr,
-				  unsigned long pfn, bool special, bool devmap)
-{
-	if (special || devmap || !pfn_valid(pfn))
-		return false;
-	if (vma->vm_flags & VM_MIXEDMAP)
-		return true;
-	if (vma->vm_flags & VM_PFNMAP)
-		return is_cow_mapping(vma->vm_flags) &&
-		       pfn != vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
-	return true;
-}
-
-/* A present leaf: its page, its state, its verdict. */
-static void mmscope_decode_leaf(struct mmscope_walker *w, struct mmscope_page *rec,
-				u64 raw, unsigned long pfn, unsigned long page_size,
-				bool writable, bool has_page)
-{
-	bool huge = page_size > PAGE_SIZE;
-
-	rec->state = MMSCOPE_ENTRY_PRESENT;
-	rec->page_size = page_size;
-	rec->pfn = pfn;
-	rec->pte_flags = mmscope_present_bits(raw, huge);
-	if (w->no_page)
-		return;
-	if (has_page && w->vma) {
-		lockdep_assert_held(w->ptl);
-		mmscope_page_fill(rec, w->vma, huge, &w->mapcount);
-	}
-	rec->cow = mmscope_cow_verdict(w->vma, rec, writable, huge);
-}
-
-/**
- * mmscope_walk_decode - what a non-empty leaf entry maps, into @rec
- * @w: the walker, in an entry callback
- * @e: a PTE, or a PMD or PUD entry that is not a table
- * @addr: the first address @rec covers, inside the entry's span
- * @next: the end of what @rec covers
- * @rec: zeroed but for addr and size; state, PFN, bits, page state and
- *	COW verdict are filled (with w->no_page, neither page state nor
- *	verdict: no struct page is read)
- *
- * Locking: in an entry callback, under w->ptl.
- */
-void mmscope_walk_decode(struct mmscope_walker *w, const struct mmscope_walk_entry *e,
-			 unsigned long addr, unsigned long next,
-			 struct mmscope_page *rec)
-{
-	unsigned long start, pfn;
-	pmd_t pmd;
-	pud_t pud;
-	pte_t pte;
-
-	switch (e->level) {
-	case MMSCOPE_LEVEL_PTE:
-		pte = __pte(e->raw);
-		if (!pte_present(pte))
-			break;
-		/*
-		 * vm_normal_page() with pte_special(): a special PTE has no
-		 * page to show, except the zero page, which is worth showing.
-		 */
-		pfn = pte_pfn(pte);
-		mmscope_decode_leaf(w, rec, e->raw, pfn, PAGE_SIZE, pte_write(pte),
-				    !pte_special(pte) || is_zero_pfn(pfn));
-		return;
-	case MMSCOPE_LEVEL_PMD:
-		pmd = __pmd(e->raw);
-		if (!pmd_present(pmd))
-			break;
-		if (!pmd_leaf(pmd)) {
-			rec->state = MMSCOPE_ENTRY_BAD;
-			rec->cow = mmscope_cow_verdict(w->vma, rec, false, true);
-			return;
-		}
-		start = addr & PMD_MASK;
-		pfn = pmd_pfn(pmd);
-		mmscope_decode_leaf(w, rec, e->raw, pfn + ((addr - start) >> PAGE_SHIFT),
-				    PMD_SIZE, pmd_write(pmd),
-				    w->vma && mmscope_leaf_has_page(w->vma, start, pfn,
-								    mmscope_pmd_special(pmd),
-								    pmd_devmap(pmd)));
-		return;
-	case MMSCOPE_LEVEL_PUD:
-		pud = __pud(e->raw);
-		/*
-		 * pud_present() leaves out a PROT_NONE leaf (a 1G hugetlb page
-		 * after mprotect), which pmd_present() and pte_present() count.
-		 */
-		if (!(pud_flags(pud) & (_PAGE_PRESENT | _PAGE_PROTNONE)))
-			break;
-		start = addr & PUD_MASK;
-		pfn = pud_pfn(pud);
-		mmscope_decode_leaf(w, rec, e->raw, pfn + ((addr - start) >> PAGE_SHIFT),
-				    PUD_SIZE, pud_write(pud),
-				    w->vma && mmscope_leaf_has_page(w->vma, start, pfn,
-								    mmscope_pud_special(pud),
-								    pud_devmap(pud)));
-		return;
-	default:
-		WARN_ON_ONCE(1);
-		return;
-	}
-	/* A swap, migration or other swap-style entry: same encoding at each level. */
-	mmscope_decode_swap(__pte(e->raw), rec);
-	if (!w->no_page)
-		rec->cow = mmscope_cow_verdict(w->vma, rec, false,
-					       e->level != MMSCOPE_LEVEL_PTE);
-}
 
 /*
  * May the walker follow an entry that maps [start, start + size)? Inside a
@@ -315,6 +126,34 @@ static void mmscope_walk_leave(struct mmscope_walker *w)
 	w->mapcount.folio = NULL;
 }
 
+/*
+ * What every entry callback runs under, stated where it is called: the
+ * entry's lock, and in a hugetlb VMA its file's i_mmap_rwsem, taken by
+ * mmscope_walk_span() so that no shared PMD table is unshared and freed.
+ */
+static void mmscope_walk_assert_entry(const struct mmscope_walker *w)
+{
+	lockdep_assert_held(w->ptl);
+	if (w->vma && is_vm_hugetlb_page(w->vma))
+		i_mmap_assert_locked(w->vma->vm_file->f_mapping);
+}
+
+/* A non-empty entry: the consumer's hook for its level if it has one, or ->leaf. */
+static int mmscope_walk_leaf(struct mmscope_walker *w, const struct mmscope_walk_entry *e,
+			     unsigned long addr, unsigned long next)
+{
+	const struct mmscope_walk_ops *ops = w->ops;
+
+	mmscope_walk_assert_entry(w);
+	if (e->level == MMSCOPE_LEVEL_PTE && ops->pte_entry)
+		return ops->pte_entry(w, e, addr, next);
+	if (e->level == MMSCOPE_LEVEL_PMD && ops->pmd_entry)
+		return ops->pmd_entry(w, e, addr, next);
+	if (e->level == MMSCOPE_LEVEL_PUD && ops->pud_entry)
+		return ops->pud_entry(w, e, addr, next);
+	return ops->leaf(w, e, addr, next);
+}
+
 /* The entries of one PTE table in [addr, end): *addr moves past those done. */
 static int mmscope_walk_ptes(struct mmscope_walker *w, pmd_t *pmdp,
 			     unsigned long *addr, unsigned long end)
@@ -327,7 +166,7 @@ static int mmscope_walk_ptes(struct mmscope_walker *w, pmd_t *pmdp,
 	int ret = 0;
 
 	rcu_read_lock();
-	pmdval = mmscope_pmdp_get_lockless(pmdp);
+	pmdval = pmdp_get_lockless(pmdp);
 	if (!pmd_present(pmdval) || pmd_leaf(pmdval) || pmd_bad(pmdval)) {
 		rcu_read_unlock();
 		return MMSCOPE_WALK_AGAIN;
@@ -335,13 +174,14 @@ static int mmscope_walk_ptes(struct mmscope_walker *w, pmd_t *pmdp,
 	ptep = pte_offset_kernel(&pmdval, a);
 	ptl = pte_lockptr(w->mm, &pmdval);
 	spin_lock(ptl);
-	if (!pmd_same(pmdval, mmscope_pmdp_get_lockless(pmdp))) {
+	if (!pmd_same(pmdval, pmdp_get_lockless(pmdp))) {
 		ret = MMSCOPE_WALK_AGAIN;	/* the table went away */
 		goto out_unlock;
 	}
 
 	mmscope_walk_enter(w, ptl);
 	if (w->ops->ptes) {
+		mmscope_walk_assert_entry(w);
 		ret = w->ops->ptes(w, ptep, &a, end);
 		w->budget -= (a - *addr) >> PAGE_SHIFT;
 		goto out_leave;
@@ -352,10 +192,12 @@ static int mmscope_walk_ptes(struct mmscope_walker *w, pmd_t *pmdp,
 		e.ptr = ptep;
 		e.raw = pte_val(pte);
 		w->budget--;
-		if (pte_none(pte))
+		if (pte_none(pte)) {
+			mmscope_walk_assert_entry(w);
 			ret = w->ops->hole(w, &e, a, a + PAGE_SIZE, MMSCOPE_ENTRY_NONE);
-		else
-			ret = w->ops->pte_entry(w, &e, a, a + PAGE_SIZE);
+		} else {
+			ret = mmscope_walk_leaf(w, &e, a, a + PAGE_SIZE);
+		}
 		if (ret)
 			break;
 	}
@@ -368,58 +210,42 @@ out_unlock:
 	return ret;
 }
 
-/* A PMD entry that is not a table, read again under its lock. */
-static int mmscope_walk_pmd_leaf(struct mmscope_walker *w, pmd_t *pmdp,
-				 unsigned long *addr, unsigned long next)
+/*
+ * A PMD or PUD entry that is not a table (@e's level, entry and index set),
+ * read again under its lock and given to the consumer under it; if it is
+ * empty or a table by then, the step starts again.
+ */
+static int mmscope_walk_upper_leaf(struct mmscope_walker *w, struct mmscope_walk_entry *e,
+				   unsigned long *addr, unsigned long next)
 {
-	struct mmscope_walk_entry e = {
-		.level = MMSCOPE_LEVEL_PMD, .index = pmd_index(*addr), .ptr = pmdp,
-	};
-	spinlock_t *ptl;	/* the PMD entry's lock */
+	spinlock_t *ptl;	/* the entry's lock */
+	bool changed;
 	pmd_t pmd;
-	int ret;
-
-	if (w->vma && is_vm_hugetlb_page(w->vma))
-		ptl = huge_pte_lockptr(hstate_vma(w->vma), w->mm, (pte_t *)pmdp);
-	else
-		ptl = pmd_lockptr(w->mm, pmdp);
-	spin_lock(ptl);
-	pmd = mmscope_pmdp_get_lockless(pmdp);
-	if (pmd_none(pmd) || (pmd_present(pmd) && !pmd_leaf(pmd) && !pmd_bad(pmd))) {
-		ret = MMSCOPE_WALK_AGAIN;	/* changed under us */
-		goto out_unlock;
-	}
-	e.raw = pmd_val(pmd);
-	mmscope_walk_enter(w, ptl);
-	ret = w->ops->pmd_entry(w, &e, *addr, next);
-	mmscope_walk_leave(w);
-	if (!ret)
-		*addr = next;
-out_unlock:
-	spin_unlock(ptl);
-	return ret;
-}
-
-static int mmscope_walk_pud_leaf(struct mmscope_walker *w, pud_t *pudp,
-				 unsigned long *addr, unsigned long next)
-{
-	struct mmscope_walk_entry e = {
-		.level = MMSCOPE_LEVEL_PUD, .index = pud_index(*addr), .ptr = pudp,
-	};
-	spinlock_t *ptl;	/* the PUD entry's lock */
 	pud_t pud;
 	int ret;
 
-	ptl = pud_lockptr(w->mm, pudp);
+	if (e->level == MMSCOPE_LEVEL_PUD)
+		ptl = pud_lockptr(w->mm, e->ptr);
+	else if (w->vma && is_vm_hugetlb_page(w->vma))
+		ptl = huge_pte_lockptr(hstate_vma(w->vma), w->mm, e->ptr);
+	else
+		ptl = pmd_lockptr(w->mm, e->ptr);
 	spin_lock(ptl);
-	pud = READ_ONCE(*pudp);
-	if (pud_none(pud) || (pud_present(pud) && !pud_leaf(pud))) {
-		ret = MMSCOPE_WALK_AGAIN;	/* changed under us */
+	if (e->level == MMSCOPE_LEVEL_PUD) {
+		pud = READ_ONCE(*(pud_t *)e->ptr);
+		changed = pud_none(pud) || (pud_present(pud) && !pud_leaf(pud));
+		e->raw = pud_val(pud);
+	} else {
+		pmd = pmdp_get_lockless(e->ptr);
+		changed = pmd_none(pmd) || (pmd_present(pmd) && !pmd_leaf(pmd) && !pmd_bad(pmd));
+		e->raw = pmd_val(pmd);
+	}
+	if (changed) {
+		ret = MMSCOPE_WALK_AGAIN;
 		goto out_unlock;
 	}
-	e.raw = pud_val(pud);
 	mmscope_walk_enter(w, ptl);
-	ret = w->ops->pud_entry(w, &e, *addr, next);
+	ret = mmscope_walk_leaf(w, e, *addr, next);
 	mmscope_walk_leave(w);
 	if (!ret)
 		*addr = next;
@@ -492,7 +318,7 @@ again:
 	if (pud_none(pud))
 		goto hole;
 	if (pud_leaf(pud) || !pud_present(pud)) {
-		ret = mmscope_walk_pud_leaf(w, pudp, addr, next);
+		ret = mmscope_walk_upper_leaf(w, &e, addr, next);
 		goto out;
 	}
 	if (pud_bad(pud))
@@ -501,7 +327,7 @@ again:
 		goto unpinned;
 
 	pmdp = pmd_offset(&pud, *addr);
-	pmd = mmscope_pmdp_get_lockless(pmdp);
+	pmd = pmdp_get_lockless(pmdp);
 	e = (struct mmscope_walk_entry){ MMSCOPE_LEVEL_PMD, pmd_index(*addr), pmdp, pmd_val(pmd) };
 	next = pmd_addr_end(*addr, end);
 	w->budget--;
@@ -509,7 +335,7 @@ again:
 	if (pmd_none(pmd))
 		goto hole;
 	if (!pmd_present(pmd) || pmd_leaf(pmd) || pmd_bad(pmd)) {
-		ret = mmscope_walk_pmd_leaf(w, pmdp, addr, next);
+		ret = mmscope_walk_upper_leaf(w, &e, addr, next);
 		goto out;
 	}
 	if (!mmscope_walk_descend(w, &e, *addr, PMD_SIZE))
@@ -601,6 +427,35 @@ enum mmscope_walk_result mmscope_walk_range(struct mmscope_walker *w,
 			return MMSCOPE_WALK_STOPPED;
 	}
 	return MMSCOPE_WALK_DONE;
+}
+
+/**
+ * mmscope_walk_locked - mmscope_walk_range() under one hold of the mmap lock
+ * @w: as for mmscope_walk_range(); w->mm may be NULL (a kernel thread),
+ *	then [*addr, end) is one ->hole(MMSCOPE_ENTRY_NO_VMA)
+ * @addr: in: where to start; out: where to resume
+ * @end: the end of the range
+ *
+ * One walker budget at most: the caller loops, and reschedules between
+ * calls.
+ *
+ * Locking: takes the mmap read lock of w->mm; w->mm has an mm_users
+ * reference.
+ *
+ * Return: 0, or -EINTR on a fatal signal.
+ */
+int mmscope_walk_locked(struct mmscope_walker *w, unsigned long *addr, unsigned long end)
+{
+	if (!w->mm) {
+		w->ops->hole(w, NULL, *addr, end, MMSCOPE_ENTRY_NO_VMA);
+		*addr = end;
+		return 0;
+	}
+	if (mmap_read_lock_killable(w->mm))
+		return -EINTR;
+	mmscope_walk_range(w, addr, end);
+	mmap_read_unlock(w->mm);
+	return 0;
 }
 
 /**

@@ -1,8 +1,30 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The page-table walker's interface to its consumers: walk_addr.c (one
- * address, every level) and walk_range.c (the records of a range). The
- * rules it keeps are in walk.c, "Locking".
+ * The page-table walker's interface to its consumers. walk.c walks (the
+ * levels, the locks, the budget; its "Locking" says why each lock is
+ * enough), walk_decode.c says what an entry holds. The consumers, and what
+ * each holds when it calls in:
+ *
+ * - walk_addr.c, MMSCOPE_IOC_WALK: one address, every level (->table,
+ *   ->leaf, ->hole, walk_no_vma). One mmscope_walk_range() of one page
+ *   under the mmap read lock it takes.
+ * - walk_range.c, MMSCOPE_IOC_PAGES and debugfs pages: a record per leaf
+ *   or run (->leaf, ->hole); walk_pte.c, MMSCOPE_PAGES_PTE_ONLY: 24-byte
+ *   records, no struct page read (->leaf, ->ptes, ->hole, w->no_page);
+ *   walk_summary.c, MMSCOPE_PAGES_SUMMARY: counts only (->leaf, ->ptes,
+ *   ->hole). Each calls mmscope_walk_locked(), which takes and drops the
+ *   mmap read lock around one budget.
+ * - smaps.c, MMSCOPE_IOC_SMAPS: fs/proc's arithmetic, which differs by
+ *   level, so ->pte_entry, ->pmd_entry and ->pud_entry, and ->hole. It
+ *   holds the mmap read lock itself around mmscope_walk_range() and
+ *   mmscope_walk_vma(), one budget per hold.
+ *
+ * In every consumer: the caller holds an mm_users reference on w->mm and
+ * its mmap read lock (asserted); ->leaf, the per-level hooks, ->ptes, and
+ * ->hole of an empty PTE run under the entry's page table lock, w->ptl,
+ * and in a hugetlb VMA also under its file's i_mmap_rwsem for read (both
+ * asserted before each call); ->table and the other ->hole calls run
+ * under the mmap lock alone, with w->ptl NULL. No callback may sleep.
  */
 #ifndef _MMSCOPE_WALK_H
 #define _MMSCOPE_WALK_H
@@ -30,12 +52,15 @@ struct mmscope_walk_entry {
  * before [addr, next): the walk resumes there.
  *
  * @table: a table entry the walk goes through (optional)
- * @pte_entry: a non-empty PTE, under the PTE lock
- * @pmd_entry: a PMD entry that is not a table (a leaf, a migration or
- *	hugetlb swap entry, or a bad one), under its lock
- * @pud_entry: likewise for a PUD entry
+ * @leaf: a non-empty entry that is not a table, at the level e->level
+ *	says: a PTE, or a PMD or PUD entry (a leaf, a migration or hugetlb
+ *	swap entry, or a bad one), under its lock
+ * @pte_entry: (optional) instead of @leaf for a PTE, for a consumer that
+ *	treats the levels apart (smaps.c)
+ * @pmd_entry: (optional) likewise for a PMD entry
+ * @pud_entry: (optional) likewise for a PUD entry
  * @ptes: (optional) the entries of [*addr, end) of one PTE table, @ptep at
- *	*addr's, under the PTE lock, instead of ->pte_entry and ->hole one by
+ *	*addr's, under the PTE lock, instead of ->leaf and ->hole one by
  *	one (a whole table per call, as mm/pagewalk.c's pmd_entry): empty
  *	entries too. Returns 0, or MMSCOPE_WALK_STOP with *addr where it
  *	stopped
@@ -47,14 +72,16 @@ struct mmscope_walk_entry {
  */
 struct mmscope_walk_ops {
 	void (*table)(struct mmscope_walker *w, const struct mmscope_walk_entry *e);
+	int (*leaf)(struct mmscope_walker *w, const struct mmscope_walk_entry *e,
+		    unsigned long addr, unsigned long next);
 	int (*pte_entry)(struct mmscope_walker *w, const struct mmscope_walk_entry *e,
 			 unsigned long addr, unsigned long next);
-	int (*ptes)(struct mmscope_walker *w, pte_t *ptep, unsigned long *addr,
-		    unsigned long end);
 	int (*pmd_entry)(struct mmscope_walker *w, const struct mmscope_walk_entry *e,
 			 unsigned long addr, unsigned long next);
 	int (*pud_entry)(struct mmscope_walker *w, const struct mmscope_walk_entry *e,
 			 unsigned long addr, unsigned long next);
+	int (*ptes)(struct mmscope_walker *w, pte_t *ptep, unsigned long *addr,
+		    unsigned long end);
 	int (*hole)(struct mmscope_walker *w, const struct mmscope_walk_entry *e,
 		    unsigned long addr, unsigned long next, u32 state);
 	bool walk_no_vma;
@@ -93,8 +120,25 @@ enum mmscope_walk_result mmscope_walk_range(struct mmscope_walker *w,
 enum mmscope_walk_result mmscope_walk_vma(struct mmscope_walker *w,
 					  struct vm_area_struct *vma,
 					  unsigned long *addr);
+int mmscope_walk_locked(struct mmscope_walker *w, unsigned long *addr, unsigned long end);
+
+/* walk_decode.c */
 void mmscope_walk_decode(struct mmscope_walker *w, const struct mmscope_walk_entry *e,
 			 unsigned long addr, unsigned long next,
 			 struct mmscope_page *rec);
+
+/*
+ * A batch of records a consumer fills under one hold of the mmap lock
+ * (w->private of walk_range.c and walk_pte.c): @max records of the
+ * consumer's type at @recs, @nr filled.
+ */
+struct mmscope_batch {
+	void *recs;
+	unsigned int nr, max;
+};
+
+/* walk_range.c */
+int mmscope_pages_batches(struct mmscope_walker *w, struct mmscope_pages *req,
+			  size_t ksize, unsigned int batch);
 
 #endif /* _MMSCOPE_WALK_H */

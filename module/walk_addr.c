@@ -69,9 +69,7 @@ static int mmscope_trace_hole(struct mmscope_walker *w, const struct mmscope_wal
 
 static const struct mmscope_walk_ops mmscope_trace_ops = {
 	.table		= mmscope_trace_table,
-	.pte_entry	= mmscope_trace_leaf,
-	.pmd_entry	= mmscope_trace_leaf,
-	.pud_entry	= mmscope_trace_leaf,
+	.leaf		= mmscope_trace_leaf,
 	.hole		= mmscope_trace_hole,
 	.walk_no_vma	= true,
 };

@@ -10,10 +10,6 @@
 
 #include <linux/log2.h>
 #include <linux/mm.h>
-#include <linux/mmap_lock.h>
-#include <linux/sched/signal.h>
-#include <linux/slab.h>
-#include <linux/uaccess.h>
 
 #include "internal.h"
 #include "walk.h"
@@ -24,11 +20,6 @@
  */
 #define MMSCOPE_PAGES_PTE_BATCH PTRS_PER_PTE
 
-struct mmscope_pte_batch {
-	struct mmscope_page_pte *recs;
-	unsigned int nr, max;
-};
-
 /*
  * A new record at @addr, or the run before it grown: records tile the
  * range, so a run needs no size, and empty runs merge. NULL when full.
@@ -36,15 +27,15 @@ struct mmscope_pte_batch {
 static struct mmscope_page_pte *mmscope_pte_emit(struct mmscope_walker *w,
 						 unsigned long addr, u32 state)
 {
-	struct mmscope_pte_batch *b = w->private;
-	struct mmscope_page_pte *rec;
+	struct mmscope_batch *b = w->private;
+	struct mmscope_page_pte *recs = b->recs, *rec;
 
 	if (b->nr && (state == MMSCOPE_ENTRY_NONE || state == MMSCOPE_ENTRY_NO_VMA) &&
-	    b->recs[b->nr - 1].state == state)
-		return &b->recs[b->nr - 1];
+	    recs[b->nr - 1].state == state)
+		return &recs[b->nr - 1];
 	if (b->nr >= b->max)
 		return NULL;
-	rec = &b->recs[b->nr++];
+	rec = &recs[b->nr++];
 	*rec = (struct mmscope_page_pte){ .addr = addr, .state = state };
 	return rec;
 }
@@ -90,8 +81,9 @@ static int mmscope_pte_leaf(struct mmscope_walker *w, const struct mmscope_walk_
  */
 static bool mmscope_pte_extends(const struct mmscope_walker *w, unsigned long a, pte_t pte)
 {
-	const struct mmscope_pte_batch *b = w->private;
-	const struct mmscope_page_pte *last = b->nr ? &b->recs[b->nr - 1] : NULL;
+	const struct mmscope_batch *b = w->private;
+	const struct mmscope_page_pte *recs = b->recs;
+	const struct mmscope_page_pte *last = b->nr ? &recs[b->nr - 1] : NULL;
 
 	return last && w->vma && a != w->vma->vm_start &&
 	       last->state == MMSCOPE_ENTRY_PRESENT && last->page_shift == PAGE_SHIFT &&
@@ -137,81 +129,27 @@ static int mmscope_pte_hole(struct mmscope_walker *w, const struct mmscope_walk_
 }
 
 static const struct mmscope_walk_ops mmscope_pte_ops = {
-	.pte_entry	= mmscope_pte_leaf,
+	.leaf		= mmscope_pte_leaf,
 	.ptes		= mmscope_pte_ptes,
-	.pmd_entry	= mmscope_pte_leaf,
-	.pud_entry	= mmscope_pte_leaf,
 	.hole		= mmscope_pte_hole,
 };
-
-/* One batch under one hold of the mmap read lock. */
-static int mmscope_pte_fill(struct mm_struct *mm, unsigned long *addr, unsigned long end,
-			    struct mmscope_page_pte *recs, unsigned int max)
-{
-	struct mmscope_pte_batch batch = { .recs = recs, .max = max };
-	struct mmscope_walker w = {
-		.mm = mm, .ops = &mmscope_pte_ops, .private = &batch, .no_page = true,
-	};
-
-	if (!mm) {
-		mmscope_pte_emit(&w, *addr, MMSCOPE_ENTRY_NO_VMA);
-		*addr = end;
-		return batch.nr;
-	}
-	if (mmap_read_lock_killable(mm))
-		return -EINTR;
-	mmscope_walk_range(&w, addr, end);
-	mmap_read_unlock(mm);
-	return batch.nr;
-}
 
 /**
  * mmscope_pages_pte_copy - MMSCOPE_IOC_PAGES with MMSCOPE_PAGES_PTE_ONLY
  * @mm: the target's mm, or NULL (a kernel thread: one no-VMA run)
  * @req: the validated request; count, next and out_flags are set
  *
- * As mmscope_pages_copy(): one batch of kernel memory, the mmap lock
- * dropped between batches and for the copies, a fatal signal ends it.
+ * As mmscope_pages_copy(), with records of what the entries say.
  *
  * Return: 0, -EINTR, -ENOMEM or -EFAULT.
  */
 int mmscope_pages_pte_copy(struct mm_struct *mm, struct mmscope_pages *req)
 {
-	void __user *dst = u64_to_user_ptr(req->records_ptr);
-	unsigned long addr = req->start & PAGE_MASK;
-	unsigned long end = PAGE_ALIGN(req->end);
-	struct mmscope_page_pte *recs;
-	u32 done = 0;
-	int n, ret = 0;
+	struct mmscope_batch batch = {};
+	struct mmscope_walker w = {
+		.mm = mm, .ops = &mmscope_pte_ops, .private = &batch, .no_page = true,
+	};
 
-	recs = kvmalloc_array(MMSCOPE_PAGES_PTE_BATCH, sizeof(*recs), GFP_KERNEL);
-	if (!recs)
-		return -ENOMEM;
-
-	req->out_flags = 0;
-	while (done < req->count && addr < end) {
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
-			break;
-		}
-		n = mmscope_pte_fill(mm, &addr, end, recs,
-				     min_t(u32, MMSCOPE_PAGES_PTE_BATCH, req->count - done));
-		if (n < 0) {
-			ret = n;
-			break;
-		}
-		ret = mmscope_records_put(dst + (size_t)done * req->record_size,
-					  req->record_size, recs, sizeof(*recs), n);
-		if (ret)
-			break;
-		done += n;
-		cond_resched();
-	}
-	if (!ret && addr >= end)
-		req->out_flags |= MMSCOPE_PAGES_DONE;
-
-	kvfree(recs);
-	req->count = done;
-	req->next = addr;
-	return ret;
+	return mmscope_pages_batches(&w, req, sizeof(struct mmscope_page_pte),
+				     MMSCOPE_PAGES_PTE_BATCH);
 }

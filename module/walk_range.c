@@ -8,18 +8,12 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/mm.h>
-#include <linux/mmap_lock.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "internal.h"
 #include "walk.h"
-
-struct mmscope_range_batch {
-	struct mmscope_page *recs;
-	unsigned int nr, max;
-};
 
 /*
  * Append a record for [addr, addr + size); runs of empty entries, and of
@@ -29,8 +23,9 @@ struct mmscope_range_batch {
 static struct mmscope_page *mmscope_range_emit(struct mmscope_walker *w, unsigned long addr,
 					       unsigned long size, u32 state)
 {
-	struct mmscope_range_batch *b = w->private;
-	struct mmscope_page *rec = b->nr ? &b->recs[b->nr - 1] : NULL;
+	struct mmscope_batch *b = w->private;
+	struct mmscope_page *recs = b->recs;
+	struct mmscope_page *rec = b->nr ? &recs[b->nr - 1] : NULL;
 	u32 cow = mmscope_hole_cow(w->vma, state);
 
 	if (rec && (state == MMSCOPE_ENTRY_NONE || state == MMSCOPE_ENTRY_NO_VMA) &&
@@ -40,7 +35,7 @@ static struct mmscope_page *mmscope_range_emit(struct mmscope_walker *w, unsigne
 	}
 	if (b->nr >= b->max)
 		return NULL;
-	rec = &b->recs[b->nr++];
+	rec = &recs[b->nr++];
 	mmscope_page_init(rec, addr, size);
 	rec->state = state;
 	rec->cow = cow;
@@ -66,9 +61,7 @@ static int mmscope_range_hole(struct mmscope_walker *w, const struct mmscope_wal
 }
 
 static const struct mmscope_walk_ops mmscope_range_ops = {
-	.pte_entry	= mmscope_range_leaf,
-	.pmd_entry	= mmscope_range_leaf,
-	.pud_entry	= mmscope_range_leaf,
+	.leaf		= mmscope_range_leaf,
 	.hole		= mmscope_range_hole,
 };
 
@@ -90,19 +83,12 @@ static const struct mmscope_walk_ops mmscope_range_ops = {
 int mmscope_pages_fill(struct mm_struct *mm, unsigned long *addr, unsigned long end,
 		       struct mmscope_page *recs, unsigned int max)
 {
-	struct mmscope_range_batch batch = { .recs = recs, .max = max };
+	struct mmscope_batch batch = { .recs = recs, .max = max };
 	struct mmscope_walker w = { .mm = mm, .ops = &mmscope_range_ops, .private = &batch };
+	int ret;
 
-	if (!mm) {
-		mmscope_range_emit(&w, *addr, end - *addr, MMSCOPE_ENTRY_NO_VMA);
-		*addr = end;
-		return batch.nr;
-	}
-	if (mmap_read_lock_killable(mm))
-		return -EINTR;
-	mmscope_walk_range(&w, addr, end);
-	mmap_read_unlock(mm);
-	return batch.nr;
+	ret = mmscope_walk_locked(&w, addr, end);
+	return ret ?: batch.nr;
 }
 
 /**
@@ -134,26 +120,29 @@ int mmscope_records_put(void __user *dst, u32 usize, const void *recs, size_t ks
 }
 
 /**
- * mmscope_pages_copy - MMSCOPE_IOC_PAGES
- * @mm: the target's mm, or NULL
+ * mmscope_pages_batches - the batch loop of MMSCOPE_IOC_PAGES, any records
+ * @w: mm, ops and (struct mmscope_batch) private set: ops fill the batch
  * @req: the validated request; count, next and out_flags are set
+ * @ksize: the kernel's record size
+ * @batch: records per hold of the mmap lock
  *
  * Kernel memory is one batch whatever the range; the mmap lock is dropped
- * between batches, and a fatal signal ends the call.
+ * between batches and for the copies, and a fatal signal ends the call.
  *
  * Return: 0, -EINTR, -ENOMEM or -EFAULT.
  */
-int mmscope_pages_copy(struct mm_struct *mm, struct mmscope_pages *req)
+int mmscope_pages_batches(struct mmscope_walker *w, struct mmscope_pages *req,
+			  size_t ksize, unsigned int batch)
 {
 	void __user *dst = u64_to_user_ptr(req->records_ptr);
 	unsigned long addr = req->start & PAGE_MASK;
 	unsigned long end = PAGE_ALIGN(req->end);	/* a page is walked whole */
-	struct mmscope_page *recs;
+	struct mmscope_batch *b = w->private;
 	u32 done = 0;
-	int n, ret = 0;
+	int ret = 0;
 
-	recs = kvmalloc_array(MMSCOPE_PAGES_BATCH, sizeof(*recs), GFP_KERNEL);
-	if (!recs)
+	b->recs = kvmalloc_array(batch, ksize, GFP_KERNEL);
+	if (!b->recs)
 		return -ENOMEM;
 
 	req->out_flags = 0;
@@ -162,24 +151,38 @@ int mmscope_pages_copy(struct mm_struct *mm, struct mmscope_pages *req)
 			ret = -EINTR;
 			break;
 		}
-		n = mmscope_pages_fill(mm, &addr, end, recs,
-				       min_t(u32, MMSCOPE_PAGES_BATCH, req->count - done));
-		if (n < 0) {
-			ret = n;
-			break;
-		}
-		ret = mmscope_records_put(dst + (size_t)done * req->record_size,
-					  req->record_size, recs, sizeof(*recs), n);
+		b->nr = 0;
+		b->max = min_t(u32, batch, req->count - done);
+		ret = mmscope_walk_locked(w, &addr, end);
 		if (ret)
 			break;
-		done += n;
+		ret = mmscope_records_put(dst + (size_t)done * req->record_size,
+					  req->record_size, b->recs, ksize, b->nr);
+		if (ret)
+			break;
+		done += b->nr;
 		cond_resched();
 	}
 	if (!ret && addr >= end)
 		req->out_flags |= MMSCOPE_PAGES_DONE;
 
-	kvfree(recs);
+	kvfree(b->recs);
 	req->count = done;
 	req->next = addr;
 	return ret;
+}
+
+/**
+ * mmscope_pages_copy - MMSCOPE_IOC_PAGES
+ * @mm: the target's mm, or NULL (a kernel thread: one no-VMA run)
+ * @req: the validated request; count, next and out_flags are set
+ *
+ * Return: 0, -EINTR, -ENOMEM or -EFAULT.
+ */
+int mmscope_pages_copy(struct mm_struct *mm, struct mmscope_pages *req)
+{
+	struct mmscope_batch batch = {};
+	struct mmscope_walker w = { .mm = mm, .ops = &mmscope_range_ops, .private = &batch };
+
+	return mmscope_pages_batches(&w, req, sizeof(struct mmscope_page), MMSCOPE_PAGES_BATCH);
 }

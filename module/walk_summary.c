@@ -11,7 +11,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/mm.h>
-#include <linux/mmap_lock.h>
 #include <linux/sched/signal.h>
 
 #include "internal.h"
@@ -108,10 +107,8 @@ static int mmscope_sum_hole(struct mmscope_walker *w, const struct mmscope_walk_
 }
 
 static const struct mmscope_walk_ops mmscope_sum_ops = {
-	.pte_entry	= mmscope_sum_leaf,
+	.leaf		= mmscope_sum_leaf,
 	.ptes		= mmscope_sum_ptes,
-	.pmd_entry	= mmscope_sum_leaf,
-	.pud_entry	= mmscope_sum_leaf,
 	.hole		= mmscope_sum_hole,
 };
 
@@ -135,17 +132,10 @@ int mmscope_pages_summary(struct mm_struct *mm, struct mmscope_pages *req)
 	int ret = 0;
 
 	req->out_flags = 0;
-	if (!mm) {
-		mmscope_sum_hole(&w, NULL, addr, end, MMSCOPE_ENTRY_NO_VMA);
-		addr = end;
-	}
 	while (addr < end) {
-		if (fatal_signal_pending(current) || mmap_read_lock_killable(mm)) {
-			ret = -EINTR;
+		ret = fatal_signal_pending(current) ? -EINTR : mmscope_walk_locked(&w, &addr, end);
+		if (ret)
 			break;
-		}
-		mmscope_walk_range(&w, &addr, end);
-		mmap_read_unlock(mm);
 		cond_resched();
 	}
 	if (!ret)
