@@ -21,7 +21,12 @@ static const char help_text[] =
 /* The verdicts alone, as runs of equal verdicts. */
 int do_cow(int argc, char **argv)
 {
+	/* PAGES counts 4K pages: a count, not a size. */
+	static const struct table_col cols[] = {
+		{ "START-END", 0 }, { "COW", 0 }, { "PAGES", COL_RIGHT },
+	};
 	struct mmscope_page *recs;
+	struct table t;
 	uint64_t start, end;
 	size_t n, i, j;
 	int ret;
@@ -34,7 +39,7 @@ int do_cow(int argc, char **argv)
 	if (json_output)
 		jw_start_array(jw);
 	else
-		printf("%-33s %-9s %s\n", "START-END", "COW", "PAGES");
+		table_start(&t, cols, sizeof(cols) / sizeof(cols[0]));
 	for (i = 0; i < n; i = j) {
 		uint64_t run_end = recs[i].addr + recs[i].size;
 
@@ -52,13 +57,15 @@ int do_cow(int argc, char **argv)
 			jw_uint(jw, (run_end - recs[i].addr) / 4096);
 			jw_end_object(jw);
 		} else {
-			printf("%016llx-%016llx %-9s %llu\n", recs[i].addr,
-			       (unsigned long long)run_end, mms_cow_name(recs[i].cow),
-			       (unsigned long long)(run_end - recs[i].addr) / 4096);
+			table_range(&t, recs[i].addr, run_end);
+			table_str(&t, mms_cow_name(recs[i].cow));
+			table_uint(&t, (run_end - recs[i].addr) / 4096);
 		}
 	}
 	if (json_output)
 		jw_end_array(jw);
+	else
+		table_end(&t);
 	free(recs);
 	return 0;
 }

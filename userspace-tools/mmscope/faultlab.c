@@ -253,18 +253,21 @@ static void show_maps(struct lab *lab)
 	} else if (lab->step > 1 && !strcmp(shape, lab->maps_shape)) {
 		printf("   maps:     (unchanged)\n");
 	} else {
+		struct table t;
+
+		vma_table_start(&t);
+		t.indent = "             ";
 		for (i = 0; i < n; i++) {
 			if (!is_lab_vma(&vmas[i]))
 				continue;
-			if (!any) {
-				printf("   maps:     ");
-				text_vma_header();
-			}
+			if (!any)
+				printf("   maps:\n");
 			any = true;
-			printf("             ");
-			text_vma(&vmas[i]);
+			vma_table_row_full(&t, &vmas[i]);
 		}
-		if (!any)
+		if (any)
+			table_end(&t);
+		else
 			printf("   maps:     (no VMA maps a lab)\n");
 	}
 	strcpy(lab->maps_shape, shape);
@@ -868,8 +871,13 @@ int do_faultlab(int argc, char **argv)
 	if (!strcmp(argv[0], "log"))
 		return show_log();
 	if (!strcmp(argv[0], "list")) {
+		static const struct table_col cols[] = { { "NAME", 0 }, { "TITLE", 0 } };
+		struct table t;
+
 		if (json_output)
 			jw_start_array(jw);
+		else
+			table_start(&t, cols, 2);
 		for (i = 0; i < NR_SCENARIOS; i++) {
 			if (json_output) {
 				jw_start_object(jw);
@@ -879,11 +887,14 @@ int do_faultlab(int argc, char **argv)
 				jw_string(jw, scenarios[i].title);
 				jw_end_object(jw);
 			} else {
-				printf("%-12s %s\n", scenarios[i].name, scenarios[i].title);
+				table_str(&t, scenarios[i].name);
+				table_str(&t, scenarios[i].title);
 			}
 		}
 		if (json_output)
 			jw_end_array(jw);
+		else
+			table_end(&t);
 		return 0;
 	}
 	if (!strcmp(argv[0], "all")) {

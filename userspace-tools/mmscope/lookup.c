@@ -21,6 +21,8 @@ int do_lookup(int argc, char **argv)
 {
 	struct mmscope_lookup res;
 	struct mmscope_vma vma;
+	struct table t;
+	char gap[24];
 	bool found, contains;
 	uint64_t addr;
 	int fd, ret;
@@ -60,8 +62,10 @@ int do_lookup(int argc, char **argv)
 	}
 	printf("contains  %s\n", contains ? "yes" : "no");
 	if (!contains)
-		printf("gap       %llu bytes below the next VMA\n", res.gap);
-	text_vma_header();
-	text_vma(&vma);
+		printf("gap       %s%s below the next VMA\n", size_text(gap, res.gap),
+		       human_output ? "" : " kB");
+	vma_table_start(&t);
+	vma_table_row_full(&t, &vma);
+	table_end(&t);
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <linux/mmscope.h>
 
 #include "json_writer.h"
+#include "table.h"
 
 /* The global options (main.c); some matter to one object only, as bpftool's. */
 extern bool json_output;
@@ -74,9 +75,10 @@ bool page_has_swap(const struct mmscope_page *p);
 int load_vm_flag_names(int fd);
 void json_vma(const struct mmscope_vma *v);
 void json_vma_brief(const struct mmscope_vma_brief *v, const char *path);
-void text_vma_header(void);
-void text_vma(const struct mmscope_vma *v);
-void text_vma_brief(const struct mmscope_vma_brief *v, const char *path);
+/* The table of VMAs (maps, lookup, walk, faultlab): start, a row each, table_end(). */
+void vma_table_start(struct table *t);
+void vma_table_row(struct table *t, const struct mmscope_vma_brief *v, const char *path);
+void vma_table_row_full(struct table *t, const struct mmscope_vma *v);
 
 /* pages.c: the records of `pages PID START-END` (or --vma N), for cow too */
 int fetch_pages(int argc, char **argv, const char *usage, uint64_t *start,

@@ -211,25 +211,29 @@ static size_t build_boxes(const struct map_vma *v, size_t n, struct map_box *box
 
 static void text_map(const struct map *m)
 {
+	static const struct table_col cols[] = {
+		{ "START-END", 0 }, { "KIND", 0 }, { "VMAS", COL_RIGHT },
+		{ "SIZE", COL_RIGHT | COL_SIZE }, { "RSS", COL_RIGHT | COL_SIZE },
+		{ "LABELS", 0 }, { "PATH", 0 },
+	};
+	struct table t;
 	size_t i;
-	int l;
 
 	printf("PID %u (%s): %zu VMAs in %zu boxes, TASK_SIZE %#llx\n", m->mm.pid,
 	       (const char *)m->mm.comm, m->nvmas, m->nboxes, m->mm.task_size);
-	printf("%-33s %-6s %6s %12s %12s  %s\n", "START-END", "KIND", "VMAS", "SIZE_KB",
-	       "RSS_KB", "LABELS / PATH");
+	table_start(&t, cols, sizeof(cols) / sizeof(cols[0]));
 	for (i = 0; i < m->nboxes; i++) {
 		const struct map_box *b = &m->boxes[i];
 
-		printf("%016llx-%016llx %-6s %6u %12llu %12llu ",
-		       (unsigned long long)b->start, (unsigned long long)b->end,
-		       map_kind_name(b->kind), b->count, (unsigned long long)b->size >> 10,
-		       (unsigned long long)b->rss >> 10);
-		for (l = 0; l < LABEL_COUNT; l++)
-			if (b->labels & (1U << l))
-				printf(" %s", label_names[l]);
-		printf("  %s\n", b->path ? b->path : "");
+		table_range(&t, b->start, b->end);
+		table_str(&t, map_kind_name(b->kind));
+		table_uint(&t, b->count);
+		table_size(&t, b->size);
+		table_size(&t, b->rss);
+		table_bits(&t, b->labels, map_label_name, ",");
+		table_str(&t, b->path ? b->path : "");
 	}
+	table_end(&t);
 	printf("brk %#llx, mmap_base %#llx\n", m->mm.brk, m->mm.mmap_base);
 }
 

@@ -11,6 +11,7 @@
 #include "fmt.h"
 #include "libmmscope.h"
 #include "main.h"
+#include "table.h"
 
 #define USAGE "mmscope maps PID"
 
@@ -89,73 +90,53 @@ void json_vma(const struct mmscope_vma *v)
 	json_vma_brief(&b, (const char *)v->path);
 }
 
-void text_vma_header(void)
+static const struct table_col vma_cols[] = {
+	{ "START-END", 0 }, { "SIZE", COL_RIGHT | COL_SIZE }, { "PERM", 0 }, { "OFFSET", 0 }, { "DEV", 0 },
+	{ "INODE", COL_RIGHT }, { "KIND", 0 }, { "ANON", 0 }, { "VM_OPS", 0 },
+	{ "PATH", 0 },
+};
+
+void vma_table_start(struct table *t)
 {
-	printf("%-33s %-4s %-8s %-5s %-8s %-6s %-4s %-24s %s\n", "START-END",
-	       "PERM", "OFFSET", "DEV", "INODE", "KIND", "ANON", "VM_OPS", "PATH");
+	table_start(t, vma_cols, sizeof(vma_cols) / sizeof(vma_cols[0]));
 }
 
-/*
- * One line, as printf("%-33s %-4s %08llx %-5s %-8llu %-6s %-4s %-24s %s\n")
- * of the range, perms, offset, dev, inode, kind, anon, vm_ops and path
- * would print it, formatted by hand: printf() took three quarters of the
- * time of `mmscope maps` of 65,000 VMAs.
- */
-void text_vma_brief(const struct mmscope_vma_brief *v, const char *path)
+/* The fields of /proc/PID/maps (offset and device as it prints them), then ours. */
+void vma_table_row(struct table *t, const struct mmscope_vma_brief *v, const char *path)
 {
-	/* The columns before the path: 33 + 9 + 17 + 18 + 21 + 65 + 5 + vm_ops + 1. */
-	static char line[192 + MMSCOPE_SYM_LEN + MMSCOPE_PATH_MAX];
-	const char *kind = mms_kind_name(v->kind);
-	size_t len = strnlen(path, MMSCOPE_PATH_MAX);
-	char *p = line, *f;
+	char perms[sizeof(v->perms) + 1] = "", dev[24], *p;
 
-	p = fmt_hex(p, v->start, 16);
-	*p++ = '-';
-	p = fmt_hex(p, v->end, 16);
-	*p++ = ' ';
-	p = fmt_str(p, (const char *)v->perms, sizeof(v->perms), 4);
-	*p++ = ' ';
-	p = fmt_hex(p, v->offset, 8);
-	*p++ = ' ';
-	f = p;
-	p = fmt_hex(p, v->dev_major, 2);
+	memcpy(perms, v->perms, sizeof(v->perms));
+	table_range(t, v->start, v->end);
+	table_size(t, v->end - v->start);
+	table_str(t, perms);
+	table_hex(t, v->offset, 8);
+	p = fmt_hex(dev, v->dev_major, 2);
 	*p++ = ':';
-	p = fmt_hex(p, v->dev_minor, 2);
-	p = fmt_pad(f, p, 5);
-	*p++ = ' ';
-	f = p;
-	p = fmt_udec(p, v->inode);
-	p = fmt_pad(f, p, 8);
-	*p++ = ' ';
-	p = fmt_str(p, kind, 64, 6);
-	*p++ = ' ';
-	p = fmt_str(p, v->flags & MMSCOPE_VMA_ANON_VMA ? "yes" : "no", 4, 4);
-	*p++ = ' ';
-	p = fmt_str(p, v->vm_ops[0] ? (const char *)v->vm_ops : "-", sizeof(v->vm_ops), 24);
-	*p++ = ' ';
-	/* One write per line: stdio's locking per call costs too. */
-	if (len < MMSCOPE_PATH_MAX) {
-		memcpy(p, path, len);
-		p += len;
-		*p++ = '\n';
-		fwrite(line, 1, p - line, stdout);
-	} else {
-		fwrite(line, 1, p - line, stdout);
-		printf("%s\n", path);
-	}
+	*fmt_hex(p, v->dev_minor, 2) = '\0';
+	table_str(t, dev);
+	table_uint(t, v->inode);
+	table_str(t, mms_kind_name(v->kind));
+	table_str(t, v->flags & MMSCOPE_VMA_ANON_VMA ? "yes" : "no");
+	table_str(t, v->vm_ops[0] ? (const char *)v->vm_ops : "-");
+	table_str(t, path);
 	if (verbose) {
-		printf("    vm_flags 0x%llx: ", v->vm_flags);
-		put_bits_sep(v->vm_flags, vm_flag_name, " ");
-		printf("\n");
+		struct table f = { 0 };
+
+		/* The names of the flags, one cell: joined as the table joins them. */
+		f.ncols = 1;
+		table_bits(&f, v->vm_flags, vm_flag_name, " ");
+		table_note(t, "    vm_flags 0x%llx: %s", (unsigned long long)v->vm_flags, f.buf);
+		free(f.buf);
 	}
 }
 
-void text_vma(const struct mmscope_vma *v)
+void vma_table_row_full(struct table *t, const struct mmscope_vma *v)
 {
 	struct mmscope_vma_brief b;
 
 	mms_vma_brief_of(v, &b);
-	text_vma_brief(&b, (const char *)v->path);
+	vma_table_row(t, &b, (const char *)v->path);
 }
 
 /* glibc ignores setvbuf()'s size unless the buffer is ours; it lives until exit. */
@@ -190,9 +171,12 @@ int do_maps(int argc, char **argv)
 			json_vma_brief(&vmas.recs[i], mms_vma_path(&vmas, i));
 		jw_end_array(jw);
 	} else {
-		text_vma_header();
+		struct table t;
+
+		vma_table_start(&t);
 		for (i = 0; i < vmas.count; i++)
-			text_vma_brief(&vmas.recs[i], mms_vma_path(&vmas, i));
+			vma_table_row(&t, &vmas.recs[i], mms_vma_path(&vmas, i));
+		table_end(&t);
 	}
 	mms_vmas_free(&vmas);
 	return 0;

@@ -110,12 +110,25 @@ static void put_counts(const char *key, const uint64_t *counts, int n,
 		jw_end_object(jw);
 }
 
+/* PAGE is the size of the page (or huge leaf) mapping the record. */
+static const struct table_col cols[] = {
+	{ "ADDR", 0 }, { "SIZE", COL_RIGHT | COL_SIZE }, { "STATE", 0 }, { "PFN", 0 },
+	{ "PAGE", COL_RIGHT | COL_SIZE }, { "COW", 0 }, { "MAPC", COL_RIGHT },
+	{ "REFC", COL_RIGHT }, { "PTE", 0 }, { "PAGE_FLAGS", 0 },
+};
+
+static const struct table_col pte_cols[] = {
+	{ "ADDR", 0 }, { "SIZE", COL_RIGHT | COL_SIZE }, { "STATE", 0 }, { "PFN", 0 },
+	{ "PAGE", COL_RIGHT | COL_SIZE }, { "PTE", 0 },
+};
+
 static const char *const rss_names[3] = { "4K", "2M", "1G" };
 
 /* The summary: JSON's "summary" object, or text's block. @per_cow may be NULL. */
 static void put_summary(uint64_t start, uint64_t end, const uint64_t *per_state,
 			const uint64_t *per_cow, const uint64_t *rss)
 {
+	char buf[24];
 	int s;
 
 	if (json_output) {
@@ -139,9 +152,10 @@ static void put_summary(uint64_t start, uint64_t end, const uint64_t *per_state,
 	put_counts("state", per_state, MMSCOPE_ENTRY_STATE_COUNT, mms_state_name);
 	if (per_cow)
 		put_counts("cow", per_cow, MMSCOPE_COW_COUNT, mms_cow_name);
-	printf("\n  rss:   4K %llu kB, 2M %llu kB, 1G %llu kB\n",
-	       (unsigned long long)rss[0] >> 10, (unsigned long long)rss[1] >> 10,
-	       (unsigned long long)rss[2] >> 10);
+	printf("\n  rss:  ");
+	for (s = 0; s < 3; s++)
+		printf(" %s %s%s%s", rss_names[s], size_text(buf, rss[s]), human_output ? "" : " kB",
+		       s < 2 ? "," : "\n");
 }
 
 /* --summary: MMSCOPE_PAGES_SUMMARY, no records. */
@@ -184,6 +198,7 @@ static int pages_pte(int argc, char **argv)
 	uint64_t start, end, per_state[MMSCOPE_ENTRY_STATE_COUNT] = { 0 }, rss[3] = { 0 };
 	struct mmscope_page_pte *recs;
 	uint64_t rend, size, psize;
+	struct table t;
 	size_t n, i;
 	int fd, ret;
 
@@ -205,13 +220,10 @@ static int pages_pte(int argc, char **argv)
 		jw_key(jw, "records");
 		jw_start_array(jw);
 	} else {
-		printf("%-16s %10s %-10s %-14s %-5s %s\n", "ADDR", "SIZE", "STATE", "PFN", "PAGE",
-		       "PTE");
+		table_start(&t, pte_cols, sizeof(pte_cols) / sizeof(pte_cols[0]));
 	}
 	for (i = 0; i < n; i++) {
 		const struct mmscope_page_pte *p = &recs[i];
-		char pfn[32] = "-";
-
 		size = (i + 1 < n ? recs[i + 1].addr : rend) - p->addr;
 		psize = p->page_shift ? 1ULL << p->page_shift : 0;
 		per_state[p->state < MMSCOPE_ENTRY_STATE_COUNT ? p->state : 0] += size / 4096;
@@ -243,19 +255,25 @@ static int pages_pte(int argc, char **argv)
 			jw_end_object(jw);
 			continue;
 		}
+		table_addr(&t, p->addr);
+		table_size(&t, size);
+		table_str(&t, mms_state_name(p->state));
 		if (p->state == MMSCOPE_ENTRY_PRESENT)
-			snprintf(pfn, sizeof(pfn), "%#llx", (unsigned long long)p->pfn);
+			table_pfn(&t, p->pfn);
 		else if (p->state >= MMSCOPE_ENTRY_SWAP && p->state <= MMSCOPE_ENTRY_HWPOISON)
-			snprintf(pfn, sizeof(pfn), "swp %u:%#llx", p->swap_type,
-				 (unsigned long long)p->pfn);
-		printf("%016llx %10s %-10s %-14s %-5s ", (unsigned long long)p->addr,
-		       size_name(size), mms_state_name(p->state), pfn,
-		       psize ? size_name(psize) : "-");
-		put_bits(p->pte_flags, mms_pte_bit_name);
-		printf("\n");
+			table_fmt(&t, "swp %u:%#llx", p->swap_type, (unsigned long long)p->pfn);
+		else
+			table_str(&t, "-");
+		if (psize)
+			table_size(&t, psize);
+		else
+			table_str(&t, "-");
+		table_bits(&t, p->pte_flags, mms_pte_bit_name, ",");
 	}
 	if (json_output)
 		jw_end_array(jw);
+	else
+		table_end(&t);
 	put_summary(start, end, per_state, NULL, rss);
 	if (json_output)
 		jw_end_object(jw);
@@ -294,6 +312,7 @@ int do_pages(int argc, char **argv)
 	uint64_t per_cow[MMSCOPE_COW_COUNT] = { 0 }, rss[3] = { 0 };
 	struct mmscope_page *recs;
 	int ret, first, mode = 0;
+	struct table t;
 	size_t n, i;
 
 	if (is_help(argc, argv))
@@ -364,27 +383,33 @@ int do_pages(int argc, char **argv)
 		return 0;
 	}
 
-	printf("%-16s %10s %-10s %-12s %-5s %-9s %4s %4s %s\n", "ADDR", "SIZE", "STATE",
-	       "PFN", "PAGE", "COW", "MAPC", "REFC", "FLAGS");
+	table_start(&t, cols, sizeof(cols) / sizeof(cols[0]));
 	for (i = 0; i < n; i++) {
 		const struct mmscope_page *p = &recs[i];
-		char pfn[24] = "-";
 
+		table_addr(&t, p->addr);
+		table_size(&t, p->size);
+		table_str(&t, mms_state_name(p->state));
 		if (p->state == MMSCOPE_ENTRY_PRESENT)
-			snprintf(pfn, sizeof(pfn), "%#llx", p->pfn);
+			table_pfn(&t, p->pfn);
 		else if (page_has_swap(p))
-			snprintf(pfn, sizeof(pfn), "swp %u:%#llx", p->swap_type, p->swap_offset);
-		printf("%016llx %10s %-10s %-12s %-5s %-9s %4u %4u ", p->addr, size_name(p->size),
-		       mms_state_name(p->state), pfn,
-		       p->page_size ? size_name(p->page_size) : "-", mms_cow_name(p->cow),
-		       p->mapcount, p->refcount);
-		put_bits(p->pte_flags, mms_pte_bit_name);
-		if (p->flags & MMSCOPE_PAGE_HAS_STRUCT_PAGE) {
-			printf(" ");
-			put_bits(p->page_flags, mms_pg_bit_name);
-		}
-		printf("\n");
+			table_fmt(&t, "swp %u:%#llx", p->swap_type, p->swap_offset);
+		else
+			table_str(&t, "-");
+		if (p->page_size)
+			table_size(&t, p->page_size);
+		else
+			table_str(&t, "-");
+		table_str(&t, mms_cow_name(p->cow));
+		table_uint(&t, p->mapcount);
+		table_uint(&t, p->refcount);
+		table_bits(&t, p->pte_flags, mms_pte_bit_name, ",");
+		if (p->flags & MMSCOPE_PAGE_HAS_STRUCT_PAGE)
+			table_bits(&t, p->page_flags, mms_pg_bit_name, ",");
+		else
+			table_str(&t, "-");
 	}
+	table_end(&t);
 	put_summary(start, end, per_state, per_cow, rss);
 	free(recs);
 	return 0;

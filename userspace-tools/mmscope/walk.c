@@ -192,8 +192,13 @@ static void text_walk(const struct mmscope_walk *w, const struct mmscope_vma *vm
 		printf("  %-9s none: no struct page semantics (VM_PFNMAP/VM_IO)\n", "page");
 	}
 	if (vma) {
-		printf("  %-9s ", "vma");
-		text_vma(vma);
+		struct table t;
+
+		printf("  vma\n");
+		vma_table_start(&t);
+		t.indent = "    ";
+		vma_table_row_full(&t, vma);
+		table_end(&t);
 	} else {
 		printf("  %-9s none: no VMA contains this address\n", "vma");
 	}
