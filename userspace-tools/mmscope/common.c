@@ -25,10 +25,19 @@ static int parse_pid(const char *arg, uint32_t *pid)
 	return 0;
 }
 
-void p_bad_option(const char *object, char **argv)
+bool dot_output;
+
+const struct option dot_opts[] = {
+	{ "dot", no_argument, NULL, 'D' },
+	{}
+};
+
+int take_dot_option(int opt, const char *arg)
 {
-	p_err("%s: invalid option '%s', or its argument missing (try: mmscope %s help)",
-	      object, argv[optind - 1], object);
+	(void)opt;
+	(void)arg;
+	dot_output = true;
+	return 0;
 }
 
 /* -2 for a malformed PID (a usage error), -1 for a failed query. */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* mmscope cow PID RANGE: the copy-on-write verdicts of a range, as runs. */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -18,8 +19,11 @@ static const char help_text[] =
 	"writable, shared, zero, copy or reuse (mmscope-cow(8) says when each applies).\n"
 	"RANGE is START-END or START+LEN in hex, or a VMA's name, as for pages.\n";
 
+/* --vma VMA: instead of RANGE. */
+static const char *vma_arg;
+
 /* The verdicts alone, as runs of equal verdicts. */
-int do_cow(int argc, char **argv)
+static int cow_show(int argc, char **argv)
 {
 	/* PAGES counts 4K pages: a count, not a size. */
 	static const struct table_col cols[] = {
@@ -31,9 +35,7 @@ int do_cow(int argc, char **argv)
 	size_t n, i, j;
 	int ret;
 
-	if (is_help(argc, argv))
-		return p_help(help_text);
-	ret = fetch_pages(argc, argv, "usage: " USAGE, &start, &end, &recs, &n);
+	ret = fetch_pages(argc, argv, vma_arg, "usage: " USAGE, &start, &end, &recs, &n);
 	if (ret)
 		return ret;
 	if (json_output)
@@ -69,3 +71,29 @@ int do_cow(int argc, char **argv)
 	free(recs);
 	return 0;
 }
+
+static const struct option opts[] = {
+	{ "vma", required_argument, NULL, 'n' },
+	{}
+};
+
+static int take_option(int opt, const char *arg)
+{
+	(void)opt;
+	vma_arg = arg;
+	return 0;
+}
+
+static const struct cmd cmds[] = {
+	{ NULL, cow_show },
+	{}
+};
+
+const struct object obj_cow = {
+	.name = "cow",
+	.help = help_text,
+	.cmds = cmds,
+	.shortopts = "",
+	.longopts = opts,
+	.take = take_option,
+};

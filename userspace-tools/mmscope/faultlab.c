@@ -855,13 +855,11 @@ static int show_log(void)
 	return 0;
 }
 
-int do_faultlab(int argc, char **argv)
+static int faultlab_show(int argc, char **argv)
 {
 	size_t i;
 	int failed = 0, fd;
 
-	if (is_help(argc, argv))
-		return p_help(help_text);
 	if (argc != 1) {
 		p_err("usage: " USAGE);
 		return 2;
@@ -930,3 +928,15 @@ int do_faultlab(int argc, char **argv)
 	p_err("unknown fault-lab scenario '%s' (try: mmscope faultlab list)", argv[0]);
 	return 2;
 }
+
+static const struct cmd cmds[] = {
+	{ NULL, faultlab_show },
+	{}
+};
+
+const struct object obj_faultlab = {
+	.name = "faultlab",
+	.help = help_text,
+	.cmds = cmds,
+	.shortopts = "",
+};

@@ -17,7 +17,7 @@ static const char help_text[] =
 	"it, with or without 0x (00007ffd0000 or 0x7ffd0000); at or above the\n"
 	"process's TASK_SIZE it is refused.\n";
 
-int do_lookup(int argc, char **argv)
+static int lookup_show(int argc, char **argv)
 {
 	struct mmscope_lookup res;
 	struct mmscope_vma vma;
@@ -27,8 +27,6 @@ int do_lookup(int argc, char **argv)
 	uint64_t addr;
 	int fd, ret;
 
-	if (is_help(argc, argv))
-		return p_help(help_text);
 	fd = open_addr_query(argc, argv, "usage: " USAGE, &addr);
 	if (fd < 0)
 		return -fd;
@@ -69,3 +67,15 @@ int do_lookup(int argc, char **argv)
 	table_end(&t);
 	return 0;
 }
+
+static const struct cmd cmds[] = {
+	{ NULL, lookup_show },
+	{}
+};
+
+const struct object obj_lookup = {
+	.name = "lookup",
+	.help = help_text,
+	.cmds = cmds,
+	.shortopts = "",
+};

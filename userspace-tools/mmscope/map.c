@@ -307,24 +307,19 @@ static int write_svg_file(const struct map *m, const char *file)
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, const char **svg)
-{
-	static const struct option opts[] = {
-		{ "svg", required_argument, NULL, 's' },
-		{}
-	};
-	int opt;
+/* --svg FILE: the picture, into FILE. */
+static const char *svg;
 
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (opt != 's') {
-			p_bad_option("map", argv);
-			return -1;
-		}
-		*svg = optarg;
-	}
-	return optind;
+static const struct option opts[] = {
+	{ "svg", required_argument, NULL, 's' },
+	{}
+};
+
+static int take_option(int opt, const char *arg)
+{
+	(void)opt;
+	svg = arg;
+	return 0;
 }
 
 static int query(int fd, const char *pid_arg, struct map *m, struct map_vma **vp)
@@ -355,24 +350,17 @@ static int query(int fd, const char *pid_arg, struct map *m, struct map_vma **vp
 	return 0;
 }
 
-int do_map(int argc, char **argv)
+static int map_show(int argc, char **argv)
 {
 	struct map_vma *v = NULL;
-	const char *svg = NULL;
 	struct map m = {};
-	int first, fd, ret;
+	int fd, ret;
 	size_t i;
 
-	if (is_help(argc, argv))
-		return p_help(help_text);
-	/* getopt_long() wants the program name first. */
-	first = parse_args(argc + 1, argv - 1, &svg);
-	if (first < 0)
-		return 2;
-	fd = open_pid_query(argc + 1 - first, argv - 1 + first, "usage: " USAGE);
+	fd = open_pid_query(argc, argv, "usage: " USAGE);
 	if (fd < 0)
 		return -fd;
-	ret = query(fd, argv[first - 1], &m, &v);
+	ret = query(fd, argv[0], &m, &v);
 	close(fd);
 	if (!ret) {
 		for (i = 0; i < m.nvmas; i++)
@@ -398,3 +386,17 @@ int do_map(int argc, char **argv)
 	free(m.boxes);
 	return ret;
 }
+
+static const struct cmd cmds[] = {
+	{ NULL, map_show },
+	{}
+};
+
+const struct object obj_map = {
+	.name = "map",
+	.help = help_text,
+	.cmds = cmds,
+	.shortopts = "",
+	.longopts = opts,
+	.take = take_option,
+};

@@ -24,6 +24,9 @@ static const char help_text[] =
 	"With -v, the vm_flags under each VMA, named as the running kernel names\n"
 	"them. The [vsyscall] gate area is not a VMA of the mm: it is not listed.\n";
 
+/* -v: the vm_flags under each VMA. */
+static bool verbose;
+
 /* The running kernel's names of vm_flags bits (MMSCOPE_IOC_VM_FLAG_NAMES). */
 static struct mmscope_vm_flag_names flag_names;
 
@@ -142,14 +145,12 @@ void vma_table_row_full(struct table *t, const struct mmscope_vma *v)
 /* glibc ignores setvbuf()'s size unless the buffer is ours; it lives until exit. */
 static char maps_stdout_buf[1 << 20];
 
-int do_maps(int argc, char **argv)
+static int maps_show(int argc, char **argv)
 {
 	struct mms_vmas vmas;
 	size_t i;
 	int fd, ret;
 
-	if (is_help(argc, argv))
-		return p_help(help_text);
 	fd = open_pid_query(argc, argv, "usage: " USAGE);
 	if (fd < 0)
 		return -fd;
@@ -181,3 +182,30 @@ int do_maps(int argc, char **argv)
 	mms_vmas_free(&vmas);
 	return 0;
 }
+
+static const struct option opts[] = {
+	{ "verbose", no_argument, NULL, 'v' },
+	{}
+};
+
+static int take_option(int opt, const char *arg)
+{
+	(void)opt;
+	(void)arg;
+	verbose = true;
+	return 0;
+}
+
+static const struct cmd cmds[] = {
+	{ NULL, maps_show },
+	{}
+};
+
+const struct object obj_maps = {
+	.name = "maps",
+	.help = help_text,
+	.cmds = cmds,
+	.shortopts = "v",
+	.longopts = opts,
+	.take = take_option,
+};

@@ -48,7 +48,7 @@ static const struct mm_field mm_fields[] = {
 	{ "pgtables_bytes", offsetof(struct mmscope_mm_info, pgtables_bytes), MM_BYTES },
 };
 
-int do_mm(int argc, char **argv)
+static int mm_show(int argc, char **argv)
 {
 	struct mmscope_mm_user *users = NULL;
 	struct mmscope_mm_info info;
@@ -58,8 +58,6 @@ int do_mm(int argc, char **argv)
 	char size[24];
 	int fd, ret;
 
-	if (is_help(argc, argv))
-		return p_help(help_text);
 	fd = open_pid_query(argc, argv, "usage: " USAGE);
 	if (fd < 0)
 		return -fd;
@@ -155,3 +153,15 @@ int do_mm(int argc, char **argv)
 	free(users);
 	return 0;
 }
+
+static const struct cmd cmds[] = {
+	{ NULL, mm_show },
+	{}
+};
+
+const struct object obj_mm = {
+	.name = "mm",
+	.help = help_text,
+	.cmds = cmds,
+	.shortopts = "",
+};

@@ -35,23 +35,27 @@ static const char help_text[] =
 	"             size, PTE bits), read without struct page, and the summary\n"
 	"             by state and size: no verdicts, counts or page flags\n";
 
+/* The options: --vma VMA instead of RANGE; --summary or --pte. */
+static const char *opt_vma;
+static int opt_mode;
+
 /* The target and its range; returns the exit code, *@fd open on 0. */
-static int open_range(int argc, char **argv, const char *usage, int *fd, uint64_t *start,
-		      uint64_t *end)
+static int open_range(int argc, char **argv, const char *vma_arg, const char *usage, int *fd,
+		      uint64_t *start, uint64_t *end)
 {
 	int ret;
 
-	if (argc != (vma_index_arg ? 1 : 2)) {
+	if (argc != (vma_arg ? 1 : 2)) {
 		p_err("%s", usage);
 		return 2;
 	}
-	if (vma_index_arg ? check_vma_arg(vma_index_arg) : check_range_arg(argv[1]))
+	if (vma_arg ? check_vma_arg(vma_arg) : check_range_arg(argv[1]))
 		return 2;
 	*fd = open_target(argv[0]);
 	if (*fd < 0)
 		return -*fd;
-	if (vma_index_arg)
-		ret = resolve_vma(*fd, argv[0], vma_index_arg, start, end);
+	if (vma_arg)
+		ret = resolve_vma(*fd, argv[0], vma_arg, start, end);
 	else
 		ret = resolve_range(*fd, argv[0], argv[1], start, end);
 	if (ret)
@@ -71,12 +75,12 @@ static int pages_error(int ret, const char *pid_arg)
 }
 
 /* Returns the exit code; on 0, *@recs is the caller's to free. */
-int fetch_pages(int argc, char **argv, const char *usage, uint64_t *start,
+int fetch_pages(int argc, char **argv, const char *vma_arg, const char *usage, uint64_t *start,
 		uint64_t *end, struct mmscope_page **recs, size_t *n)
 {
 	int fd, ret;
 
-	ret = open_range(argc, argv, usage, &fd, start, end);
+	ret = open_range(argc, argv, vma_arg, usage, &fd, start, end);
 	if (ret)
 		return ret;
 	ret = mms_pages_all(fd, *start, *end, recs, n);
@@ -166,7 +170,7 @@ static int pages_summary(int argc, char **argv)
 	struct mmscope_pages sum;
 	int fd, ret, i;
 
-	ret = open_range(argc, argv, "usage: " USAGE, &fd, &start, &end);
+	ret = open_range(argc, argv, opt_vma, "usage: " USAGE, &fd, &start, &end);
 	if (ret)
 		return ret;
 	ret = mms_pages_summary(fd, start, end, &sum);
@@ -202,7 +206,7 @@ static int pages_pte(int argc, char **argv)
 	size_t n, i;
 	int fd, ret;
 
-	ret = open_range(argc, argv, "usage: " USAGE, &fd, &start, &end);
+	ret = open_range(argc, argv, opt_vma, "usage: " USAGE, &fd, &start, &end);
 	if (ret)
 		return ret;
 	ret = mms_pages_pte_all(fd, start, end, &recs, &n);
@@ -281,53 +285,41 @@ static int pages_pte(int argc, char **argv)
 	return 0;
 }
 
-/* --summary or --pte; returns the index of the first argument, or -1. */
-static int parse_args(int argc, char **argv, int *mode)
-{
-	static const struct option opts[] = {
-		{ "summary", no_argument, NULL, 's' },
-		{ "pte", no_argument, NULL, 'p' },
-		{}
-	};
-	int opt;
+static const struct option opts[] = {
+	{ "summary", no_argument, NULL, 's' },
+	{ "pte", no_argument, NULL, 'p' },
+	{ "vma", required_argument, NULL, 'n' },
+	{}
+};
 
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (opt != 's' && opt != 'p') {
-			p_bad_option("pages", argv);
-			return -1;
-		}
-		if (*mode && *mode != opt) {
-			p_err("--summary and --pte do not go together");
-			return -1;
-		}
-		*mode = opt;
+static int take_option(int opt, const char *arg)
+{
+	if (opt == 'n') {
+		opt_vma = arg;
+		return 0;
 	}
-	return optind;
+	if (opt_mode && opt_mode != opt) {
+		p_err("--summary and --pte do not go together");
+		return 2;
+	}
+	opt_mode = opt;
+	return 0;
 }
 
-int do_pages(int argc, char **argv)
+static int pages_show(int argc, char **argv)
 {
 	uint64_t start, end, per_state[MMSCOPE_ENTRY_STATE_COUNT] = { 0 };
 	uint64_t per_cow[MMSCOPE_COW_COUNT] = { 0 }, rss[3] = { 0 };
 	struct mmscope_page *recs;
-	int ret, first, mode = 0;
 	struct table t;
 	size_t n, i;
+	int ret;
 
-	if (is_help(argc, argv))
-		return p_help(help_text);
-	/* getopt_long() wants the program name first. */
-	first = parse_args(argc + 1, argv - 1, &mode);
-	if (first < 0)
-		return 2;
-	argc = argc + 1 - first;
-	argv = argv - 1 + first;
-	if (mode == 's')
+	if (opt_mode == 's')
 		return pages_summary(argc, argv);
-	if (mode == 'p')
+	if (opt_mode == 'p')
 		return pages_pte(argc, argv);
-	ret = fetch_pages(argc, argv, "usage: " USAGE, &start, &end, &recs, &n);
+	ret = fetch_pages(argc, argv, opt_vma, "usage: " USAGE, &start, &end, &recs, &n);
 	if (ret)
 		return ret;
 	for (i = 0; i < n; i++) {
@@ -414,3 +406,17 @@ int do_pages(int argc, char **argv)
 	free(recs);
 	return 0;
 }
+
+static const struct cmd cmds[] = {
+	{ NULL, pages_show },
+	{}
+};
+
+const struct object obj_pages = {
+	.name = "pages",
+	.help = help_text,
+	.cmds = cmds,
+	.shortopts = "",
+	.longopts = opts,
+	.take = take_option,
+};

@@ -252,64 +252,55 @@ static void text_row(struct table *t, const char *kind, const struct mmscope_sma
 	table_str(t, path);
 }
 
-static int parse_args(int argc, char **argv, int *rollup_only, int *sort_pss, long *top)
-{
-	static const struct option opts[] = {
-		{ "rollup", no_argument, NULL, 'r' },
-		{ "sort", required_argument, NULL, 's' },
-		{ "top", required_argument, NULL, 't' },
-		{}
-	};
-	char *end;
-	int opt;
+/* The options: --rollup, --sort pss|addr, --top N. */
+static int rollup_only, sort_pss;
+static long top = -1;
 
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'r':
-			*rollup_only = 1;
-			break;
-		case 's':
-			if (!strcmp(optarg, "pss")) {
-				*sort_pss = 1;
-			} else if (!strcmp(optarg, "addr")) {
-				*sort_pss = 0;
-			} else {
-				p_err("--sort %s: expected pss or addr", optarg);
-				return -1;
-			}
-			break;
-		case 't':
-			*top = strtol(optarg, &end, 10);
-			if (*end || end == optarg || *top < 1) {
-				p_err("--top %s: expected a number of rows, at least 1", optarg);
-				return -1;
-			}
-			break;
-		default:
-			p_bad_option("smaps", argv);
-			return -1;
+static const struct option opts[] = {
+	{ "rollup", no_argument, NULL, 'r' },
+	{ "sort", required_argument, NULL, 's' },
+	{ "top", required_argument, NULL, 't' },
+	{}
+};
+
+static int take_option(int opt, const char *arg)
+{
+	char *end;
+
+	switch (opt) {
+	case 'r':
+		rollup_only = 1;
+		break;
+	case 's':
+		if (!strcmp(arg, "pss")) {
+			sort_pss = 1;
+		} else if (!strcmp(arg, "addr")) {
+			sort_pss = 0;
+		} else {
+			p_err("--sort %s: expected pss or addr", arg);
+			return 2;
 		}
+		break;
+	case 't':
+		top = strtol(arg, &end, 10);
+		if (*end || end == arg || top < 1) {
+			p_err("--top %s: expected a number of rows, at least 1", arg);
+			return 2;
+		}
+		break;
 	}
-	return optind;
+	return 0;
 }
 
-int do_smaps(int argc, char **argv)
+static int smaps_show(int argc, char **argv)
 {
-	int rollup_only = 0, sort_pss = 0, fd, ret, first;
+	int fd, ret;
 	struct mmscope_smaps_vma *recs, sum;
 	struct mmscope_vma *vmas = NULL;
 	size_t n, nv = 0, i, k, shown;
 	struct row *rows;
-	long top = -1;
 
-	if (is_help(argc, argv))
-		return p_help(help_text);
-	/* getopt_long() wants the program name first. */
-	first = parse_args(argc + 1, argv - 1, &rollup_only, &sort_pss, &top);
-	if (first < 0)
-		return 2;
-	fd = open_pid_query(argc + 1 - first, argv - 1 + first, "usage: " USAGE);
+	fd = open_pid_query(argc, argv, "usage: " USAGE);
 	if (fd < 0)
 		return -fd;
 	if (rollup_only) {
@@ -317,7 +308,7 @@ int do_smaps(int argc, char **argv)
 		ret = mms_smaps_rollup(fd, &sum);
 		close(fd);
 		if (ret) {
-			p_errno(-ret, ERR_QUERY, argv[first - 1]);
+			p_errno(-ret, ERR_QUERY, argv[0]);
 			return 1;
 		}
 		if (json_output) {
@@ -334,7 +325,7 @@ int do_smaps(int argc, char **argv)
 		ret = mms_vmas_all(fd, &vmas, &nv);
 	close(fd);
 	if (ret) {
-		p_errno(-ret, ERR_QUERY, argv[first - 1]);
+		p_errno(-ret, ERR_QUERY, argv[0]);
 		return 1;
 	}
 	rollup(recs, n, &sum);
@@ -393,3 +384,17 @@ int do_smaps(int argc, char **argv)
 	free(vmas);
 	return 0;
 }
+
+static const struct cmd cmds[] = {
+	{ NULL, smaps_show },
+	{}
+};
+
+const struct object obj_smaps = {
+	.name = "smaps",
+	.help = help_text,
+	.cmds = cmds,
+	.shortopts = "",
+	.longopts = opts,
+	.take = take_option,
+};

@@ -590,44 +590,50 @@ out_kill:
 	return ret ? ret : 1;
 }
 
-int do_tlb(int argc, char **argv)
-{
-	const char *pid_arg = NULL, *watch = NULL;
-	unsigned int secs = 0;
-	bool do_demo = false;
-	int i;
+/* The options: --demo, or --watch SECONDS. */
+static const char *watch_arg;
+static bool do_demo;
 
-	if (is_help(argc, argv))
-		return p_help(help_text);
-	/* PID, --demo, --watch SECONDS or --watch=SECONDS, in any order. */
-	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--demo")) {
-			do_demo = true;
-		} else if (!strcmp(argv[i], "--watch")) {
-			if (i + 1 == argc) {
-				p_err("option '--watch' needs an argument (try: mmscope tlb help)");
-				return 2;
-			}
-			watch = argv[++i];
-		} else if (!strncmp(argv[i], "--watch=", 8)) {
-			watch = argv[i] + 8;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			p_err("tlb: unknown option '%s' (try: mmscope tlb help)", argv[i]);
-			return 2;
-		} else if (!pid_arg) {
-			pid_arg = argv[i];
-		} else {
-			p_err("usage: " USAGE);
-			return 2;
-		}
-	}
-	if (do_demo && !pid_arg && !watch)
+static const struct option opts[] = {
+	{ "demo", no_argument, NULL, 'D' },
+	{ "watch", required_argument, NULL, 'w' },
+	{}
+};
+
+static int take_option(int opt, const char *arg)
+{
+	if (opt == 'D')
+		do_demo = true;
+	else
+		watch_arg = arg;
+	return 0;
+}
+
+static int tlb_show(int argc, char **argv)
+{
+	unsigned int secs = 0;
+
+	if (do_demo && !argc && !watch_arg)
 		return demo();
-	if (do_demo || !pid_arg) {
+	if (do_demo || argc != 1) {
 		p_err("usage: " USAGE);
 		return 2;
 	}
-	if (watch && parse_seconds(watch, &secs))
+	if (watch_arg && parse_seconds(watch_arg, &secs))
 		return 2;
-	return show(pid_arg, secs);
+	return show(argv[0], secs);
 }
+
+static const struct cmd cmds[] = {
+	{ NULL, tlb_show },
+	{}
+};
+
+const struct object obj_tlb = {
+	.name = "tlb",
+	.help = help_text,
+	.cmds = cmds,
+	.shortopts = "",
+	.longopts = opts,
+	.take = take_option,
+};

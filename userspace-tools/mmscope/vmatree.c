@@ -313,13 +313,11 @@ static void dot_tree(const struct tree *t)
 	printf("}\n");
 }
 
-int do_vmatree(int argc, char **argv)
+static int vmatree_show(int argc, char **argv)
 {
 	struct tree t = { 0 };
 	int fd, ret;
 
-	if (is_help(argc, argv))
-		return p_help(help_text);
 	fd = open_pid_query(argc, argv, "usage: " USAGE);
 	if (fd < 0)
 		return -fd;
@@ -355,3 +353,17 @@ out_free:
 	free(t.nodes);
 	return ret;
 }
+
+static const struct cmd cmds[] = {
+	{ NULL, vmatree_show },
+	{}
+};
+
+const struct object obj_vmatree = {
+	.name = "vmatree",
+	.help = help_text,
+	.cmds = cmds,
+	.shortopts = "",
+	.longopts = dot_opts,
+	.take = take_dot_option,
+};

@@ -230,7 +230,7 @@ static void dot_walk(const struct mmscope_walk *w)
 	printf("}\n");
 }
 
-int do_walk(int argc, char **argv)
+static int walk_show(int argc, char **argv)
 {
 	struct mmscope_vma vma;
 	struct mmscope_walk w;
@@ -238,8 +238,6 @@ int do_walk(int argc, char **argv)
 	uint64_t addr;
 	int fd, ret;
 
-	if (is_help(argc, argv))
-		return p_help(help_text);
 	fd = open_addr_query(argc, argv, "usage: " USAGE, &addr);
 	if (fd < 0)
 		return -fd;
@@ -256,3 +254,17 @@ int do_walk(int argc, char **argv)
 		text_walk(&w, has_vma ? &vma : NULL);
 	return 0;
 }
+
+static const struct cmd cmds[] = {
+	{ NULL, walk_show },
+	{}
+};
+
+const struct object obj_walk = {
+	.name = "walk",
+	.help = help_text,
+	.cmds = cmds,
+	.shortopts = "",
+	.longopts = dot_opts,
+	.take = take_dot_option,
+};
