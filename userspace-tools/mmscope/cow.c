@@ -93,7 +93,6 @@ const struct object obj_cow = {
 	.name = "cow",
 	.help = help_text,
 	.cmds = cmds,
-	.shortopts = "",
 	.longopts = opts,
 	.take = take_option,
 };

@@ -21,11 +21,11 @@ static int lookup_show(int argc, char **argv)
 {
 	struct mmscope_lookup res;
 	struct mmscope_vma vma;
-	struct table t;
-	char gap[24];
 	bool found, contains;
+	struct table t;
 	uint64_t addr;
 	int fd, ret;
+	char gap[24];
 
 	fd = open_addr_query(argc, argv, "usage: " USAGE, &addr);
 	if (fd < 0)
@@ -77,5 +77,4 @@ const struct object obj_lookup = {
 	.name = "lookup",
 	.help = help_text,
 	.cmds = cmds,
-	.shortopts = "",
 };

@@ -238,7 +238,8 @@ static bool is_object_option(const char *arg)
 	unsigned int i;
 
 	for (i = 0; i < NR_OBJECTS; i++) {
-		if (arg[1] != '-' && arg[1] && !arg[2] && strchr(objects[i]->shortopts, arg[1]))
+		if (arg[1] != '-' && arg[1] && !arg[2] && objects[i]->shortopts &&
+		    strchr(objects[i]->shortopts, arg[1]))
 			return true;
 		for (o = objects[i]->longopts; arg[1] == '-' && o && o->name; o++)
 			if (strlen(o->name) == len - 2 && !strncmp(o->name, arg + 2, len - 2))
@@ -284,7 +285,7 @@ static int take_object_options(const struct object *obj, int argc, char **argv)
 	}
 	av[0] = (char *)obj->name;	/* getopt_long() skips the program's name */
 	memcpy(av + 1, argv, argc * sizeof(*av));
-	snprintf(shortopts, sizeof(shortopts), ":%s", obj->shortopts);
+	snprintf(shortopts, sizeof(shortopts), ":%s", obj->shortopts ? obj->shortopts : "");
 	optind = 0;
 	opterr = 0;
 	while (!ret && (opt = getopt_long(argc + 1, av, shortopts,
@@ -430,7 +431,8 @@ static struct option *pre_options(char *shortopts, size_t size)
 			n++;
 		}
 		len = strlen(shortopts);
-		snprintf(shortopts + len, size - len, "%s", objects[i]->shortopts);
+		snprintf(shortopts + len, size - len, "%s",
+			 objects[i]->shortopts ? objects[i]->shortopts : "");
 	}
 	return all;
 }

@@ -34,7 +34,7 @@ struct object {
 	const char *name;
 	const char *help;
 	const struct cmd *cmds;		/* ends with a NULL func */
-	const char *shortopts;		/* getopt's, without ':' in front */
+	const char *shortopts;		/* getopt's, without ':' in front, or NULL */
 	const struct option *longopts;	/* getopt_long()'s, or NULL */
 	int (*take)(int opt, const char *arg);	/* 0, or 2 after p_err() */
 };
@@ -80,6 +80,9 @@ int resolve_vma(int fd, const char *pid_arg, const char *arg, uint64_t *start,
 extern bool dot_output;
 extern const struct option dot_opts[];
 int take_dot_option(int opt, const char *arg);
+/* The device, read-only or read-write (the fault lab): an fd, or -1 after p_err(). */
+int open_device(void);
+int open_device_rw(void);
 /* An fd aimed at PID @pid_arg, or the exit code negated (after p_err). */
 int open_target(const char *pid_arg);
 /* "PID": an fd, or the exit code negated. */
@@ -95,8 +98,11 @@ void put_bits_sep(uint64_t bits, const char *(*name)(unsigned int), const char *
 const char *size_name(uint64_t size);
 bool page_has_swap(const struct mmscope_page *p);
 
-/* maps.c: one VMA, as maps prints it, for every object that shows VMAs */
+/* The running kernel's names of vm_flags bits: loaded, then by bit ("bitN" if none). */
 int load_vm_flag_names(int fd);
+const char *vm_flag_name(unsigned int bit);
+
+/* maps.c: one VMA, as maps prints it, for every object that shows VMAs */
 void json_vma(const struct mmscope_vma *v);
 void json_vma_brief(const struct mmscope_vma_brief *v, const char *path);
 /* The table of VMAs (maps, lookup, walk, faultlab): start, a row each, table_end(). */

@@ -43,28 +43,6 @@ static const char help_text[] =
 	"Without --svg, one line per box. With -j, an object of the layout and\n"
 	"its boxes.\n";
 
-static const char *const label_names[LABEL_COUNT] = {
-	[LABEL_TEXT] = "text", [LABEL_DATA] = "data", [LABEL_BSS] = "bss",
-	[LABEL_HEAP] = "heap", [LABEL_STACK] = "stack", [LABEL_VDSO] = "vdso",
-	[LABEL_VVAR] = "vvar",
-};
-
-const char *map_label_name(unsigned int label)
-{
-	return label < LABEL_COUNT ? label_names[label] : "?";
-}
-
-const char *map_kind_name(uint32_t kind)
-{
-	return kind == MAP_KIND_MIXED ? "mixed" : mms_kind_name(kind);
-}
-
-/* x86-64: the kernel's half mirrors the user half, below 2^64. */
-uint64_t map_kernel_start(uint64_t task_size)
-{
-	return -(task_size + 4096);
-}
-
 struct map_vma {
 	uint64_t start, end, rss;
 	uint32_t kind, labels;
@@ -275,7 +253,7 @@ static void json_map(const struct map *m)
 		jw_start_array(jw);
 		for (l = 0; l < LABEL_COUNT; l++)
 			if (b->labels & (1U << l))
-				jw_string(jw, label_names[l]);
+				jw_string(jw, map_label_name(l));
 		jw_end_array(jw);
 		jw_end_object(jw);
 	}
@@ -396,7 +374,6 @@ const struct object obj_map = {
 	.name = "map",
 	.help = help_text,
 	.cmds = cmds,
-	.shortopts = "",
 	.longopts = opts,
 	.take = take_option,
 };

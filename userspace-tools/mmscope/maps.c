@@ -27,25 +27,6 @@ static const char help_text[] =
 /* -v: the vm_flags under each VMA. */
 static bool verbose;
 
-/* The running kernel's names of vm_flags bits (MMSCOPE_IOC_VM_FLAG_NAMES). */
-static struct mmscope_vm_flag_names flag_names;
-
-int load_vm_flag_names(int fd)
-{
-	return mms_vm_flag_names(fd, &flag_names);
-}
-
-/* A bit the kernel does not name is "bitN": vm_flags are never hidden. */
-static const char *vm_flag_name(unsigned int bit)
-{
-	static char unknown[16];
-
-	if (flag_names.names[bit][0])
-		return (const char *)flag_names.names[bit];
-	snprintf(unknown, sizeof(unknown), "bit%u", bit);
-	return unknown;
-}
-
 void json_vma_brief(const struct mmscope_vma_brief *v, const char *path)
 {
 	char dev[24], *p;

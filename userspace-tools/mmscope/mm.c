@@ -163,5 +163,4 @@ const struct object obj_mm = {
 	.name = "mm",
 	.help = help_text,
 	.cmds = cmds,
-	.shortopts = "",
 };

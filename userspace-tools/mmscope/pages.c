@@ -88,6 +88,28 @@ int fetch_pages(int argc, char **argv, const char *vma_arg, const char *usage, u
 	return ret ? pages_error(ret, argv[0]) : 0;
 }
 
+/* A JSON object's opening: {"start": ..., "end": ..., */
+static void json_range_start(uint64_t start, uint64_t end)
+{
+	jw_start_object(jw);
+	jw_key(jw, "start");
+	jw_hex(jw, start);
+	jw_key(jw, "end");
+	jw_hex(jw, end);
+}
+
+/* A record's "state" and "pfn" (null unless present). */
+static void json_state_pfn(uint32_t state, uint64_t pfn)
+{
+	jw_key(jw, "state");
+	jw_string(jw, mms_state_name(state));
+	jw_key(jw, "pfn");
+	if (state == MMSCOPE_ENTRY_PRESENT)
+		jw_uint(jw, pfn);
+	else
+		jw_null(jw);
+}
+
 /* The non-zero counts: {NAME: n, ...} in JSON, "KEY: NAME n ..." in text. */
 static void put_counts(const char *key, const uint64_t *counts, int n,
 		       const char *(*name)(uint32_t))
@@ -184,11 +206,7 @@ static int pages_summary(int argc, char **argv)
 	for (i = 0; i < 3; i++)
 		rss[i] = sum.sum_present[i] * 4096;
 	if (json_output) {
-		jw_start_object(jw);
-		jw_key(jw, "start");
-		jw_hex(jw, start);
-		jw_key(jw, "end");
-		jw_hex(jw, end);
+		json_range_start(start, end);
 	}
 	put_summary(start, end, per_state, per_cow, rss);
 	if (json_output)
@@ -216,11 +234,7 @@ static int pages_pte(int argc, char **argv)
 	/* The records cover [start rounded down, end rounded up to 4K). */
 	rend = (end + 4095) & ~4095ULL;
 	if (json_output) {
-		jw_start_object(jw);
-		jw_key(jw, "start");
-		jw_hex(jw, start);
-		jw_key(jw, "end");
-		jw_hex(jw, end);
+		json_range_start(start, end);
 		jw_key(jw, "records");
 		jw_start_array(jw);
 	} else {
@@ -228,6 +242,7 @@ static int pages_pte(int argc, char **argv)
 	}
 	for (i = 0; i < n; i++) {
 		const struct mmscope_page_pte *p = &recs[i];
+
 		size = (i + 1 < n ? recs[i + 1].addr : rend) - p->addr;
 		psize = p->page_shift ? 1ULL << p->page_shift : 0;
 		per_state[p->state < MMSCOPE_ENTRY_STATE_COUNT ? p->state : 0] += size / 4096;
@@ -239,13 +254,7 @@ static int pages_pte(int argc, char **argv)
 			jw_hex(jw, p->addr);
 			jw_key(jw, "size");
 			jw_uint(jw, size);
-			jw_key(jw, "state");
-			jw_string(jw, mms_state_name(p->state));
-			jw_key(jw, "pfn");
-			if (p->state == MMSCOPE_ENTRY_PRESENT)
-				jw_uint(jw, p->pfn);
-			else
-				jw_null(jw);
+			json_state_pfn(p->state, p->pfn);
 			if (p->state >= MMSCOPE_ENTRY_SWAP && p->state <= MMSCOPE_ENTRY_HWPOISON) {
 				jw_key(jw, "swap_type");
 				jw_uint(jw, p->swap_type);
@@ -332,11 +341,7 @@ static int pages_show(int argc, char **argv)
 	}
 
 	if (json_output) {
-		jw_start_object(jw);
-		jw_key(jw, "start");
-		jw_hex(jw, start);
-		jw_key(jw, "end");
-		jw_hex(jw, end);
+		json_range_start(start, end);
 		jw_key(jw, "records");
 		jw_start_array(jw);
 		for (i = 0; i < n; i++) {
@@ -347,13 +352,7 @@ static int pages_show(int argc, char **argv)
 			jw_hex(jw, p->addr);
 			jw_key(jw, "size");
 			jw_uint(jw, p->size);
-			jw_key(jw, "state");
-			jw_string(jw, mms_state_name(p->state));
-			jw_key(jw, "pfn");
-			if (p->state == MMSCOPE_ENTRY_PRESENT)
-				jw_uint(jw, p->pfn);
-			else
-				jw_null(jw);
+			json_state_pfn(p->state, p->pfn);
 			jw_key(jw, "page_size");
 			jw_uint(jw, p->page_size);
 			jw_key(jw, "pte_flags");
@@ -416,7 +415,6 @@ const struct object obj_pages = {
 	.name = "pages",
 	.help = help_text,
 	.cmds = cmds,
-	.shortopts = "",
 	.longopts = opts,
 	.take = take_option,
 };

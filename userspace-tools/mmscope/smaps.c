@@ -394,7 +394,6 @@ const struct object obj_smaps = {
 	.name = "smaps",
 	.help = help_text,
 	.cmds = cmds,
-	.shortopts = "",
 	.longopts = opts,
 	.take = take_option,
 };

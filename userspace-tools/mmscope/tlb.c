@@ -633,7 +633,6 @@ const struct object obj_tlb = {
 	.name = "tlb",
 	.help = help_text,
 	.cmds = cmds,
-	.shortopts = "",
 	.longopts = opts,
 	.take = take_option,
 };

@@ -244,5 +244,4 @@ const struct object obj_version = {
 	.name = "version",
 	.help = help_text,
 	.cmds = cmds,
-	.shortopts = "",
 };

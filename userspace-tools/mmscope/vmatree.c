@@ -363,7 +363,6 @@ const struct object obj_vmatree = {
 	.name = "vmatree",
 	.help = help_text,
 	.cmds = cmds,
-	.shortopts = "",
 	.longopts = dot_opts,
 	.take = take_dot_option,
 };

@@ -264,7 +264,6 @@ const struct object obj_walk = {
 	.name = "walk",
 	.help = help_text,
 	.cmds = cmds,
-	.shortopts = "",
 	.longopts = dot_opts,
 	.take = take_dot_option,
 };
