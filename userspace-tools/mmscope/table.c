@@ -230,18 +230,22 @@ static char *put_line(const struct table *t, char *line, const char **cells)
 	for (i = 0; i < t->ncols; i++) {
 		n = strlen(cells[i]);
 		w = t->width[i];
-		if (t->cols[i].flags & COL_RIGHT)
-			while (n < w--)
-				*p++ = ' ';
+		if (t->cols[i].flags & COL_RIGHT) {
+			memset(p, ' ', w - n);
+			p += w - n;
+		}
 		memcpy(p, cells[i], n);
 		p += n;
 		if (i + 1 == t->ncols)
 			break;	/* no trailing blanks */
-		if (!(t->cols[i].flags & COL_RIGHT))
-			while (n++ < w)
-				*p++ = ' ';
+		if (!(t->cols[i].flags & COL_RIGHT)) {
+			memset(p, ' ', w - n);
+			p += w - n;
+		}
 		*p++ = ' ';
 	}
+	while (p > line && p[-1] == ' ')	/* an empty last cell */
+		p--;
 	*p++ = '\n';
 	return p;
 }
@@ -250,26 +254,34 @@ void table_end(struct table *t)
 {
 	const char *cells[16];
 	char hdr[16][64];
-	size_t max = strlen(t->indent) + 2, off = 0;
+	size_t line_max = strlen(t->indent) + 2, off = 0, size, used = 0;
 	unsigned int i;
-	char *line;
+	char *out;
 
 	for (i = 0; i < t->ncols; i++)
-		max += t->width[i] + 1;
+		line_max += t->width[i] + 1;
 	for (i = 0; i < t->ncols; i++) {
 		snprintf(hdr[i], sizeof(hdr[i]), "%s%s", t->cols[i].header,
 			 t->cols[i].flags & COL_SIZE && !human_output ? "_KB" : "");
 		cells[i] = hdr[i];
 	}
-	line = malloc(max);
-	if (!line) {
+	/* Lines go out in large writes: one stdio call per line costs too. */
+	size = line_max < (1 << 16) ? 1 << 20 : 16 * line_max;
+	out = malloc(size);
+	if (!out) {
 		p_err("out of memory");
 		exit(1);
 	}
 	if (!no_headers)
-		fwrite(line, 1, put_line(t, line, cells) - line, stdout);
+		used = put_line(t, out, cells) - out;
 	while (off < t->len) {
+		if (used + line_max > size) {
+			fwrite(out, 1, used, stdout);
+			used = 0;
+		}
 		if (t->buf[off] == NOTE_MARK) {
+			fwrite(out, 1, used, stdout);
+			used = 0;
 			printf("%s\n", t->buf + off + 1);
 			off += strlen(t->buf + off) + 1;
 			continue;
@@ -278,9 +290,10 @@ void table_end(struct table *t)
 			cells[i] = t->buf + off;
 			off += strlen(t->buf + off) + 1;
 		}
-		fwrite(line, 1, put_line(t, line, cells) - line, stdout);
+		used = put_line(t, out + used, cells) - out;
 	}
-	free(line);
+	fwrite(out, 1, used, stdout);
+	free(out);
 	free(t->buf);
 	t->buf = NULL;
 	t->len = t->cap = 0;
