@@ -22,7 +22,7 @@ static const char help_text[] =
 	"thread has none: it borrows active_mm.\n";
 
 /* How the text shows a field; JSON keeps the kernel's unit (pages, bytes). */
-enum mm_unit { MM_COUNT, MM_PAGES, MM_BYTES, MM_ADDR };
+enum mm_unit { UNIT_COUNT, UNIT_PAGES, UNIT_BYTES, UNIT_ADDR };
 
 struct mm_field {
 	const char *name;
@@ -30,9 +30,10 @@ struct mm_field {
 	enum mm_unit unit;
 };
 
-#define MM_NUM(f) { #f, offsetof(struct mmscope_mm_info, f), MM_COUNT }
-#define MM_PG(f) { #f, offsetof(struct mmscope_mm_info, f), MM_PAGES }
-#define MM_HEX(f) { #f, offsetof(struct mmscope_mm_info, f), MM_ADDR }
+#define MM_NUM(f) { #f, offsetof(struct mmscope_mm_info, f), UNIT_COUNT }
+#define MM_PG(f) { #f, offsetof(struct mmscope_mm_info, f), UNIT_PAGES }
+#define MM_BYTES(f) { #f, offsetof(struct mmscope_mm_info, f), UNIT_BYTES }
+#define MM_HEX(f) { #f, offsetof(struct mmscope_mm_info, f), UNIT_ADDR }
 
 static const struct mm_field mm_fields[] = {
 	MM_NUM(mm_users), MM_NUM(mm_count), MM_NUM(map_count),
@@ -45,7 +46,7 @@ static const struct mm_field mm_fields[] = {
 	MM_HEX(end_data), MM_HEX(start_brk), MM_HEX(brk), MM_HEX(start_stack),
 	MM_HEX(arg_start), MM_HEX(arg_end), MM_HEX(env_start), MM_HEX(env_end),
 	MM_HEX(mmap_base), MM_HEX(task_size), MM_HEX(pgd_phys),
-	{ "pgtables_bytes", offsetof(struct mmscope_mm_info, pgtables_bytes), MM_BYTES },
+	MM_BYTES(pgtables_bytes),
 };
 
 static int mm_show(int argc, char **argv)
@@ -100,7 +101,7 @@ static int mm_show(int argc, char **argv)
 			jw_key(jw, mm_fields[i].name);
 			if (!has_mm)
 				jw_null(jw);
-			else if (mm_fields[i].unit == MM_ADDR)
+			else if (mm_fields[i].unit == UNIT_ADDR)
 				jw_hex(jw, value);
 			else
 				jw_uint(jw, value);
@@ -134,13 +135,13 @@ static int mm_show(int argc, char **argv)
 			if (mm_fields[i].offset == offsetof(struct mmscope_mm_info, swap_ents) &&
 			    (info.out_flags & MMSCOPE_MM_NO_SWAP))
 				printf("%-16s not in this kernel (CONFIG_SWAP)\n", mm_fields[i].name);
-			else if (mm_fields[i].unit == MM_ADDR)
+			else if (mm_fields[i].unit == UNIT_ADDR)
 				printf("%-16s 0x%" PRIx64 "\n", mm_fields[i].name, value);
-			else if (mm_fields[i].unit == MM_COUNT)
+			else if (mm_fields[i].unit == UNIT_COUNT)
 				printf("%-16s %" PRIu64 "\n", mm_fields[i].name, value);
 			else
 				printf("%-16s %s%s\n", mm_fields[i].name,
-				       size_text(size, mm_fields[i].unit == MM_PAGES ?
+				       size_text(size, mm_fields[i].unit == UNIT_PAGES ?
 						 value * sysconf(_SC_PAGESIZE) : value),
 				       human_output ? "" : " kB");
 		}
