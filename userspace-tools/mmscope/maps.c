@@ -105,13 +105,10 @@ void vma_table_row(struct table *t, const struct mmscope_vma_brief *v, const cha
 	table_str(t, v->vm_ops[0] ? (const char *)v->vm_ops : "-");
 	table_str(t, path);
 	if (verbose) {
-		struct table f = { 0 };
+		static char names[BITS_TEXT_MAX + 1];
 
-		/* The names of the flags, one cell: joined as the table joins them. */
-		f.ncols = 1;
-		table_bits(&f, v->vm_flags, vm_flag_name, " ");
-		table_note(t, "    vm_flags 0x%llx: %s", (unsigned long long)v->vm_flags, f.buf);
-		free(f.buf);
+		*fmt_bits(names, v->vm_flags, vm_flag_name, " ") = '\0';
+		table_note(t, "    vm_flags 0x%llx: %s", (unsigned long long)v->vm_flags, names);
 	}
 }
 

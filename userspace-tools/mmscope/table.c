@@ -12,8 +12,13 @@
 bool human_output;
 bool no_headers;
 
-/* A cell that starts a note line rather than a column. */
-#define NOTE_MARK '\x1e'
+/*
+ * The rows are kept as cells, each a 16-bit length and its bytes, so that
+ * printing them measures nothing again; a note is NOTE_LEN, then its text
+ * and a NUL.
+ */
+#define NOTE_LEN 0xffff
+#define CELL_MAX 0xfffe
 
 void table_start(struct table *t, const struct table_col *cols, unsigned int ncols)
 {
@@ -28,13 +33,13 @@ void table_start(struct table *t, const struct table_col *cols, unsigned int nco
 			      (cols[i].flags & COL_SIZE && !human_output ? 3 : 0);
 }
 
-/* Room for @n more bytes; exits on ENOMEM, as nothing could be printed. */
-static char *reserve(struct table *t, size_t n)
+/* Room for a cell of @n bytes at most: where it goes. Exits on ENOMEM. */
+static inline __attribute__((always_inline)) char *cell_begin(struct table *t, size_t n)
 {
-	if (t->len + n > t->cap) {
+	if (__builtin_expect(t->len + n + 2 > t->cap, 0)) {
 		size_t cap = t->cap ? t->cap : 1 << 16;
 
-		while (cap < t->len + n)
+		while (cap < t->len + n + 2)
 			cap *= 2;
 		t->buf = realloc(t->buf, cap);
 		if (!t->buf) {
@@ -43,26 +48,35 @@ static char *reserve(struct table *t, size_t n)
 		}
 		t->cap = cap;
 	}
-	return t->buf + t->len;
+	return t->buf + t->len + 2;
 }
 
-/* The cell just written at @start..@end: NUL-terminated, its width counted. */
-static void cell_done(struct table *t, char *start, char *end)
+/* The cell written from @start (cell_begin()'s) to @end: its length, its width. */
+static inline __attribute__((always_inline)) void cell_done(struct table *t, char *start,
+								 char *end)
 {
 	size_t w = end - start;
 
-	*end = '\0';
-	t->len = end + 1 - t->buf;
+	if (w > CELL_MAX)
+		w = CELL_MAX;
+	start[-2] = w & 0xff;
+	start[-1] = w >> 8;
+	t->len = start + w - t->buf;
 	if (w > t->width[t->cell])
 		t->width[t->cell] = w;
 	if (++t->cell == t->ncols)
 		t->cell = 0;
 }
 
+static size_t cell_len(const char *cell)
+{
+	return (unsigned char)cell[0] | (unsigned char)cell[1] << 8;
+}
+
 void table_str(struct table *t, const char *s)
 {
-	size_t n = strlen(s);
-	char *p = reserve(t, n + 1);
+	size_t n = strnlen(s, CELL_MAX);
+	char *p = cell_begin(t, n);
 
 	memcpy(p, s, n);
 	cell_done(t, p, p + n);
@@ -70,28 +84,26 @@ void table_str(struct table *t, const char *s)
 
 void table_uint(struct table *t, uint64_t v)
 {
-	char *p = reserve(t, 21);
+	char *p = cell_begin(t, 20);
 
 	cell_done(t, p, fmt_udec(p, v));
 }
 
-void table_addr(struct table *t, uint64_t addr)
-{
-	char *p = reserve(t, 17);
-
-	cell_done(t, p, fmt_hex(p, addr, 16));
-}
-
 void table_hex(struct table *t, uint64_t v, int width)
 {
-	char *p = reserve(t, 17);
+	char *p = cell_begin(t, 16);
 
 	cell_done(t, p, fmt_hex(p, v, width));
 }
 
+void table_addr(struct table *t, uint64_t addr)
+{
+	table_hex(t, addr, 16);
+}
+
 void table_range(struct table *t, uint64_t start, uint64_t end)
 {
-	char *p = reserve(t, 34), *e;
+	char *p = cell_begin(t, 33), *e;
 
 	e = fmt_hex(p, start, 16);
 	*e++ = '-';
@@ -100,7 +112,7 @@ void table_range(struct table *t, uint64_t start, uint64_t end)
 
 void table_pfn(struct table *t, uint64_t pfn)
 {
-	char *p = reserve(t, 19);
+	char *p = cell_begin(t, 18);
 
 	p[0] = '0';
 	p[1] = 'x';
@@ -147,55 +159,64 @@ char *size_text(char *buf, uint64_t bytes)
 
 void table_size(struct table *t, uint64_t bytes)
 {
-	char *p = reserve(t, 24);
+	char *p = cell_begin(t, 24);
 
 	cell_done(t, p, human_output ? fmt_human(p, bytes) : fmt_udec(p, bytes >> 10));
+}
+
+char *fmt_bits(char *p, uint64_t bits, const char *(*name)(unsigned int), const char *sep)
+{
+	size_t seplen = strnlen(sep, BITS_SEP_MAX), n;
+	char *start = p;
+	unsigned int bit;
+	const char *s;
+
+	for (bit = 0; bit < 64; bit++) {
+		if (!(bits & (1ULL << bit)) || !(s = name(bit)))
+			continue;
+		if (p != start) {
+			memcpy(p, sep, seplen);
+			p += seplen;
+		}
+		n = strnlen(s, BITS_NAME_MAX);
+		memcpy(p, s, n);
+		p += n;
+	}
+	if (p == start)
+		*p++ = '-';
+	return p;
 }
 
 void table_bits(struct table *t, uint64_t bits, const char *(*name)(unsigned int),
 		const char *sep)
 {
-	size_t seplen = strlen(sep), start = t->len, n;
-	unsigned int bit;
-	const char *s;
-	char *p;
+	char *p = cell_begin(t, BITS_TEXT_MAX);
 
-	for (bit = 0; bit < 64; bit++) {
-		if (!(bits & (1ULL << bit)) || !(s = name(bit)))
-			continue;
-		n = strlen(s);
-		p = reserve(t, n + seplen + 1);
-		if (t->len > start) {
-			memcpy(p, sep, seplen);
-			p += seplen;
-		}
-		memcpy(p, s, n);
-		t->len = p + n - t->buf;
-	}
-	p = reserve(t, 2);
-	if (t->len == start)
-		*p++ = '-';
-	cell_done(t, t->buf + start, p);
+	cell_done(t, p, fmt_bits(p, bits, name, sep));
 }
 
-static void vcell(struct table *t, const char *lead, const char *fmt, va_list ap)
+/* A cell, or a note, by printf(). */
+static void vcell(struct table *t, bool note, const char *fmt, va_list ap)
 {
 	va_list aq;
-	size_t lead_len = strlen(lead);
-	int n;
 	char *p;
+	int n;
 
 	va_copy(aq, ap);
 	n = vsnprintf(NULL, 0, fmt, aq);
 	va_end(aq);
-	p = reserve(t, lead_len + n + 1);
-	memcpy(p, lead, lead_len);
-	vsnprintf(p + lead_len, n + 1, fmt, ap);
-	if (*lead) {	/* a note: no column, no width */
-		t->len = p + lead_len + n + 1 - t->buf;
+	if (n < 0)
+		n = 0;
+	if (n > CELL_MAX)
+		n = CELL_MAX;
+	p = cell_begin(t, n + 1);
+	vsnprintf(p, n + 1, fmt, ap);
+	if (!note) {
+		cell_done(t, p, p + n);
 		return;
 	}
-	cell_done(t, p, p + n);
+	p[-2] = p[-1] = (char)0xff;	/* NOTE_LEN */
+	t->len = p + n + 1 - t->buf;
 }
 
 void table_fmt(struct table *t, const char *fmt, ...)
@@ -203,45 +224,43 @@ void table_fmt(struct table *t, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vcell(t, "", fmt, ap);
+	vcell(t, false, fmt, ap);
 	va_end(ap);
 }
 
 void table_note(struct table *t, const char *fmt, ...)
 {
-	static const char mark[] = { NOTE_MARK, '\0' };
 	va_list ap;
 
 	va_start(ap, fmt);
-	vcell(t, mark, fmt, ap);
+	vcell(t, true, fmt, ap);
 	va_end(ap);
 }
 
-/* One line into @line: the cells from @cells, padded; returns its end. */
-static char *put_line(const struct table *t, char *line, const char **cells)
+/* One line into @line: the cells (@lens bytes each), padded; returns its end. */
+static char *put_line(const struct table *t, char *line, const char **cells,
+		      const size_t *lens)
 {
+	size_t n = strlen(t->indent), w;
 	char *p = line;
 	unsigned int i;
-	size_t n, w;
 
-	n = strlen(t->indent);
 	memcpy(p, t->indent, n);
 	p += n;
+	/* Padding is short: a byte loop beats a call to memset(). */
 	for (i = 0; i < t->ncols; i++) {
-		n = strlen(cells[i]);
-		w = t->width[i];
-		if (t->cols[i].flags & COL_RIGHT) {
-			memset(p, ' ', w - n);
-			p += w - n;
-		}
-		memcpy(p, cells[i], n);
-		p += n;
+		w = t->width[i] - lens[i];
+		if (t->cols[i].flags & COL_RIGHT)
+			while (w) {
+				*p++ = ' ';
+				w--;
+			}
+		memcpy(p, cells[i], lens[i]);
+		p += lens[i];
 		if (i + 1 == t->ncols)
 			break;	/* no trailing blanks */
-		if (!(t->cols[i].flags & COL_RIGHT)) {
-			memset(p, ' ', w - n);
-			p += w - n;
-		}
+		while (w--)
+			*p++ = ' ';
 		*p++ = ' ';
 	}
 	while (p > line && p[-1] == ' ')	/* an empty last cell */
@@ -252,9 +271,9 @@ static char *put_line(const struct table *t, char *line, const char **cells)
 
 void table_end(struct table *t)
 {
+	size_t line_max = strlen(t->indent) + 2, off = 0, size, used = 0, lens[16];
 	const char *cells[16];
 	char hdr[16][64];
-	size_t line_max = strlen(t->indent) + 2, off = 0, size, used = 0;
 	unsigned int i;
 	char *out;
 
@@ -264,6 +283,7 @@ void table_end(struct table *t)
 		snprintf(hdr[i], sizeof(hdr[i]), "%s%s", t->cols[i].header,
 			 t->cols[i].flags & COL_SIZE && !human_output ? "_KB" : "");
 		cells[i] = hdr[i];
+		lens[i] = strlen(hdr[i]);
 	}
 	/* Lines go out in large writes: one stdio call per line costs too. */
 	size = line_max < (1 << 16) ? 1 << 20 : 16 * line_max;
@@ -273,24 +293,25 @@ void table_end(struct table *t)
 		exit(1);
 	}
 	if (!no_headers)
-		used = put_line(t, out, cells) - out;
+		used = put_line(t, out, cells, lens) - out;
 	while (off < t->len) {
 		if (used + line_max > size) {
 			fwrite(out, 1, used, stdout);
 			used = 0;
 		}
-		if (t->buf[off] == NOTE_MARK) {
+		if (cell_len(t->buf + off) == NOTE_LEN) {
 			fwrite(out, 1, used, stdout);
 			used = 0;
-			printf("%s\n", t->buf + off + 1);
-			off += strlen(t->buf + off) + 1;
+			printf("%s\n", t->buf + off + 2);
+			off += 2 + strlen(t->buf + off + 2) + 1;
 			continue;
 		}
 		for (i = 0; i < t->ncols; i++) {
-			cells[i] = t->buf + off;
-			off += strlen(t->buf + off) + 1;
+			lens[i] = cell_len(t->buf + off);
+			cells[i] = t->buf + off + 2;
+			off += 2 + lens[i];
 		}
-		used = put_line(t, out + used, cells) - out;
+		used = put_line(t, out + used, cells, lens) - out;
 	}
 	fwrite(out, 1, used, stdout);
 	free(out);

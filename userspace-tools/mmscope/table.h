@@ -60,6 +60,16 @@ void table_note(struct table *t, const char *fmt, ...) __attribute__((format(pri
 /* Prints the header (unless --no-headers) and the rows, and frees them. */
 void table_end(struct table *t);
 
+/*
+ * The names of the set bits of @bits, @sep between them, "-" if none, into
+ * @p (room for BITS_TEXT_MAX bytes; names and @sep are cut at their
+ * maximum): the end, not NUL-terminated.
+ */
+#define BITS_NAME_MAX 64
+#define BITS_SEP_MAX 8
+#define BITS_TEXT_MAX (64 * (BITS_NAME_MAX + BITS_SEP_MAX))
+char *fmt_bits(char *p, uint64_t bits, const char *(*name)(unsigned int), const char *sep);
+
 /* A size as kB, or as -H prints it, into @buf (at least 24 bytes): @buf. */
 char *size_text(char *buf, uint64_t bytes);
 /* As ls -h: 1023 bytes as 1023, then K, M, G, ... rounded up, one decimal below 10. */
