@@ -474,7 +474,7 @@ static int check_aligned(const char *table, const char *first_header, const char
 		len = strcspn(row, "\n");
 		if (!len || row[0] == '(' || !strncmp(row, "brk ", 4))
 			break;
-		if (row[0] == ' ')
+		if (!strncmp(row, "    vm_flags ", 13))
 			continue;	/* a note under a row (maps -v) */
 		rows++;
 		for (s = 0, col = 0; s < hlen && align[col]; s = e, col++) {
