@@ -4,8 +4,10 @@
  *
  *   mmscope [OPTIONS] OBJECT { ARGS... | help }
  *
- * One file per object (mm.c, maps.c, ...), each with its arguments and its
- * help. Every command prints a human table, or JSON with -j (keys are a
+ * One file per object (mm.c, maps.c, ...), each with its struct object:
+ * its commands, its options and its help, as bpftool's objects own theirs.
+ * This file owns the dispatch of objects and the global options only.
+ * Every command prints a table (table.c), or JSON with -j (keys are a
  * contract: see docs/abi.md). Errors are one clear line on stderr (and an
  * {"error": ...} object on stdout with -j) and a non-zero exit: 1 for a
  * failed query, 2 for a usage error or a malformed argument.
