@@ -488,6 +488,8 @@ static int check_aligned(const char *table, const char *first_header, const char
 			}
 		}
 	}
+	if (rows)	/* the header, in the log: what the table looks like */
+		fprintf(stderr, "# %.*s\n", (int)hlen, hdr);
 	return rows ? 0 : -1;
 }
 
