@@ -385,6 +385,283 @@ TEST(tables)
 	stop(pid);
 }
 
+/* ls -h's size, as the tables print one with -H: 4.0K, 10K, 2.0M. */
+static void human(char *buf, size_t size, unsigned long long bytes)
+{
+	static const char units[] = "KMGTPE";
+	unsigned long long unit = 1024, v;
+	int u = 0;
+
+	if (bytes < 1024) {
+		snprintf(buf, size, "%llu", bytes);
+		return;
+	}
+	for (;;) {
+		v = (bytes * 10 + unit - 1) / unit;
+		if (bytes < 10 * unit && v < 100) {
+			snprintf(buf, size, "%llu.%llu%c", v / 10, v % 10, units[u]);
+			return;
+		}
+		v = (bytes + unit - 1) / unit;
+		if (v < 1024) {
+			snprintf(buf, size, "%llu%c", v, units[u]);
+			return;
+		}
+		unit *= 1024;
+		u++;
+	}
+}
+
+/* The @col'th blank-separated word of @line (from 0) into @word. */
+static int column(const char *line, int col, char *word, size_t size)
+{
+	int n = 0;
+
+	while (*line) {
+		size_t len;
+
+		line += strspn(line, " ");
+		len = strcspn(line, " \n");
+		if (!len)
+			break;
+		if (n++ == col) {
+			snprintf(word, size, "%.*s", (int)len, line);
+			return 0;
+		}
+		line += len;
+		if (*line == '\n')
+			break;
+	}
+	return -1;
+}
+
+/* The first line of @text that starts with @prefix, or NULL. */
+static const char *line_starting(const char *text, const char *prefix)
+{
+	const char *p;
+
+	for (p = text; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, prefix, strlen(prefix)))
+			return p;
+	return NULL;
+}
+
+/* The line after @line, or NULL. */
+static const char *next_line(const char *line)
+{
+	const char *nl = strchr(line, '\n');
+
+	return nl && nl[1] ? nl + 1 : NULL;
+}
+
+/*
+ * The columns line up by construction: each header word but the last
+ * (free text) marks its column, where @align says how: 'L', every row's
+ * cell starts where the word starts (a blank before it), 'R', it ends
+ * where the word ends (a blank after it). The table ends at an empty line,
+ * or at a line of text after it ("(no PCID ...", "brk ...").
+ */
+static int check_aligned(const char *table, const char *first_header, const char *align)
+{
+	const char *hdr = line_starting(table, first_header), *row;
+	size_t hlen, s, e, len;
+	int rows = 0, col;
+
+	if (!hdr)
+		return -1;
+	hlen = strcspn(hdr, "\n");
+	for (row = next_line(hdr); row; row = next_line(row)) {
+		len = strcspn(row, "\n");
+		if (!len || row[0] == '(' || !strncmp(row, "brk ", 4))
+			break;
+		if (!strncmp(row, "    vm_flags ", 13))
+			continue;	/* a note under a row (maps -v) */
+		rows++;
+		for (s = 0, col = 0; s < hlen && align[col]; s = e, col++) {
+			s += strspn(hdr + s, " ");
+			e = s + strcspn(hdr + s, " \n");
+			if (align[col] == 'L' ? s && s <= len && row[s - 1] != ' ' :
+			    e < len && row[e] != ' ') {
+				fprintf(stderr, "# column %.*s: row '%.*s'\n", (int)(e - s), hdr + s,
+					(int)len, row);
+				return -1;
+			}
+		}
+	}
+	if (rows)	/* the header, in the log: what the table looks like */
+		fprintf(stderr, "# %.*s\n", (int)hlen, hdr);
+	return rows ? 0 : -1;
+}
+
+/*
+ * Sizes in tables: kB (the header says _KB) or with -H as ls -h prints
+ * them, and against the kernel: smaps's RSS_KB is /proc/PID/smaps's Rss,
+ * maps's and lookup's SIZE_KB is end - start of /proc/PID/maps.
+ */
+TEST(table_units)
+{
+	char pid_s[16], range[64], kb[32], hum[32], want[32], start_s[32], *plain;
+	unsigned long long start, end;
+	const char *line, *hline;
+	int n, rows = 0;
+	pid_t pid;
+
+	pid = start_sleeper();
+	snprintf(pid_s, sizeof(pid_s), "%d", pid);
+	n = proc_maps(pid, maps, 1024);
+	ASSERT_LT(0, n);
+	ASSERT_EQ(0, run_cli("maps", pid_s));
+	EXPECT_EQ(0, strncmp(out, "START-END", 9));
+	EXPECT_NE(NULL, strstr(out, " SIZE_KB ")) TH_LOG("%.200s", out);
+	plain = strdup(out);
+	ASSERT_NE(NULL, plain);
+	ASSERT_EQ(0, run_cli("-H", "maps", pid_s));
+	EXPECT_NE(NULL, strstr(out, " SIZE ")) TH_LOG("%.200s", out);
+	for (line = next_line(plain), hline = next_line(out); line && hline;
+	     line = next_line(line), hline = next_line(hline), rows++) {
+		ASSERT_EQ(0, column(line, 0, range, sizeof(range)));
+		ASSERT_EQ(2, sscanf(range, "%llx-%llx", &start, &end));
+		ASSERT_EQ(0, column(line, 1, kb, sizeof(kb)));
+		ASSERT_EQ(0, column(hline, 1, hum, sizeof(hum)));
+		EXPECT_EQ((end - start) >> 10, strtoull(kb, NULL, 10)) TH_LOG("%s", range);
+		human(want, sizeof(want), strtoull(kb, NULL, 10) << 10);
+		EXPECT_STREQ(want, hum) TH_LOG("%s: %s kB", range, kb);
+	}
+	EXPECT_EQ(n, rows);
+	free(plain);
+
+	/* smaps: every VMA's Rss, as the kernel's own smaps says it. */
+	ASSERT_EQ(0, run_cli("smaps", pid_s));
+	EXPECT_NE(NULL, strstr(out, " RSS_KB ")) TH_LOG("%.200s", out);
+	rows = 0;
+	for (line = next_line(out); line && strncmp(line, "total", 5); line = next_line(line)) {
+		ASSERT_EQ(0, column(line, 0, range, sizeof(range)));
+		ASSERT_EQ(2, sscanf(range, "%llx-%llx", &start, &end));
+		ASSERT_EQ(0, column(line, 2, kb, sizeof(kb)));
+		EXPECT_EQ(proc_smaps_field(pid, start, "Rss"), strtoll(kb, NULL, 10))
+			TH_LOG("%s", range);
+		rows++;
+	}
+	EXPECT_EQ(n, rows);
+
+	/* lookup: the VMA's row, its size against /proc/PID/maps. */
+	snprintf(start_s, sizeof(start_s), "%llx", (unsigned long long)maps[0].start);
+	ASSERT_EQ(0, run_cli("lookup", pid_s, start_s));
+	line = line_starting(out, "START-END");
+	ASSERT_NE(NULL, line);
+	line = next_line(line);
+	ASSERT_NE(NULL, line);
+	ASSERT_EQ(0, column(line, 1, kb, sizeof(kb)));
+	EXPECT_EQ((maps[0].end - maps[0].start) >> 10, strtoull(kb, NULL, 10));
+	ASSERT_EQ(0, run_cli("-H", "lookup", pid_s, start_s));
+	line = line_starting(out, "START-END");
+	ASSERT_NE(NULL, line);
+	line = next_line(line);
+	ASSERT_NE(NULL, line);
+	ASSERT_EQ(0, column(line, 1, hum, sizeof(hum)));
+	human(want, sizeof(want), maps[0].end - maps[0].start);
+	EXPECT_STREQ(want, hum);
+	stop(pid);
+}
+
+/* The header and the rows of every table share their column boundaries. */
+TEST(table_columns_line_up)
+{
+	char pid_s[16], range[64];
+	pid_t pid;
+
+	pid = start_sleeper();
+	snprintf(pid_s, sizeof(pid_s), "%d", pid);
+	ASSERT_LT(0, proc_maps(pid, maps, 1024));
+	snprintf(range, sizeof(range), "%llx-%llx", (unsigned long long)maps[0].start,
+		 (unsigned long long)maps[0].end);
+	ASSERT_EQ(0, run_cli("maps", pid_s));
+	EXPECT_EQ(0, check_aligned(out, "START-END", "LRLLLRLLL"));
+	ASSERT_EQ(0, run_cli("-H", "maps", pid_s));
+	EXPECT_EQ(0, check_aligned(out, "START-END", "LRLLLRLLL"));
+	ASSERT_EQ(0, run_cli("smaps", pid_s));
+	EXPECT_EQ(0, check_aligned(out, "START-END", "LLRRRRRR"));
+	ASSERT_EQ(0, run_cli("pages", pid_s, range));
+	EXPECT_EQ(0, check_aligned(out, "ADDR", "LRLLRLRRL"));
+	ASSERT_EQ(0, run_cli("pages", pid_s, range, "--pte"));
+	EXPECT_EQ(0, check_aligned(out, "ADDR", "LRLLR"));
+	ASSERT_EQ(0, run_cli("cow", pid_s, range));
+	EXPECT_EQ(0, check_aligned(out, "START-END", "LL"));
+	ASSERT_EQ(0, run_cli("map", pid_s));
+	EXPECT_EQ(0, check_aligned(out, "START-END", "LLRRRL"));
+	ASSERT_EQ(0, run_cli("faultlab", "list"));
+	EXPECT_EQ(0, check_aligned(out, "NAME", "L"));
+	if (run_cli("tlb", pid_s) == 0)
+		EXPECT_EQ(0, check_aligned(out, "CPU", "RLRRLL")) TH_LOG("%s", out);
+	stop(pid);
+}
+
+/* --no-headers: every table object prints its rows alone, as they were. */
+TEST(no_headers)
+{
+	static const struct {
+		const char *args[4];
+		const char *header;
+	} tables[] = {
+		{ { "maps", "PID" }, "START-END " },
+		{ { "smaps", "PID" }, "START-END " },
+		{ { "pages", "PID", "RANGE" }, "ADDR " },
+		{ { "pages", "PID", "RANGE", "--pte" }, "ADDR " },
+		{ { "cow", "PID", "RANGE" }, "START-END " },
+		{ { "map", "PID" }, "START-END " },
+		{ { "faultlab", "list" }, "NAME " },
+		{ { "tlb", "PID" }, "CPU " },
+		{ { "lookup", "PID", "START" }, "START-END " },
+	};
+	char pid_s[16], range[64], start_s[32], *with;
+	const char *a[4];
+	size_t i, j;
+	pid_t pid;
+	int ret;
+
+	pid = start_sleeper();
+	snprintf(pid_s, sizeof(pid_s), "%d", pid);
+	ASSERT_LT(0, proc_maps(pid, maps, 1024));
+	snprintf(range, sizeof(range), "%llx-%llx", (unsigned long long)maps[0].start,
+		 (unsigned long long)maps[0].end);
+	snprintf(start_s, sizeof(start_s), "%llx", (unsigned long long)maps[0].start);
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		for (j = 0; j < 4; j++) {
+			a[j] = tables[i].args[j];
+			if (a[j] && !strcmp(a[j], "PID"))
+				a[j] = pid_s;
+			else if (a[j] && !strcmp(a[j], "RANGE"))
+				a[j] = range;
+			else if (a[j] && !strcmp(a[j], "START"))
+				a[j] = start_s;
+		}
+		ret = run_cli(a[0], a[1], a[2], a[3]);
+		if (ret && !strcmp(a[0], "tlb"))
+			continue;	/* a kernel without the TLB state */
+		ASSERT_EQ(0, ret) TH_LOG("%s: %s", a[0], err);
+		ASSERT_NE(NULL, line_starting(out, tables[i].header))
+			TH_LOG("%s: no header '%s'", a[0], tables[i].header);
+		with = strdup(out);
+		ASSERT_NE(NULL, with);
+		ASSERT_EQ(0, run_cli("--no-headers", a[0], a[1], a[2], a[3]));
+		EXPECT_EQ(NULL, line_starting(out, tables[i].header))
+			TH_LOG("%s --no-headers: %.300s", a[0], out);
+		/* The same rows: one line fewer (tlb's state moves: not compared). */
+		if (strcmp(a[0], "tlb")) {
+			int l1 = 0, l2 = 0;
+			const char *p;
+
+			for (p = with; (p = strchr(p, '\n')); p++)
+				l1++;
+			for (p = out; (p = strchr(p, '\n')); p++)
+				l2++;
+			EXPECT_EQ(l1 - 1, l2) TH_LOG("%s", a[0]);
+		}
+		free(with);
+	}
+	stop(pid);
+}
+
 TEST(errors)
 {
 	char pid_s[16], want[64];

@@ -42,6 +42,12 @@ expect version ver
 expect walk help wa
 expect --json maps $pid --j
 expect --verbose maps $pid --verb
+expect --human smaps $pid --hu
+expect -H maps $pid -
+expect --no-headers pages $pid --no
+expect --no-headers --no
+expect "$pid" maps --no-headers ''
+expect "$pid" smaps -H ''
 refuse --verbose mm $pid --verb
 expect --dot walk $pid --d
 expect --summary pages $pid --s

@@ -2,11 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # The man pages against the CLI, so that they cannot drift apart:
 #   - every page under docs/man renders with rst2man, without a warning
-#   - every object of main.c's objects[] has its page mmscope-OBJECT.8.rst,
-#     and mmscope.8.rst names it
+#   - every object of the CLI (const struct object obj_NAME, one per
+#     object file) has its page mmscope-OBJECT.8.rst, and mmscope.8.rst
+#     names it
 #   - every option of the CLI is in its page: main.c's (getopt table and
 #     usage text) in mmscope.8.rst, each object's (its getopt table and
 #     its help text) in mmscope-OBJECT.8.rst
+#   - the table options (-H, --human, --no-headers) and the units rule are
+#     in mmscope.8.rst and docs/cli.md
 #   - every JSON key an object writes (jw_key(jw, "...") and its tables of
 #     named fields) is in its page
 # With -o DIR, the rendered pages are left in DIR.
@@ -51,16 +54,16 @@ options_of() {
 keys_of() {
 	{
 		grep -oE 'jw_key\(jw, "[^"]+"\)' "$1" | sed -E 's/.*"(.*)".*/\1/'
-		grep -v '^#define' "$1" | grep -oE '\b(MM_NUM|MM_HEX|COUNTER)\([a-z_0-9]+\)' | sed -E 's/.*\((.*)\)/\1/'
+		grep -v '^#define' "$1" | grep -oE '\b(MM_NUM|MM_PG|MM_BYTES|MM_HEX|COUNTER)\([a-z_0-9]+\)' | sed -E 's/.*\((.*)\)/\1/'
 		grep -oE '^\s*F\("[A-Za-z_]+"' "$1" | sed -E 's/.*"(.*)"/\1/'
 	} | sort -u
 }
 # has PAGE WORD: the word is in the page's text, as a whole word.
 has() { grep -qE -- "(^|[^A-Za-z0-9_-])$2(\$|[^A-Za-z0-9_])" "$1"; }
 
-objects=$(sed -n '/^} objects\[\] = {/,/^};/p' "$cli/main.c" |
-	grep -oE '\{ *"[a-z]+"' | grep -oE '[a-z]+' | grep -vx help)
-[ -n "$objects" ] || fail "no objects found in $cli/main.c"
+objects=$(grep -h -A1 '^const struct object obj_[a-z]* = {' "$cli"/*.c |
+	grep -oE '\.name = "[a-z]+"' | grep -oE '"[a-z]+"' | tr -d '"' | sort)
+[ -n "$objects" ] || fail "no objects found in $cli/*.c"
 for o in $objects; do
 	has "$man/mmscope.8.rst" "$o" || fail "mmscope.8.rst does not name object '$o'"
 	has "$man/mmscope.8.rst" "mmscope-$o" || fail "mmscope.8.rst does not refer to mmscope-$o(8)"
@@ -75,6 +78,10 @@ done
 for opt in $(options_of "$cli/main.c" usage_text); do
 	has "$man/mmscope.8.rst" "$opt" || fail "mmscope.8.rst lacks the global option $opt"
 done
+for word in -H --human --no-headers _KB; do
+	has "$man/mmscope.8.rst" "$word" || fail "mmscope.8.rst does not document $word"
+	has docs/cli.md "$word" || fail "docs/cli.md does not document $word"
+done
 for o in $objects; do
 	src=$cli/$o.c
 	rst=$man/mmscope-$o.8.rst
@@ -82,8 +89,12 @@ for o in $objects; do
 	for opt in $(options_of "$src" help_text); do
 		has "$rst" "$opt" || fail "${rst##*/} lacks the option $opt (from $src)"
 	done
-	for key in $(keys_of "$src"); do
-		has "$rst" "$key" || fail "${rst##*/} lacks the JSON key '$key' (from $src)"
+	# An object may span files: faultlab.c, faultlab_lab.c, ...
+	for f in "$src" "$cli/${o}"_*.c; do
+		[ -f "$f" ] || continue
+		for key in $(keys_of "$f"); do
+			has "$rst" "$key" || fail "${rst##*/} lacks the JSON key '$key' (from $f)"
+		done
 	done
 done
 

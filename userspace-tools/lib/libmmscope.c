@@ -197,6 +197,18 @@ int mms_vmas_batch(int fd, uint64_t *cursor, struct mmscope_vma *room, size_t re
 	return vmas_fill(fd, room, records, cursor, 0, filled, done);
 }
 
+/* One MMSCOPE_IOC_PAGES of a batch: where the next one resumes, and whether it is needed. */
+static int pages_ioctl(int fd, struct mmscope_pages *req, uint64_t *cursor, size_t *filled,
+		       int *done)
+{
+	int ret = ioctl_err(fd, MMSCOPE_IOC_PAGES, req);
+
+	*filled = req->count;
+	*cursor = req->next;
+	*done = req->out_flags & MMSCOPE_PAGES_DONE;
+	return ret;
+}
+
 static int pages_fill(int fd, void *room, size_t records, uint64_t *cursor,
 		      uint64_t end, size_t *filled, int *done)
 {
@@ -205,12 +217,8 @@ static int pages_fill(int fd, void *room, size_t records, uint64_t *cursor,
 		.records_ptr = (uintptr_t)room, .record_size = sizeof(struct mmscope_page),
 		.count = records,
 	};
-	int ret = ioctl_err(fd, MMSCOPE_IOC_PAGES, &req);
 
-	*filled = req.count;
-	*cursor = req.next;
-	*done = req.out_flags & MMSCOPE_PAGES_DONE;
-	return ret;
+	return pages_ioctl(fd, &req, cursor, filled, done);
 }
 
 int mms_pages_all(int fd, uint64_t start, uint64_t end,
@@ -227,12 +235,8 @@ static int pages_pte_fill(int fd, void *room, size_t records, uint64_t *cursor,
 		.end = end, .records_ptr = (uintptr_t)room,
 		.record_size = sizeof(struct mmscope_page_pte), .count = records,
 	};
-	int ret = ioctl_err(fd, MMSCOPE_IOC_PAGES, &req);
 
-	*filled = req.count;
-	*cursor = req.next;
-	*done = req.out_flags & MMSCOPE_PAGES_DONE;
-	return ret;
+	return pages_ioctl(fd, &req, cursor, filled, done);
 }
 
 int mms_pages_pte_all(int fd, uint64_t start, uint64_t end,

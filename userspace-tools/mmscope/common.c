@@ -25,10 +25,37 @@ static int parse_pid(const char *arg, uint32_t *pid)
 	return 0;
 }
 
-void p_bad_option(const char *object, char **argv)
+bool dot_output;
+
+const struct option dot_opts[] = {
+	{ "dot", no_argument, NULL, 'D' },
+	{}
+};
+
+int take_dot_option(int opt, const char *arg)
 {
-	p_err("%s: invalid option '%s', or its argument missing (try: mmscope %s help)",
-	      object, argv[optind - 1], object);
+	(void)opt;
+	(void)arg;
+	dot_output = true;
+	return 0;
+}
+
+int open_device(void)
+{
+	int fd = mms_open(device);
+
+	if (fd < 0)
+		p_errno(-fd, ERR_DEVICE, device);
+	return fd;
+}
+
+int open_device_rw(void)
+{
+	int fd = mms_open_rw(device);
+
+	if (fd < 0)
+		p_errno(-fd, ERR_DEVICE, device);
+	return fd;
 }
 
 /* -2 for a malformed PID (a usage error), -1 for a failed query. */
@@ -39,11 +66,9 @@ int open_target(const char *pid_arg)
 
 	if (parse_pid(pid_arg, &pid))
 		return -2;
-	fd = mms_open(device);
-	if (fd < 0) {
-		p_errno(-fd, ERR_DEVICE, device);
+	fd = open_device();
+	if (fd < 0)
 		return -1;
-	}
 	ret = mms_set_target(fd, pid);
 	if (ret) {
 		p_errno(-ret, ERR_TARGET, pid_arg);
@@ -94,6 +119,25 @@ int p_addr_query_err(int err, enum err_src src, const char *pid_arg,
 	else
 		p_errno(err, src, pid_arg);
 	return 1;
+}
+
+/* The running kernel's names of vm_flags bits (MMSCOPE_IOC_VM_FLAG_NAMES). */
+static struct mmscope_vm_flag_names flag_names;
+
+int load_vm_flag_names(int fd)
+{
+	return mms_vm_flag_names(fd, &flag_names);
+}
+
+/* A bit the kernel does not name is "bitN": vm_flags are never hidden. */
+const char *vm_flag_name(unsigned int bit)
+{
+	static char unknown[16];
+
+	if (flag_names.names[bit][0])
+		return (const char *)flag_names.names[bit];
+	snprintf(unknown, sizeof(unknown), "bit%u", bit);
+	return unknown;
 }
 
 /* Bits @name does not name (NULL) are left out. */

@@ -17,16 +17,16 @@ static const char help_text[] =
 	"it, with or without 0x (00007ffd0000 or 0x7ffd0000); at or above the\n"
 	"process's TASK_SIZE it is refused.\n";
 
-int do_lookup(int argc, char **argv)
+static int lookup_show(int argc, char **argv)
 {
 	struct mmscope_lookup res;
 	struct mmscope_vma vma;
 	bool found, contains;
+	struct table t;
 	uint64_t addr;
 	int fd, ret;
+	char gap[24];
 
-	if (is_help(argc, argv))
-		return p_help(help_text);
 	fd = open_addr_query(argc, argv, "usage: " USAGE, &addr);
 	if (fd < 0)
 		return -fd;
@@ -60,8 +60,21 @@ int do_lookup(int argc, char **argv)
 	}
 	printf("contains  %s\n", contains ? "yes" : "no");
 	if (!contains)
-		printf("gap       %llu bytes below the next VMA\n", res.gap);
-	text_vma_header();
-	text_vma(&vma);
+		printf("gap       %s%s below the next VMA\n", size_text(gap, res.gap),
+		       human_output ? "" : " kB");
+	vma_table_start(&t);
+	vma_table_row_full(&t, &vma);
+	table_end(&t);
 	return 0;
 }
+
+static const struct cmd cmds[] = {
+	{ NULL, lookup_show },
+	{}
+};
+
+const struct object obj_lookup = {
+	.name = "lookup",
+	.help = help_text,
+	.cmds = cmds,
+};

@@ -4,12 +4,15 @@
  *
  *   mmscope [OPTIONS] OBJECT { ARGS... | help }
  *
- * One file per object (mm.c, maps.c, ...), each with its arguments and its
- * help. Every command prints a human table, or JSON with -j (keys are a
+ * One file per object (mm.c, maps.c, ...), each with its struct object:
+ * its commands, its options and its help, as bpftool's objects own theirs.
+ * This file owns the dispatch of objects and the global options only.
+ * Every command prints a table (table.c), or JSON with -j (keys are a
  * contract: see docs/abi.md). Errors are one clear line on stderr (and an
  * {"error": ...} object on stdout with -j) and a non-zero exit: 1 for a
  * failed query, 2 for a usage error or a malformed argument.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -26,9 +29,6 @@
 
 bool json_output;
 static bool pretty_output;
-bool verbose;
-bool dot_output;
-const char *vma_index_arg;
 const char *device = MMSCOPE_DEVICE;
 struct json_writer *jw;
 
@@ -150,11 +150,6 @@ void p_errno(int err, enum err_src src, const char *what)
 	p_err("%s: %s", what, strerror(err));
 }
 
-bool is_help(int argc, char **argv)
-{
-	return argc >= 1 && !strcmp(argv[0], "help");
-}
-
 /* As bpftool: with -j, help is null, so that the output is still JSON. */
 int p_help(const char *text)
 {
@@ -186,46 +181,24 @@ static const char usage_text[] =
 	"  vmatree   the VMA tree (maple tree) node by node: pivots, gaps, VMAs\n"
 	"  version   this tool, the module and its ABI, the kernel's features\n"
 	"\n"
-	"'mmscope OBJECT help' shows an object's arguments.\n"
+	"'mmscope OBJECT help' shows an object's arguments and options (maps -v,\n"
+	"pages and cow --vma, walk and vmatree --dot, ...): they too may come\n"
+	"before or after the object.\n"
 	"\n"
 	"Options:\n"
 	"  -j, --json         JSON output\n"
 	"  -p, --pretty       indented JSON (implies -j)\n"
-	"  -v, --verbose      maps: decode vm_flags under each VMA\n"
-	"      --vma VMA      pages, cow: one VMA, by number (from 0, as in maps) or name\n"
-	"      --dot          walk, vmatree: a Graphviz picture\n"
+	"  -H, --human        sizes in tables as 4.0K, 2.0M, 1.0G (default: kB)\n"
+	"      --no-headers   tables without their header line\n"
 	"  -d, --device PATH  the mmscope device (default " MMSCOPE_DEVICE ")\n"
 	"  -h, --help         this text\n"
 	"  -V, --version      the versions and features (mmscope version)\n"
 	"\n"
 	"mmscope needs CAP_SYS_ADMIN and the mmscope.ko module.\n";
 
-static int do_help(int argc, char **argv);
-
-/*
- * The objects, and the global options that apply to only some of them:
- * any other object refuses such an option rather than ignore it.
- */
-enum { OPT_VERBOSE = 1, OPT_DOT = 2, OPT_VMA = 4 };
-
-static const struct object {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	unsigned int options;
-} objects[] = {
-	{ "mm", do_mm, 0 },
-	{ "maps", do_maps, OPT_VERBOSE },
-	{ "lookup", do_lookup, 0 },
-	{ "walk", do_walk, OPT_DOT },
-	{ "pages", do_pages, OPT_VMA },
-	{ "cow", do_cow, OPT_VMA },
-	{ "faultlab", do_faultlab, 0 },
-	{ "smaps", do_smaps, 0 },
-	{ "tlb", do_tlb, 0 },
-	{ "map", do_map, 0 },
-	{ "vmatree", do_vmatree, OPT_DOT },
-	{ "version", do_version, 0 },
-	{ "help", do_help, 0 },
+static const struct object *const objects[] = {
+	&obj_mm, &obj_maps, &obj_lookup, &obj_walk, &obj_pages, &obj_cow, &obj_faultlab,
+	&obj_smaps, &obj_tlb, &obj_map, &obj_vmatree, &obj_version,
 };
 #define NR_OBJECTS (sizeof(objects) / sizeof(objects[0]))
 
@@ -241,14 +214,14 @@ static const struct object *find_object(const char *name)
 	unsigned int i;
 
 	for (i = 0; i < NR_OBJECTS; i++)
-		if (!strcmp(name, objects[i].name))
-			return &objects[i];
+		if (!strcmp(name, objects[i]->name))
+			return objects[i];
 	for (i = 0; len && i < NR_OBJECTS; i++) {
-		if (strncmp(name, objects[i].name, len))
+		if (strncmp(name, objects[i]->name, len))
 			continue;
-		found = &objects[i];
+		found = objects[i];
 		n += snprintf(matches + n, n < sizeof(matches) ? sizeof(matches) - n : 0, "%s%s",
-			      n ? ", " : "", objects[i].name);
+			      n ? ", " : "", objects[i]->name);
 	}
 	if (found && !strchr(matches, ','))
 		return found;
@@ -259,16 +232,98 @@ static const struct object *find_object(const char *name)
 	return NULL;
 }
 
+/* Whether @arg ("-v", "--dot", "--vma=0") is an option of any object. */
+static bool is_object_option(const char *arg)
+{
+	size_t len = strcspn(arg, "=");
+	const struct option *o;
+	unsigned int i;
+
+	for (i = 0; i < NR_OBJECTS; i++) {
+		if (arg[1] != '-' && arg[1] && !arg[2] && objects[i]->shortopts &&
+		    strchr(objects[i]->shortopts, arg[1]))
+			return true;
+		for (o = objects[i]->longopts; arg[1] == '-' && o && o->name; o++)
+			if (strlen(o->name) == len - 2 && !strncmp(o->name, arg + 2, len - 2))
+				return true;
+	}
+	return false;
+}
+
+/* As bpftool's cmd_select(): the command argv[0] names, else the default. */
+static int cmd_select(const struct object *obj, int argc, char **argv)
+{
+	const struct cmd *c;
+
+	if (argc >= 1 && !strcmp(argv[0], "help"))
+		return p_help(obj->help);
+	for (c = obj->cmds; c->func; c++)
+		if (c->name && argc >= 1 && !strcmp(argv[0], c->name))
+			return c->func(argc - 1, argv + 1);
+	for (c = obj->cmds; c->func; c++)
+		if (!c->name)
+			return c->func(argc, argv);
+	p_err("%s: unknown command '%s' (try: mmscope %s help)", obj->name,
+	      argc ? argv[0] : "", obj->name);
+	return 2;
+}
+
+/*
+ * The object's options, anywhere among its arguments (getopt_long()
+ * permutes): each is given to obj->take; argv keeps the rest. The new
+ * argc, or -2 after p_err().
+ */
+static int take_object_options(const struct object *obj, int argc, char **argv)
+{
+	static const struct option none[] = { {} };
+	char shortopts[32], **av;
+	int opt, n, ret = 0;
+	const char *bad;
+
+	av = calloc(argc + 2, sizeof(*av));
+	if (!av) {
+		p_err("out of memory");
+		return -2;
+	}
+	av[0] = (char *)obj->name;	/* getopt_long() skips the program's name */
+	memcpy(av + 1, argv, argc * sizeof(*av));
+	snprintf(shortopts, sizeof(shortopts), ":%s", obj->shortopts ? obj->shortopts : "");
+	optind = 0;
+	opterr = 0;
+	while (!ret && (opt = getopt_long(argc + 1, av, shortopts,
+					  obj->longopts ? obj->longopts : none, NULL)) != -1) {
+		if (opt == ':') {
+			p_err("option '%s' needs an argument (try: mmscope help)", av[optind - 1]);
+			ret = 2;
+		} else if (opt == '?') {
+			bad = av[optind - 1];
+			if (is_object_option(bad))
+				p_err("option %.*s does not apply to '%s' (try: mmscope %s help)",
+				      (int)strcspn(bad, "="), bad, obj->name, obj->name);
+			else
+				p_err("%s: invalid option '%s', or its argument missing (try: mmscope %s help)",
+				      obj->name, bad, obj->name);
+			ret = 2;
+		} else {
+			ret = obj->take(opt, optarg);
+		}
+	}
+	n = argc + 1 - optind;
+	memmove(argv, av + optind, n * sizeof(*av));
+	argv[n] = NULL;
+	free(av);
+	return ret ? -ret : n;
+}
+
 /* mmscope help OBJECT: as mmscope OBJECT help. */
 static int do_help(int argc, char **argv)
 {
-	static char *help_argv[] = { "help", NULL };
 	const struct object *obj;
 
 	if (!argc || !strcmp(argv[0], "help"))
 		return p_help(usage_text);
 	obj = find_object(argv[0]);
-	return obj ? obj->run(1, help_argv) : 2;
+	return obj ? p_help(obj->help) : 2;
 }
 
 /* "--name VALUE" or "--name=VALUE" at argv[*i]: its value, or NULL. */
@@ -295,7 +350,7 @@ static const char *option_value(const char *name, int argc, char **argv, int *i,
  * among its arguments: they are taken out before the object reads its own.
  * "--" ends them. Returns 0, or 2 after p_err().
  */
-static int take_global_options(int *argc, char **argv, unsigned int *used)
+static int take_global_options(int *argc, char **argv)
 {
 	int i, n = 0, err = 0;
 	const char *a, *v;
@@ -311,15 +366,10 @@ static int take_global_options(int *argc, char **argv, unsigned int *used)
 			json_output = true;
 		} else if (!strcmp(a, "-p") || !strcmp(a, "--pretty")) {
 			json_output = pretty_output = true;
-		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-			verbose = true;
-			*used |= OPT_VERBOSE;
-		} else if (!strcmp(a, "--dot")) {
-			dot_output = true;
-			*used |= OPT_DOT;
-		} else if ((v = option_value("--vma", *argc, argv, &i, &err))) {
-			vma_index_arg = v;
-			*used |= OPT_VMA;
+		} else if (!strcmp(a, "-H") || !strcmp(a, "--human")) {
+			human_output = true;
+		} else if (!strcmp(a, "--no-headers")) {
+			no_headers = true;
 		} else if ((v = option_value("--device", *argc, argv, &i, &err)) ||
 			   (!err && (v = option_value("-d", *argc, argv, &i, &err)))) {
 			device = v;
@@ -334,32 +384,89 @@ static int take_global_options(int *argc, char **argv, unsigned int *used)
 	return 0;
 }
 
-static const char *option_name(unsigned int opt)
+enum { OPT_NO_HEADERS = 0x100, OPT_OBJECT = 0x200 };
+
+static bool find_long(const struct option *opts, size_t n, const char *name)
 {
-	return opt == OPT_VERBOSE ? "-v" : opt == OPT_DOT ? "--dot" : "--vma";
+	while (n--)
+		if (!strcmp(opts[n].name, name))
+			return true;
+	return false;
+}
+
+/*
+ * getopt_long()'s table before the object: the global options, then every
+ * object's (val OPT_OBJECT + i), kept for the object to read.
+ */
+static struct option *pre_options(char *shortopts, size_t size)
+{
+	static const struct option global[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "human", no_argument, NULL, 'H' },
+		{ "no-headers", no_argument, NULL, OPT_NO_HEADERS },
+		{ "device", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+	};
+	size_t n = sizeof(global) / sizeof(global[0]), len;
+	const struct option *o;
+	struct option *all;
+	unsigned int i;
+
+	for (i = 0; i < NR_OBJECTS; i++)
+		for (o = objects[i]->longopts; o && o->name; o++)
+			n++;
+	all = calloc(n + 1, sizeof(*all));
+	if (!all)
+		return NULL;
+	memcpy(all, global, sizeof(global));
+	n = sizeof(global) / sizeof(global[0]);
+	snprintf(shortopts, size, "+:jpHd:hV");
+	for (i = 0; i < NR_OBJECTS; i++) {
+		for (o = objects[i]->longopts; o && o->name; o++) {
+			if (find_long(all, n, o->name))
+				continue;	/* pages' --vma is cow's */
+			all[n] = *o;
+			all[n].flag = NULL;
+			all[n].val = OPT_OBJECT + n;
+			n++;
+		}
+		len = strlen(shortopts);
+		snprintf(shortopts + len, size - len, "%s",
+			 objects[i]->shortopts ? objects[i]->shortopts : "");
+	}
+	return all;
+}
+
+/* Before the object: an object's option, as it was given, for the object. */
+static void keep_pre(char **pre, int *npre, const struct option *all, int opt)
+{
+	char *name;
+
+	if (opt >= OPT_OBJECT ? asprintf(&name, "--%s", all[opt - OPT_OBJECT].name) < 0 :
+	    asprintf(&name, "-%c", opt) < 0)
+		return;
+	pre[(*npre)++] = name;
+	if (optarg)
+		pre[(*npre)++] = optarg;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'p' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "device", required_argument, NULL, 'd' },
-		{ "dot", no_argument, NULL, 'D' },
-		{ "vma", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{}
-	};
 	static char *version_argv[] = { "version", NULL };
 	bool version_requested = false;
-	const struct object *obj;
-	unsigned int used = 0, opt_bit;
-	int opt, ret;
+	const struct object *obj = NULL;
+	struct option *all;
+	char shortopts[64], **args;
+	int opt, ret, npre = 0, nargs;
 
+	all = pre_options(shortopts, sizeof(shortopts));
+	args = calloc(2 * argc + 2, sizeof(*args));
+	if (!all || !args)
+		return 1;
 	opterr = 0;	/* one error style: ours */
-	while ((opt = getopt_long(argc, argv, "+:jpvd:hV", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, shortopts, all, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			json_output = true;
@@ -367,20 +474,14 @@ int main(int argc, char **argv)
 		case 'p':
 			json_output = pretty_output = true;
 			break;
-		case 'v':
-			verbose = true;
-			used |= OPT_VERBOSE;
+		case 'H':
+			human_output = true;
+			break;
+		case OPT_NO_HEADERS:
+			no_headers = true;
 			break;
 		case 'd':
 			device = optarg;
-			break;
-		case 'D':
-			dot_output = true;
-			used |= OPT_DOT;
-			break;
-		case 'n':
-			vma_index_arg = optarg;
-			used |= OPT_VMA;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -391,12 +492,14 @@ int main(int argc, char **argv)
 		case ':':
 			p_err("option '%s' needs an argument (try: mmscope help)", argv[optind - 1]);
 			return 2;
-		default:
+		case '?':
 			if (optopt)
 				p_err("unknown option '-%c' (try: mmscope help)", optopt);
 			else
 				p_err("unknown option '%s' (try: mmscope help)", argv[optind - 1]);
 			return 2;
+		default:
+			keep_pre(args, &npre, all, opt);
 		}
 	}
 	argc -= optind;
@@ -404,32 +507,33 @@ int main(int argc, char **argv)
 	if (version_requested) {	/* -V, whatever follows: as "version" */
 		argc = 1;
 		argv = version_argv;
+		npre = 0;
 	}
 	if (argc < 1) {
 		p_err("no object given (try: mmscope help)");
 		return 2;
 	}
-	argc--;
-	argv++;
-	ret = take_global_options(&argc, argv, &used);
+	/* The object's arguments: its options given before it, then the rest. */
+	memcpy(args + npre, argv + 1, (argc - 1) * sizeof(*args));
+	nargs = npre + argc - 1;
+	ret = take_global_options(&nargs, args);
 	if (ret)
 		return ret;
-	obj = find_object(argv[-1]);
-	if (!obj)
-		return 2;
-	for (opt_bit = OPT_VERBOSE; opt_bit <= OPT_VMA; opt_bit <<= 1) {
-		if ((used & opt_bit) && !(obj->options & opt_bit)) {
-			p_err("option %s does not apply to '%s' (try: mmscope %s help)",
-			      option_name(opt_bit), obj->name, obj->name);
+	/* help, or a prefix of it (no object starts with h). */
+	if (strncmp(argv[0], "help", strlen(argv[0])) || !argv[0][0]) {
+		obj = find_object(argv[0]);
+		if (!obj)
 			return 2;
-		}
+		nargs = take_object_options(obj, nargs, args);
+		if (nargs < 0)
+			return -nargs;
 	}
 	if (json_output) {
 		jw = jw_new(stdout, pretty_output);
 		if (!jw)
 			return 1;
 	}
-	ret = obj->run(argc, argv);
+	ret = obj ? cmd_select(obj, nargs, args) : do_help(nargs, args);
 	if (jw)
 		jw_destroy(jw);
 	return ret;

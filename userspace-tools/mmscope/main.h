@@ -3,20 +3,44 @@
 #ifndef MMSCOPE_CLI_H
 #define MMSCOPE_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/mmscope.h>
 
 #include "json_writer.h"
+#include "table.h"
 
-/* The global options (main.c); some matter to one object only, as bpftool's. */
+/* The global options (main.c), and the tables' (table.h). */
 extern bool json_output;
-extern bool verbose;		/* maps: decode vm_flags */
-extern bool dot_output;		/* walk, vmatree: Graphviz */
-extern const char *vma_index_arg;	/* pages, cow: --vma N */
 extern const char *device;
 extern struct json_writer *jw;	/* with -j, the writer of stdout */
+
+/* An object's command (bpftool's struct cmd); @name NULL: every other argument. */
+struct cmd {
+	const char *name;
+	int (*func)(int argc, char **argv);
+};
+
+/*
+ * An object (one per file, as bpftool's): its commands and its options.
+ * main.c takes the global options out, finds the object, takes the
+ * object's options out of its arguments (before or after the object, as
+ * --opt value or --opt=value), calls @take for each, then runs the
+ * command argv[0] names: "help" prints @help.
+ */
+struct object {
+	const char *name;
+	const char *help;
+	const struct cmd *cmds;		/* ends with a NULL func */
+	const char *shortopts;		/* getopt's, without ':' in front, or NULL */
+	const struct option *longopts;	/* getopt_long()'s, or NULL */
+	int (*take)(int opt, const char *arg);	/* 0, or 2 after p_err() */
+};
+
+extern const struct object obj_mm, obj_maps, obj_lookup, obj_walk, obj_pages, obj_cow,
+	obj_faultlab, obj_smaps, obj_tlb, obj_map, obj_vmatree, obj_version;
 
 /* One line on stderr, and {"error": ...} on stdout with -j. */
 void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -32,8 +56,7 @@ enum err_src {
 /* An errno from the device, turned into what the user should do about it. */
 void p_errno(int err, enum err_src src, const char *what);
 
-/* "OBJECT help": prints @text (null with -j); the exit code. */
-bool is_help(int argc, char **argv);
+/* Help: prints @text (null with -j); the exit code. */
 int p_help(const char *text);
 
 /* addr.c: addresses and ranges as mmscope prints them (hex), VMAs by name */
@@ -53,8 +76,13 @@ int resolve_vma(int fd, const char *pid_arg, const char *arg, uint64_t *start,
 		uint64_t *end);
 
 /* common.c: arguments, and the printers every object uses */
-/* After getopt_long() of an object's options returned '?' or ':'. */
-void p_bad_option(const char *object, char **argv);
+/* --dot, of walk and vmatree: a Graphviz picture. */
+extern bool dot_output;
+extern const struct option dot_opts[];
+int take_dot_option(int opt, const char *arg);
+/* The device, read-only or read-write (the fault lab): an fd, or -1 after p_err(). */
+int open_device(void);
+int open_device_rw(void);
 /* An fd aimed at PID @pid_arg, or the exit code negated (after p_err). */
 int open_target(const char *pid_arg);
 /* "PID": an fd, or the exit code negated. */
@@ -70,30 +98,20 @@ void put_bits_sep(uint64_t bits, const char *(*name)(unsigned int), const char *
 const char *size_name(uint64_t size);
 bool page_has_swap(const struct mmscope_page *p);
 
-/* maps.c: one VMA, as maps prints it, for every object that shows VMAs */
+/* The running kernel's names of vm_flags bits: loaded, then by bit ("bitN" if none). */
 int load_vm_flag_names(int fd);
+const char *vm_flag_name(unsigned int bit);
+
+/* maps.c: one VMA, as maps prints it, for every object that shows VMAs */
 void json_vma(const struct mmscope_vma *v);
 void json_vma_brief(const struct mmscope_vma_brief *v, const char *path);
-void text_vma_header(void);
-void text_vma(const struct mmscope_vma *v);
-void text_vma_brief(const struct mmscope_vma_brief *v, const char *path);
+/* The table of VMAs (maps, lookup, walk, faultlab): start, a row each, table_end(). */
+void vma_table_start(struct table *t);
+void vma_table_row(struct table *t, const struct mmscope_vma_brief *v, const char *path);
+void vma_table_row_full(struct table *t, const struct mmscope_vma *v);
 
 /* pages.c: the records of `pages PID START-END` (or --vma N), for cow too */
-int fetch_pages(int argc, char **argv, const char *usage, uint64_t *start,
+int fetch_pages(int argc, char **argv, const char *vma_arg, const char *usage, uint64_t *start,
 		uint64_t *end, struct mmscope_page **recs, size_t *n);
-
-/* The objects: mmscope OBJECT ARGS... */
-int do_mm(int argc, char **argv);
-int do_maps(int argc, char **argv);
-int do_lookup(int argc, char **argv);
-int do_walk(int argc, char **argv);
-int do_pages(int argc, char **argv);
-int do_cow(int argc, char **argv);
-int do_faultlab(int argc, char **argv);
-int do_smaps(int argc, char **argv);
-int do_tlb(int argc, char **argv);
-int do_map(int argc, char **argv);
-int do_vmatree(int argc, char **argv);
-int do_version(int argc, char **argv);
 
 #endif

@@ -43,28 +43,6 @@ static const char help_text[] =
 	"Without --svg, one line per box. With -j, an object of the layout and\n"
 	"its boxes.\n";
 
-static const char *const label_names[LABEL_COUNT] = {
-	[LABEL_TEXT] = "text", [LABEL_DATA] = "data", [LABEL_BSS] = "bss",
-	[LABEL_HEAP] = "heap", [LABEL_STACK] = "stack", [LABEL_VDSO] = "vdso",
-	[LABEL_VVAR] = "vvar",
-};
-
-const char *map_label_name(unsigned int label)
-{
-	return label < LABEL_COUNT ? label_names[label] : "?";
-}
-
-const char *map_kind_name(uint32_t kind)
-{
-	return kind == MAP_KIND_MIXED ? "mixed" : mms_kind_name(kind);
-}
-
-/* x86-64: the kernel's half mirrors the user half, below 2^64. */
-uint64_t map_kernel_start(uint64_t task_size)
-{
-	return -(task_size + 4096);
-}
-
 struct map_vma {
 	uint64_t start, end, rss;
 	uint32_t kind, labels;
@@ -211,25 +189,29 @@ static size_t build_boxes(const struct map_vma *v, size_t n, struct map_box *box
 
 static void text_map(const struct map *m)
 {
+	static const struct table_col cols[] = {
+		{ "START-END", 0 }, { "KIND", 0 }, { "VMAS", COL_RIGHT },
+		{ "SIZE", COL_RIGHT | COL_SIZE }, { "RSS", COL_RIGHT | COL_SIZE },
+		{ "LABELS", 0 }, { "PATH", 0 },
+	};
+	struct table t;
 	size_t i;
-	int l;
 
 	printf("PID %u (%s): %zu VMAs in %zu boxes, TASK_SIZE %#llx\n", m->mm.pid,
 	       (const char *)m->mm.comm, m->nvmas, m->nboxes, m->mm.task_size);
-	printf("%-33s %-6s %6s %12s %12s  %s\n", "START-END", "KIND", "VMAS", "SIZE_KB",
-	       "RSS_KB", "LABELS / PATH");
+	table_start(&t, cols, sizeof(cols) / sizeof(cols[0]));
 	for (i = 0; i < m->nboxes; i++) {
 		const struct map_box *b = &m->boxes[i];
 
-		printf("%016llx-%016llx %-6s %6u %12llu %12llu ",
-		       (unsigned long long)b->start, (unsigned long long)b->end,
-		       map_kind_name(b->kind), b->count, (unsigned long long)b->size >> 10,
-		       (unsigned long long)b->rss >> 10);
-		for (l = 0; l < LABEL_COUNT; l++)
-			if (b->labels & (1U << l))
-				printf(" %s", label_names[l]);
-		printf("  %s\n", b->path ? b->path : "");
+		table_range(&t, b->start, b->end);
+		table_str(&t, map_kind_name(b->kind));
+		table_uint(&t, b->count);
+		table_size(&t, b->size);
+		table_size(&t, b->rss);
+		table_bits(&t, b->labels, map_label_name, ",");
+		table_str(&t, b->path ? b->path : "");
 	}
+	table_end(&t);
 	printf("brk %#llx, mmap_base %#llx\n", m->mm.brk, m->mm.mmap_base);
 }
 
@@ -271,7 +253,7 @@ static void json_map(const struct map *m)
 		jw_start_array(jw);
 		for (l = 0; l < LABEL_COUNT; l++)
 			if (b->labels & (1U << l))
-				jw_string(jw, label_names[l]);
+				jw_string(jw, map_label_name(l));
 		jw_end_array(jw);
 		jw_end_object(jw);
 	}
@@ -303,24 +285,19 @@ static int write_svg_file(const struct map *m, const char *file)
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, const char **svg)
-{
-	static const struct option opts[] = {
-		{ "svg", required_argument, NULL, 's' },
-		{}
-	};
-	int opt;
+/* --svg FILE: the picture, into FILE. */
+static const char *svg;
 
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (opt != 's') {
-			p_bad_option("map", argv);
-			return -1;
-		}
-		*svg = optarg;
-	}
-	return optind;
+static const struct option opts[] = {
+	{ "svg", required_argument, NULL, 's' },
+	{}
+};
+
+static int take_option(int opt, const char *arg)
+{
+	(void)opt;
+	svg = arg;
+	return 0;
 }
 
 static int query(int fd, const char *pid_arg, struct map *m, struct map_vma **vp)
@@ -351,24 +328,17 @@ static int query(int fd, const char *pid_arg, struct map *m, struct map_vma **vp
 	return 0;
 }
 
-int do_map(int argc, char **argv)
+static int map_show(int argc, char **argv)
 {
 	struct map_vma *v = NULL;
-	const char *svg = NULL;
 	struct map m = {};
-	int first, fd, ret;
+	int fd, ret;
 	size_t i;
 
-	if (is_help(argc, argv))
-		return p_help(help_text);
-	/* getopt_long() wants the program name first. */
-	first = parse_args(argc + 1, argv - 1, &svg);
-	if (first < 0)
-		return 2;
-	fd = open_pid_query(argc + 1 - first, argv - 1 + first, "usage: " USAGE);
+	fd = open_pid_query(argc, argv, "usage: " USAGE);
 	if (fd < 0)
 		return -fd;
-	ret = query(fd, argv[first - 1], &m, &v);
+	ret = query(fd, argv[0], &m, &v);
 	close(fd);
 	if (!ret) {
 		for (i = 0; i < m.nvmas; i++)
@@ -394,3 +364,16 @@ int do_map(int argc, char **argv)
 	free(m.boxes);
 	return ret;
 }
+
+static const struct cmd cmds[] = {
+	{ NULL, map_show },
+	{}
+};
+
+const struct object obj_map = {
+	.name = "map",
+	.help = help_text,
+	.cmds = cmds,
+	.longopts = opts,
+	.take = take_option,
+};

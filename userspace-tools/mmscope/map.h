@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * mmscope map: the address space as boxes, one per VMA or per group of
- * small neighbours (map.c), drawn as SVG (map_svg.c).
+ * small neighbours (map.c), drawn as SVG (map_svg.c); the names both
+ * use (map_names.c).
  */
 #ifndef MMSCOPE_MAP_H
 #define MMSCOPE_MAP_H
@@ -43,6 +44,7 @@ struct map {
 	size_t nvmas;
 };
 
+/* map_names.c */
 const char *map_label_name(unsigned int label);
 const char *map_kind_name(uint32_t kind);
 /* The address where the kernel's half starts, from the user half's top. */

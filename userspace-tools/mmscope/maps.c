@@ -11,6 +11,7 @@
 #include "fmt.h"
 #include "libmmscope.h"
 #include "main.h"
+#include "table.h"
 
 #define USAGE "mmscope maps PID"
 
@@ -23,24 +24,8 @@ static const char help_text[] =
 	"With -v, the vm_flags under each VMA, named as the running kernel names\n"
 	"them. The [vsyscall] gate area is not a VMA of the mm: it is not listed.\n";
 
-/* The running kernel's names of vm_flags bits (MMSCOPE_IOC_VM_FLAG_NAMES). */
-static struct mmscope_vm_flag_names flag_names;
-
-int load_vm_flag_names(int fd)
-{
-	return mms_vm_flag_names(fd, &flag_names);
-}
-
-/* A bit the kernel does not name is "bitN": vm_flags are never hidden. */
-static const char *vm_flag_name(unsigned int bit)
-{
-	static char unknown[16];
-
-	if (flag_names.names[bit][0])
-		return (const char *)flag_names.names[bit];
-	snprintf(unknown, sizeof(unknown), "bit%u", bit);
-	return unknown;
-}
+/* -v: the vm_flags under each VMA. */
+static bool verbose;
 
 void json_vma_brief(const struct mmscope_vma_brief *v, const char *path)
 {
@@ -89,86 +74,61 @@ void json_vma(const struct mmscope_vma *v)
 	json_vma_brief(&b, (const char *)v->path);
 }
 
-void text_vma_header(void)
+static const struct table_col vma_cols[] = {
+	{ "START-END", 0 }, { "SIZE", COL_RIGHT | COL_SIZE }, { "PERM", 0 }, { "OFFSET", 0 }, { "DEV", 0 },
+	{ "INODE", COL_RIGHT }, { "KIND", 0 }, { "ANON", 0 }, { "VM_OPS", 0 },
+	{ "PATH", 0 },
+};
+
+void vma_table_start(struct table *t)
 {
-	printf("%-33s %-4s %-8s %-5s %-8s %-6s %-4s %-24s %s\n", "START-END",
-	       "PERM", "OFFSET", "DEV", "INODE", "KIND", "ANON", "VM_OPS", "PATH");
+	table_start(t, vma_cols, sizeof(vma_cols) / sizeof(vma_cols[0]));
 }
 
-/*
- * One line, as printf("%-33s %-4s %08llx %-5s %-8llu %-6s %-4s %-24s %s\n")
- * of the range, perms, offset, dev, inode, kind, anon, vm_ops and path
- * would print it, formatted by hand: printf() took three quarters of the
- * time of `mmscope maps` of 65,000 VMAs.
- */
-void text_vma_brief(const struct mmscope_vma_brief *v, const char *path)
+/* The fields of /proc/PID/maps (offset and device as it prints them), then ours. */
+void vma_table_row(struct table *t, const struct mmscope_vma_brief *v, const char *path)
 {
-	/* The columns before the path: 33 + 9 + 17 + 18 + 21 + 65 + 5 + vm_ops + 1. */
-	static char line[192 + MMSCOPE_SYM_LEN + MMSCOPE_PATH_MAX];
-	const char *kind = mms_kind_name(v->kind);
-	size_t len = strnlen(path, MMSCOPE_PATH_MAX);
-	char *p = line, *f;
+	char perms[sizeof(v->perms) + 1] = "", dev[24], *p;
 
-	p = fmt_hex(p, v->start, 16);
-	*p++ = '-';
-	p = fmt_hex(p, v->end, 16);
-	*p++ = ' ';
-	p = fmt_str(p, (const char *)v->perms, sizeof(v->perms), 4);
-	*p++ = ' ';
-	p = fmt_hex(p, v->offset, 8);
-	*p++ = ' ';
-	f = p;
-	p = fmt_hex(p, v->dev_major, 2);
+	memcpy(perms, v->perms, sizeof(v->perms));
+	table_range(t, v->start, v->end);
+	table_size(t, v->end - v->start);
+	table_str(t, perms);
+	table_hex(t, v->offset, 8);
+	p = fmt_hex(dev, v->dev_major, 2);
 	*p++ = ':';
-	p = fmt_hex(p, v->dev_minor, 2);
-	p = fmt_pad(f, p, 5);
-	*p++ = ' ';
-	f = p;
-	p = fmt_udec(p, v->inode);
-	p = fmt_pad(f, p, 8);
-	*p++ = ' ';
-	p = fmt_str(p, kind, 64, 6);
-	*p++ = ' ';
-	p = fmt_str(p, v->flags & MMSCOPE_VMA_ANON_VMA ? "yes" : "no", 4, 4);
-	*p++ = ' ';
-	p = fmt_str(p, v->vm_ops[0] ? (const char *)v->vm_ops : "-", sizeof(v->vm_ops), 24);
-	*p++ = ' ';
-	/* One write per line: stdio's locking per call costs too. */
-	if (len < MMSCOPE_PATH_MAX) {
-		memcpy(p, path, len);
-		p += len;
-		*p++ = '\n';
-		fwrite(line, 1, p - line, stdout);
-	} else {
-		fwrite(line, 1, p - line, stdout);
-		printf("%s\n", path);
-	}
+	*fmt_hex(p, v->dev_minor, 2) = '\0';
+	table_str(t, dev);
+	table_uint(t, v->inode);
+	table_str(t, mms_kind_name(v->kind));
+	table_str(t, v->flags & MMSCOPE_VMA_ANON_VMA ? "yes" : "no");
+	table_str(t, v->vm_ops[0] ? (const char *)v->vm_ops : "-");
+	table_str(t, path);
 	if (verbose) {
-		printf("    vm_flags 0x%llx: ", v->vm_flags);
-		put_bits_sep(v->vm_flags, vm_flag_name, " ");
-		printf("\n");
+		static char names[BITS_TEXT_MAX + 1];
+
+		*fmt_bits(names, v->vm_flags, vm_flag_name, " ") = '\0';
+		table_note(t, "    vm_flags 0x%llx: %s", (unsigned long long)v->vm_flags, names);
 	}
 }
 
-void text_vma(const struct mmscope_vma *v)
+void vma_table_row_full(struct table *t, const struct mmscope_vma *v)
 {
 	struct mmscope_vma_brief b;
 
 	mms_vma_brief_of(v, &b);
-	text_vma_brief(&b, (const char *)v->path);
+	vma_table_row(t, &b, (const char *)v->path);
 }
 
 /* glibc ignores setvbuf()'s size unless the buffer is ours; it lives until exit. */
 static char maps_stdout_buf[1 << 20];
 
-int do_maps(int argc, char **argv)
+static int maps_show(int argc, char **argv)
 {
 	struct mms_vmas vmas;
 	size_t i;
 	int fd, ret;
 
-	if (is_help(argc, argv))
-		return p_help(help_text);
 	fd = open_pid_query(argc, argv, "usage: " USAGE);
 	if (fd < 0)
 		return -fd;
@@ -190,10 +150,40 @@ int do_maps(int argc, char **argv)
 			json_vma_brief(&vmas.recs[i], mms_vma_path(&vmas, i));
 		jw_end_array(jw);
 	} else {
-		text_vma_header();
+		struct table t;
+
+		vma_table_start(&t);
 		for (i = 0; i < vmas.count; i++)
-			text_vma_brief(&vmas.recs[i], mms_vma_path(&vmas, i));
+			vma_table_row(&t, &vmas.recs[i], mms_vma_path(&vmas, i));
+		table_end(&t);
 	}
 	mms_vmas_free(&vmas);
 	return 0;
 }
+
+static const struct option opts[] = {
+	{ "verbose", no_argument, NULL, 'v' },
+	{}
+};
+
+static int take_option(int opt, const char *arg)
+{
+	(void)opt;
+	(void)arg;
+	verbose = true;
+	return 0;
+}
+
+static const struct cmd cmds[] = {
+	{ NULL, maps_show },
+	{}
+};
+
+const struct object obj_maps = {
+	.name = "maps",
+	.help = help_text,
+	.cmds = cmds,
+	.shortopts = "v",
+	.longopts = opts,
+	.take = take_option,
+};

@@ -16,44 +16,49 @@ static const char help_text[] =
 	"Usage: " USAGE "\n"
 	"       mmscope mm help\n"
 	"\n"
-	"The mm_struct of process PID: its counters (in pages, as /proc/PID/status\n"
-	"reads them), its layout addresses, its page tables, and every task whose\n"
-	"->mm it is. A kernel thread has none: it borrows active_mm.\n";
+	"The mm_struct of process PID: its counters (in kB, as /proc/PID/status\n"
+	"prints them; with -j in pages, as the kernel keeps them), its layout\n"
+	"addresses, its page tables, and every task whose ->mm it is. A kernel\n"
+	"thread has none: it borrows active_mm.\n";
+
+/* How the text shows a field; JSON keeps the kernel's unit (pages, bytes). */
+enum mm_unit { UNIT_COUNT, UNIT_PAGES, UNIT_BYTES, UNIT_ADDR };
 
 struct mm_field {
 	const char *name;
 	size_t offset;
-	bool hex;
+	enum mm_unit unit;
 };
 
-#define MM_NUM(f) { #f, offsetof(struct mmscope_mm_info, f), false }
-#define MM_HEX(f) { #f, offsetof(struct mmscope_mm_info, f), true }
+#define MM_NUM(f) { #f, offsetof(struct mmscope_mm_info, f), UNIT_COUNT }
+#define MM_PG(f) { #f, offsetof(struct mmscope_mm_info, f), UNIT_PAGES }
+#define MM_BYTES(f) { #f, offsetof(struct mmscope_mm_info, f), UNIT_BYTES }
+#define MM_HEX(f) { #f, offsetof(struct mmscope_mm_info, f), UNIT_ADDR }
 
 static const struct mm_field mm_fields[] = {
 	MM_NUM(mm_users), MM_NUM(mm_count), MM_NUM(map_count),
-	MM_NUM(total_vm), MM_NUM(locked_vm), MM_NUM(pinned_vm),
-	MM_NUM(data_vm), MM_NUM(exec_vm), MM_NUM(stack_vm),
-	MM_NUM(rss_file),
-	MM_NUM(rss_anon), MM_NUM(rss_shmem), MM_NUM(swap_ents),
-	MM_NUM(hiwater_rss), MM_NUM(hiwater_vm),
+	MM_PG(total_vm), MM_PG(locked_vm), MM_PG(pinned_vm),
+	MM_PG(data_vm), MM_PG(exec_vm), MM_PG(stack_vm),
+	MM_PG(rss_file),
+	MM_PG(rss_anon), MM_PG(rss_shmem), MM_PG(swap_ents),
+	MM_PG(hiwater_rss), MM_PG(hiwater_vm),
 	MM_HEX(start_code), MM_HEX(end_code), MM_HEX(start_data),
 	MM_HEX(end_data), MM_HEX(start_brk), MM_HEX(brk), MM_HEX(start_stack),
 	MM_HEX(arg_start), MM_HEX(arg_end), MM_HEX(env_start), MM_HEX(env_end),
 	MM_HEX(mmap_base), MM_HEX(task_size), MM_HEX(pgd_phys),
-	MM_NUM(pgtables_bytes),
+	MM_BYTES(pgtables_bytes),
 };
 
-int do_mm(int argc, char **argv)
+static int mm_show(int argc, char **argv)
 {
 	struct mmscope_mm_user *users = NULL;
 	struct mmscope_mm_info info;
 	uint32_t nusers = 0, i;
 	bool has_mm, kthread;
 	uint64_t value;
+	char size[24];
 	int fd, ret;
 
-	if (is_help(argc, argv))
-		return p_help(help_text);
 	fd = open_pid_query(argc, argv, "usage: " USAGE);
 	if (fd < 0)
 		return -fd;
@@ -96,7 +101,7 @@ int do_mm(int argc, char **argv)
 			jw_key(jw, mm_fields[i].name);
 			if (!has_mm)
 				jw_null(jw);
-			else if (mm_fields[i].hex)
+			else if (mm_fields[i].unit == UNIT_ADDR)
 				jw_hex(jw, value);
 			else
 				jw_uint(jw, value);
@@ -130,10 +135,15 @@ int do_mm(int argc, char **argv)
 			if (mm_fields[i].offset == offsetof(struct mmscope_mm_info, swap_ents) &&
 			    (info.out_flags & MMSCOPE_MM_NO_SWAP))
 				printf("%-16s not in this kernel (CONFIG_SWAP)\n", mm_fields[i].name);
-			else if (mm_fields[i].hex)
+			else if (mm_fields[i].unit == UNIT_ADDR)
 				printf("%-16s 0x%" PRIx64 "\n", mm_fields[i].name, value);
-			else
+			else if (mm_fields[i].unit == UNIT_COUNT)
 				printf("%-16s %" PRIu64 "\n", mm_fields[i].name, value);
+			else
+				printf("%-16s %s%s\n", mm_fields[i].name,
+				       size_text(size, mm_fields[i].unit == UNIT_PAGES ?
+						 value * sysconf(_SC_PAGESIZE) : value),
+				       human_output ? "" : " kB");
 		}
 		if (has_mm) {
 			printf("%-16s %u\n", "users", info.users_total);
@@ -144,3 +154,14 @@ int do_mm(int argc, char **argv)
 	free(users);
 	return 0;
 }
+
+static const struct cmd cmds[] = {
+	{ NULL, mm_show },
+	{}
+};
+
+const struct object obj_mm = {
+	.name = "mm",
+	.help = help_text,
+	.cmds = cmds,
+};

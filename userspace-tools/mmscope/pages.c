@@ -35,23 +35,27 @@ static const char help_text[] =
 	"             size, PTE bits), read without struct page, and the summary\n"
 	"             by state and size: no verdicts, counts or page flags\n";
 
+/* The options: --vma VMA instead of RANGE; --summary or --pte. */
+static const char *opt_vma;
+static int opt_mode;
+
 /* The target and its range; returns the exit code, *@fd open on 0. */
-static int open_range(int argc, char **argv, const char *usage, int *fd, uint64_t *start,
-		      uint64_t *end)
+static int open_range(int argc, char **argv, const char *vma_arg, const char *usage, int *fd,
+		      uint64_t *start, uint64_t *end)
 {
 	int ret;
 
-	if (argc != (vma_index_arg ? 1 : 2)) {
+	if (argc != (vma_arg ? 1 : 2)) {
 		p_err("%s", usage);
 		return 2;
 	}
-	if (vma_index_arg ? check_vma_arg(vma_index_arg) : check_range_arg(argv[1]))
+	if (vma_arg ? check_vma_arg(vma_arg) : check_range_arg(argv[1]))
 		return 2;
 	*fd = open_target(argv[0]);
 	if (*fd < 0)
 		return -*fd;
-	if (vma_index_arg)
-		ret = resolve_vma(*fd, argv[0], vma_index_arg, start, end);
+	if (vma_arg)
+		ret = resolve_vma(*fd, argv[0], vma_arg, start, end);
 	else
 		ret = resolve_range(*fd, argv[0], argv[1], start, end);
 	if (ret)
@@ -71,17 +75,39 @@ static int pages_error(int ret, const char *pid_arg)
 }
 
 /* Returns the exit code; on 0, *@recs is the caller's to free. */
-int fetch_pages(int argc, char **argv, const char *usage, uint64_t *start,
+int fetch_pages(int argc, char **argv, const char *vma_arg, const char *usage, uint64_t *start,
 		uint64_t *end, struct mmscope_page **recs, size_t *n)
 {
 	int fd, ret;
 
-	ret = open_range(argc, argv, usage, &fd, start, end);
+	ret = open_range(argc, argv, vma_arg, usage, &fd, start, end);
 	if (ret)
 		return ret;
 	ret = mms_pages_all(fd, *start, *end, recs, n);
 	close(fd);
 	return ret ? pages_error(ret, argv[0]) : 0;
+}
+
+/* A JSON object's opening: {"start": ..., "end": ..., */
+static void json_range_start(uint64_t start, uint64_t end)
+{
+	jw_start_object(jw);
+	jw_key(jw, "start");
+	jw_hex(jw, start);
+	jw_key(jw, "end");
+	jw_hex(jw, end);
+}
+
+/* A record's "state" and "pfn" (null unless present). */
+static void json_state_pfn(uint32_t state, uint64_t pfn)
+{
+	jw_key(jw, "state");
+	jw_string(jw, mms_state_name(state));
+	jw_key(jw, "pfn");
+	if (state == MMSCOPE_ENTRY_PRESENT)
+		jw_uint(jw, pfn);
+	else
+		jw_null(jw);
 }
 
 /* The non-zero counts: {NAME: n, ...} in JSON, "KEY: NAME n ..." in text. */
@@ -110,12 +136,25 @@ static void put_counts(const char *key, const uint64_t *counts, int n,
 		jw_end_object(jw);
 }
 
+/* PAGE is the size of the page (or huge leaf) mapping the record. */
+static const struct table_col cols[] = {
+	{ "ADDR", 0 }, { "SIZE", COL_RIGHT | COL_SIZE }, { "STATE", 0 }, { "PFN", 0 },
+	{ "PAGE", COL_RIGHT | COL_SIZE }, { "COW", 0 }, { "MAPC", COL_RIGHT },
+	{ "REFC", COL_RIGHT }, { "PTE", 0 }, { "PAGE_FLAGS", 0 },
+};
+
+static const struct table_col pte_cols[] = {
+	{ "ADDR", 0 }, { "SIZE", COL_RIGHT | COL_SIZE }, { "STATE", 0 }, { "PFN", 0 },
+	{ "PAGE", COL_RIGHT | COL_SIZE }, { "PTE", 0 },
+};
+
 static const char *const rss_names[3] = { "4K", "2M", "1G" };
 
 /* The summary: JSON's "summary" object, or text's block. @per_cow may be NULL. */
 static void put_summary(uint64_t start, uint64_t end, const uint64_t *per_state,
 			const uint64_t *per_cow, const uint64_t *rss)
 {
+	char buf[24];
 	int s;
 
 	if (json_output) {
@@ -139,9 +178,10 @@ static void put_summary(uint64_t start, uint64_t end, const uint64_t *per_state,
 	put_counts("state", per_state, MMSCOPE_ENTRY_STATE_COUNT, mms_state_name);
 	if (per_cow)
 		put_counts("cow", per_cow, MMSCOPE_COW_COUNT, mms_cow_name);
-	printf("\n  rss:   4K %llu kB, 2M %llu kB, 1G %llu kB\n",
-	       (unsigned long long)rss[0] >> 10, (unsigned long long)rss[1] >> 10,
-	       (unsigned long long)rss[2] >> 10);
+	printf("\n  rss:  ");
+	for (s = 0; s < 3; s++)
+		printf(" %s %s%s%s", rss_names[s], size_text(buf, rss[s]), human_output ? "" : " kB",
+		       s < 2 ? "," : "\n");
 }
 
 /* --summary: MMSCOPE_PAGES_SUMMARY, no records. */
@@ -152,7 +192,7 @@ static int pages_summary(int argc, char **argv)
 	struct mmscope_pages sum;
 	int fd, ret, i;
 
-	ret = open_range(argc, argv, "usage: " USAGE, &fd, &start, &end);
+	ret = open_range(argc, argv, opt_vma, "usage: " USAGE, &fd, &start, &end);
 	if (ret)
 		return ret;
 	ret = mms_pages_summary(fd, start, end, &sum);
@@ -166,11 +206,7 @@ static int pages_summary(int argc, char **argv)
 	for (i = 0; i < 3; i++)
 		rss[i] = sum.sum_present[i] * 4096;
 	if (json_output) {
-		jw_start_object(jw);
-		jw_key(jw, "start");
-		jw_hex(jw, start);
-		jw_key(jw, "end");
-		jw_hex(jw, end);
+		json_range_start(start, end);
 	}
 	put_summary(start, end, per_state, per_cow, rss);
 	if (json_output)
@@ -184,10 +220,11 @@ static int pages_pte(int argc, char **argv)
 	uint64_t start, end, per_state[MMSCOPE_ENTRY_STATE_COUNT] = { 0 }, rss[3] = { 0 };
 	struct mmscope_page_pte *recs;
 	uint64_t rend, size, psize;
+	struct table t;
 	size_t n, i;
 	int fd, ret;
 
-	ret = open_range(argc, argv, "usage: " USAGE, &fd, &start, &end);
+	ret = open_range(argc, argv, opt_vma, "usage: " USAGE, &fd, &start, &end);
 	if (ret)
 		return ret;
 	ret = mms_pages_pte_all(fd, start, end, &recs, &n);
@@ -197,20 +234,14 @@ static int pages_pte(int argc, char **argv)
 	/* The records cover [start rounded down, end rounded up to 4K). */
 	rend = (end + 4095) & ~4095ULL;
 	if (json_output) {
-		jw_start_object(jw);
-		jw_key(jw, "start");
-		jw_hex(jw, start);
-		jw_key(jw, "end");
-		jw_hex(jw, end);
+		json_range_start(start, end);
 		jw_key(jw, "records");
 		jw_start_array(jw);
 	} else {
-		printf("%-16s %10s %-10s %-14s %-5s %s\n", "ADDR", "SIZE", "STATE", "PFN", "PAGE",
-		       "PTE");
+		table_start(&t, pte_cols, sizeof(pte_cols) / sizeof(pte_cols[0]));
 	}
 	for (i = 0; i < n; i++) {
 		const struct mmscope_page_pte *p = &recs[i];
-		char pfn[32] = "-";
 
 		size = (i + 1 < n ? recs[i + 1].addr : rend) - p->addr;
 		psize = p->page_shift ? 1ULL << p->page_shift : 0;
@@ -223,13 +254,7 @@ static int pages_pte(int argc, char **argv)
 			jw_hex(jw, p->addr);
 			jw_key(jw, "size");
 			jw_uint(jw, size);
-			jw_key(jw, "state");
-			jw_string(jw, mms_state_name(p->state));
-			jw_key(jw, "pfn");
-			if (p->state == MMSCOPE_ENTRY_PRESENT)
-				jw_uint(jw, p->pfn);
-			else
-				jw_null(jw);
+			json_state_pfn(p->state, p->pfn);
 			if (p->state >= MMSCOPE_ENTRY_SWAP && p->state <= MMSCOPE_ENTRY_HWPOISON) {
 				jw_key(jw, "swap_type");
 				jw_uint(jw, p->swap_type);
@@ -243,19 +268,25 @@ static int pages_pte(int argc, char **argv)
 			jw_end_object(jw);
 			continue;
 		}
+		table_addr(&t, p->addr);
+		table_size(&t, size);
+		table_str(&t, mms_state_name(p->state));
 		if (p->state == MMSCOPE_ENTRY_PRESENT)
-			snprintf(pfn, sizeof(pfn), "%#llx", (unsigned long long)p->pfn);
+			table_pfn(&t, p->pfn);
 		else if (p->state >= MMSCOPE_ENTRY_SWAP && p->state <= MMSCOPE_ENTRY_HWPOISON)
-			snprintf(pfn, sizeof(pfn), "swp %u:%#llx", p->swap_type,
-				 (unsigned long long)p->pfn);
-		printf("%016llx %10s %-10s %-14s %-5s ", (unsigned long long)p->addr,
-		       size_name(size), mms_state_name(p->state), pfn,
-		       psize ? size_name(psize) : "-");
-		put_bits(p->pte_flags, mms_pte_bit_name);
-		printf("\n");
+			table_fmt(&t, "swp %u:%#llx", p->swap_type, (unsigned long long)p->pfn);
+		else
+			table_str(&t, "-");
+		if (psize)
+			table_size(&t, psize);
+		else
+			table_str(&t, "-");
+		table_bits(&t, p->pte_flags, mms_pte_bit_name, ",");
 	}
 	if (json_output)
 		jw_end_array(jw);
+	else
+		table_end(&t);
 	put_summary(start, end, per_state, NULL, rss);
 	if (json_output)
 		jw_end_object(jw);
@@ -263,52 +294,41 @@ static int pages_pte(int argc, char **argv)
 	return 0;
 }
 
-/* --summary or --pte; returns the index of the first argument, or -1. */
-static int parse_args(int argc, char **argv, int *mode)
-{
-	static const struct option opts[] = {
-		{ "summary", no_argument, NULL, 's' },
-		{ "pte", no_argument, NULL, 'p' },
-		{}
-	};
-	int opt;
+static const struct option opts[] = {
+	{ "summary", no_argument, NULL, 's' },
+	{ "pte", no_argument, NULL, 'p' },
+	{ "vma", required_argument, NULL, 'n' },
+	{}
+};
 
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (opt != 's' && opt != 'p') {
-			p_bad_option("pages", argv);
-			return -1;
-		}
-		if (*mode && *mode != opt) {
-			p_err("--summary and --pte do not go together");
-			return -1;
-		}
-		*mode = opt;
+static int take_option(int opt, const char *arg)
+{
+	if (opt == 'n') {
+		opt_vma = arg;
+		return 0;
 	}
-	return optind;
+	if (opt_mode && opt_mode != opt) {
+		p_err("--summary and --pte do not go together");
+		return 2;
+	}
+	opt_mode = opt;
+	return 0;
 }
 
-int do_pages(int argc, char **argv)
+static int pages_show(int argc, char **argv)
 {
 	uint64_t start, end, per_state[MMSCOPE_ENTRY_STATE_COUNT] = { 0 };
 	uint64_t per_cow[MMSCOPE_COW_COUNT] = { 0 }, rss[3] = { 0 };
 	struct mmscope_page *recs;
-	int ret, first, mode = 0;
+	struct table t;
 	size_t n, i;
+	int ret;
 
-	if (is_help(argc, argv))
-		return p_help(help_text);
-	/* getopt_long() wants the program name first. */
-	first = parse_args(argc + 1, argv - 1, &mode);
-	if (first < 0)
-		return 2;
-	argc = argc + 1 - first;
-	argv = argv - 1 + first;
-	if (mode == 's')
+	if (opt_mode == 's')
 		return pages_summary(argc, argv);
-	if (mode == 'p')
+	if (opt_mode == 'p')
 		return pages_pte(argc, argv);
-	ret = fetch_pages(argc, argv, "usage: " USAGE, &start, &end, &recs, &n);
+	ret = fetch_pages(argc, argv, opt_vma, "usage: " USAGE, &start, &end, &recs, &n);
 	if (ret)
 		return ret;
 	for (i = 0; i < n; i++) {
@@ -321,11 +341,7 @@ int do_pages(int argc, char **argv)
 	}
 
 	if (json_output) {
-		jw_start_object(jw);
-		jw_key(jw, "start");
-		jw_hex(jw, start);
-		jw_key(jw, "end");
-		jw_hex(jw, end);
+		json_range_start(start, end);
 		jw_key(jw, "records");
 		jw_start_array(jw);
 		for (i = 0; i < n; i++) {
@@ -336,13 +352,7 @@ int do_pages(int argc, char **argv)
 			jw_hex(jw, p->addr);
 			jw_key(jw, "size");
 			jw_uint(jw, p->size);
-			jw_key(jw, "state");
-			jw_string(jw, mms_state_name(p->state));
-			jw_key(jw, "pfn");
-			if (p->state == MMSCOPE_ENTRY_PRESENT)
-				jw_uint(jw, p->pfn);
-			else
-				jw_null(jw);
+			json_state_pfn(p->state, p->pfn);
 			jw_key(jw, "page_size");
 			jw_uint(jw, p->page_size);
 			jw_key(jw, "pte_flags");
@@ -364,28 +374,47 @@ int do_pages(int argc, char **argv)
 		return 0;
 	}
 
-	printf("%-16s %10s %-10s %-12s %-5s %-9s %4s %4s %s\n", "ADDR", "SIZE", "STATE",
-	       "PFN", "PAGE", "COW", "MAPC", "REFC", "FLAGS");
+	table_start(&t, cols, sizeof(cols) / sizeof(cols[0]));
 	for (i = 0; i < n; i++) {
 		const struct mmscope_page *p = &recs[i];
-		char pfn[24] = "-";
 
+		table_addr(&t, p->addr);
+		table_size(&t, p->size);
+		table_str(&t, mms_state_name(p->state));
 		if (p->state == MMSCOPE_ENTRY_PRESENT)
-			snprintf(pfn, sizeof(pfn), "%#llx", p->pfn);
+			table_pfn(&t, p->pfn);
 		else if (page_has_swap(p))
-			snprintf(pfn, sizeof(pfn), "swp %u:%#llx", p->swap_type, p->swap_offset);
-		printf("%016llx %10s %-10s %-12s %-5s %-9s %4u %4u ", p->addr, size_name(p->size),
-		       mms_state_name(p->state), pfn,
-		       p->page_size ? size_name(p->page_size) : "-", mms_cow_name(p->cow),
-		       p->mapcount, p->refcount);
-		put_bits(p->pte_flags, mms_pte_bit_name);
-		if (p->flags & MMSCOPE_PAGE_HAS_STRUCT_PAGE) {
-			printf(" ");
-			put_bits(p->page_flags, mms_pg_bit_name);
-		}
-		printf("\n");
+			table_fmt(&t, "swp %u:%#llx", p->swap_type, p->swap_offset);
+		else
+			table_str(&t, "-");
+		if (p->page_size)
+			table_size(&t, p->page_size);
+		else
+			table_str(&t, "-");
+		table_str(&t, mms_cow_name(p->cow));
+		table_uint(&t, p->mapcount);
+		table_uint(&t, p->refcount);
+		table_bits(&t, p->pte_flags, mms_pte_bit_name, ",");
+		if (p->flags & MMSCOPE_PAGE_HAS_STRUCT_PAGE)
+			table_bits(&t, p->page_flags, mms_pg_bit_name, ",");
+		else
+			table_str(&t, "-");
 	}
+	table_end(&t);
 	put_summary(start, end, per_state, per_cow, rss);
 	free(recs);
 	return 0;
 }
+
+static const struct cmd cmds[] = {
+	{ NULL, pages_show },
+	{}
+};
+
+const struct object obj_pages = {
+	.name = "pages",
+	.help = help_text,
+	.cmds = cmds,
+	.longopts = opts,
+	.take = take_option,
+};

@@ -202,9 +202,11 @@ static void json_rollup(const struct mmscope_smaps_vma *sum)
 	jw_end_object(jw);
 }
 
+/* As /proc/PID/smaps_rollup prints it, in kB; with -H, as ls -h. */
 static void text_rollup(const struct mmscope_smaps_vma *sum)
 {
-	char head[80];
+	const char *unit = human_output ? "" : " kB";
+	char head[80], num[24];
 	size_t j;
 
 	/* show_vma_header_prefix(), padded as seq_pad() pads it. */
@@ -219,90 +221,86 @@ static void text_rollup(const struct mmscope_smaps_vma *sum)
 			printf("%-16snot in this kernel (%s)\n", label,
 			       absent_config(fields[j].absent));
 		else if (!strcmp(fields[j].name, "Private_Hugetlb"))
-			printf("%s %7llu kB\n", label,
-			       (unsigned long long)field_kb(sum, &fields[j]));
+			printf("%s %7s%s\n", label, size_text(num, field_kb(sum, &fields[j]) << 10),
+			       unit);
 		else
-			printf("%-16s%8llu kB\n", label,
-			       (unsigned long long)field_kb(sum, &fields[j]));
+			printf("%-16s%8s%s\n", label, size_text(num, field_kb(sum, &fields[j]) << 10),
+			       unit);
 		if (!strcmp(fields[j].name, "Swap"))
 			printf("SwapPss:        not computed (needs the swap map count)\n");
 	}
 }
 
-/* The width of every kB column, header and rows alike: the widest header. */
-#define KB_W ((int)sizeof("ANONHUGE_KB") - 1)
+static const struct table_col cols[] = {
+	{ "START-END", 0 }, { "KIND", 0 }, { "RSS", COL_RIGHT | COL_SIZE },
+	{ "PSS", COL_RIGHT | COL_SIZE }, { "SHARED", COL_RIGHT | COL_SIZE },
+	{ "PRIVATE", COL_RIGHT | COL_SIZE }, { "SWAP", COL_RIGHT | COL_SIZE },
+	{ "ANONHUGE", COL_RIGHT | COL_SIZE }, { "PATH", 0 },
+};
 
-static void text_row(const char *range, const char *kind, const struct mmscope_smaps_vma *r,
+/* A row's sizes, each rounded down to kB as /proc rounds it (Pss: after the shift). */
+static void text_row(struct table *t, const char *kind, const struct mmscope_smaps_vma *r,
 		     const char *path)
 {
-	printf("%-33s %-6s %*llu %*llu %*llu %*llu %*llu %*llu  %s\n", range, kind,
-	       KB_W, (unsigned long long)r->rss >> 10,
-	       KB_W, (unsigned long long)(r->pss >> MMSCOPE_PSS_SHIFT) >> 10,
-	       KB_W, (unsigned long long)(r->shared_clean + r->shared_dirty) >> 10,
-	       KB_W, (unsigned long long)(r->private_clean + r->private_dirty) >> 10,
-	       KB_W, (unsigned long long)r->swap >> 10,
-	       KB_W, (unsigned long long)r->anon_huge_pages >> 10, path);
+	table_str(t, kind);
+	table_size(t, r->rss & ~1023ULL);
+	table_size(t, (r->pss >> MMSCOPE_PSS_SHIFT) & ~1023ULL);
+	table_size(t, (r->shared_clean + r->shared_dirty) & ~1023ULL);
+	table_size(t, (r->private_clean + r->private_dirty) & ~1023ULL);
+	table_size(t, r->swap & ~1023ULL);
+	table_size(t, r->anon_huge_pages & ~1023ULL);
+	table_str(t, path);
 }
 
-static int parse_args(int argc, char **argv, int *rollup_only, int *sort_pss, long *top)
+/* The options: --rollup, --sort pss|addr, --top N. */
+static int rollup_only, sort_pss;
+static long top = -1;
+
+static const struct option opts[] = {
+	{ "rollup", no_argument, NULL, 'r' },
+	{ "sort", required_argument, NULL, 's' },
+	{ "top", required_argument, NULL, 't' },
+	{}
+};
+
+static int take_option(int opt, const char *arg)
 {
-	static const struct option opts[] = {
-		{ "rollup", no_argument, NULL, 'r' },
-		{ "sort", required_argument, NULL, 's' },
-		{ "top", required_argument, NULL, 't' },
-		{}
-	};
 	char *end;
-	int opt;
 
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'r':
-			*rollup_only = 1;
-			break;
-		case 's':
-			if (!strcmp(optarg, "pss")) {
-				*sort_pss = 1;
-			} else if (!strcmp(optarg, "addr")) {
-				*sort_pss = 0;
-			} else {
-				p_err("--sort %s: expected pss or addr", optarg);
-				return -1;
-			}
-			break;
-		case 't':
-			*top = strtol(optarg, &end, 10);
-			if (*end || end == optarg || *top < 1) {
-				p_err("--top %s: expected a number of rows, at least 1", optarg);
-				return -1;
-			}
-			break;
-		default:
-			p_bad_option("smaps", argv);
-			return -1;
+	switch (opt) {
+	case 'r':
+		rollup_only = 1;
+		break;
+	case 's':
+		if (!strcmp(arg, "pss")) {
+			sort_pss = 1;
+		} else if (!strcmp(arg, "addr")) {
+			sort_pss = 0;
+		} else {
+			p_err("--sort %s: expected pss or addr", arg);
+			return 2;
 		}
+		break;
+	case 't':
+		top = strtol(arg, &end, 10);
+		if (*end || end == arg || top < 1) {
+			p_err("--top %s: expected a number of rows, at least 1", arg);
+			return 2;
+		}
+		break;
 	}
-	return optind;
+	return 0;
 }
 
-int do_smaps(int argc, char **argv)
+static int smaps_show(int argc, char **argv)
 {
-	int rollup_only = 0, sort_pss = 0, fd, ret, first;
+	int fd, ret;
 	struct mmscope_smaps_vma *recs, sum;
 	struct mmscope_vma *vmas = NULL;
 	size_t n, nv = 0, i, k, shown;
 	struct row *rows;
-	long top = -1;
-	char range[40];
 
-	if (is_help(argc, argv))
-		return p_help(help_text);
-	/* getopt_long() wants the program name first. */
-	first = parse_args(argc + 1, argv - 1, &rollup_only, &sort_pss, &top);
-	if (first < 0)
-		return 2;
-	fd = open_pid_query(argc + 1 - first, argv - 1 + first, "usage: " USAGE);
+	fd = open_pid_query(argc, argv, "usage: " USAGE);
 	if (fd < 0)
 		return -fd;
 	if (rollup_only) {
@@ -310,7 +308,7 @@ int do_smaps(int argc, char **argv)
 		ret = mms_smaps_rollup(fd, &sum);
 		close(fd);
 		if (ret) {
-			p_errno(-ret, ERR_QUERY, argv[first - 1]);
+			p_errno(-ret, ERR_QUERY, argv[0]);
 			return 1;
 		}
 		if (json_output) {
@@ -327,7 +325,7 @@ int do_smaps(int argc, char **argv)
 		ret = mms_vmas_all(fd, &vmas, &nv);
 	close(fd);
 	if (ret) {
-		p_errno(-ret, ERR_QUERY, argv[first - 1]);
+		p_errno(-ret, ERR_QUERY, argv[0]);
 		return 1;
 	}
 	rollup(recs, n, &sum);
@@ -365,18 +363,17 @@ int do_smaps(int argc, char **argv)
 		jw_end_array(jw);
 		jw_end_object(jw);
 	} else {
-		printf("%-33s %-6s %*s %*s %*s %*s %*s %*s  %s\n", "START-END", "KIND",
-		       KB_W, "RSS_KB", KB_W, "PSS_KB", KB_W, "SHARED_KB", KB_W, "PRIVATE_KB",
-		       KB_W, "SWAP_KB", KB_W, "ANONHUGE_KB", "PATH");
+		struct table t;
+
+		table_start(&t, cols, sizeof(cols) / sizeof(cols[0]));
 		for (i = 0; i < shown; i++) {
-			snprintf(range, sizeof(range), "%016llx-%016llx",
-				 (unsigned long long)rows[i].r->start,
-				 (unsigned long long)rows[i].r->end);
-			text_row(range, rows[i].v ? mms_kind_name(rows[i].v->kind) : "?",
+			table_range(&t, rows[i].r->start, rows[i].r->end);
+			text_row(&t, rows[i].v ? mms_kind_name(rows[i].v->kind) : "?",
 				 rows[i].r, rows[i].v ? (const char *)rows[i].v->path : "");
 		}
-		snprintf(range, sizeof(range), "total (%zu VMAs)", n);
-		text_row(range, "", &sum, "");
+		table_fmt(&t, "total (%zu VMAs)", n);
+		text_row(&t, "", &sum, "");
+		table_end(&t);
 		for (i = 0; i < NABSENT; i++)
 			if (sum.flags & absent_kinds[i].flag)
 				printf("%s: not in this kernel (%s)\n", absent_kinds[i].fields,
@@ -387,3 +384,16 @@ int do_smaps(int argc, char **argv)
 	free(vmas);
 	return 0;
 }
+
+static const struct cmd cmds[] = {
+	{ NULL, smaps_show },
+	{}
+};
+
+const struct object obj_smaps = {
+	.name = "smaps",
+	.help = help_text,
+	.cmds = cmds,
+	.longopts = opts,
+	.take = take_option,
+};

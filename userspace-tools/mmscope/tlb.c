@@ -254,6 +254,12 @@ static const char *yes_no(bool v)
 
 static void text_flushes(const struct mmscope_tlb *t)
 {
+	/* PAGES is how many pages the flushes named: a count. */
+	static const struct table_col flush_cols[] = {
+		{ "REASON", 0 }, { "EVENTS", COL_RIGHT }, { "PAGES", COL_RIGHT },
+		{ "FULL", COL_RIGHT },
+	};
+	struct table tab;
 	int r;
 
 	if (!(t->out_flags & MMSCOPE_TLB_COUNTING)) {
@@ -262,18 +268,27 @@ static void text_flushes(const struct mmscope_tlb *t)
 	}
 	printf("flushes          counted for %.1f s; tlb_gen moved by %llu\n",
 	       t->count_ns / 1e9, t->tlb_gen_delta);
-	printf("  %-12s %10s %10s %10s\n", "reason", "events", "pages", "full");
-	for (r = 0; r < MMSCOPE_TLB_REASON_COUNT; r++)
-		printf("  %-12s %10llu %10llu %10llu\n", reason_key[r],
-		       t->events[r], t->pages[r], t->full[r]);
+	table_start(&tab, flush_cols, sizeof(flush_cols) / sizeof(flush_cols[0]));
+	tab.indent = "  ";
+	for (r = 0; r < MMSCOPE_TLB_REASON_COUNT; r++) {
+		table_str(&tab, reason_key[r]);
+		table_uint(&tab, t->events[r]);
+		table_uint(&tab, t->pages[r]);
+		table_uint(&tab, t->full[r]);
+	}
+	table_end(&tab);
 }
 
 static void text_tlb(const struct mmscope_tlb *t, const struct mmscope_tlb_cpu *cpus,
 		     uint32_t n)
 {
 	bool pcid = t->out_flags & MMSCOPE_TLB_PCID;
+	static const struct table_col cpu_cols[] = {
+		{ "CPU", COL_RIGHT }, { "CR3", 0 }, { "PCID", COL_RIGHT }, { "PID", COL_RIGHT },
+		{ "COMM", 0 }, { "LOADED", 0 }, { "STATE", 0 },
+	};
 	uint64_t init_pgd = init_mm_pgd_phys();
-	char pcid_s[16];
+	struct table tab;
 	uint32_t i;
 
 	printf("%-16s pcid %s, invpcid %s, pti %s, la57 %s, invlpgb %s\n", "features",
@@ -290,29 +305,39 @@ static void text_tlb(const struct mmscope_tlb *t, const struct mmscope_tlb_cpu *
 	for (i = 0; i < n; i++)
 		if (cpus[i].flags & MMSCOPE_TLB_CPU_IN_MASK)
 			printf(" %u", cpus[i].cpu);
-	printf("\n\n%-4s %-18s %-5s %-8s %-16s %-9s %-s\n", "cpu", "cr3", "pcid", "pid",
-	       "comm", "loaded", "state");
+	printf("\n\n");
+	table_start(&tab, cpu_cols, sizeof(cpu_cols) / sizeof(cpu_cols[0]));
 	for (i = 0; i < n; i++) {
 		const struct mmscope_tlb_cpu *c = &cpus[i];
 
+		table_uint(&tab, c->cpu);
 		if (!(c->flags & MMSCOPE_TLB_CPU_ONLINE)) {
-			printf("%-4u offline%s\n", c->cpu,
-			       c->flags & MMSCOPE_TLB_CPU_IN_MASK ? " (in mm_cpumask)" : "");
+			table_str(&tab, "-");
+			table_str(&tab, "-");
+			table_str(&tab, "-");
+			table_str(&tab, "-");
+			table_str(&tab, "-");
+			table_str(&tab, c->flags & MMSCOPE_TLB_CPU_IN_MASK ?
+				  "offline (in mm_cpumask)" : "offline");
 			continue;
 		}
+		table_addr(&tab, c->cr3);
 		if (pcid)
-			snprintf(pcid_s, sizeof(pcid_s), "%u", c->pcid);
+			table_uint(&tab, c->pcid);
 		else
-			snprintf(pcid_s, sizeof(pcid_s), "none");
-		printf("%-4u 0x%-16llx %-5s %-8u %-16s %-9s %s%s%s%s\n", c->cpu, c->cr3,
-		       pcid_s, c->pid, (const char *)c->comm, loaded_name(c, init_pgd),
-		       c->flags & MMSCOPE_TLB_CPU_IDLE ? "idle" :
-		       c->flags & MMSCOPE_TLB_CPU_KTHREAD ? "kernel thread" : "user",
-		       c->flags & MMSCOPE_TLB_CPU_LAZY ? ", lazy TLB" : "",
-		       c->flags & MMSCOPE_TLB_CPU_NO_MM &&
-		       c->flags & MMSCOPE_TLB_CPU_TARGET_ACTIVE ? ", borrows the target's mm" : "",
-		       c->flags & MMSCOPE_TLB_CPU_IN_MASK ? "" : ", not in mm_cpumask");
+			table_str(&tab, "none");
+		table_uint(&tab, c->pid);
+		table_str(&tab, (const char *)c->comm);
+		table_str(&tab, loaded_name(c, init_pgd));
+		table_fmt(&tab, "%s%s%s%s",
+			  c->flags & MMSCOPE_TLB_CPU_IDLE ? "idle" :
+			  c->flags & MMSCOPE_TLB_CPU_KTHREAD ? "kernel thread" : "user",
+			  c->flags & MMSCOPE_TLB_CPU_LAZY ? ", lazy TLB" : "",
+			  c->flags & MMSCOPE_TLB_CPU_NO_MM &&
+			  c->flags & MMSCOPE_TLB_CPU_TARGET_ACTIVE ? ", borrows the target's mm" : "",
+			  c->flags & MMSCOPE_TLB_CPU_IN_MASK ? "" : ", not in mm_cpumask");
 	}
+	table_end(&tab);
 	if (!pcid)
 		printf("(no PCID on this CPU: every CR3 switch flushes the non-global TLB)\n");
 	printf("\n");
@@ -373,7 +398,8 @@ static int watch(int fd, unsigned int secs, const char *pid_arg)
 		sigaction(SIGINT, &old, NULL);
 		return tlb_err(-ret, pid_arg);
 	}
-	if (!json_output) {
+	if (!json_output && !no_headers) {
+		/* A live table: its widths are declared, not measured. */
 		for (r = 0; r < MMSCOPE_TLB_REASON_COUNT; r++)
 			printf("%12s", reason_key[r]);
 		printf("%12s %s\n", "tlb_gen", "(events a second; pages in brackets)");
@@ -564,44 +590,49 @@ out_kill:
 	return ret ? ret : 1;
 }
 
-int do_tlb(int argc, char **argv)
-{
-	const char *pid_arg = NULL, *watch = NULL;
-	unsigned int secs = 0;
-	bool do_demo = false;
-	int i;
+/* The options: --demo, or --watch SECONDS. */
+static const char *watch_arg;
+static bool do_demo;
 
-	if (is_help(argc, argv))
-		return p_help(help_text);
-	/* PID, --demo, --watch SECONDS or --watch=SECONDS, in any order. */
-	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--demo")) {
-			do_demo = true;
-		} else if (!strcmp(argv[i], "--watch")) {
-			if (i + 1 == argc) {
-				p_err("option '--watch' needs an argument (try: mmscope tlb help)");
-				return 2;
-			}
-			watch = argv[++i];
-		} else if (!strncmp(argv[i], "--watch=", 8)) {
-			watch = argv[i] + 8;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			p_err("tlb: unknown option '%s' (try: mmscope tlb help)", argv[i]);
-			return 2;
-		} else if (!pid_arg) {
-			pid_arg = argv[i];
-		} else {
-			p_err("usage: " USAGE);
-			return 2;
-		}
-	}
-	if (do_demo && !pid_arg && !watch)
+static const struct option opts[] = {
+	{ "demo", no_argument, NULL, 'D' },
+	{ "watch", required_argument, NULL, 'w' },
+	{}
+};
+
+static int take_option(int opt, const char *arg)
+{
+	if (opt == 'D')
+		do_demo = true;
+	else
+		watch_arg = arg;
+	return 0;
+}
+
+static int tlb_show(int argc, char **argv)
+{
+	unsigned int secs = 0;
+
+	if (do_demo && !argc && !watch_arg)
 		return demo();
-	if (do_demo || !pid_arg) {
+	if (do_demo || argc != 1) {
 		p_err("usage: " USAGE);
 		return 2;
 	}
-	if (watch && parse_seconds(watch, &secs))
+	if (watch_arg && parse_seconds(watch_arg, &secs))
 		return 2;
-	return show(pid_arg, secs);
+	return show(argv[0], secs);
 }
+
+static const struct cmd cmds[] = {
+	{ NULL, tlb_show },
+	{}
+};
+
+const struct object obj_tlb = {
+	.name = "tlb",
+	.help = help_text,
+	.cmds = cmds,
+	.longopts = opts,
+	.take = take_option,
+};

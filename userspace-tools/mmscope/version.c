@@ -131,7 +131,7 @@ static const char *module_version(struct mmscope_version *v)
 	return NULL;
 }
 
-int do_version(int argc, char **argv)
+static int version_show(int argc, char **argv)
 {
 	const char *module_msg;
 	struct mmscope_version v;
@@ -141,9 +141,8 @@ int do_version(int argc, char **argv)
 	int nhuge = hugetlb_sizes(huge_kb, 8), i;
 	unsigned int k;
 
-	if (is_help(argc, argv))
-		return p_help(help_text);
 	if (argc) {
+		(void)argv;
 		p_err("usage: mmscope version (try: mmscope version help)");
 		return 2;
 	}
@@ -235,3 +234,14 @@ int do_version(int argc, char **argv)
 				       kernel_options[k].option);
 	return 0;
 }
+
+static const struct cmd cmds[] = {
+	{ NULL, version_show },
+	{}
+};
+
+const struct object obj_version = {
+	.name = "version",
+	.help = help_text,
+	.cmds = cmds,
+};

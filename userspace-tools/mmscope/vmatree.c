@@ -203,6 +203,7 @@ static void json_tree(const struct tree *t)
 static void text_node(const struct tree *t, const struct mmscope_vmatree_node *r)
 {
 	int ind = 2 * r->depth;
+	char gap[24];
 	uint32_t i;
 
 	printf("%*snode %u %s [%llx-%llx]", ind, "", r->id, type_name(r->type),
@@ -217,7 +218,7 @@ static void text_node(const struct tree *t, const struct mmscope_vmatree_node *r
 
 		printf("%*s  %2u ..%llx", ind, "", i, s->max);
 		if (r->type == MMSCOPE_VMATREE_ARANGE_64)
-			printf(" gap %llx", r->gaps[i]);
+			printf(" gap %s%s", size_text(gap, r->gaps[i]), human_output ? "" : " kB");
 		switch (s->kind) {
 		case MMSCOPE_VMATREE_SLOT_NODE:
 			printf(" -> node %d\n", t->child[r->id * MMSCOPE_VMATREE_SLOTS + i]);
@@ -258,6 +259,7 @@ static void dot_node(const struct tree *t, const struct mmscope_vmatree_node *r,
 {
 	uint32_t i, nvma = 0;
 	int first = -1, last = -1;
+	char gap[24];
 
 	printf("  n%u [label=\"node %u %s\\n[%llx-%llx]\\l", r->id, r->id,
 	       type_name(r->type), r->min, r->max);
@@ -267,7 +269,8 @@ static void dot_node(const struct tree *t, const struct mmscope_vmatree_node *r,
 		if (r->type != MMSCOPE_VMATREE_LEAF_64) {
 			printf("%2u: ..%llx", i, s->max);
 			if (r->type == MMSCOPE_VMATREE_ARANGE_64)
-				printf(" gap %llx", r->gaps[i]);
+				printf(" gap %s%s", size_text(gap, r->gaps[i]),
+				       human_output ? "" : " kB");
 			printf("\\l");
 		} else if (s->kind == MMSCOPE_VMATREE_SLOT_VMA) {
 			if (detail)
@@ -310,13 +313,11 @@ static void dot_tree(const struct tree *t)
 	printf("}\n");
 }
 
-int do_vmatree(int argc, char **argv)
+static int vmatree_show(int argc, char **argv)
 {
 	struct tree t = { 0 };
 	int fd, ret;
 
-	if (is_help(argc, argv))
-		return p_help(help_text);
 	fd = open_pid_query(argc, argv, "usage: " USAGE);
 	if (fd < 0)
 		return -fd;
@@ -352,3 +353,16 @@ out_free:
 	free(t.nodes);
 	return ret;
 }
+
+static const struct cmd cmds[] = {
+	{ NULL, vmatree_show },
+	{}
+};
+
+const struct object obj_vmatree = {
+	.name = "vmatree",
+	.help = help_text,
+	.cmds = cmds,
+	.longopts = dot_opts,
+	.take = take_dot_option,
+};

@@ -192,8 +192,13 @@ static void text_walk(const struct mmscope_walk *w, const struct mmscope_vma *vm
 		printf("  %-9s none: no struct page semantics (VM_PFNMAP/VM_IO)\n", "page");
 	}
 	if (vma) {
-		printf("  %-9s ", "vma");
-		text_vma(vma);
+		struct table t;
+
+		printf("  vma\n");
+		vma_table_start(&t);
+		t.indent = "    ";
+		vma_table_row_full(&t, vma);
+		table_end(&t);
 	} else {
 		printf("  %-9s none: no VMA contains this address\n", "vma");
 	}
@@ -225,7 +230,7 @@ static void dot_walk(const struct mmscope_walk *w)
 	printf("}\n");
 }
 
-int do_walk(int argc, char **argv)
+static int walk_show(int argc, char **argv)
 {
 	struct mmscope_vma vma;
 	struct mmscope_walk w;
@@ -233,8 +238,6 @@ int do_walk(int argc, char **argv)
 	uint64_t addr;
 	int fd, ret;
 
-	if (is_help(argc, argv))
-		return p_help(help_text);
 	fd = open_addr_query(argc, argv, "usage: " USAGE, &addr);
 	if (fd < 0)
 		return -fd;
@@ -251,3 +254,16 @@ int do_walk(int argc, char **argv)
 		text_walk(&w, has_vma ? &vma : NULL);
 	return 0;
 }
+
+static const struct cmd cmds[] = {
+	{ NULL, walk_show },
+	{}
+};
+
+const struct object obj_walk = {
+	.name = "walk",
+	.help = help_text,
+	.cmds = cmds,
+	.longopts = dot_opts,
+	.take = take_dot_option,
+};
