@@ -188,7 +188,7 @@ static inline void mmscope_debugfs_init(void) {}
 static inline void mmscope_debugfs_exit(void) {}
 #endif
 
-/* smaps.c */
+/* smaps.c, smaps_rollup.c, smaps_show.c */
 int mmscope_smaps_fill(struct mm_struct *mm, unsigned long *addr,
 		       struct mmscope_smaps_vma *recs, unsigned int max, bool *more);
 int mmscope_smaps_copy(struct mm_struct *mm, struct mmscope_smaps *req);
