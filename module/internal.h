@@ -179,7 +179,7 @@ u32 mmscope_log_capacity(void);
 void mmscope_seq_fault_event(struct seq_file *m,
 			     const struct mmscope_faultlab_event *ev);
 
-/* debugfs.c, built only with CONFIG_DEBUG_FS */
+/* debugfs*.c, built only with CONFIG_DEBUG_FS */
 #ifdef CONFIG_DEBUG_FS
 void mmscope_debugfs_init(void);
 void mmscope_debugfs_exit(void);
