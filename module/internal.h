@@ -179,7 +179,7 @@ u32 mmscope_log_capacity(void);
 void mmscope_seq_fault_event(struct seq_file *m,
 			     const struct mmscope_faultlab_event *ev);
 
-/* debugfs.c, built only with CONFIG_DEBUG_FS */
+/* debugfs*.c, built only with CONFIG_DEBUG_FS */
 #ifdef CONFIG_DEBUG_FS
 void mmscope_debugfs_init(void);
 void mmscope_debugfs_exit(void);
@@ -188,7 +188,7 @@ static inline void mmscope_debugfs_init(void) {}
 static inline void mmscope_debugfs_exit(void) {}
 #endif
 
-/* smaps.c */
+/* smaps.c, smaps_rollup.c, smaps_show.c */
 int mmscope_smaps_fill(struct mm_struct *mm, unsigned long *addr,
 		       struct mmscope_smaps_vma *recs, unsigned int max, bool *more);
 int mmscope_smaps_copy(struct mm_struct *mm, struct mmscope_smaps *req);

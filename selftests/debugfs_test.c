@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The debugfs files: target, mm, maps and lookup, read as text and checked
- * against /proc; and every bad write gets its errno, on every writable file.
+ * The debugfs files, read as text: each of them is checked against a
+ * kernel oracle, /proc or the ioctl that answers the same query (target,
+ * mm, maps, lookup, pagetable, pages, smaps, vmatree, tlb, faultlab/stats
+ * and faultlab/log); and every bad write gets its errno, on every writable
+ * file.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -616,6 +620,279 @@ TEST(audit_pages)
 	/* A range may end at TASK_SIZE_MAX. */
 	EXPECT_EQ(0, write_file(DEBUGFS_DIR "/pages", to_end));
 	EXPECT_GT(read_file(DEBUGFS_DIR "/pages", text, sizeof(text)), 0);
+}
+
+/* A child that sleeps until it is killed: a target that changes nothing. */
+static pid_t sleeper(void)
+{
+	pid_t pid = fork();
+
+	if (!pid) {
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+/* A sleeper made the target, and @file read into text: its length. */
+static ssize_t sleeper_read(const char *file, pid_t *pid)
+{
+	char path[128];
+
+	*pid = sleeper();
+	if (*pid < 0 || set_target(*pid))
+		return -1;
+	snprintf(path, sizeof(path), DEBUGFS_DIR "/%s", file);
+	return read_file(path, text, sizeof(text));
+}
+
+static void sleeper_end(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* The line of @t that starts with @prefix, cut at its newline, or NULL. */
+static char *text_line(char *t, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	char *line = t;
+
+	while (line && strncmp(line, prefix, n)) {
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	if (line)
+		*strchrnul(line, '\n') = '\0';
+	return line;
+}
+
+/* The VMA that lookup shows begins with its /proc/PID/maps line. */
+TEST(lookup_matches_proc)
+{
+	char addr[32], *vma;
+	int n, i, checked = 0;
+
+	ASSERT_EQ(0, set_target(getpid()));
+	n = proc_maps(0, maps, 1024);
+	ASSERT_GT(n, 0);
+	for (i = 0; i < n; i++) {
+		/* The stack moves under a test: its line may change. */
+		if (strstr(maps[i].line, "[stack]"))
+			continue;
+		snprintf(addr, sizeof(addr), "%" PRIx64, maps[i].start);
+		ASSERT_EQ(0, write_file(DEBUGFS_DIR "/lookup", addr));
+		ASSERT_GT(read_file(DEBUGFS_DIR "/lookup", text, sizeof(text)), 0);
+		vma = text_line(text, "vma:      ");
+		ASSERT_NE(NULL, vma) TH_LOG("%s", text);
+		vma += strlen("vma:      ");
+		EXPECT_EQ(0, strncmp(vma, maps[i].line, strlen(maps[i].line)))
+			TH_LOG("lookup: '%s'\\n/proc:  '%s'", vma, maps[i].line);
+		EXPECT_EQ(0, text_field(text, "gap"));
+		checked++;
+	}
+	EXPECT_GT(checked, 3);
+}
+
+/* Each record of pages says what /proc/PID/pagemap says of its pages. */
+TEST(pages_match_pagemap)
+{
+	unsigned long long addr, size, pfn;
+	uint64_t e[16];
+	char range[64], state[32], *line, *next;
+	int i, present = 0, none = 0;
+	char *p;
+
+	p = mmap(NULL, 16 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, madvise_no_thp(p, 16 * 4096));
+	for (i = 0; i < 16; i += 3)
+		p[i * 4096] = 1;
+	ASSERT_EQ(0, set_target(getpid()));
+	snprintf(range, sizeof(range), "%p+64K", (void *)p);
+	ASSERT_EQ(0, write_file(DEBUGFS_DIR "/pages", range));
+	ASSERT_GT(read_file(DEBUGFS_DIR "/pages", text, sizeof(text)), 0);
+	ASSERT_EQ(0, pagemap_read(0, (uintptr_t)p, 16, e));
+	for (line = text; *line; line = next) {
+		next = strchr(line, '\n');
+		ASSERT_NE(NULL, next);
+		*next++ = '\0';
+		ASSERT_EQ(3, sscanf(line, "%llx %llx %31s", &addr, &size, state)) TH_LOG("%s", line);
+		ASSERT_GE(addr, (uintptr_t)p);
+		ASSERT_LE(addr + size, (uintptr_t)p + 16 * 4096);
+		for (i = (addr - (uintptr_t)p) / 4096; i < (int)((addr + size - (uintptr_t)p) / 4096); i++) {
+			if (!strcmp(state, "present")) {
+				ASSERT_NE(NULL, strstr(line, " pfn="));
+				pfn = strtoull(strstr(line, " pfn=") + 5, NULL, 16);
+				EXPECT_TRUE(e[i] & PM_PRESENT) TH_LOG("%s", line);
+				EXPECT_EQ(e[i] & PM_PFN_MASK, pfn) TH_LOG("%s", line);
+				present++;
+			} else {
+				EXPECT_STREQ("none", state);
+				EXPECT_FALSE(e[i] & PM_PRESENT) TH_LOG("%s", line);
+				none++;
+			}
+		}
+	}
+	EXPECT_EQ(6, present);
+	EXPECT_EQ(10, none);
+	munmap(p, 16 * 4096);
+}
+
+/* The smaps record of a quiet VMA has /proc/PID/smaps's sizes. */
+TEST(smaps_matches_proc)
+{
+	static const char *const keys[] = {
+		"Size", "Rss", "Pss", "Private_Dirty", "Anonymous", "Referenced",
+	};
+	char head[64], field[32], *rec;
+	long long ours;
+	size_t k;
+	pid_t pid;
+	int i;
+	char *p;
+
+	p = mmap(NULL, 64 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, madvise_no_thp(p, 64 * 4096));
+	for (i = 0; i < 10; i++)
+		p[i * 4096] = 1;
+	/* A child that sleeps: its copy of the mapping changes no more. */
+	ASSERT_GT(sleeper_read("smaps", &pid), 0);
+	snprintf(head, sizeof(head), "%08lx-%08lx\n", (unsigned long)p,
+		 (unsigned long)p + 64 * 4096);
+	rec = strstr(text, head);
+	ASSERT_NE(NULL, rec) TH_LOG("no %s", head);
+	*strchrnul(rec + strlen(head), '-') = '\0';	/* the next record's range */
+	for (k = 0; k < ARRAY_SIZE(keys); k++) {
+		snprintf(field, sizeof(field), "\n%s:", keys[k]);
+		ASSERT_NE(NULL, strstr(rec, field)) TH_LOG("%s", rec);
+		ours = strtoll(strstr(rec, field) + strlen(field), NULL, 10);
+		EXPECT_EQ(proc_smaps_field(pid, (uintptr_t)p, keys[k]), ours)
+			TH_LOG("%s", keys[k]);
+	}
+	sleeper_end(pid);
+	munmap(p, 64 * 4096);
+}
+
+/* vmatree: the nodes and the summary of MMSCOPE_IOC_VMATREE. */
+TEST(vmatree_matches_ioctl)
+{
+	struct mmscope_vmatree_node *nodes = NULL;
+	struct mmscope_vmatree req;
+	unsigned long long n;
+	unsigned int height, ma_flags, heads = 0;
+	size_t count = 0, i;
+	char want[128], *summary, *line;
+	int fd;
+	pid_t pid;
+
+	ASSERT_GT(sleeper_read("vmatree", &pid), 0);
+	fd = open_target(pid);
+	ASSERT_GE(fd, 0);
+	memset(&req, 0, sizeof(req));
+	ASSERT_EQ(0, mms_vmatree_all(fd, &req, &nodes, &count));
+	summary = strstr(text, "height=");
+	ASSERT_NE(NULL, summary) TH_LOG("%s", text);
+	ASSERT_EQ(3, sscanf(summary, "height=%u nodes=%llu ma_flags=%x", &height, &n,
+			    &ma_flags));
+	EXPECT_EQ(req.height, height);
+	EXPECT_EQ(req.node_count, n);
+	EXPECT_EQ(req.ma_flags, ma_flags);
+	/* A node's own line, then one per slot. */
+	for (line = text; line < summary; line = strchr(line, '\n') + 1) {
+		if (!strncmp(line + strspn(line, " "), "node ", 5))
+			heads++;
+	}
+	EXPECT_EQ(count, heads);
+	for (i = 0; i < count; i++) {
+		snprintf(want, sizeof(want), "node %u ", nodes[i].id);
+		line = strstr(text, want);
+		ASSERT_NE(NULL, line) TH_LOG("no %s", want);
+		*strchrnul(line, '\n') = '\0';
+		snprintf(want, sizeof(want), " depth=%u parent=%d slot=%u [%llx, %llx]",
+			 nodes[i].depth, (int)nodes[i].parent, nodes[i].parent_slot,
+			 (unsigned long long)nodes[i].min, (unsigned long long)nodes[i].max);
+		EXPECT_NE(NULL, strstr(line, want)) TH_LOG("'%s', not '%s'", line, want);
+		line[strlen(line)] = '\n';
+	}
+	free(nodes);
+	close(fd);
+	sleeper_end(pid);
+}
+
+/* tlb: the mm's context as MMSCOPE_IOC_TLB reads it, and its pgd as mm's. */
+TEST(tlb_matches_ioctl)
+{
+	struct mmscope_tlb tlb;
+	char want[128], *line;
+	uint32_t ncpus = 0;
+	long long pgd;
+	int fd;
+	pid_t pid;
+
+	ASSERT_GT(sleeper_read("mm", &pid), 0);
+	pgd = text_field(text, "pgd_phys");
+	ASSERT_GT(read_file(DEBUGFS_DIR "/tlb", text, sizeof(text)), 0);
+	fd = open_target(pid);
+	ASSERT_GE(fd, 0);
+	memset(&tlb, 0, sizeof(tlb));
+	ASSERT_EQ(0, mms_tlb(fd, 0, &tlb, NULL, &ncpus));
+	snprintf(want, sizeof(want), "ctx_id %llu tlb_gen %llu pgd_phys 0x%llx ",
+		 (unsigned long long)tlb.ctx_id, (unsigned long long)tlb.tlb_gen,
+		 (unsigned long long)tlb.pgd_phys);
+	line = text_line(text, "ctx_id ");
+	ASSERT_NE(NULL, line) TH_LOG("%s", text);
+	EXPECT_EQ(0, strncmp(line, want, strlen(want))) TH_LOG("'%s', not '%s'", line, want);
+	EXPECT_EQ((long long)tlb.pgd_phys, pgd);
+	close(fd);
+	sleeper_end(pid);
+}
+
+/* faultlab/stats and faultlab/log: a lab's counters and events, as its ioctls. */
+TEST(faultlab_matches_ioctls)
+{
+	struct mmscope_faultlab_event ev[8];
+	struct mmscope_faultlab_stats st;
+	char key[64], want[160], *line;
+	uint64_t id, last, lost;
+	uint32_t n = 8, i;
+	volatile char *p;
+	int fd;
+
+	fd = mms_faultlab_open(MMSCOPE_FAULTLAB_PATTERN, 4 * 4096, 0, &id);
+	ASSERT_GE(fd, 0);
+	p = mmap(NULL, 4 * 4096, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, (void *)p);
+	(void)p[0];
+	(void)p[2 * 4096];
+	memset(&st, 0, sizeof(st));
+	ASSERT_EQ(0, mms_faultlab_stats(fd, &st));
+	ASSERT_GT(read_file(DEBUGFS_DIR "/faultlab/stats", text, sizeof(text)), 0);
+	snprintf(key, sizeof(key), "lab=%llu ", (unsigned long long)id);
+	line = text_line(text, key);
+	ASSERT_NE(NULL, line) TH_LOG("%s", text);
+	snprintf(want, sizeof(want), " resident=%llu ",
+		 (unsigned long long)st.pages_resident);
+	EXPECT_NE(NULL, strstr(line, want)) TH_LOG("%s", line);
+	snprintf(want, sizeof(want), " faults_read=%llu ",
+		 (unsigned long long)st.lab.faults_read);
+	EXPECT_NE(NULL, strstr(line, want)) TH_LOG("%s", line);
+
+	ASSERT_EQ(0, mms_faultlab_log(fd, 0, 0, ev, &n, &last, &lost));
+	ASSERT_GT(read_file(DEBUGFS_DIR "/faultlab/log", text, sizeof(text)), 0);
+	ASSERT_GT(n, 0);
+	for (i = 0; i < n; i++) {
+		snprintf(want, sizeof(want), "\n%llu %llu.%09llu lab=%llu tgid=%u tid=%u ",
+			 (unsigned long long)ev[i].seq,
+			 (unsigned long long)(ev[i].time_ns / 1000000000),
+			 (unsigned long long)(ev[i].time_ns % 1000000000),
+			 (unsigned long long)ev[i].lab_id, ev[i].tgid, ev[i].tid);
+		EXPECT_NE(NULL, strstr(text, want)) TH_LOG("no %s in %s", want + 1, text);
+	}
+	munmap((void *)p, 4 * 4096);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN

@@ -311,14 +311,29 @@ static int compare_once(pid_t pid, const struct mmscope_smaps_vma *recs, size_t 
 	return bad;
 }
 
-/*
- * mmscope's smaps of @pid equals /proc's. /proc is read before and after
- * mmscope; a reading where the two /proc readings differ (the kernel aged
- * a page meanwhile) is taken again.
- */
-static int compare_pid(pid_t pid)
+/* The per-VMA records from @start up, summed as the kernel sums them. */
+static void sum_from(const struct mmscope_smaps_vma *recs, size_t n, uint64_t start,
+		     struct mmscope_smaps_vma *sum)
 {
-	struct mmscope_smaps_vma *recs = NULL, kroll;
+	size_t i;
+
+	memset(sum, 0, sizeof(*sum));
+	for (i = 0; i < n; i++)
+		if (recs[i].end > start)
+			mms_smaps_add(sum, &recs[i]);
+}
+
+/*
+ * mmscope's smaps of @pid equals /proc's (@whole), or only its rollup, for
+ * targets too big for that: the kernel's rollup against
+ * /proc/PID/smaps_rollup and against the per-VMA records summed. /proc is
+ * read before and after mmscope; a reading where the two /proc readings
+ * differ (the kernel aged a page meanwhile) is taken again.
+ */
+static int compare_smaps(pid_t pid, bool whole)
+{
+	static struct proc_block roll[2];
+	struct mmscope_smaps_vma *recs = NULL, kroll, sum;
 	int fd, bad = -1, seen = 0, tries;
 	size_t n;
 
@@ -326,21 +341,28 @@ static int compare_pid(pid_t pid)
 	if (fd < 0)
 		return -1;
 	for (tries = 0; tries < 5; tries++) {
-		if (read_proc(pid, "smaps", procbuf[0]) ||
-		    read_proc(pid, "smaps_rollup", procbuf[1]) ||
-		    mms_smaps_all(fd, &recs, &n) || mms_smaps_rollup(fd, &kroll))
-			break;
 		/* The second reading of /proc goes into the comparison buffers. */
-		if (read_proc(pid, "smaps", procbuf[2]) ||
+		if ((whole && read_proc(pid, "smaps", procbuf[0])) ||
+		    read_proc(pid, "smaps_rollup", procbuf[1]) ||
+		    mms_smaps_all(fd, &recs, &n) || mms_smaps_rollup(fd, &kroll) ||
+		    (whole && read_proc(pid, "smaps", procbuf[2])) ||
 		    read_proc(pid, "smaps_rollup", procbuf[3]))
 			break;
-		if (strcmp(procbuf[0], procbuf[2]) || strcmp(procbuf[1], procbuf[3])) {
+		if ((whole && strcmp(procbuf[0], procbuf[2])) || strcmp(procbuf[1], procbuf[3])) {
 			free(recs);
 			recs = NULL;
 			usleep(10000);
 			continue;
 		}
-		bad = compare_once(pid, recs, n, &kroll, procbuf[0], procbuf[1], true, &seen);
+		if (whole) {
+			bad = compare_once(pid, recs, n, &kroll, procbuf[0], procbuf[1], true,
+					   &seen);
+		} else {
+			if (parse_smaps(procbuf[3], roll, 2) != 1)
+				break;
+			sum_from(recs, n, 0, &sum);
+			bad = compare_kernel_rollup(pid, &kroll, &sum, &roll[0], true, &seen);
+		}
 		if (!seen)
 			bad = 1000;
 		break;
@@ -348,6 +370,11 @@ static int compare_pid(pid_t pid)
 	free(recs);
 	close(fd);
 	return bad;
+}
+
+static int compare_pid(pid_t pid)
+{
+	return compare_smaps(pid, true);
 }
 
 /* A field of /proc/PID/smaps_rollup, kB. */
@@ -373,6 +400,12 @@ struct target {
 	int cmd;	/* write end: commands to it */
 	int ack;	/* read end: its acknowledgements */
 };
+
+/* Both sharers against /proc: how many of them differ. */
+static int compare_pair(const struct target *t)
+{
+	return !!compare_pid(t[0].pid) + !!compare_pid(t[1].pid);
+}
 
 typedef void (*setup_fn)(void *arg);
 typedef void (*cmd_fn)(char c, void *arg);
@@ -552,12 +585,10 @@ TEST(fork_shares_then_writes)
 	long long pss_shared, pss_after;
 
 	ASSERT_EQ(0, spawn_sharers(t, 2, setup_anon, cmd_anon, (void *)(64 * PAGE)));
-	EXPECT_EQ(0, compare_pid(t[0].pid));
-	EXPECT_EQ(0, compare_pid(t[1].pid));
+	EXPECT_EQ(0, compare_pair(t));
 	pss_shared = rollup_field(t[1].pid, "Pss");
 	ASSERT_EQ(0, target_send(&t[1], 'w'));
-	EXPECT_EQ(0, compare_pid(t[0].pid));
-	EXPECT_EQ(0, compare_pid(t[1].pid));
+	EXPECT_EQ(0, compare_pair(t));
 	pss_after = rollup_field(t[1].pid, "Pss");
 	/* The oracle itself moved: the case tests what it means to. */
 	EXPECT_GT(pss_after, pss_shared);
@@ -606,8 +637,7 @@ TEST(shmem_and_shared_file)
 	struct target t[2];
 
 	ASSERT_EQ(0, spawn_sharers(t, 2, setup_shared, NULL, NULL));
-	EXPECT_EQ(0, compare_pid(t[0].pid));
-	EXPECT_EQ(0, compare_pid(t[1].pid));
+	EXPECT_EQ(0, compare_pair(t));
 	target_end(&t[1]);
 	target_end(&t[0]);
 }
@@ -642,11 +672,9 @@ TEST(thp_pmd_then_pte_mapped)
 		target_end(&t[0]);
 		SKIP(return, "no THP");
 	}
-	EXPECT_EQ(0, compare_pid(t[0].pid));
-	EXPECT_EQ(0, compare_pid(t[1].pid));
+	EXPECT_EQ(0, compare_pair(t));
 	ASSERT_EQ(0, target_send(&t[0], 'm'));
-	EXPECT_EQ(0, compare_pid(t[0].pid));
-	EXPECT_EQ(0, compare_pid(t[1].pid));
+	EXPECT_EQ(0, compare_pair(t));
 	target_end(&t[1]);
 	target_end(&t[0]);
 }
@@ -695,8 +723,7 @@ TEST(swapped_region)
 	/* Shared ones: paged out before the fork, so both map each entry. */
 	ASSERT_EQ(0, spawn_sharers(t, 2, setup_swapped, cmd_swap, (void *)(64 * PAGE)));
 	EXPECT_GT(rollup_field(t[1].pid, "Swap"), 0);
-	EXPECT_EQ(0, compare_pid(t[0].pid));
-	EXPECT_EQ(0, compare_pid(t[1].pid));
+	EXPECT_EQ(0, compare_pair(t));
 	target_end(&t[1]);
 	target_end(&t[0]);
 }
@@ -808,12 +835,10 @@ TEST_F(shmem_thp, pmd_mapped_in_two)
 		SKIP(return, "no PMD-mapped shmem THP here");
 	}
 	EXPECT_EQ(0, rollup_field(t[1].pid, "ShmemPmdMapped"));
-	EXPECT_EQ(0, compare_pid(t[0].pid));
-	EXPECT_EQ(0, compare_pid(t[1].pid));
+	EXPECT_EQ(0, compare_pair(t));
 	ASSERT_EQ(0, target_send(&t[1], 't'));
 	EXPECT_EQ(4 * 1024, rollup_field(t[1].pid, "ShmemPmdMapped"));
-	EXPECT_EQ(0, compare_pid(t[0].pid));
-	EXPECT_EQ(0, compare_pid(t[1].pid));
+	EXPECT_EQ(0, compare_pair(t));
 	target_end(&t[1]);
 	target_end(&t[0]);
 }
@@ -897,12 +922,10 @@ TEST(hugetlb_2m_1g)
 		target_end(&t[0]);
 		SKIP(return, "no hugetlb pages reserved");
 	}
-	EXPECT_EQ(0, compare_pid(t[0].pid));
-	EXPECT_EQ(0, compare_pid(t[1].pid));
+	EXPECT_EQ(0, compare_pair(t));
 	ASSERT_EQ(0, target_send(&t[1], 'w'));
 	EXPECT_GT(rollup_field(t[1].pid, "Private_Hugetlb"), 0);
-	EXPECT_EQ(0, compare_pid(t[0].pid));
-	EXPECT_EQ(0, compare_pid(t[1].pid));
+	EXPECT_EQ(0, compare_pair(t));
 	target_end(&t[1]);
 	target_end(&t[0]);
 }
@@ -945,8 +968,7 @@ TEST_F(lab, device_memory)
 	struct target t[2];
 
 	ASSERT_EQ(0, spawn_sharers(t, 2, setup_lab, NULL, (void *)(uintptr_t)variant->mode));
-	EXPECT_EQ(0, compare_pid(t[0].pid));
-	EXPECT_EQ(0, compare_pid(t[1].pid));
+	EXPECT_EQ(0, compare_pair(t));
 	target_end(&t[1]);
 	target_end(&t[0]);
 }
@@ -1109,57 +1131,6 @@ static int smaps_ioctl(int fd, struct mmscope_smaps *req)
 
 /* --- MMSCOPE_SMAPS_ROLLUP ------------------------------------------------ */
 
-/* The per-VMA records from @start up, summed as the kernel sums them. */
-static void sum_from(const struct mmscope_smaps_vma *recs, size_t n, uint64_t start,
-		     struct mmscope_smaps_vma *sum)
-{
-	size_t i;
-
-	memset(sum, 0, sizeof(*sum));
-	for (i = 0; i < n; i++)
-		if (recs[i].end > start)
-			mms_smaps_add(sum, &recs[i]);
-}
-
-/*
- * The kernel's rollup of @pid against /proc/PID/smaps_rollup and against
- * the per-VMA records summed, for targets too big for compare_pid(). A
- * reading where /proc changed around mmscope is taken again.
- */
-static int compare_rollup_pid(pid_t pid)
-{
-	static struct proc_block roll[2];
-	struct mmscope_smaps_vma *recs = NULL, kroll, sum;
-	int fd, bad = -1, seen = 0, tries;
-	size_t n;
-
-	fd = open_target(pid);
-	if (fd < 0)
-		return -1;
-	for (tries = 0; tries < 5; tries++) {
-		if (read_proc(pid, "smaps_rollup", procbuf[1]) ||
-		    mms_smaps_rollup(fd, &kroll) || mms_smaps_all(fd, &recs, &n) ||
-		    read_proc(pid, "smaps_rollup", procbuf[3]))
-			break;
-		if (strcmp(procbuf[1], procbuf[3])) {
-			free(recs);
-			recs = NULL;
-			usleep(10000);
-			continue;
-		}
-		if (parse_smaps(procbuf[3], roll, 2) != 1)
-			break;
-		sum_from(recs, n, 0, &sum);
-		bad = compare_kernel_rollup(pid, &kroll, &sum, &roll[0], true, &seen);
-		if (!seen)
-			bad = 1000;
-		break;
-	}
-	free(recs);
-	close(fd);
-	return bad;
-}
-
 /*
  * A target of many VMAs and one big region: more page-table entries than
  * one hold of the mmap lock reads (the walker's budget, 16,384), so the
@@ -1194,7 +1165,7 @@ TEST(rollup_many_vmas_and_lock_breaks)
 	struct target t;
 
 	ASSERT_EQ(0, spawn(&t, setup_many, NULL, NULL));
-	EXPECT_EQ(0, compare_rollup_pid(t.pid));
+	EXPECT_EQ(0, compare_smaps(t.pid, false));
 	target_end(&t);
 }
 
@@ -1307,6 +1278,53 @@ TEST(rollup_ignores_caught_signals)
 	target_end(&t);
 }
 
+/*
+ * What every request refuses, a rollup or not: each field of @good spoiled
+ * in turn; @good itself is taken and fills @count records. Returns the
+ * file, of this process.
+ */
+static int expect_common_refusals(struct __test_metadata *_metadata,
+				  const struct mmscope_smaps *good, uint32_t count)
+{
+	struct mmscope_smaps req;
+	int fd = open_target(getpid());
+
+	if (fd < 0)
+		return fd;
+	req = *good;
+	EXPECT_EQ(0, smaps_ioctl(fd, &req));
+	EXPECT_EQ(count, req.count);
+	req = *good;
+	req.reserved = 1;
+	EXPECT_EQ(-EINVAL, smaps_ioctl(fd, &req));
+	req = *good;
+	req.count = 0;
+	EXPECT_EQ(-EINVAL, smaps_ioctl(fd, &req));
+	req = *good;
+	req.records_ptr = 0;
+	EXPECT_EQ(-EINVAL, smaps_ioctl(fd, &req));
+	req = *good;
+	req.record_size = good->record_size - 8;
+	EXPECT_EQ(-EINVAL, smaps_ioctl(fd, &req));
+	req = *good;
+	req.records_ptr = 16;	/* unmapped */
+	EXPECT_EQ(-EFAULT, smaps_ioctl(fd, &req));
+	return fd;
+}
+
+/* A kernel thread has no VMAs: @req fills no record, and is done. */
+static void expect_kernel_thread_none(struct __test_metadata *_metadata,
+				      struct mmscope_smaps req)
+{
+	int fd = open_target(2);
+
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(0, smaps_ioctl(fd, &req));
+	EXPECT_EQ(0, req.count);
+	EXPECT_TRUE(req.out_flags & MMSCOPE_SMAPS_DONE);
+	close(fd);
+}
+
 /* Every way a rollup request can be wrong. */
 TEST(rollup_bad_requests)
 {
@@ -1317,11 +1335,8 @@ TEST(rollup_bad_requests)
 	};
 	int fd;
 
-	fd = open_target(getpid());
+	fd = expect_common_refusals(_metadata, &good, 1);
 	ASSERT_GE(fd, 0);
-	req = good;
-	EXPECT_EQ(0, smaps_ioctl(fd, &req));
-	EXPECT_EQ(1, req.count);
 	req = good;
 	req.flags = MMSCOPE_SMAPS_ROLLUP | 2;
 	EXPECT_EQ(-EINVAL, smaps_ioctl(fd, &req));
@@ -1329,23 +1344,8 @@ TEST(rollup_bad_requests)
 	req.flags = ~0U;
 	EXPECT_EQ(-EINVAL, smaps_ioctl(fd, &req));
 	req = good;
-	req.reserved = 1;
-	EXPECT_EQ(-EINVAL, smaps_ioctl(fd, &req));
-	req = good;
-	req.count = 0;
-	EXPECT_EQ(-EINVAL, smaps_ioctl(fd, &req));
-	req = good;
-	req.records_ptr = 0;
-	EXPECT_EQ(-EINVAL, smaps_ioctl(fd, &req));
-	req = good;
-	req.record_size = sizeof(recs[0]) - 8;
-	EXPECT_EQ(-EINVAL, smaps_ioctl(fd, &req));
-	req = good;
 	req.record_size = 0;
 	EXPECT_EQ(-EINVAL, smaps_ioctl(fd, &req));
-	req = good;
-	req.records_ptr = 16;	/* unmapped */
-	EXPECT_EQ(-EFAULT, smaps_ioctl(fd, &req));
 	/* A larger record of a newer caller: its tail comes back zeroed. */
 	memset(recs, 0xff, sizeof(recs));
 	req = good;
@@ -1354,15 +1354,7 @@ TEST(rollup_bad_requests)
 	EXPECT_EQ(0, recs[1].start);
 	EXPECT_EQ(0, recs[1].end);
 	close(fd);
-
-	/* A kernel thread: no record, and done. */
-	fd = open_target(2);
-	ASSERT_GE(fd, 0);
-	req = good;
-	EXPECT_EQ(0, smaps_ioctl(fd, &req));
-	EXPECT_EQ(0, req.count);
-	EXPECT_TRUE(req.out_flags & MMSCOPE_SMAPS_DONE);
-	close(fd);
+	expect_kernel_thread_none(_metadata, good);
 }
 
 /* A caller that lost CAP_SYS_ADMIN after open(): EPERM, as for every query. */
@@ -1391,25 +1383,10 @@ TEST(bad_requests)
 	};
 	int fd;
 
-	fd = open_target(getpid());
+	fd = expect_common_refusals(_metadata, &good, 4);
 	ASSERT_GE(fd, 0);
 	req = good;
-	EXPECT_EQ(0, smaps_ioctl(fd, &req));
-	EXPECT_EQ(4, req.count);
-	req = good;
 	req.flags = 2;	/* not MMSCOPE_SMAPS_ROLLUP */
-	EXPECT_EQ(-EINVAL, smaps_ioctl(fd, &req));
-	req = good;
-	req.reserved = 1;
-	EXPECT_EQ(-EINVAL, smaps_ioctl(fd, &req));
-	req = good;
-	req.count = 0;
-	EXPECT_EQ(-EINVAL, smaps_ioctl(fd, &req));
-	req = good;
-	req.records_ptr = 0;
-	EXPECT_EQ(-EINVAL, smaps_ioctl(fd, &req));
-	req = good;
-	req.record_size = sizeof(recs[0]) - 8;
 	EXPECT_EQ(-EINVAL, smaps_ioctl(fd, &req));
 	req = good;
 	req.record_size = 5 * sizeof(recs[0]);
@@ -1417,9 +1394,6 @@ TEST(bad_requests)
 	req = good;
 	req.size = 8;
 	EXPECT_EQ(-EINVAL, smaps_ioctl(fd, &req));
-	req = good;
-	req.records_ptr = 16;	/* unmapped */
-	EXPECT_EQ(-EFAULT, smaps_ioctl(fd, &req));
 	/* A newer caller's larger request: fine with a zero tail, E2BIG without. */
 	memset(&big, 0, sizeof(big));
 	big.req = good;
@@ -1440,21 +1414,15 @@ TEST(bad_requests)
 	close(fd);
 }
 
-/* A kernel thread has no VMAs: nothing, and done. */
 TEST(kernel_thread_has_none)
 {
-	struct mmscope_smaps_vma rec;
+	struct mmscope_smaps_vma recs[2];
 	struct mmscope_smaps req = {
-		.size = sizeof(req), .records_ptr = (uintptr_t)&rec,
-		.record_size = sizeof(rec), .count = 1,
+		.size = sizeof(req), .records_ptr = (uintptr_t)recs,
+		.record_size = sizeof(recs[0]), .count = 2,
 	};
-	int fd = open_target(2);
 
-	ASSERT_GE(fd, 0);
-	EXPECT_EQ(0, smaps_ioctl(fd, &req));
-	EXPECT_EQ(0, req.count);
-	EXPECT_TRUE(req.out_flags & MMSCOPE_SMAPS_DONE);
-	close(fd);
+	expect_kernel_thread_none(_metadata, req);
 }
 
 /*
