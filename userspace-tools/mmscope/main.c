@@ -220,6 +220,7 @@ static const struct object {
 	{ "pages", do_pages, OPT_VMA },
 	{ "cow", do_cow, OPT_VMA },
 	{ "faultlab", do_faultlab, 0 },
+	{ "lab", do_lab, 0 },
 	{ "smaps", do_smaps, 0 },
 	{ "tlb", do_tlb, 0 },
 	{ "map", do_map, 0 },

@@ -90,6 +90,7 @@ int do_walk(int argc, char **argv);
 int do_pages(int argc, char **argv);
 int do_cow(int argc, char **argv);
 int do_faultlab(int argc, char **argv);
+int do_lab(int argc, char **argv);
 int do_smaps(int argc, char **argv);
 int do_tlb(int argc, char **argv);
 int do_map(int argc, char **argv);
