@@ -29,6 +29,7 @@ struct lab_def {
 extern const struct lab_def lab_process_defs[];
 extern const struct lab_def lab_vma_defs[];
 extern const struct lab_def lab_paging_defs[];
+extern const struct lab_def lab_memory_defs[];
 
 /*
  * Steps. lab_step() begins one (and, with --step, waits for Enter);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "lab.h"
+#include "lab_internal.h"
 #include "libmmscope.h"
 
 #ifndef MADV_POPULATE_WRITE
@@ -193,10 +194,82 @@ out:
 	return 0;
 }
 
+#define PTE_PFN_MASK 0x000ffffffffff000ULL
+
+static int walk_lab(struct lab *lab)
+{
+	struct mmscope_mm_info mm;
+	struct mmscope_walk walk;
+	uint64_t want_size, addr, pfn = 0;
+	char what[128], seen[64];
+	unsigned int i, levels;
+	void *high;
+	char *p;
+	int ret;
+
+	lab_step(lab, "TASK_SIZE ends the user half of the address space; with 5-level paging it is 2^56, else 2^47 (less a page)");
+	p = lab_region(lab, 1, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	if (!p || lab_mm_info(lab, getpid(), &mm, NULL, NULL))
+		goto out;
+	p[0] = 1;
+	addr = (uintptr_t)p;
+	if (lab_walk(lab, getpid(), addr, &walk))
+		goto out;
+	levels = walk.paging_levels;
+	want_size = levels == 5 ? (1ULL << 56) - LAB_PAGE : (1ULL << 47) - LAB_PAGE;
+	snprintf(what, sizeof(what), "mmscope: TASK_SIZE with %u-level paging", levels);
+	lab_expect_hex(lab, what, want_size, mm.task_size);
+	/* The kernel's own answer: can a page be mapped at 2^47? */
+	high = mmap((void *)(1ULL << 47), LAB_PAGE, PROT_READ,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	lab_expect_str(lab, "mmap() at 2^47 (MAP_FIXED_NOREPLACE)",
+		       levels == 5 ? "mapped" : "refused",
+		       high == MAP_FAILED ? "refused" : "mapped");
+	if (high != MAP_FAILED)
+		munmap(high, LAB_PAGE);
+
+	lab_step(lab, "The walk of a user address: %u levels from the mm's pgd, each entry naming the physical address of the next table",
+		 levels);
+	lab_expect_u64(lab, "mmscope: the walk's levels", levels, walk.nr_levels);
+	if (walk.nr_levels)
+		lab_expect_hex(lab, "mmscope: the first table is the mm's pgd", mm.pgd_phys,
+			       walk.levels[0].table_phys);
+	for (i = 0; i < walk.nr_levels && i < MMSCOPE_MAX_LEVELS; i++) {
+		unsigned int shift = 12 + 9 * (levels - 1 - i);
+
+		snprintf(what, sizeof(what), "%s index: bits %u-%u of the address",
+			 mms_level_name(walk.levels[i].level), shift + 8, shift);
+		lab_expect_u64(lab, what, (addr >> shift) & 511, walk.levels[i].index);
+		if (i + 1 < walk.nr_levels) {
+			snprintf(what, sizeof(what), "%s entry points at the %s table",
+				 mms_level_name(walk.levels[i].level),
+				 mms_level_name(walk.levels[i + 1].level));
+			lab_expect_hex(lab, what, walk.levels[i].entry & PTE_PFN_MASK,
+				       walk.levels[i + 1].table_phys);
+		}
+	}
+	if (proc_pagemap(getpid(), addr, &pfn) != 1)
+		lab_expect(lab, false, "/proc/PID/pagemap: the page is present", "present",
+			   "not present");
+	else
+		lab_expect_hex(lab, "the leaf's PFN is pagemap's", pfn, walk.page.pfn);
+
+	lab_step(lab, "A kernel address is not the process's to walk: mmscope refuses it");
+	ret = mms_walk(lab->fd, 0xffffffff81000000ULL, &walk);
+	snprintf(seen, sizeof(seen), "%s", ret ? strerror(-ret) : "walked");
+	lab_expect_str(lab, "mmscope walk of 0xffffffff81000000", strerror(EINVAL), seen);
+out:
+	lab_region_free(p, 1);
+	return 0;
+}
+
 static const unsigned char demand_concepts[] = { 9, 0 };
 static const unsigned char populate_concepts[] = { 10, 0 };
+static const unsigned char walk_concepts[] = { 1, 13, 0 };
 
 const struct lab_def lab_paging_defs[] = {
+	{ "walk", "the user half of the address space, and the walk of one address", walk_concepts,
+	  walk_lab },
 	{ "demand", "demand paging, and the zero page", demand_concepts, demand },
 	{ "populate", "MAP_POPULATE and MADV_POPULATE_WRITE", populate_concepts, populate },
 	{ NULL },

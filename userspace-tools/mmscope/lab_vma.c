@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "lab.h"
+#include "lab_internal.h"
 #include "libmmscope.h"
 
 #define VMA_PAGES 3
@@ -196,12 +197,121 @@ out:
 	return 0;
 }
 
+/* The vm_flags bit the running kernel calls @name, or -1. */
+static int vm_flag_bit(const struct mmscope_vm_flag_names *names, const char *name)
+{
+	int bit;
+
+	for (bit = 0; bit < 64; bit++)
+		if (!strcmp((const char *)names->names[bit], name))
+			return bit;
+	return -1;
+}
+
+/* mmscope's vm_flags of the VMA at @addr has @name, and smaps has @code. */
+static void expect_vm_flag(struct lab *lab, const struct mmscope_vm_flag_names *names,
+			   uint64_t addr, const char *name, const char *code, bool want)
+{
+	struct mmscope_lookup res;
+	struct mmscope_vma vma;
+	int bit = vm_flag_bit(names, name), smaps;
+	char what[96];
+
+	if (bit < 0) {
+		lab_broken(lab, "this kernel names no vm_flags bit %s", name);
+		return;
+	}
+	if (lab_lookup(lab, getpid(), addr, &res, &vma))
+		return;
+	snprintf(what, sizeof(what), "mmscope: the VMA's vm_flags has %s", name);
+	lab_expect_str(lab, what, want ? "set" : "clear",
+		       vma.vm_flags & (1ULL << bit) ? "set" : "clear");
+	smaps = proc_smaps_vmflag(getpid(), addr, code);
+	snprintf(what, sizeof(what), "/proc/PID/smaps: VmFlags has \"%s\"", code);
+	lab_expect_str(lab, what, want ? "set" : "clear",
+		       smaps < 0 ? "unreadable" : smaps ? "set" : "clear");
+}
+
+struct flag_case {
+	const char *say;
+	const char *name, *code;
+	int prot, map_flags;	/* the region's mmap() */
+	int advice;		/* madvise() after, or -1 */
+	bool mlock;
+	const char *skip_if_einval;
+};
+
+static const struct flag_case flag_cases[] = {
+	{ "MADV_SEQUENTIAL: readahead may read ahead aggressively and drop pages behind",
+	  "VM_SEQ_READ", "sr", PROT_READ | PROT_WRITE, MAP_PRIVATE, MADV_SEQUENTIAL, false, NULL },
+	{ "MADV_RANDOM: no readahead at all", "VM_RAND_READ", "rr", PROT_READ | PROT_WRITE,
+	  MAP_PRIVATE, MADV_RANDOM, false, NULL },
+	{ "mlock(): the pages are faulted in and stay in memory", "VM_LOCKED", "lo",
+	  PROT_READ | PROT_WRITE, MAP_PRIVATE, -1, true, NULL },
+	{ "MAP_LOCKED: mlock() at mmap() time", "VM_LOCKED", "lo", PROT_READ | PROT_WRITE,
+	  MAP_PRIVATE | MAP_LOCKED, -1, false, NULL },
+	{ "MAP_GROWSDOWN: a stack-like VMA that grows down on a fault below it",
+	  "VM_GROWSDOWN", "gd", PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_GROWSDOWN, -1, false,
+	  NULL },
+	{ "MADV_DONTFORK: fork() does not copy this VMA into the child", "VM_DONTCOPY", "dc",
+	  PROT_READ | PROT_WRITE, MAP_PRIVATE, MADV_DONTFORK, false, NULL },
+	{ "MADV_DONTDUMP: a core dump leaves this VMA out", "VM_DONTDUMP", "dd",
+	  PROT_READ | PROT_WRITE, MAP_PRIVATE, MADV_DONTDUMP, false, NULL },
+	{ "MADV_HUGEPAGE: THP may back this VMA whatever the system's default", "VM_HUGEPAGE",
+	  "hg", PROT_READ | PROT_WRITE, MAP_PRIVATE, MADV_HUGEPAGE, false,
+	  "this kernel has no transparent huge pages (MADV_HUGEPAGE is EINVAL)" },
+};
+
+static int vm_flags_lab(struct lab *lab)
+{
+	struct mmscope_vm_flag_names names;
+	size_t i;
+	int ret;
+
+	ret = mms_vm_flag_names(lab->fd, &names);
+	for (i = 0; i < sizeof(flag_cases) / sizeof(flag_cases[0]); i++) {
+		const struct flag_case *c = &flag_cases[i];
+		char *p;
+
+		lab_step(lab, "%s", c->say);
+		if (ret) {
+			lab_broken(lab, "mmscope's vm_flags names: %s", strerror(-ret));
+			continue;
+		}
+		p = lab_region(lab, 4, c->prot, c->map_flags);
+		if (!p)
+			continue;
+		expect_vm_flag(lab, &names, (uintptr_t)p, c->name, c->code,
+			       c->map_flags & (MAP_LOCKED | MAP_GROWSDOWN));
+		if (c->advice >= 0 && madvise(p, 4 * LAB_PAGE, c->advice)) {
+			if (errno == EINVAL && c->skip_if_einval)
+				lab_skip_step(lab, "%s", c->skip_if_einval);
+			else
+				lab_broken(lab, "madvise: %s", strerror(errno));
+			lab_region_free(p, 4);
+			continue;
+		}
+		if (c->mlock && mlock(p, 4 * LAB_PAGE)) {
+			lab_broken(lab, "mlock: %s", strerror(errno));
+			lab_region_free(p, 4);
+			continue;
+		}
+		if (c->advice >= 0 || c->mlock)
+			expect_vm_flag(lab, &names, (uintptr_t)p, c->name, c->code, true);
+		lab_region_free(p, 4);
+	}
+	return 0;
+}
+
 static const unsigned char merge_concepts[] = { 7, 0 };
 static const unsigned char find_concepts[] = { 8, 0 };
+static const unsigned char flags_concepts[] = { 6, 0 };
 
 const struct lab_def lab_vma_defs[] = {
 	{ "vma-merge", "VMAs merge and split", merge_concepts, merge_split },
 	{ "find-vma", "find_vma(): inside, in a gap, above the last VMA", find_concepts,
 	  find_vma_lab },
+	{ "vm-flags", "vm_flags from mmap(), mlock() and madvise()", flags_concepts,
+	  vm_flags_lab },
 	{ NULL },
 };
