@@ -229,6 +229,25 @@ TEST(text_says_each_step_and_the_verdict)
 	EXPECT_NE(NULL, strstr(out, "lab find-vma: ok ("));
 }
 
+/* Every lab in text; kept as an artifact of the VM run (docs/lab.md quotes it). */
+TEST(text_of_every_lab)
+{
+	const char *dir = getenv("MMSCOPE_ARTIFACTS");
+	char path[256];
+	FILE *f;
+
+	EXPECT_EQ(0, run_cli("lab", "all")) TH_LOG("%s", err);
+	EXPECT_EQ(NULL, strstr(out, "FAILED"));
+	EXPECT_EQ(NULL, strstr(out, "SKIPPED"));
+	if (!dir)
+		return;
+	snprintf(path, sizeof(path), "%s/lab-all.txt", dir);
+	f = fopen(path, "w");
+	ASSERT_NE(NULL, f);
+	fputs(out, f);
+	fclose(f);
+}
+
 TEST(usage_errors)
 {
 	EXPECT_EQ(2, run_cli("lab"));

@@ -33,7 +33,8 @@ static const char help_text[] =
 	"docs/lab.md explains each concept; mmscope-lab(8) the output.\n";
 
 static const struct lab_def *const lab_tables[] = {
-	lab_process_defs, lab_vma_defs, lab_paging_defs, lab_memory_defs,
+	lab_layout_defs, lab_process_defs, lab_vma_defs, lab_paging_defs, lab_file_defs,
+	lab_memory_defs, lab_huge_defs,
 };
 
 static void for_each_def(void (*fn)(const struct lab_def *, void *), void *arg)

@@ -30,6 +30,9 @@ extern const struct lab_def lab_process_defs[];
 extern const struct lab_def lab_vma_defs[];
 extern const struct lab_def lab_paging_defs[];
 extern const struct lab_def lab_memory_defs[];
+extern const struct lab_def lab_layout_defs[];
+extern const struct lab_def lab_file_defs[];
+extern const struct lab_def lab_huge_defs[];
 
 /*
  * Steps. lab_step() begins one (and, with --step, waits for Enter);
