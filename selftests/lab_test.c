@@ -58,6 +58,9 @@ static int run(const char *first, ...)
 		return -2;
 	pid = fork();
 	if (!pid) {
+		int null = open("/dev/null", O_RDONLY);
+
+		dup2(null, 0);
 		dup2(po[1], 1);
 		dup2(pe[1], 2);
 		execv(cli(), (char **)argv);
@@ -105,7 +108,7 @@ static int check_lab(struct __test_metadata *_metadata, const struct json *lab)
 		       is_string(json_get(lab, "skipped")) ? json_get(lab, "skipped")->string : "?");
 		bad++;
 	}
-	if (json_count(steps) < 2) {
+	if (json_count(steps) < 1) {
 		TH_LOG("lab %s has %zu steps", name->string, json_count(steps));
 		bad++;
 	}

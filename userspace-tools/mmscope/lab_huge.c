@@ -237,6 +237,9 @@ static int ksm_lab(struct lab *lab)
 		lab_broken(lab, "madvise(MADV_MERGEABLE): %s", strerror(errno));
 		goto out;
 	}
+	i = proc_smaps_vmflag(getpid(), (uintptr_t)p, "mg");
+	lab_expect_str(lab, "/proc/PID/smaps: VmFlags has \"mg\" (VM_MERGEABLE)", "set",
+		       i < 0 ? "unreadable" : i ? "set" : "clear");
 	for (i = 0; i < 3; i++) {
 		snprintf(path, sizeof(path), "/sys/kernel/mm/ksm/%s", ksm_knobs[i]);
 		if (sysfs_write(path, set[i])) {
