@@ -10,7 +10,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,8 @@
 #include "util.h"
 
 static char out[8 << 20], err[8192];
+/* The CPU the next CLI runs are bound to; -1: any. */
+static int cli_cpu = -1;
 
 static const char *cli(void)
 {
@@ -61,6 +65,13 @@ static int run(const char *first, ...)
 		int null = open("/dev/null", O_RDONLY);
 
 		dup2(null, 0);
+		if (cli_cpu >= 0) {
+			cpu_set_t one;
+
+			CPU_ZERO(&one);
+			CPU_SET(cli_cpu, &one);
+			sched_setaffinity(0, sizeof(one), &one);
+		}
 		dup2(po[1], 1);
 		dup2(pe[1], 2);
 		execv(cli(), (char **)argv);
@@ -249,6 +260,110 @@ TEST(text_of_every_lab)
 	ASSERT_NE(NULL, f);
 	fputs(out, f);
 	fclose(f);
+}
+
+/* Every step of @lab in the document was skipped, with a reason holding @why. */
+static void expect_all_skipped(struct __test_metadata *_metadata, const struct json *doc,
+			       const char *name, const char *why)
+{
+	const struct json *lab, *step, *skipped;
+	int steps = 0;
+
+	for (lab = doc->child; lab; lab = lab->next) {
+		if (strcmp(json_get(lab, "name")->string, name))
+			continue;
+		EXPECT_TRUE(json_get(lab, "ok")->boolean);
+		for (step = json_get(lab, "steps")->child; step; step = step->next) {
+			skipped = json_get(step, "skipped");
+			steps++;
+			ASSERT_TRUE(is_string(skipped))
+				TH_LOG("lab %s: step '%s' ran", name, json_get(step, "say")->string);
+			EXPECT_NE(NULL, strstr(skipped->string, why))
+				TH_LOG("lab %s: skipped because '%s'", name, skipped->string);
+		}
+	}
+	EXPECT_LT(0, steps) TH_LOG("no steps of lab %s", name);
+}
+
+/* Holds every free hugetlb page of the size of @dir; the bytes mapped. */
+static size_t hold_hugetlb(const char *dir, size_t size, int shift)
+{
+	char path[160], buf[32] = "";
+	size_t n;
+	FILE *f;
+	void *p;
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/%s/free_hugepages", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	n = strtoul(buf, NULL, 10);
+	if (!n)
+		return 0;
+	p = mmap(NULL, n * size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE | (shift << 26), -1, 0);
+	return p == MAP_FAILED ? 0 : n * size;
+}
+
+/*
+ * A lab is honest about the machine: with THP set to never and no free
+ * hugetlb page, the huge-page labs pass with every step skipped, saying why.
+ */
+TEST(no_thp_and_no_hugetlb_pages_skip_with_the_reason)
+{
+	const char *thp = "/sys/kernel/mm/transparent_hugepage/enabled";
+	char mode[128] = "", saved[32] = "";
+	struct json *doc;
+	char *b, *e;
+	FILE *f;
+	int rc;
+
+	f = fopen(thp, "r");
+	if (f) {
+		if (!fgets(mode, sizeof(mode), f))
+			mode[0] = 0;
+		fclose(f);
+		b = strchr(mode, '[');
+		e = b ? strchr(b, ']') : NULL;
+		ASSERT_NE(NULL, e);
+		snprintf(saved, sizeof(saved), "%.*s", (int)(e - b - 1), b + 1);
+		f = fopen(thp, "w");
+		ASSERT_NE(NULL, f);
+		fputs("never", f);
+		ASSERT_EQ(0, fclose(f));
+	}
+	hold_hugetlb("hugepages-2048kB", 2UL << 20, 21);
+	hold_hugetlb("hugepages-1048576kB", 1UL << 30, 30);
+	rc = run_cli("-j", "lab", "thp", "hugetlb");
+	if (saved[0]) {
+		f = fopen(thp, "w");
+		ASSERT_NE(NULL, f);
+		fputs(saved, f);
+		ASSERT_EQ(0, fclose(f));
+	}
+	EXPECT_EQ(0, rc) TH_LOG("%s", err);
+	doc = json_parse(out);
+	ASSERT_NE(NULL, doc);
+	expect_all_skipped(_metadata, doc, "thp", saved[0] ? "never" : "no transparent huge pages");
+	expect_all_skipped(_metadata, doc, "hugetlb", "hugetlb page");
+	json_free(doc);
+}
+
+/* On one CPU the TLB lab cannot show a shootdown: it says so, and passes. */
+TEST(one_cpu_skips_the_shootdown_with_the_reason)
+{
+	struct json *doc;
+
+	cli_cpu = 0;
+	EXPECT_EQ(0, run_cli("-j", "lab", "tlb"));
+	cli_cpu = -1;
+	doc = json_parse(out);
+	ASSERT_NE(NULL, doc);
+	expect_all_skipped(_metadata, doc, "tlb", "one CPU");
+	json_free(doc);
 }
 
 TEST(usage_errors)

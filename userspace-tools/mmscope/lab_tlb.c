@@ -27,6 +27,7 @@
 struct spinner {
 	pthread_t thread;
 	pid_t tid;
+	int cpu;
 	int stop[2];
 	volatile int spin;
 };
@@ -45,11 +46,11 @@ static void *spin(void *arg)
 	struct spinner *s = arg;
 	char c;
 
-	pin(1);
+	pin(s->cpu);
 	s->tid = gettid();
 	while (__atomic_load_n(&s->spin, __ATOMIC_ACQUIRE))
 		;
-	/* Sleep: CPU 1 goes idle. */
+	/* Sleep: its CPU goes idle. */
 	if (read(s->stop[0], &c, 1) < 0)
 		return NULL;
 	return NULL;
@@ -100,25 +101,35 @@ static const struct mmscope_tlb_cpu *cpu_record(const struct mmscope_tlb_cpu *cp
 static int tlb_lab(struct lab *lab)
 {
 	static struct mmscope_tlb_cpu cpus[MAX_CPUS];
-	struct spinner sp = { .spin = 1 };
+	struct spinner sp = { .spin = 1, .cpu = -1 };
 	struct mmscope_mm_info mm;
 	struct mmscope_tlb tlb;
 	const struct mmscope_tlb_cpu *c1;
 	cpu_set_t old_set;
 	long irq0, irq1, cpu_of_spinner;
 	uint32_t n = MAX_CPUS, i;
+	int cpu0;
 	char what[128], seen[64];
 	bool started = false, lazy_seen = false;
 	char *area = MAP_FAILED;
 	int ret;
 
-	lab_step(lab, "This process runs a thread spinning on CPU 1 and waits on CPU 0: both CPUs run on its page tables (CR3 holds its pgd)");
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
-		lab_skip_step(lab, "one CPU online: a shootdown goes from one CPU to another");
+	sched_getaffinity(0, sizeof(old_set), &old_set);
+	/* The first two CPUs this process may run on: one for each side. */
+	for (i = 0, cpu0 = -1; i < CPU_SETSIZE && sp.cpu < 0; i++)
+		if (CPU_ISSET(i, &old_set)) {
+			if (cpu0 < 0)
+				cpu0 = i;
+			else
+				sp.cpu = i;
+		}
+	lab_step(lab, "This process runs a thread spinning on CPU %d and waits on CPU %d: both CPUs run on its page tables (CR3 holds its pgd)",
+		 sp.cpu < 0 ? 1 : sp.cpu, cpu0 < 0 ? 0 : cpu0);
+	if (sp.cpu < 0) {
+		lab_skip_step(lab, "this process may run on one CPU only: a shootdown goes from one CPU to another");
 		return 0;
 	}
-	sched_getaffinity(0, sizeof(old_set), &old_set);
-	pin(0);
+	pin(cpu0);
 	area = mmap(NULL, TLB_PAGES * LAB_PAGE, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (area == MAP_FAILED || pipe(sp.stop)) {
@@ -132,7 +143,7 @@ static int tlb_lab(struct lab *lab)
 		goto out;
 	}
 	started = true;
-	usleep(200000);	/* let it settle on CPU 1 */
+	usleep(200000);	/* let it settle on its CPU */
 	if (lab_mm_info(lab, getpid(), &mm, NULL, NULL))
 		goto out;
 	ret = mms_tlb(lab->fd, MMSCOPE_TLB_COUNT_START, &tlb, cpus, &n);
@@ -143,26 +154,26 @@ static int tlb_lab(struct lab *lab)
 	lab_expect_hex(lab, "mmscope tlb: the mm's pgd is mm's pgd_phys", mm.pgd_phys,
 		       tlb.pgd_phys);
 	cpu_of_spinner = proc_stat_field(sp.tid, 39);
-	lab_expect_u64(lab, "/proc/TID/stat: the spinner runs on CPU", 1, cpu_of_spinner);
-	c1 = cpu_record(cpus, n, 1);
+	lab_expect_u64(lab, "/proc/TID/stat: the CPU the spinner runs on", sp.cpu, cpu_of_spinner);
+	c1 = cpu_record(cpus, n, sp.cpu);
 	if (!c1) {
-		lab_broken(lab, "mmscope tlb has no record of CPU 1");
+		lab_broken(lab, "mmscope tlb has no record of CPU %d", sp.cpu);
 		goto out;
 	}
 	snprintf(seen, sizeof(seen), "%u", c1->pid);
 	snprintf(what, sizeof(what), "%d", sp.tid);
-	lab_expect_str(lab, "mmscope tlb: the task running on CPU 1", what, seen);
-	lab_expect_hex(lab, "mmscope tlb: CPU 1's CR3 holds this mm's pgd", mm.pgd_phys,
+	lab_expect_str(lab, "mmscope tlb: the task running on the spinner's CPU", what, seen);
+	lab_expect_hex(lab, "mmscope tlb: that CPU's CR3 holds this mm's pgd", mm.pgd_phys,
 		       c1->pgd_phys);
 
-	lab_step(lab, "munmap() of %d touched pages from CPU 0: it flushes them itself, and sends CPU 1 a shootdown IPI (flush_tlb_mm_range())",
-		 UNMAPPED);
-	irq0 = tlb_interrupts(1);
+	lab_step(lab, "munmap() of %d touched pages from CPU %d: it flushes them itself, and sends CPU %d a shootdown IPI (flush_tlb_mm_range())",
+		 UNMAPPED, cpu0, sp.cpu);
+	irq0 = tlb_interrupts(sp.cpu);
 	if (munmap(area + 8 * LAB_PAGE, UNMAPPED * LAB_PAGE)) {
 		lab_broken(lab, "munmap: %s", strerror(errno));
 		goto out;
 	}
-	irq1 = tlb_interrupts(1);
+	irq1 = tlb_interrupts(sp.cpu);
 	n = MAX_CPUS;
 	ret = mms_tlb(lab->fd, 0, &tlb, NULL, NULL);
 	if (ret) {
@@ -170,7 +181,7 @@ static int tlb_lab(struct lab *lab)
 		goto out;
 	}
 	snprintf(seen, sizeof(seen), "%ld", irq1 - irq0);
-	lab_expect(lab, irq0 >= 0 && irq1 > irq0, "/proc/interrupts: TLB shootdowns CPU 1 took",
+	lab_expect(lab, irq0 >= 0 && irq1 > irq0, "/proc/interrupts: TLB shootdowns the spinner's CPU took",
 		   "at least 1", seen);
 	snprintf(seen, sizeof(seen), "%llu", (unsigned long long)tlb.events[MMSCOPE_TLB_IPI_SENT]);
 	lab_expect(lab, tlb.events[MMSCOPE_TLB_IPI_SENT] >= 1,
@@ -180,9 +191,9 @@ static int tlb_lab(struct lab *lab)
 		   "mmscope tlb: shootdowns received (remote)", "at least 1", seen);
 	snprintf(seen, sizeof(seen), "%llu", (unsigned long long)tlb.events[MMSCOPE_TLB_LOCAL_MM]);
 	lab_expect(lab, tlb.events[MMSCOPE_TLB_LOCAL_MM] >= 1,
-		   "mmscope tlb: CPU 0's own flushes of the mm (local_mm)", "at least 1", seen);
+		   "mmscope tlb: the munmap()ing CPU's own flushes (local_mm)", "at least 1", seen);
 
-	lab_step(lab, "The spinner sleeps: CPU 1 runs a kernel thread (its idle task, or another), which borrows the last mm in lazy TLB mode and keeps its page tables loaded");
+	lab_step(lab, "The spinner sleeps: its CPU runs a kernel thread (its idle task, or another), which borrows the last mm in lazy TLB mode and keeps its page tables loaded");
 	__atomic_store_n(&sp.spin, 0, __ATOMIC_RELEASE);
 	usleep(200000);
 	n = MAX_CPUS;
