@@ -63,6 +63,8 @@ expect '[stack]' pages $pid --vma ''
 [ -z "$heap_start" ] || expect "$heap_start" walk $pid ''
 refuse '[stack]' walk $pid ''
 expect demand faultlab de
+expect list lab li
+expect --step lab fork --st
 
 [ $failed -eq 0 ] && echo "completion-check: ok"
 exit $failed

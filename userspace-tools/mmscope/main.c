@@ -198,7 +198,7 @@ static const char usage_text[] =
 
 static const struct object *const objects[] = {
 	&obj_mm, &obj_maps, &obj_lookup, &obj_walk, &obj_pages, &obj_cow, &obj_faultlab,
-	&obj_smaps, &obj_tlb, &obj_map, &obj_vmatree, &obj_version,
+	&obj_lab, &obj_smaps, &obj_tlb, &obj_map, &obj_vmatree, &obj_version,
 };
 #define NR_OBJECTS (sizeof(objects) / sizeof(objects[0]))
 

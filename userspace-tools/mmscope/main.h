@@ -40,7 +40,7 @@ struct object {
 };
 
 extern const struct object obj_mm, obj_maps, obj_lookup, obj_walk, obj_pages, obj_cow,
-	obj_faultlab, obj_smaps, obj_tlb, obj_map, obj_vmatree, obj_version;
+	obj_faultlab, obj_lab, obj_smaps, obj_tlb, obj_map, obj_vmatree, obj_version;
 
 /* One line on stderr, and {"error": ...} on stdout with -j. */
 void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
