@@ -8,6 +8,8 @@
  *
  * Each list is MMSCOPE_NAMES_<TABLE>(X), calling X(value, "name") once per
  * value, in value order. Names are what debugfs prints and the JSON says.
+ * The fault lab's counters are fields, not values: their lists call
+ * X(field) instead (below).
  */
 #ifndef _MMSCOPE_NAMES_H
 #define _MMSCOPE_NAMES_H
@@ -153,5 +155,38 @@
 	X(MMSCOPE_FAULTLAB_H_PFN_MKWRITE, "pfn_mkwrite")		\
 	X(MMSCOPE_FAULTLAB_H_ACCESS, "access")				\
 	X(MMSCOPE_FAULTLAB_H_HUGE_FAULT, "huge_fault")
+
+/*
+ * The fields of struct mmscope_faultlab_counters, in its order, as
+ * X(field): a counter's name in debugfs and the JSON is its field's
+ * (#field). MMSCOPE_NAMES_FAULTLAB_COUNTED are those the lab's callbacks
+ * count; MMSCOPE_NAMES_FAULTLAB_COUNTER adds vmas, computed from them
+ * (mmaps + opens - closes), and is every field. selftests/names-check.sh
+ * checks both against the struct.
+ */
+#define MMSCOPE_NAMES_FAULTLAB_COUNTED(X)				\
+	X(mmaps)							\
+	X(opens)							\
+	X(closes)							\
+	X(may_splits)							\
+	X(mremaps)							\
+	X(faults_read)							\
+	X(faults_write)							\
+	X(faults_page)							\
+	X(faults_nopage)						\
+	X(faults_sigbus)						\
+	X(faults_oom)							\
+	X(map_pages_calls)						\
+	X(map_pages_pages)						\
+	X(page_mkwrites)						\
+	X(pfn_mkwrites)							\
+	X(access_calls)							\
+	X(access_bytes)							\
+	X(pages_filled)							\
+	X(pages_cleaned)
+
+#define MMSCOPE_NAMES_FAULTLAB_COUNTER(X)				\
+	MMSCOPE_NAMES_FAULTLAB_COUNTED(X)				\
+	X(vmas)
 
 #endif /* _MMSCOPE_NAMES_H */

@@ -155,7 +155,7 @@ u32 mmscope_cow_verdict(struct vm_area_struct *vma, const struct mmscope_page *r
 			bool writable, bool huge);
 u32 mmscope_hole_cow(struct vm_area_struct *vma, u32 state);
 
-/* faultlab.c */
+/* faultlab.c; the lab's own files share faultlab.h */
 struct mmscope_lab;
 struct mmscope_lab *mmscope_lab_create(struct file *file);
 void mmscope_lab_destroy(struct mmscope_lab *lab, struct file *file);

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <mmscope_names.h>
+
 #include "faultlab.h"
 #include "libmmscope.h"
 #include "main.h"
@@ -39,14 +41,8 @@ static const char help_text[] =
 #define MAX_EVENTS 256
 
 const struct counter_field counter_fields[] = {
-#define COUNTER(f) { #f, offsetof(struct mmscope_faultlab_counters, f) }
-	COUNTER(mmaps), COUNTER(opens), COUNTER(closes), COUNTER(may_splits),
-	COUNTER(mremaps), COUNTER(faults_read), COUNTER(faults_write),
-	COUNTER(faults_page), COUNTER(faults_nopage), COUNTER(faults_sigbus),
-	COUNTER(faults_oom), COUNTER(map_pages_calls), COUNTER(map_pages_pages),
-	COUNTER(page_mkwrites), COUNTER(pfn_mkwrites), COUNTER(access_calls),
-	COUNTER(access_bytes), COUNTER(pages_filled), COUNTER(pages_cleaned),
-	COUNTER(vmas),
+#define COUNTER(f) { #f, offsetof(struct mmscope_faultlab_counters, f) },
+	MMSCOPE_NAMES_FAULTLAB_COUNTER(COUNTER)
 #undef COUNTER
 };
 const size_t nr_counters = sizeof(counter_fields) / sizeof(counter_fields[0]);

@@ -126,11 +126,66 @@ struct mmscope_mm_user {
  * @out_flags: out: MMSCOPE_MM_*
  * @reserved: must be 0
  * @comm: out: the target's comm
+ * @mm_users: out: mm->mm_users, the tasks and passing references (GUP,
+ *	/proc/PID/mem readers) that keep the address space alive, without the
+ *	one mmscope holds while it reads
+ * @mm_count: out: mm->mm_count, the references to the struct itself: one
+ *	for all of @mm_users together, plus each mmgrab() holder (such as a
+ *	CPU that runs a kernel thread on this mm's page tables)
+ * @map_count: out: mm->map_count, the number of VMAs
+ * @total_vm: out: mm->total_vm, pages mapped (VmSize)
+ * @locked_vm: out: mm->locked_vm, pages mlock()ed (VmLck); 0 without
+ *	mlock(), mlockall() or MAP_LOCKED
+ * @pinned_vm: out: mm->pinned_vm, pages pinned for the long term, such as
+ *	RDMA or io_uring buffers (VmPin); usually 0
+ * @data_vm: out: mm->data_vm, pages of private writable mappings that are
+ *	not stack (VmData)
+ * @exec_vm: out: mm->exec_vm, pages of executable mappings that are neither
+ *	writable nor stack (VmExe)
+ * @stack_vm: out: mm->stack_vm, pages of stack mappings (VmStk)
+ * @rss_file: out: resident pages of file mappings, the MM_FILEPAGES counter
+ *	(RssFile)
+ * @rss_anon: out: resident anonymous pages, MM_ANONPAGES (RssAnon)
+ * @rss_shmem: out: resident shared-memory pages (shmem, tmpfs, shared
+ *	anonymous), MM_SHMEMPAGES (RssShmem)
+ * @swap_ents: out: swap entries in the page tables, MM_SWAPENTS (VmSwap);
+ *	0 while nothing is swapped out, and always with MMSCOPE_MM_NO_SWAP
+ * @hiwater_rss: out: the peak of @rss_file + @rss_anon + @rss_shmem, from
+ *	mm->hiwater_rss (VmHWM)
+ * @hiwater_vm: out: the peak of @total_vm, from mm->hiwater_vm (VmPeak)
+ * @start_code: out: mm->start_code, the first address of the program's
+ *	text, as exec() loaded it
+ * @end_code: out: mm->end_code, the end of that text
+ * @start_data: out: mm->start_data, the first address of its initialized
+ *	data
+ * @end_data: out: mm->end_data, the end of that data
+ * @start_brk: out: mm->start_brk, the start of the heap
+ * @brk: out: mm->brk, the program break, the end of the heap (@start_brk
+ *	while the heap is empty)
+ * @start_stack: out: mm->start_stack, the initial stack pointer exec() left
+ *	(where argc is), near the top of the main stack
+ * @arg_start: out: mm->arg_start, the first byte of the argument strings
+ * @arg_end: out: mm->arg_end, the end of the argument strings
+ * @env_start: out: mm->env_start, the first byte of the environment strings
+ * @env_end: out: mm->env_end, the end of the environment strings
+ * @mmap_base: out: mm->mmap_base, where mmap() starts looking for room
+ *	(downwards, in the usual top-down layout)
+ * @task_size: out: mm->task_size, the end of the user address space:
+ *	2^47 - 4096 with 4-level paging, 2^56 - 4096 with 5-level paging
+ *	(where mmap() goes above 2^47 only when asked to), 4 GiB or less for
+ *	a 32-bit process
+ * @pgd_phys: out: the physical address of mm->pgd, the top-level page
+ *	table
+ * @pgtables_bytes: out: bytes of page tables below the PGD,
+ *	mm_pgtables_bytes() (VmPTE, in bytes)
  *
- * Page counts are in pages, as in struct mm_struct. @mm_users leaves out the
- * reference that mmscope holds while it reads. @hiwater_rss and @hiwater_vm
- * are computed as /proc/PID/status computes VmHWM and VmPeak, and the rss
- * counters are read as /proc/PID/status reads them.
+ * Page counts (@total_vm up to @hiwater_vm) are in pages, as in struct
+ * mm_struct; the layout fields up to @task_size are user virtual
+ * addresses. Every field from @mm_users on is 0 with MMSCOPE_MM_NO_MM. The
+ * layout fields are those the last exec() set (prctl(PR_SET_MM) can move
+ * them). @hiwater_rss and @hiwater_vm are computed as /proc/PID/status
+ * computes VmHWM and VmPeak, and the rss counters are read as
+ * /proc/PID/status reads them.
  */
 struct mmscope_mm_info {
 	__u32 size;
@@ -238,12 +293,26 @@ struct mmscope_vma {
 /**
  * struct mmscope_vma_brief - one VMA as struct mmscope_vma says it, but
  *	with its path in a separate buffer (MMSCOPE_VMAS_BRIEF)
- * @start: as in struct mmscope_vma, up to and including @vm_ops
+ * @start: vma->vm_start, the VMA's first address
+ * @end: vma->vm_end, the address after its last byte
+ * @offset: the file offset in bytes (vm_pgoff << PAGE_SHIFT), 0 when no
+ *	file, as /proc/PID/maps shows it
+ * @vm_flags: the raw vma->vm_flags; MMSCOPE_IOC_VM_FLAG_NAMES names its bits
+ * @inode: the inode number of the mapped file, 0 when no file
+ * @dev_major: the major number of the file's device (its superblock's
+ *	s_dev), 0 when no file
+ * @dev_minor: the minor number of that device, 0 when no file
+ * @kind: enum mmscope_vma_kind
+ * @flags: MMSCOPE_VMA_*
+ * @perms: "rwxp" or "rwxs" as in /proc/PID/maps, NUL-terminated
+ * @vm_ops: the symbol name of vma->vm_ops, "" when it is NULL
  * @path_offset: where the path starts in the call's @strings_ptr buffer
  * @path_len: its length in bytes, not counting the NUL that ends it; 0 for
  *	no path (the string at @path_offset is then "")
  *
- * 136 bytes rather than 4,224: an anonymous VMA costs its path's NUL.
+ * @start up to @vm_ops are those of struct mmscope_vma, at the same
+ * offsets. 136 bytes rather than 4,224: an anonymous VMA costs its path's
+ * NUL.
  */
 struct mmscope_vma_brief {
 	__u64 start;
@@ -714,11 +783,17 @@ struct mmscope_faultlab_setup {
 	__u64 lab_id;
 };
 
-/*
- * What a PATTERN page holds: this record, repeated to fill the page. @fill
- * counts the pages the lab has filled, from 1, so a refill is visible.
- */
 #define MMSCOPE_FAULTLAB_MAGIC	0x6d6d73636f70654cULL	/* "Lepocsmm" */
+
+/**
+ * struct mmscope_faultlab_pattern - what a PATTERN page holds: this
+ *	record, repeated to fill the page
+ * @magic: MMSCOPE_FAULTLAB_MAGIC
+ * @lab_id: the lab's number, as MMSCOPE_IOC_FAULTLAB_SETUP returned it
+ * @pgoff: the page's offset in the lab, in pages
+ * @fill: the lab's pages_filled counter once this page was filled: it
+ *	counts the pages the lab has filled, from 1, so a refill is visible
+ */
 struct mmscope_faultlab_pattern {
 	__u64 magic;
 	__u64 lab_id;
@@ -1353,11 +1428,11 @@ struct mmscope_vmatree {
 #define MMSCOPE_IOC_VM_FLAG_NAMES _IOWR(MMSCOPE_IOC_MAGIC, 0x05, struct mmscope_vm_flag_names)
 #define MMSCOPE_IOC_WALK	_IOWR(MMSCOPE_IOC_MAGIC, 0x10, struct mmscope_walk)
 #define MMSCOPE_IOC_PAGES	_IOWR(MMSCOPE_IOC_MAGIC, 0x11, struct mmscope_pages)
+#define MMSCOPE_IOC_SMAPS	_IOWR(MMSCOPE_IOC_MAGIC, 0x12, struct mmscope_smaps)
+#define MMSCOPE_IOC_VMATREE	_IOWR(MMSCOPE_IOC_MAGIC, 0x13, struct mmscope_vmatree)
 #define MMSCOPE_IOC_FAULTLAB_SETUP _IOWR(MMSCOPE_IOC_MAGIC, 0x20, struct mmscope_faultlab_setup)
 #define MMSCOPE_IOC_FAULTLAB_STATS _IOWR(MMSCOPE_IOC_MAGIC, 0x21, struct mmscope_faultlab_stats)
 #define MMSCOPE_IOC_FAULTLAB_LOG _IOWR(MMSCOPE_IOC_MAGIC, 0x22, struct mmscope_faultlab_log)
-#define MMSCOPE_IOC_SMAPS	_IOWR(MMSCOPE_IOC_MAGIC, 0x12, struct mmscope_smaps)
 #define MMSCOPE_IOC_TLB		_IOWR(MMSCOPE_IOC_MAGIC, 0x30, struct mmscope_tlb)
-#define MMSCOPE_IOC_VMATREE	_IOWR(MMSCOPE_IOC_MAGIC, 0x13, struct mmscope_vmatree)
 
 #endif /* _UAPI_LINUX_MMSCOPE_H */
