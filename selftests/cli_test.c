@@ -38,15 +38,6 @@ static char out[4 << 20], err[4096];
 static unsigned int failing_ioctl;
 static struct proc_vma maps[1024];
 
-static const char *cli_path(void)
-{
-	const char *env = getenv("MMSCOPE_CLI");
-
-	if (env)
-		return env;
-	return access("/bin/mmscope", X_OK) ? "../userspace-tools/mmscope/mmscope" : "/bin/mmscope";
-}
-
 static void drain(int fd, char *buf, size_t size)
 {
 	size_t len = 0;

@@ -497,20 +497,6 @@ static void audit(struct __test_metadata *_metadata, const char *file,
 	}
 }
 
-/* This process's TASK_SIZE, which is TASK_SIZE_MAX on x86_64. */
-static unsigned long long task_size(void)
-{
-	struct mmscope_mm_info info;
-	int fd = open_target(getpid());
-	unsigned long long ts = 0;
-
-	if (fd >= 0 && !mms_mm_info(fd, &info, NULL, NULL))
-		ts = info.task_size;
-	if (fd >= 0)
-		close(fd);
-	return ts;
-}
-
 TEST(audit_target)
 {
 	char good[32], other[32], dead[32];

@@ -679,14 +679,6 @@ TEST(thp_pmd_then_pte_mapped)
 	target_end(&t[0]);
 }
 
-static bool swap_active(void)
-{
-	char swaps[4096];
-
-	return read_file("/proc/swaps", swaps, sizeof(swaps)) > 0 &&
-	       strchr(swaps, '\n') && strchr(strchr(swaps, '\n') + 1, '/');
-}
-
 /* 'p': page out the whole region; 'r': read back its first half. */
 static void cmd_swap(char c, void *arg)
 {
@@ -1018,16 +1010,6 @@ TEST_F_TIMEOUT(ksm, merged_pages, 120)
 	target_end(&t);
 	write_file("/sys/kernel/mm/ksm/run", "2");	/* unmerge */
 	write_file("/sys/kernel/mm/ksm/run", "0");
-}
-
-/* The CLI, as cli_test finds it. */
-static const char *cli_path(void)
-{
-	const char *env = getenv("MMSCOPE_CLI");
-
-	if (env)
-		return env;
-	return access("/bin/mmscope", X_OK) ? "../userspace-tools/mmscope/mmscope" : "/bin/mmscope";
 }
 
 /* Run the CLI; its output goes to the log as "# " lines and into @out. */

@@ -147,11 +147,6 @@ int page_record_check(const struct mmscope_page *p, const char *what, char *why,
 int records_check(const struct mmscope_page *recs, int n, uint64_t start, uint64_t end,
 		  char *why, size_t size);
 
-/*
- * cli_test, debugfs_test, smaps_test and walk_test are built with
- * SELFTEST_OWN_COPIES: they keep their own copies of these for now.
- */
-#ifndef SELFTEST_OWN_COPIES
 /* The CLI: $MMSCOPE_CLI, /bin/mmscope in the VM, else the one built here. */
 const char *cli_path(void);
 /* Whether a swap device is on (/proc/swaps lists one). */
@@ -160,6 +155,5 @@ bool swap_active(void);
 bool vma_soft_dirty(int fd, uint64_t addr);
 /* This process's TASK_SIZE (TASK_SIZE_MAX on x86_64); 0 if unknown. */
 uint64_t task_size(void);
-#endif
 
 #endif

@@ -21,7 +21,6 @@
 #define PAGE 4096UL
 #define MB (1UL << 20)
 
-
 /* Where the region of a variant starts and ends. */
 static int find_vma_range(uint64_t addr, uint64_t *start, uint64_t *end)
 {
@@ -67,23 +66,6 @@ static bool kpf_ksm_on_every_anon_page(void)
 	if (quirk)
 		fprintf(stderr, "# note: this kernel's kpageflags sets KPF_KSM on every anon page\n");
 	return quirk;
-}
-
-/* pagemap ORs the VMA's VM_SOFTDIRTY into every page's soft-dirty bit. */
-static bool vma_soft_dirty(int fd, uint64_t addr)
-{
-	static struct mmscope_vm_flag_names names;
-	static uint64_t vm_softdirty;
-	struct mmscope_lookup res;
-	struct mmscope_vma vma;
-	int b;
-
-	if (!vm_softdirty && !mms_vm_flag_names(fd, &names))
-		for (b = 0; b < 64; b++)
-			if (!strcmp((char *)names.names[b], "VM_SOFTDIRTY"))
-				vm_softdirty = 1ULL << b;
-	return !mms_lookup(fd, addr, &res, &vma) &&
-	       (res.out_flags & MMSCOPE_LOOKUP_CONTAINS) && (vma.vm_flags & vm_softdirty);
 }
 
 /*
@@ -566,15 +548,6 @@ TEST(bad_input)
 #ifndef MAP_HUGE_SHIFT
 #define MAP_HUGE_SHIFT 26
 #endif
-
-static bool swap_active(void)
-{
-	char swaps[4096];
-
-	/* A header line, then one line per swap device. */
-	return read_file("/proc/swaps", swaps, sizeof(swaps)) > 0 &&
-	       strchr(swaps, '\n') && strchr(strchr(swaps, '\n') + 1, '/');
-}
 
 /* MADV_PAGEOUT to zram: swap entries whose type and offset are pagemap's. */
 TEST_F_TIMEOUT(region, swap_entries_match_pagemap, 120)
