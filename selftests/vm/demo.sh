@@ -30,6 +30,12 @@ step "every page of the heap, by its VMA's name: state, PFN, COW verdict, counts
 	mmscope pages "$pid" '[heap]'
 step "what a write would do to each page of the heap now, as runs" \
 	mmscope cow "$pid" '[heap]'
+step "Rss, Pss, Shared and Private of each VMA, the largest Pss first" \
+	mmscope smaps "$pid" --sort pss --top 5
+step "the mm on each CPU: CR3, PCID, lazy TLB" \
+	mmscope tlb "$pid"
+step "the VMA tree (the maple tree), node by node" \
+	mmscope vmatree "$pid"
 step "the address space as boxes (mmscope map $pid --svg FILE draws it)" \
 	mmscope map "$pid"
 step "the same walk through debugfs: write the target and the address, read" \
@@ -49,6 +55,12 @@ step "the counters of every lab, and the end of the fault log" \
 	cat /sys/kernel/debug/mmscope/faultlab/stats
 tail -n 5 /sys/kernel/debug/mmscope/faultlab/log
 
+# The labs: how process memory works, each step checked against /proc.
+step "the labs, and the concepts of docs/lab.md they show" \
+	mmscope lab list
+step "fork and copy-on-write: who copies, who reuses, proven by the PFNs" \
+	mmscope lab fork
+
 # The pictures (pictures.sh): the sample's map as SVG and its walk as DOT,
 # sent back to the host as artifacts (make docs puts them in docs/).
 echo
@@ -64,5 +76,6 @@ cat <<'EOF'
                         mmscope maps $$, mmscope walk $$ ADDR, mmscope help
   make shell KERNEL=6.1 the same on 6.1 (or KERNEL=debug: KASAN, lockdep)
   mmscope OBJECT help   what each object shows, and its options
+  mmscope lab all       every lab; docs/lab.md is the guide
   make check            every test, on every kernel of the matrix
 EOF
