@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -19,11 +20,40 @@
 
 #define VMA_PAGES 3
 
-/* mmscope's and /proc's count of VMAs in [start, end) must be @want. */
+/* The VMA entries of the maple tree (mm->mm_mt) in [start, end), or -1. */
+static long tree_vmas(struct lab *lab, uint64_t start, uint64_t end)
+{
+	struct mmscope_vmatree req = { 0 };
+	struct mmscope_vmatree_node *nodes;
+	size_t n, i;
+	unsigned int j;
+	long count = 0;
+	int ret = mms_set_target(lab->fd, getpid());
+
+	if (!ret)
+		ret = mms_vmatree_all(lab->fd, &req, &nodes, &n);
+	if (ret) {
+		lab_broken(lab, "mmscope vmatree: %s", strerror(-ret));
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		for (j = 0; j < nodes[i].nr_slots && j < MMSCOPE_VMATREE_SLOTS; j++) {
+			const struct mmscope_vmatree_slot *sl = &nodes[i].slots[j];
+
+			if (sl->kind == MMSCOPE_VMATREE_SLOT_VMA && sl->max >= start && sl->min < end)
+				count++;
+		}
+	free(nodes);
+	return count;
+}
+
+/* mmscope's, the maple tree's and /proc's count of VMAs in [start, end). */
 static void expect_vmas(struct lab *lab, uint64_t start, uint64_t end, unsigned int want)
 {
 	struct snap s = { 0 };
 
+	lab_expect_u64(lab, "mmscope vmatree: VMA entries of the maple tree in the region", want,
+		       tree_vmas(lab, start, end));
 	if (snap_vmas(lab, &s, "", getpid(), start, end))
 		return;
 	lab_expect_u64(lab, "mmscope maps: VMAs in the region", want, s.count);
