@@ -11,8 +11,9 @@
 #     for the 6.1 and 6.12 headers, and mmscope is on the PATH; the modules
 #     dkms built are kept in .cache/deb/kos/RELEASE/mmscope.ko, which
 #     make check's 6.1 and 6.12 guests load (selftests/vm/run.sh); then
-#     apt purges both, unless they were installed before, and no module
-#     or dkms entry may be left
+#     apt purges both, and no module or dkms entry may be left. Where
+#     mmscope is installed already, this step is left out (never over a
+#     user's own), and the guests load only the module built here
 # The packages, lintian's verdict and the dkms builds are cached in
 # .cache/deb/KEY, KEY a hash of the packaged files and the kernel
 # releases: when none changed, the steps are not run again.
@@ -103,19 +104,37 @@ MANWIDTH=80 man -l "$root/usr/share/man/man8/mmscope.8.gz" 2>/dev/null | grep -q
 
 # The packages installed as a user installs them (apt), which makes dkms
 # build and install the module for every kernel with headers here; then
-# each module is kept for the VM runs, and the packages are purged again,
-# unless they were installed before this check.
+# each module is kept for the VM runs, and the packages are purged again.
 kos=$MMSCOPE_CACHE/deb/kos
 rm -rf "$kos"
+# Either package in any state but gone (not-installed, config-files).
+present=
+for state in $(dpkg-query -W -f='${db:Status-Status} ' mmscope mmscope-dkms 2>/dev/null || true); do
+	case $state in not-installed | config-files) ;; *) present=1 ;; esac
+done
 if [ -f "$cache/install.ok" ]; then
 	log "deb: these packages were installed, built by dkms and purged before"
+elif [ -n "$present" ]; then
+	# Never over a user's own mmscope: the guests then load only this tree's.
+	log "deb: mmscope is installed on this machine: not installing over it"
+	log "     (apt purge mmscope mmscope-dkms lets make check install, test and purge its own)"
 else
 	log "deb: apt install of both packages (dkms builds mmscope.ko for $(echo $releases))"
 	sudo=
-	[ "$(id -u)" -eq 0 ] || sudo=sudo
-	apt=($sudo apt-get -q -y -o DPkg::Lock::Timeout=600)
-	had=$(dpkg-query -W -f='${db:Status-Status}' mmscope-dkms 2>/dev/null || true)
-	if ! "${apt[@]}" install --reinstall "$debs/$dkms_deb" "$debs/$cli_deb" >"$tmp/install.log" 2>&1; then
+	[ "$(id -u)" -eq 0 ] || sudo="sudo -n"
+	apt=($sudo apt-get -q -y --no-install-recommends -o DPkg::Lock::Timeout=600)
+	# From the install to the purge, a signal must not stop dpkg halfway
+	# (make check's Ctrl-C, the matrix ending): ignored here, and so in
+	# apt and dpkg; and what was installed is purged on every way out.
+	trap '' INT TERM HUP
+	purged=
+	purge() {
+		[ -z "$purged" ] || return 0
+		purged=1
+		"${apt[@]}" purge mmscope mmscope-dkms >"$tmp/purge.log" 2>&1
+	}
+	trap 'purge; rm -rf "$tmp"' EXIT
+	if ! "${apt[@]}" install "$debs/$dkms_deb" "$debs/$cli_deb" >"$tmp/install.log" 2>&1; then
 		grep -v "^readelf: Warning" "$tmp/install.log" | tail -n 40 >&2
 		fail "apt install of $dkms_deb and $cli_deb"
 	else
@@ -137,15 +156,15 @@ else
 			[ "$(modinfo -F version "$out")" = "$version" ] ||
 				fail "the dkms module for $release says version $(modinfo -F version "$out")"
 		done
-		if [ "$had" != installed ]; then
-			"${apt[@]}" purge mmscope mmscope-dkms >"$tmp/purge.log" 2>&1 ||
-				{ tail -n 20 "$tmp/purge.log" >&2; fail "apt purge"; }
-			[ -z "$(dkms status -m mmscope 2>/dev/null)" ] || fail "after the purge, dkms still has: $(dkms status -m mmscope 2>/dev/null)"
-			! ls /lib/modules/*/updates/dkms/mmscope.ko* >/dev/null 2>&1 ||
-				fail "after the purge, a mmscope.ko is left in /lib/modules"
-		fi
-		[ $failed -ne 0 ] || touch "$store/install.ok"
 	fi
+	purge || { tail -n 20 "$tmp/purge.log" >&2; fail "apt purge"; }
+	[ -z "$(dkms status -m mmscope 2>/dev/null)" ] ||
+		fail "after the purge, dkms still has: $(dkms status -m mmscope 2>/dev/null)"
+	! ls /lib/modules/*/updates/dkms/mmscope.ko* >/dev/null 2>&1 ||
+		fail "after the purge, a mmscope.ko is left in /lib/modules"
+	trap 'rm -rf "$tmp"' EXIT
+	trap - INT TERM HUP
+	[ $failed -ne 0 ] || touch "$store/install.ok"
 fi
 
 # Only a passing run is kept, whole.

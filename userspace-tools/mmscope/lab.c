@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -431,6 +432,8 @@ static int check_device(void)
 {
 	int fd = mms_open(device);
 
+	/* A subject that died must not kill the lab (EPIPE instead). */
+	signal(SIGPIPE, SIG_IGN);
 	if (fd < 0) {
 		p_errno(-fd, ERR_DEVICE, device);
 		return 1;

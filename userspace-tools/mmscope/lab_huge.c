@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,25 @@ static void expect_leaf(struct lab *lab, uint64_t addr, const char *level, uint6
 	lab_expect_str(lab, what, "yes", kpf < 0 ? "unreadable" : kpf & (1LL << kpf_bit) ? "yes" : "no");
 }
 
+/* A counter of /proc/vmstat, or -1. */
+static long vmstat(const char *name)
+{
+	char line[256];
+	size_t len = strlen(name);
+	FILE *f = fopen("/proc/vmstat", "re");
+	long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, len) && line[len] == ' ') {
+			v = atol(line + len + 1);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
 /* A 2M-aligned region of @len bytes (len a multiple of 2M), or NULL. */
 static char *aligned_region(struct lab *lab, size_t len, int flags)
 {
@@ -105,7 +125,7 @@ static char *aligned_region(struct lab *lab, size_t len, int flags)
 static int thp_lab(struct lab *lab)
 {
 	char mode[128], *p, *q;
-	long kb;
+	long kb, fallback;
 	int i;
 
 	sysfs_read("/sys/kernel/mm/transparent_hugepage/enabled", mode, sizeof(mode));
@@ -118,6 +138,13 @@ static int thp_lab(struct lab *lab)
 		lab_skip_step(lab, "transparent huge pages are off: /sys/kernel/mm/transparent_hugepage/enabled is never");
 		return 0;
 	}
+	/* 6.8 and later: the 2M size has a setting of its own. */
+	sysfs_read("/sys/kernel/mm/transparent_hugepage/hugepages-2048kB/enabled", mode,
+		   sizeof(mode));
+	if (strstr(mode, "[never]")) {
+		lab_skip_step(lab, "2M transparent huge pages are off: /sys/kernel/mm/transparent_hugepage/hugepages-2048kB/enabled is never");
+		return 0;
+	}
 	p = aligned_region(lab, SZ_2M, 0);
 	if (!p)
 		return 0;
@@ -125,7 +152,12 @@ static int thp_lab(struct lab *lab)
 		lab_broken(lab, "madvise(MADV_HUGEPAGE): %s", strerror(errno));
 		goto free_p;
 	}
+	fallback = vmstat("thp_fault_fallback");
 	p[0] = 1;
+	if (vmstat("thp_fault_fallback") > fallback) {
+		lab_skip_step(lab, "no free 2M block: the fault fell back to 4K pages (thp_fault_fallback in /proc/vmstat)");
+		goto free_p;
+	}
 	expect_leaf(lab, (uintptr_t)p, "pmd", SZ_2M, KPF_THP, "part of a THP");
 	kb = proc_smaps_kb(getpid(), (uintptr_t)p, "AnonHugePages");
 	lab_expect_u64(lab, "/proc/PID/smaps AnonHugePages (kB)", 2048, kb);
@@ -150,9 +182,16 @@ static int thp_lab(struct lab *lab)
 	for (i = 0; i < (int)(SZ_2M / LAB_PAGE); i++)
 		q[i * LAB_PAGE] = 1;
 	expect_leaf(lab, (uintptr_t)q, "pte", LAB_PAGE, KPF_ANON, "anonymous");
-	if (madvise(q, SZ_2M, MADV_HUGEPAGE) || madvise(q, SZ_2M, MADV_COLLAPSE)) {
+	if (madvise(q, SZ_2M, MADV_HUGEPAGE)) {
+		lab_broken(lab, "madvise(MADV_HUGEPAGE): %s", strerror(errno));
+		goto free_q;
+	}
+	if (madvise(q, SZ_2M, MADV_COLLAPSE)) {
 		if (errno == EINVAL)
-			lab_skip_step(lab, "this kernel has no MADV_COLLAPSE (6.1 and later)");
+			lab_skip_step(lab, "this kernel has no MADV_COLLAPSE (it came in 6.1)");
+		else if (errno == EAGAIN || errno == ENOMEM)
+			lab_skip_step(lab, "MADV_COLLAPSE found no free 2M block now (%s)",
+				      strerror(errno));
 		else
 			lab_broken(lab, "madvise(MADV_COLLAPSE): %s", strerror(errno));
 		goto free_q;
@@ -170,16 +209,19 @@ free_p:
 static void hugetlb_step(struct lab *lab, unsigned long size, const char *level,
 			 const char *sysfs)
 {
-	char path[128], free_pages[32];
+	char path[128], free_pages[32], resv[32];
 	char *p;
 
+	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/%s/resv_hugepages", sysfs);
+	sysfs_read(path, resv, sizeof(resv));
 	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/%s/free_hugepages", sysfs);
 	sysfs_read(path, free_pages, sizeof(free_pages));
 	if (!free_pages[0]) {
 		lab_skip_step(lab, "this kernel has no hugetlb pages of this size (no %s)", path);
 		return;
 	}
-	if (atoi(free_pages) < 1) {
+	/* Free pages include those reserved by others' mappings. */
+	if (atoi(free_pages) - atoi(resv) < 1) {
 		lab_skip_step(lab, "no free hugetlb page of this size is reserved (%s is 0; see nr_hugepages)",
 			      path);
 		return;
@@ -207,25 +249,72 @@ static int hugetlb_lab(struct lab *lab)
 	return 0;
 }
 
-static const char *const ksm_knobs[] = { "run", "pages_to_scan", "sleep_millisecs" };
+static const char *const ksm_knobs[] = {
+	"/sys/kernel/mm/ksm/run", "/sys/kernel/mm/ksm/pages_to_scan",
+	"/sys/kernel/mm/ksm/sleep_millisecs",
+};
+#define NR_KNOBS 3
+
+/* The knobs as they were, restored on every way out: also a signal's. */
+static char ksm_saved[NR_KNOBS][32];
+static volatile sig_atomic_t ksm_changed;	/* knobs changed, in order */
+static const int restore_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+static struct sigaction old_actions[4];
+
+/* Async-signal-safe: open(), write(), close() only. */
+static void ksm_restore(void)
+{
+	int i, fd;
+
+	for (i = ksm_changed - 1; i >= 0; i--) {
+		fd = open(ksm_knobs[i], O_WRONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			if (write(fd, ksm_saved[i], strlen(ksm_saved[i])) < 0)
+				ksm_saved[i][0] = 0;
+			close(fd);
+		}
+	}
+	ksm_changed = 0;
+}
+
+static void ksm_restore_and_die(int sig)
+{
+	ksm_restore();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void ksm_guard(bool on)
+{
+	static bool registered;
+	struct sigaction sa = { .sa_handler = ksm_restore_and_die };
+	size_t i;
+
+	if (on && !registered) {
+		atexit(ksm_restore);
+		registered = true;
+	}
+	for (i = 0; i < sizeof(restore_signals) / sizeof(restore_signals[0]); i++)
+		if (on)
+			sigaction(restore_signals[i], &sa, &old_actions[i]);
+		else
+			sigaction(restore_signals[i], &old_actions[i], NULL);
+}
 
 static int ksm_lab(struct lab *lab)
 {
-	char saved[3][32], path[96];
-	const char *set[3] = { "1", "1000", "10" };
+	const char *set[NR_KNOBS] = { "1", "1000", "10" };
 	uint64_t pfn0 = 0, pfn1 = 1;
 	struct mmscope_page page;
 	struct timespec ts = { 0, 20 * 1000 * 1000 };
 	int64_t kpf;
 	char *p;
-	int i, tries, changed = 0;
+	int i, tries;
 
 	lab_step(lab, "Two private pages with the same bytes, marked MADV_MERGEABLE; ksmd runs (the lab sets /sys/kernel/mm/ksm/run to 1, and restores it)");
-	for (i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "/sys/kernel/mm/ksm/%s", ksm_knobs[i]);
-		sysfs_read(path, saved[i], sizeof(saved[i]));
-	}
-	if (!saved[0][0]) {
+	for (i = 0; i < NR_KNOBS; i++)
+		sysfs_read(ksm_knobs[i], ksm_saved[i], sizeof(ksm_saved[i]));
+	if (!ksm_saved[0][0]) {
 		lab_skip_step(lab, "this kernel has no KSM (no /sys/kernel/mm/ksm)");
 		return 0;
 	}
@@ -240,13 +329,13 @@ static int ksm_lab(struct lab *lab)
 	i = proc_smaps_vmflag(getpid(), (uintptr_t)p, "mg");
 	lab_expect_str(lab, "/proc/PID/smaps: VmFlags has \"mg\" (VM_MERGEABLE)", "set",
 		       i < 0 ? "unreadable" : i ? "set" : "clear");
-	for (i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "/sys/kernel/mm/ksm/%s", ksm_knobs[i]);
-		if (sysfs_write(path, set[i])) {
-			lab_broken(lab, "write %s to %s: %s", set[i], path, strerror(errno));
+	ksm_guard(true);
+	for (i = 0; i < NR_KNOBS; i++) {
+		if (sysfs_write(ksm_knobs[i], set[i])) {
+			lab_broken(lab, "write %s to %s: %s", set[i], ksm_knobs[i], strerror(errno));
 			goto restore;
 		}
-		changed = i + 1;
+		ksm_changed = i + 1;
 	}
 	/* ksmd merges in its own time: wait for it, 10 s at most. */
 	for (tries = 0; tries < 500; tries++) {
@@ -257,6 +346,10 @@ static int ksm_lab(struct lab *lab)
 	}
 
 	lab_step(lab, "ksmd merged them: both addresses map one write-protected KSM page");
+	if (pfn0 != pfn1) {
+		lab_skip_step(lab, "ksmd did not merge the pages within 10 s (a busy machine?)");
+		goto restore;
+	}
 	lab_expect_hex(lab, "pagemap: the second page's PFN is the first's", pfn0, pfn1);
 	kpf = proc_kpageflags(pfn0);
 	lab_expect_str(lab, "/proc/kpageflags: the page is KSM", "yes",
@@ -279,10 +372,8 @@ static int ksm_lab(struct lab *lab)
 	else
 		lab_broken(lab, "pagemap of the second page");
 restore:
-	for (i = changed - 1; i >= 0; i--) {
-		snprintf(path, sizeof(path), "/sys/kernel/mm/ksm/%s", ksm_knobs[i]);
-		sysfs_write(path, saved[i]);
-	}
+	ksm_restore();
+	ksm_guard(false);
 out:
 	lab_region_free(p, 2);
 	return 0;

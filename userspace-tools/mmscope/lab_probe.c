@@ -501,15 +501,20 @@ int subject_start(struct lab *lab, struct subject *s)
 {
 	int to[2], from[2];
 
-	if (pipe2(to, O_CLOEXEC) || pipe2(from, O_CLOEXEC)) {
+	if (pipe2(to, O_CLOEXEC)) {
 		lab_broken(lab, "pipe: %s", strerror(errno));
 		return -1;
+	}
+	if (pipe2(from, O_CLOEXEC)) {
+		lab_broken(lab, "pipe: %s", strerror(errno));
+		goto close_to;
 	}
 	fflush(stdout);
 	s->pid = fork();
 	if (s->pid < 0) {
 		lab_broken(lab, "fork: %s", strerror(errno));
-		return -1;
+		s->pid = 0;
+		goto close_from;
 	}
 	if (s->pid == 0) {
 		close(to[1]);
@@ -532,6 +537,14 @@ int subject_start(struct lab *lab, struct subject *s)
 		return -1;
 	}
 	return 0;
+
+close_from:
+	close(from[0]);
+	close(from[1]);
+close_to:
+	close(to[0]);
+	close(to[1]);
+	return -1;
 }
 
 int subject_do(struct lab *lab, struct subject *s, enum subject_order order,
@@ -556,6 +569,7 @@ void subject_end(struct subject *s)
 
 	if (s->pid <= 0)
 		return;
+	/* A subject that died already (EPIPE: SIGPIPE is ignored) is reaped. */
 	if (write(s->order_fd, &o, sizeof(o)) != sizeof(o))
 		kill(s->pid, SIGKILL);
 	close(s->order_fd);
