@@ -298,6 +298,7 @@ static int smaps_show(int argc, char **argv)
 	struct mmscope_smaps_vma *recs, sum;
 	struct mmscope_vma *vmas = NULL;
 	size_t n, nv = 0, i, k, shown;
+	const char *sep;
 	struct row *rows;
 
 	fd = open_pid_query(argc, argv, "usage: " USAGE);
@@ -374,10 +375,13 @@ static int smaps_show(int argc, char **argv)
 		table_fmt(&t, "total (%zu VMAs)", n);
 		text_row(&t, "", &sum, "");
 		table_end(&t);
-		for (i = 0; i < NABSENT; i++)
-			if (sum.flags & absent_kinds[i].flag)
-				printf("%s: not in this kernel (%s)\n", absent_kinds[i].fields,
+		/* Notes under the table, a blank line apart: not rows of it. */
+		for (i = 0, sep = "\n"; i < NABSENT; i++)
+			if (sum.flags & absent_kinds[i].flag) {
+				printf("%s%s: not in this kernel (%s)\n", sep, absent_kinds[i].fields,
 				       absent_kinds[i].config);
+				sep = "";
+			}
 	}
 	free(rows);
 	free(recs);
