@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1096,6 +1097,14 @@ TEST(cli_json_contract)
 	target_stop(&tg);
 }
 
+/* Whether this kernel is a PREEMPT_RT one (uname -v says so). */
+static bool is_preempt_rt(void)
+{
+	struct utsname u;
+
+	return !uname(&u) && strstr(u.version, "PREEMPT_RT");
+}
+
 /* --watch counts while the target unmaps, once a tenth of a second. */
 TEST(cli_watch)
 {
@@ -1135,11 +1144,20 @@ TEST(cli_watch)
 		f = json_get(j, "flushes");
 		ASSERT_NE(NULL, f);
 		EXPECT_TRUE(jbool(f, "counting"));
-		/* Five unmaps of two pages; the spinner on CPU 1 gets each. */
+		/*
+		 * Five unmaps of two pages; the spinner on CPU 1 gets each. On
+		 * PREEMPT_RT a kernel thread (its softirqs, its RCU) may have
+		 * CPU 1 when one IPI lands: the CPU is lazy then, and that
+		 * flush is not the target's. It gets at least four.
+		 */
 		EXPECT_EQ(5, jnum(f, "local_mm"));
 		EXPECT_EQ(5, jnum(f, "ipi_sent"));
-		EXPECT_EQ(5, jnum(f, "remote"));
-		EXPECT_EQ(10, jnum(json_get(f, "pages"), "remote"));
+		if (is_preempt_rt()) {
+			EXPECT_LE(4, jnum(f, "remote"));
+		} else {
+			EXPECT_EQ(5, jnum(f, "remote"));
+		}
+		EXPECT_EQ(2 * jnum(f, "remote"), jnum(json_get(f, "pages"), "remote"));
 		EXPECT_EQ(5, jnum(f, "tlb_gen_delta"));
 		json_free(j);
 	}
