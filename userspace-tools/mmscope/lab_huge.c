@@ -236,8 +236,10 @@ static void hugetlb_step(struct lab *lab, unsigned long size, const char *level,
 	p[0] = 1;
 	expect_leaf(lab, (uintptr_t)p, level, size, KPF_HUGE, "a huge page");
 	/*
-	 * smaps counts it as Private_ or Shared_Hugetlb: 6.12 calls an entry
-	 * it reads as not present "maybe shared", whatever its mapcount.
+	 * smaps counts it as Private_ or Shared_Hugetlb: smaps_hugetlb_range()
+	 * says shared for a non-present entry, a folio it thinks shared, or
+	 * an entry whose page-table page has more than one reference
+	 * (hugetlb_pmd_shared()); a 1G page on 6.12-rt was counted shared.
 	 */
 	lab_expect_u64(lab, "/proc/PID/smaps Private_Hugetlb + Shared_Hugetlb (kB)", size >> 10,
 		       proc_smaps_kb(getpid(), (uintptr_t)p, "Private_Hugetlb") +
