@@ -225,6 +225,8 @@ TEST(all_labs_pass_while_walked)
 	int status;
 	pid_t pid;
 
+	if (getenv("MMSCOPE_LIGHT"))
+		SKIP(return, "a light run (mmscope.light=1): beside the walkers on 6.12 and debug only");
 	if (access(walkers, X_OK))
 		SKIP(return, "no mm_walkers here");
 	snprintf(root, sizeof(root), "%d", getpid());
@@ -266,6 +268,8 @@ TEST(text_of_every_lab)
 	char path[256];
 	FILE *f;
 
+	if (getenv("MMSCOPE_LIGHT"))
+		SKIP(return, "a light run (mmscope.light=1): the text of every lab on 6.12 and debug only");
 	EXPECT_EQ(0, run_cli("lab", "all")) TH_LOG("%s", err);
 	EXPECT_EQ(NULL, strstr(out, "FAILED"));
 	if (!access("/sys/kernel/mm/transparent_hugepage", F_OK))
