@@ -226,12 +226,23 @@ static int tlb_lab(struct lab *lab)
 
 	lab_step(lab, "The spinner sleeps: its CPU runs a kernel thread (its idle task, or another), which borrows the last mm in lazy TLB mode and keeps its page tables loaded");
 	__atomic_store_n(&sp.spin, 0, __ATOMIC_RELEASE);
-	usleep(200000);
-	n = MAX_CPUS;
-	ret = mms_tlb(lab->fd, 0, &tlb, cpus, &n);
-	if (ret) {
-		lab_broken(lab, "mmscope tlb: %s", strerror(-ret));
-		goto out;
+	/*
+	 * Look soon and often: a lazy CPU leaves the mm for init_mm's tables
+	 * at the next flush of it that frees page tables, or in a deep
+	 * C-state (leave_mm()).
+	 */
+	for (tries = 0; tries < 100; tries++) {
+		usleep(5000);
+		n = MAX_CPUS;
+		ret = mms_tlb(lab->fd, 0, &tlb, cpus, &n);
+		if (ret) {
+			lab_broken(lab, "mmscope tlb: %s", strerror(-ret));
+			goto out;
+		}
+		c1 = cpu_record(cpus, n, sp.cpu);
+		if (c1 && (c1->flags & (MMSCOPE_TLB_CPU_KTHREAD | MMSCOPE_TLB_CPU_IDLE)) &&
+		    (c1->flags & MMSCOPE_TLB_CPU_TARGET_LOADED))
+			break;
 	}
 	{
 		char state[8] = "?";
