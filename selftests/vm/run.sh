@@ -150,10 +150,12 @@ if [ "$kernel" = 6.12 ] && [ "$mode" = check ] && [ -z "${MMSCOPE_MM_SELFTESTS:-
 fi
 # The tests whose heavy part says nothing new from one kernel to the next
 # (the CLI's JSON under every injected failure, the 2,000-process MM_INFO
-# scan) run it on 6.12 and debug only: elsewhere mmscope.light=1, and they
-# skip it, saying so.
+# scan, the labs beside the walkers and as text) run it on 6.12 only:
+# elsewhere mmscope.light=1, and they skip it, saying so. The debug entry
+# is the end of make check's critical path; its other tests still run
+# the same code (MM_INFO's scan, every lab) under KASAN and lockdep.
 case "$kernel" in
-6.12 | debug) ;;
+6.12) ;;
 *) append+=" mmscope.light=1" ;;
 esac
 # The benchmark's cases: MMSCOPE_BENCH_CASES="maps,pages" runs only those.
