@@ -231,7 +231,7 @@ TEST(all_labs_pass_while_walked)
 	pid_t pid;
 
 	if (getenv("MMSCOPE_LIGHT"))
-		SKIP(return, "a light run (mmscope.light=1): beside the walkers on 6.12 and debug only");
+		SKIP(return, "a light run (mmscope.light=1): beside the walkers on the 6.12 entry only");
 	if (access(walkers, X_OK))
 		SKIP(return, "no mm_walkers here");
 	snprintf(root, sizeof(root), "%d", getpid());
@@ -275,7 +275,7 @@ TEST(text_of_every_lab)
 	FILE *f;
 
 	if (getenv("MMSCOPE_LIGHT"))
-		SKIP(return, "a light run (mmscope.light=1): the text of every lab on 6.12 and debug only");
+		SKIP(return, "a light run (mmscope.light=1): the text of every lab on the 6.12 entry only");
 	EXPECT_EQ(0, run_cli("lab", "all")) TH_LOG("%s", err);
 	EXPECT_EQ(NULL, strstr(out, "FAILED"));
 	for (line = strstr(out, "SKIPPED: "); line; line = strstr(line + 1, "SKIPPED: "))
