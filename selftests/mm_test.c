@@ -475,7 +475,7 @@ TEST_F_TIMEOUT(crowd, clone_vm_sharer_among_thousands, 600)
 	pid_t pid;
 
 	if (getenv("MMSCOPE_LIGHT"))
-		SKIP(return, "2,000 processes: this runs on the 6.12 and debug entries");
+		SKIP(return, "2,000 processes: this runs on the 6.12 entry");
 	for (i = 0; i < SPAWNERS; i++) {
 		pid = fork();
 		ASSERT_LE(0, pid);
