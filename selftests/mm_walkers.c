@@ -17,7 +17,7 @@
  *
  * At SIGTERM each walker prints, on stdout, its walks (successful WALK
  * ioctls) and rounds per target and a line
- *   walker K total: W walks R rounds Q queries E errors
+ *   walker K total: W walks R rounds Q queries E errors A answered
  * The exit status is 1 if any walker saw an unexpected errno.
  */
 #include <ctype.h>
@@ -52,7 +52,7 @@ struct target {
 
 static struct target targets[MAX_TARGETS];
 static int ntargets;
-static unsigned long queries, errors;
+static unsigned long queries, errors, answered;
 static int me;
 
 static void on_term(int sig)
@@ -121,8 +121,10 @@ static int scan_tree(int root, int *tree, int cap)
 static int check(int ret, const char *what, struct target *t, uint64_t addr)
 {
 	queries++;
-	if (!ret)
+	if (!ret) {
+		answered++;
 		return 0;
+	}
 	if (ret != -ESRCH && ret != -ENOENT) {
 		errors++;
 		fprintf(stderr, "mm_walkers: FAIL: walker %d: %s of pid %d (%s) at %#llx: %s\n",
@@ -289,8 +291,8 @@ static int walker(int root)
 		walks += targets[i].walks;
 		rounds += targets[i].rounds;
 	}
-	printf("walker %d total: %lu walks %lu rounds %lu queries %lu errors\n",
-	       me, walks, rounds, queries, errors);
+	printf("walker %d total: %lu walks %lu rounds %lu queries %lu errors %lu answered\n",
+	       me, walks, rounds, queries, errors, answered);
 	fflush(stdout);
 	return errors ? 1 : 0;
 }

@@ -296,9 +296,9 @@ if grep -Eq "$splat" "$console"; then
 	grep -En -A20 "$splat" "$console" | head -n 80 >&2
 	status=1
 fi
-if grep -q '^not ok' "$result"; then
-	echo "FAIL: $kernel: failed tests:" >&2
-	grep '^not ok' "$result" >&2
+if grep -Eq '^not ok|^# FAILED' "$result"; then
+	echo "FAIL: $kernel: failed tests and checks:" >&2
+	grep -E '^not ok|^# FAILED' "$result" >&2
 	status=1
 fi
 retried=
