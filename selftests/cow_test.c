@@ -66,6 +66,7 @@ static char *anon_pages(size_t n)
 
 FIXTURE(cow) {
 	int fd;
+	struct ksm_knobs ksm;
 };
 
 FIXTURE_SETUP(cow)
@@ -77,6 +78,7 @@ FIXTURE_SETUP(cow)
 
 FIXTURE_TEARDOWN(cow)
 {
+	ksm_knobs_restore(&self->ksm);
 	close(self->fd);
 }
 
@@ -375,9 +377,7 @@ TEST_F_TIMEOUT(cow, ksm_merged_pages_copy, 180)
 	ASSERT_NE(NULL, p);
 	memset(p, 0x5a, 2 * PAGE);
 	ASSERT_EQ(0, madvise(p, 2 * PAGE, MADV_MERGEABLE));
-	write_file("/sys/kernel/mm/ksm/sleep_millisecs", "0");
-	write_file("/sys/kernel/mm/ksm/pages_to_scan", "10000");
-	ASSERT_EQ(0, write_file("/sys/kernel/mm/ksm/run", "1"));
+	ASSERT_EQ(0, ksm_scan_fast(&self->ksm));
 	for (i = 0; i < 600; i++) {
 		ASSERT_EQ(0, mms_walk(self->fd, (uintptr_t)p, &a));
 		ASSERT_EQ(0, mms_walk(self->fd, (uintptr_t)p + PAGE, &b));

@@ -56,6 +56,36 @@ int write_file(const char *path, const char *s)
 	return n;
 }
 
+#define KSM_DIR "/sys/kernel/mm/ksm/"
+
+int ksm_scan_fast(struct ksm_knobs *k)
+{
+	ssize_t n;
+
+	k->saved = false;
+	n = read_file(KSM_DIR "run", k->run, sizeof(k->run));
+	if (n < 0)
+		return n;
+	if (read_file(KSM_DIR "sleep_millisecs", k->sleep_millisecs, sizeof(k->sleep_millisecs)) < 0 ||
+	    read_file(KSM_DIR "pages_to_scan", k->pages_to_scan, sizeof(k->pages_to_scan)) < 0)
+		return -EIO;
+	k->saved = true;
+	write_file(KSM_DIR "sleep_millisecs", "0");
+	write_file(KSM_DIR "pages_to_scan", "10000");
+	return write_file(KSM_DIR "run", "1");
+}
+
+void ksm_knobs_restore(struct ksm_knobs *k)
+{
+	if (!k->saved)
+		return;
+	write_file(KSM_DIR "run", "2");		/* unmerge what we merged */
+	write_file(KSM_DIR "sleep_millisecs", k->sleep_millisecs);
+	write_file(KSM_DIR "pages_to_scan", k->pages_to_scan);
+	write_file(KSM_DIR "run", k->run);
+	k->saved = false;
+}
+
 static char proc_buf[64 << 20];
 
 static void proc_path(char *out, size_t size, pid_t pid, const char *file)

@@ -28,6 +28,19 @@ ssize_t read_file(const char *path, char *buf, size_t size);
 int write_file(const char *path, const char *s);	/* 0 or -errno */
 
 /*
+ * ksmd at full speed (sleep_millisecs 0, pages_to_scan 10000, run 1), the
+ * three knobs saved first; ksm_knobs_restore() unmerges (run 2) and puts
+ * them back, so that the tests after ours find KSM as they would have.
+ * ksm_scan_fast() returns 0, or -errno without KSM (nothing changed).
+ */
+struct ksm_knobs {
+	char run[16], sleep_millisecs[16], pages_to_scan[16];
+	bool saved;
+};
+int ksm_scan_fast(struct ksm_knobs *k);
+void ksm_knobs_restore(struct ksm_knobs *k);
+
+/*
  * Parse /proc/PID/maps (pid 0: self) into vmas; the [vsyscall] gate VMA,
  * which is not in the mm's VMA tree, is skipped. Returns the count or -errno.
  */

@@ -143,12 +143,74 @@ uptime_ds() {
 	up=${up%?}			# "123.4"
 	echo "${up%.*}${up#*.}"		# 1234
 }
+# Each test must leave the machine as it found it: no process of its own
+# still running (a spinner left behind slows every later test, and the
+# kernel's mm selftests' timeouts are measured against them), and the mm
+# knobs it may turn (KSM, THP, khugepaged, hugetlb pools, map count) as
+# they were. What a test left is reported as a failure, then undone, so
+# that it does not fail the tests after it too.
+knobs='/sys/kernel/mm/ksm/run /sys/kernel/mm/ksm/pages_to_scan
+	/sys/kernel/mm/ksm/sleep_millisecs /sys/kernel/mm/transparent_hugepage/enabled
+	/sys/kernel/mm/transparent_hugepage/defrag /sys/kernel/mm/transparent_hugepage/shmem_enabled
+	/sys/kernel/mm/transparent_hugepage/khugepaged/defrag
+	/sys/kernel/mm/transparent_hugepage/khugepaged/pages_to_scan
+	/sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs
+	/sys/kernel/mm/transparent_hugepage/khugepaged/alloc_sleep_millisecs
+	/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none
+	/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+	/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages
+	/proc/sys/vm/max_map_count /proc/sys/vm/overcommit_memory'
+knob_state() {
+	for k in $knobs; do
+		[ -r "$k" ] && echo "$k $(cat "$k")"
+	done
+}
+init_cmd=$(tr '\0' ' ' </proc/1/cmdline)
+# PID and command line of every user process but /init and its subshells.
+processes() {
+	for d in /proc/[0-9]*; do
+		# Kernel threads have no executable: no fork spent on them.
+		[ "${d#/proc/}" != 1 ] && [ -e "$d/exe" ] || continue
+		c=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null)
+		[ -n "$c" ] && [ "$c" != "$init_cmd" ] && echo "${d#/proc/} $c"
+	done
+}
+knob_state >/tmp/knobs.boot
+left_behind() {
+	local i left
+	# Processes killed at the test's end may take a moment to go.
+	for i in $(seq 50); do
+		left=$(processes)
+		[ -n "$left" ] || break
+		sleep 0.1
+	done
+	if [ -n "$left" ]; then
+		say "# FAILED: $1 left processes running:"
+		echo "$left" | sed 's/^/#   /' >"$out"
+		echo "$left" | while read -r p _; do kill -9 "$p"; done
+		failed=1
+	fi
+	knob_state >/tmp/knobs.now
+	if ! cmp -s /tmp/knobs.boot /tmp/knobs.now; then
+		say "# FAILED: $1 left mm knobs changed (-: at boot, +: now):"
+		diff /tmp/knobs.boot /tmp/knobs.now | grep '^[-+]/' | sed 's/^/#   /' >"$out"
+		while read -r k v; do
+			[ "$(cat "$k")" = "$v" ] && continue
+			# THP's modes read "always [madvise] never": write the word.
+			case $v in *\[*) v=${v#*[}; v=${v%%]*} ;; esac
+			echo "$v" >"$k" 2>/dev/null
+		done </tmp/knobs.boot
+		failed=1
+	fi
+}
 for t in $tests; do
 	name=${t#./}
 	# load_test loads mmscope itself, below, with the module unloaded.
 	[ "$name" != load_test ] || continue
 	say "# === $name"
 	start=$(uptime_ds)
+	# Straight to the port, no pipe: a reader process waking for each
+	# line would run on the CPUs that tlb_test needs idle.
 	"$t" >"$out" 2>&1
 	rc=$?
 	end=$(uptime_ds)
@@ -158,6 +220,7 @@ for t in $tests; do
 		failed=1
 	fi
 	say "# time: $name $(((end - start) / 10)).$(((end - start) % 10)) s"
+	left_behind "$name"
 done
 
 # The pictures of the sample program, for the host's dot and xmllint.
@@ -168,6 +231,7 @@ else
 	say "# FAILED: pictures.sh"
 	failed=1
 fi
+left_behind pictures.sh
 
 # rmmod in a loop while callers and fault labs come and go (hostile_test's
 # helper mode, about 10 s): it may succeed only when nothing is open or
@@ -178,6 +242,7 @@ if [ -x ./hostile_test ]; then
 		{ say "# FAILED: rmmod loop (exit $?)"; failed=1; }
 	lsmod | grep -q '^mmscope' || insmod /mmscope.ko ||
 		{ say "# FAILED: insmod after the rmmod loop"; failed=1; }
+	left_behind "hostile_test's rmmod loop"
 fi
 
 # The kernel's own mm selftests, alone and under mmscope walkers
