@@ -27,7 +27,10 @@
 #define GIB (1UL << 30)
 #define RANGE (64 * MB)
 
-/* MMSCOPE_RACE_SECONDS, else @dflt: how long a race runs (at most 300 s). */
+/*
+ * MMSCOPE_RACE_SECONDS, else @dflt (halved in a light run): how long a race
+ * runs (at most 300 s).
+ */
 unsigned int race_seconds(unsigned int dflt);
 /* Die with the test, whichever way it ends. */
 void die_with_parent(pid_t parent);

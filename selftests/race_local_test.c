@@ -3,8 +3,9 @@
  * Walks racing with changes: one thread reads a 64 MiB range through
  * MMSCOPE_IOC_PAGES and MMSCOPE_IOC_WALK in a loop, while another
  * munmaps, mmaps, mprotects, MADV_DONTNEEDs and MADV_COLLAPSEs it for 20
- * seconds. Every record must be well-formed, every call must succeed, and
- * the kernel must not complain (the VM runner checks the console).
+ * seconds (race_seconds(): 10 in a light run). Every record must be
+ * well-formed, every call must succeed, and the kernel must not complain
+ * (the VM runner checks the console).
  *
  * And the fault lab under fire: threads fault, write and read a lab while
  * another cleans, zaps, remaps and forks it, and we walk it; its counters
@@ -31,7 +32,7 @@
 #include "util.h"
 #include "race.h"
 
-#define SECONDS 20
+#define SECONDS 20	/* race_seconds(): 10 in a light run */
 
 struct race {
 	char *base;
@@ -105,6 +106,7 @@ TEST_F_TIMEOUT(race, walk_while_the_range_changes, 120)
 {
 	uint64_t start = (uintptr_t)self->r.base, end = start + RANGE;
 	struct mmscope_page *recs;
+	unsigned int seconds = race_seconds(SECONDS);
 	unsigned long rounds = 0, walks = 0;
 	struct mmscope_walk w;
 	struct timespec t0, t;
@@ -127,7 +129,7 @@ TEST_F_TIMEOUT(race, walk_while_the_range_changes, 120)
 		walks++;
 		rounds++;
 		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while (t.tv_sec - t0.tv_sec < SECONDS);
+	} while (t.tv_sec - t0.tv_sec < seconds);
 	self->r.stop = true;
 	pthread_join(self->thread, NULL);
 	TH_LOG("%lu range reads and %lu walks against %lu changes", rounds, walks, self->r.ops);
@@ -135,7 +137,7 @@ TEST_F_TIMEOUT(race, walk_while_the_range_changes, 120)
 }
 
 #define LAB_PAGES 256
-#define LAB_SECONDS 8
+#define LAB_SECONDS 8	/* race_seconds(): 4 in a light run */
 
 struct lab_race {
 	int fd;
@@ -221,6 +223,7 @@ TEST_F_TIMEOUT(race, faultlab_under_fire, 120)
 	struct mmscope_page *recs;
 	struct lab_race r;
 	pthread_t threads[3];
+	unsigned int lab_seconds = race_seconds(LAB_SECONDS);
 	struct timespec t0, t;
 	unsigned int m, i;
 	uint64_t start;
@@ -246,7 +249,7 @@ TEST_F_TIMEOUT(race, faultlab_under_fire, 120)
 			free(recs);
 			ASSERT_EQ(0, mms_faultlab_stats(r.fd, &st));
 			clock_gettime(CLOCK_MONOTONIC, &t);
-		} while (t.tv_sec - t0.tv_sec < LAB_SECONDS);
+		} while (t.tv_sec - t0.tv_sec < lab_seconds);
 		r.stop = true;
 		for (i = 0; i < 3; i++)
 			pthread_join(threads[i], NULL);
