@@ -446,6 +446,8 @@ enum mmscope_walk_result mmscope_walk_range(struct mmscope_walker *w,
  */
 int mmscope_walk_locked(struct mmscope_walker *w, unsigned long *addr, unsigned long end)
 {
+	if (*addr >= end)
+		return 0;
 	if (!w->mm) {
 		w->ops->hole(w, NULL, *addr, end, MMSCOPE_ENTRY_NO_VMA);
 		*addr = end;
