@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mm_walkers [-n N] [-p NICE] ROOT_PID: N processes (4 by default) that walk
- * ROOT_PID and every descendant of it through /dev/mmscope until SIGTERM,
- * while the kernel's own mm selftests run there (selftests/vm/kernel-mm.sh).
+ * mm_walkers [-n N] [-p NICE] [-r READY_FILE] ROOT_PID: N processes (4 by
+ * default) that walk ROOT_PID and every descendant of it through
+ * /dev/mmscope until SIGTERM, while the kernel's own mm selftests run there
+ * (selftests/vm/kernel-mm.sh).
  * -p sets the walkers' nice value (a test that waits for a daemon thread of
- * nice 19, such as khugepaged, needs walkers that do not starve it).
+ * nice 19, such as khugepaged, needs walkers that do not starve it). -r
+ * creates READY_FILE at the first answered query, so that the caller can
+ * start its test once the walkers are at work.
  *
  * Each walker rescans /proc/{pid}/stat for the tree of ROOT_PID before each
  * round, picks the next process of it, and makes the queries a user would:
@@ -23,6 +26,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,6 +58,7 @@ static struct target targets[MAX_TARGETS];
 static int ntargets;
 static unsigned long queries, errors, answered;
 static int me;
+static const char *ready_path;	/* -r: created at the first answered query */
 
 static void on_term(int sig)
 {
@@ -122,7 +127,9 @@ static int check(int ret, const char *what, struct target *t, uint64_t addr)
 {
 	queries++;
 	if (!ret) {
-		answered++;
+		/* The caller starts its test once some walker is answered. */
+		if (!answered++ && ready_path)
+			close(open(ready_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
 		return 0;
 	}
 	if (ret != -ESRCH && ret != -ENOENT) {
@@ -303,11 +310,13 @@ int main(int argc, char **argv)
 	int n = 4, niceness = 0, opt, root, i, status, ret = 0;
 	pid_t kids[64];
 
-	while ((opt = getopt(argc, argv, "n:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:p:r:")) != -1) {
 		if (opt == 'n')
 			n = atoi(optarg);
 		else if (opt == 'p')
 			niceness = atoi(optarg);
+		else if (opt == 'r')
+			ready_path = optarg;
 		else
 			goto usage;
 	}
@@ -359,6 +368,6 @@ int main(int argc, char **argv)
 	}
 	return ret;
 usage:
-	fprintf(stderr, "usage: mm_walkers [-n N] [-p NICE] ROOT_PID\n");
+	fprintf(stderr, "usage: mm_walkers [-n N] [-p NICE] [-r READY_FILE] ROOT_PID\n");
 	return 2;
 }
