@@ -7,7 +7,8 @@
  * -p sets the walkers' nice value (a test that waits for a daemon thread of
  * nice 19, such as khugepaged, needs walkers that do not starve it). -r
  * creates READY_FILE at the first answered query, so that the caller can
- * start its test once the walkers are at work.
+ * start its test once the walkers are at work, and then send SIGUSR1: the
+ * answered queries count from there (without -r, from the start).
  *
  * Each walker rescans /proc/{pid}/stat for the tree of ROOT_PID before each
  * round, picks the next process of it, and makes the queries a user would:
@@ -28,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +49,8 @@
 #define LOOKUPS		6
 
 static volatile sig_atomic_t stop;
+/* -r: answers count from SIGUSR1 on (the caller's test has started). */
+static volatile sig_atomic_t counting = 1, go;
 
 struct target {
 	int pid;
@@ -63,6 +67,12 @@ static const char *ready_path;	/* -r: created at the first answered query */
 static void on_term(int sig)
 {
 	stop = 1;
+}
+
+static void on_go(int sig)
+{
+	go = 1;		/* main: to forward to the walkers */
+	counting = 1;	/* a walker: count from now on */
 }
 
 static uint64_t rnd64(void)
@@ -128,8 +138,15 @@ static int check(int ret, const char *what, struct target *t, uint64_t addr)
 	queries++;
 	if (!ret) {
 		/* The caller starts its test once some walker is answered. */
-		if (!answered++ && ready_path)
-			close(open(ready_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+		static bool ready;
+
+		if (!counting) {
+			if (!ready)
+				close(open(ready_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+			ready = true;
+		} else {
+			answered++;
+		}
 		return 0;
 	}
 	if (ret != -ESRCH && ret != -ENOENT) {
@@ -306,7 +323,7 @@ static int walker(int root)
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_term };
+	struct sigaction sa = { .sa_handler = on_term }, sa_go = { .sa_handler = on_go };
 	int n = 4, niceness = 0, opt, root, i, status, ret = 0;
 	pid_t kids[64];
 
@@ -336,9 +353,13 @@ int main(int argc, char **argv)
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
 	sigaddset(&term, SIGINT);
+	sigaddset(&term, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &term, &old);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa_go, NULL);
+	if (ready_path)
+		counting = 0;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = 0; i < n; i++) {
 		kids[i] = fork();
@@ -354,8 +375,14 @@ int main(int argc, char **argv)
 			exit(walker(root));
 		}
 	}
-	while (!stop)
+	while (!stop) {
 		sigsuspend(&old);
+		if (go) {
+			go = 0;
+			for (i = 0; i < n; i++)
+				kill(kids[i], SIGUSR1);
+		}
+	}
 	for (i = 0; i < n; i++)
 		kill(kids[i], SIGTERM);
 	for (i = 0; i < n; i++) {

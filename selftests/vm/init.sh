@@ -57,7 +57,7 @@ finish() {
 
 # kmemleak's own thread scans a minute after boot, then every 10 minutes:
 # under KASAN and TCG each scan takes the debug guest minutes of a vCPU,
-# and the one scan at the end (below) finds every leak they would.
+# and the two scans at the end (below) find every leak they would.
 [ ! -e /sys/kernel/debug/kmemleak ] || echo scan=off >/sys/kernel/debug/kmemleak
 # The kernel's own modules that the tests use, dependencies first.
 if [ -f /lib/modules/extra/order ]; then
@@ -274,15 +274,18 @@ else
 	say "# ok: rmmod refused while /dev/mmscope is open"
 fi
 
-# kmemleak (debug kernel): a scan reports the objects unreferenced then
-# and older than 5 s (jiffies_min_age), so one scan 6 s after the last
-# test sees every leak; scan while the module is loaded so traces name it.
+# kmemleak (debug kernel): a scan reports an object unreferenced then,
+# older than 5 s and unchanged since the scan before (its checksum: a new
+# object's first scan never reports it). So two scans, 6 s apart; while
+# the module is loaded, so that traces name it.
 if [ -e /sys/kernel/debug/kmemleak ] && lsmod | grep -q '^mmscope'; then
 	# A kmemleak that turned itself off refuses the scan (EPERM): then
 	# the empty report below would prove nothing.
-	sleep 6
 	if ! echo scan >/sys/kernel/debug/kmemleak; then
 		say "# FAILED: kmemleak refuses to scan (it turned itself off)"
+		failed=1
+	elif ! { sleep 6 && echo scan >/sys/kernel/debug/kmemleak; }; then
+		say "# FAILED: kmemleak refuses the second scan"
 		failed=1
 	elif grep -q mmscope /sys/kernel/debug/kmemleak; then
 		say "# FAILED: kmemleak reports leaks in mmscope:"

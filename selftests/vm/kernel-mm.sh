@@ -112,6 +112,8 @@ run_pair() {
 	done
 	t0=$(now)
 	echo go >"$base.go"
+	# From here on the walkers count their answers: about the test.
+	kill -USR1 "$wpid"
 	wait "$pid"
 	rc_w=$?
 	t_w=$(($(now) - t0))
