@@ -651,7 +651,8 @@ static bool tlb_vmstat(uint64_t v[VM_NR])
  *   0 <= vmstat delta - mmscope <= the flushes of other tasks meanwhile
  * (kernel threads: vfree's lazy purge, kmemleak, kworkers; flush_tlb_all(),
  * flush_tlb_one_kernel()). The lower bound must hold in every window; other
- * tasks flush rarely, so at least one of 5 windows must be exact.
+ * tasks flush rarely, so at least one of 5 windows must be exact, with
+ * all three of the target's flushes received on CPU 1.
  * Task-switch flushes have no vmstat counter and stay out. Counting starts
  * before the first vmstat read: registering the probe patches kernel text,
  * which flushes the poking mm's TLB.
@@ -710,13 +711,19 @@ TEST(vmstat_agrees)
 		       (unsigned long long)m[0], (unsigned long long)m[1],
 		       (unsigned long long)m[2], (unsigned long long)m[3],
 		       (unsigned long long)t.tlb_gen_delta);
-		/* The target's own three flushes are in both. */
+		/*
+		 * The target's own three flushes are in both, and never more.
+		 * Exactly, in a window where its spinner kept CPU 1 all along:
+		 * a spinner switched out meanwhile (the guest's own threads,
+		 * a loaded host) gets one IPI'd flush with the target's tables
+		 * not loaded, which vmstat counts and mmscope rightly does not.
+		 */
 		EXPECT_EQ(3, t.tlb_gen_delta);
 		EXPECT_EQ(3, m[VM_REMOTE]);
-		EXPECT_EQ(3, m[VM_RECEIVED]);
+		EXPECT_LE(m[VM_RECEIVED], 3);
 		EXPECT_EQ(1, m[VM_LOCAL_ALL]);
 		EXPECT_EQ(8, m[VM_LOCAL_ONE]);
-		exact += same;
+		exact += same && m[VM_RECEIVED] == 3;
 	}
 	TH_LOG("%d of 5 windows exact", exact);
 	EXPECT_GE(exact, 1);
