@@ -228,6 +228,16 @@ for t in $tests; do
 	say "# time: $name $(((end - start) / 10)).$(((end - start) % 10)) s"
 	left_behind "$name"
 done
+# The phases after the tests are timed too: "phase NAME" ends the one before.
+phase_name= phase_start=
+phase() {
+	local now
+	now=$(uptime_ds)
+	[ -z "$phase_name" ] ||
+		say "# time: $phase_name $(((now - phase_start) / 10)).$(((now - phase_start) % 10)) s"
+	phase_name=$1 phase_start=$now
+}
+phase pictures
 
 # The pictures of the sample program, for the host's dot and xmllint.
 say "# === pictures"
@@ -242,6 +252,7 @@ left_behind pictures.sh
 # rmmod in a loop while callers and fault labs come and go (hostile_test's
 # helper mode, about 10 s): it may succeed only when nothing is open or
 # mapped. The helper leaves the module loaded for what follows.
+phase "rmmod loop"
 if [ -x ./hostile_test ]; then
 	say "# === hostile_test rmmod loop"
 	MMSCOPE_HOSTILE_RMMOD=/mmscope.ko ./hostile_test >"$out" 2>&1 ||
@@ -259,10 +270,12 @@ for arg in $(cat /proc/cmdline); do
 	case "$arg" in mmscope.mm=*) kmm=${arg#mmscope.mm=} ;; esac
 done
 [ -n "$kmm" ] || { [ -e /sys/kernel/debug/kmemleak ] && kmm=1 || kmm=0; }
+phase "kernel mm selftests"
 if [ "$mode" = check ] && [ "$kmm" = 1 ]; then
 	/kernel-mm.sh || failed=1
 fi
 
+phase "kmemleak and module parameters"
 # The module must refuse to go while a file is open, then go cleanly.
 exec 5</dev/mmscope
 if rmmod mmscope 2>/dev/null; then
@@ -276,15 +289,18 @@ fi
 
 # kmemleak (debug kernel): a scan reports an object unreferenced then,
 # older than 5 s and unchanged since the scan before (its checksum: a new
-# object's first scan never reports it). So two scans, 6 s apart; while
-# the module is loaded, so that traces name it.
+# object's first scan never reports it). So two scans, starting 6 s apart
+# (a scan of the debug guest takes longer than that); while the module is
+# loaded, so that traces name it.
 if [ -e /sys/kernel/debug/kmemleak ] && lsmod | grep -q '^mmscope'; then
+	scan_start=$(uptime_ds)
 	# A kmemleak that turned itself off refuses the scan (EPERM): then
 	# the empty report below would prove nothing.
 	if ! echo scan >/sys/kernel/debug/kmemleak; then
 		say "# FAILED: kmemleak refuses to scan (it turned itself off)"
 		failed=1
-	elif ! { sleep 6 && echo scan >/sys/kernel/debug/kmemleak; }; then
+	elif ! { scan_ds=$(($(uptime_ds) - scan_start)); [ $scan_ds -ge 60 ] || sleep $(((69 - scan_ds) / 10))
+		echo scan >/sys/kernel/debug/kmemleak; }; then
 		say "# FAILED: kmemleak refuses the second scan"
 		failed=1
 	elif grep -q mmscope /sys/kernel/debug/kmemleak; then
@@ -328,6 +344,7 @@ else
 fi
 # A load whose init fails (a misc device already named mmscope) must never
 # show debugfs files (load_test; it leaves the module unloaded).
+phase load_test
 if [ -x ./load_test ]; then
 	say "# === load_test"
 	MMSCOPE_KO=/mmscope.ko MMSCOPE_NAME_TAKEN_KO=/mmscope_name_taken.ko \
@@ -338,6 +355,7 @@ if [ -x ./load_test ]; then
 		failed=1
 	fi
 fi
+phase "lockdown and taint"
 # Last, as it cannot be undone: under lockdown=confidentiality every query
 # is refused with EPERM (and the CLI says why), while the fault lab's
 # counters still answer. The debug kernel has no lockdown LSM: skip there.
@@ -392,5 +410,6 @@ elif [ -e /sys/kernel/debug/kmemleak ]; then
 	say "# FAILED: the debug kernel has no /proc/lockdep_stats (PROVE_LOCKING lost?)"
 	failed=1
 fi
+phase end
 [ $failed -eq 0 ] && say "MMSCOPE-RESULT: success" || say "MMSCOPE-RESULT: failure"
 finish

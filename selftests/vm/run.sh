@@ -55,7 +55,8 @@ case "$kernel" in
 		load_test race_local_test race_remote_test race_lone_test race_pmd_test race_shmem_test"
 	;;
 debug)
-	default_tests=$(cd "$MMSCOPE_TOP/selftests" && ls -- *_test | grep -vx -e cli_test -e svg_test)
+	default_tests=$(cd "$MMSCOPE_TOP/selftests" && ls -- *_test.c | sed 's/\.c$//' |
+		grep -vx -e cli_test -e svg_test)
 	;;
 esac
 
