@@ -4,7 +4,7 @@
 # are better spent on one TCG guest than shared by two):
 #   6.1-rt  Debian's PREEMPT_RT 6.1, 4-level paging, the foundation, walk,
 #           race and exec tests (run.sh)
-#   6.12-rt its PREEMPT_RT 6.12, 5-level paging, every test
+#   6.12-rt its PREEMPT_RT 6.12, 5-level paging, every test but the CLI's own
 #   6.1   Debian bookworm's 6.1 LTS, 5-level paging
 #   6.12  Debian bookworm's 6.12 LTS, 4-level paging
 #   debug 6.12 built with KASAN, lockdep, DEBUG_VM, kmemleak, PAGE_TABLE_CHECK,

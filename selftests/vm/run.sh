@@ -45,16 +45,17 @@ esac
 # The tests an entry runs unless MMSCOPE_TESTS says: all of them, but on
 # 6.1-rt, which covers what PREEMPT_RT changes for 6.1 (the foundation, the
 # walk under sleeping PTE locks, its races, exec) within the time budget,
-# and on debug, the end of make check's critical path, which leaves out
-# the CLI's own tests (its grammar, JSON and pictures are the same on
-# every kernel; the ioctls under them run there in every other test).
+# and on 6.12-rt and debug (the end of make check's critical path), which
+# leave out the CLI's own tests (its grammar, JSON and pictures are the
+# same on every kernel; the ioctls under them run there in every other
+# test; 6.1 and 6.12 run them).
 default_tests=
 case "$kernel" in
 6.1-rt)
 	default_tests="abi_test target_test mm_test maps_test lookup_test walk_test exec_test
 		load_test race_local_test race_remote_test race_lone_test race_pmd_test race_shmem_test"
 	;;
-debug)
+6.12-rt | debug)
 	default_tests=$(cd "$MMSCOPE_TOP/selftests" && ls -- *_test.c | sed 's/\.c$//' |
 		grep -vx -e cli_test -e svg_test)
 	;;
