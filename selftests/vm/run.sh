@@ -94,7 +94,7 @@ make -s -C "$MMSCOPE_TOP" tools selftests STATIC=1 >&2
 cp "$MMSCOPE_TOP/userspace-tools/mmscope/mmscope" "$work/initramfs/bin/"
 # MMSCOPE_TESTS (e.g. "faultlab_test walk_test") runs only those; a whole
 # run, which CI does, leaves it unset.
-for t in ${MMSCOPE_TESTS:-${default_tests:-$(cd "$MMSCOPE_TOP/selftests" && echo *_test)}}; do
+for t in ${MMSCOPE_TESTS:-${default_tests:-$(cd "$MMSCOPE_TOP/selftests" && ls -- *_test.c | sed 's/\.c$//')}}; do
 	cp "$MMSCOPE_TOP/selftests/$t" "$work/initramfs/tests/" || die "no test $t"
 done
 cp "$MMSCOPE_TOP/selftests/bench/sample" "$work/initramfs/tests/"
