@@ -33,7 +33,7 @@ split_huge_page_test 0
 transhuge-stress 1 -d 5 16
 uffd-unit-tests 0
 hugepage-mremap 1
-hugetlb-madvise 1
+hugetlb-madvise 2
 ksm_functional_tests 2
 protection_keys_64 0
 khugepaged 0 all:anon
