@@ -56,6 +56,7 @@ struct target {
 	int pid;
 	char comm[MMSCOPE_COMM_LEN + 1];
 	unsigned long walks, rounds;
+	bool size_guessed;	/* this round's TASK_SIZE is a mid-exec guess */
 };
 
 static struct target targets[MAX_TARGETS];
@@ -149,7 +150,13 @@ static int check(int ret, const char *what, struct target *t, uint64_t addr)
 		}
 		return 0;
 	}
-	if (ret != -ESRCH && ret != -ENOENT) {
+	/*
+	 * A round that began in the middle of exec() guessed the largest
+	 * TASK_SIZE; once exec() is done, a range past the new one is
+	 * EINVAL, as it should be: the round ends, like one whose target
+	 * went away.
+	 */
+	if (ret != -ESRCH && ret != -ENOENT && !(ret == -EINVAL && t->size_guessed)) {
 		errors++;
 		fprintf(stderr, "mm_walkers: FAIL: walker %d: %s of pid %d (%s) at %#llx: %s\n",
 			me, what, t->pid, t->comm, (unsigned long long)addr, strerror(-ret));
@@ -198,6 +205,7 @@ static void round_of(int fd, int pid)
 	uint32_t ncpus = 64;
 	int ret;
 
+	t->size_guessed = false;
 	ret = mms_set_target(fd, pid);
 	if (check(ret, "SET_TARGET", t, 0))
 		return;
@@ -208,6 +216,7 @@ static void round_of(int fd, int pid)
 		return;
 	/* In the middle of exec() the layout is unset: the largest TASK_SIZE. */
 	size = info.task_size ? info.task_size : (1ULL << 56) - 4096;
+	t->size_guessed = !info.task_size;
 	if (check(mms_vmas_all(fd, &vmas, &nvmas), "VMAS", t, 0))
 		return;
 	/* The brief records too, paths in their own buffer. */
