@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "cli.h"
 #include "json.h"
 #include "libmmscope.h"
 #include "util.h"
@@ -37,16 +38,6 @@ static char out[4 << 20], err[4096];
 /* An ioctl command the next CLI runs get EIO for, through seccomp; 0: none. */
 static unsigned int failing_ioctl;
 static struct proc_vma maps[1024];
-
-static void drain(int fd, char *buf, size_t size)
-{
-	size_t len = 0;
-	ssize_t n;
-
-	while (len + 1 < size && (n = read(fd, buf + len, size - 1 - len)) > 0)
-		len += n;
-	buf[len] = '\0';
-}
 
 /*
  * From now on, ioctl(.., cmd, ..) fails with EIO in this process and what
@@ -83,43 +74,25 @@ static int fail_ioctl_works(void)
 	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1;
 }
 
-/* Run the CLI as uid (0: as we are); returns its exit code, -1 on a signal. */
-static int run_cli_as(uid_t uid, const char *first, ...)
+/* fail_ioctl(failing_ioctl) in the CLI's child, if one is set. */
+static int fail_failing_ioctl(void)
 {
-	const char *argv[16] = { "mmscope", first };
-	int po[2], pe[2], status, argc = 2;
-	va_list ap;
-	pid_t pid;
-
-	va_start(ap, first);
-	while (argc < 15 && (argv[argc] = va_arg(ap, const char *)))
-		argc++;
-	va_end(ap);
-	if (pipe(po) || pipe(pe))
-		return -2;
-	pid = fork();
-	if (!pid) {
-		dup2(po[1], 1);
-		dup2(pe[1], 2);
-		if (uid && (setgid(uid) || setuid(uid)))
-			_exit(99);
-		if (failing_ioctl && fail_ioctl(failing_ioctl))
-			_exit(97);
-		execv(cli_path(), (char **)argv);
-		_exit(98);
-	}
-	close(po[1]);
-	close(pe[1]);
-	/* Errors are short; the output may be long: read it first. */
-	drain(po[0], out, sizeof(out));
-	drain(pe[0], err, sizeof(err));
-	close(po[0]);
-	close(pe[0]);
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return failing_ioctl ? fail_ioctl(failing_ioctl) : 0;
 }
 
-#define run_cli(...) run_cli_as(0, __VA_ARGS__, NULL)
+/* Run the CLI as uid (0: as we are); returns its exit code, -1 on a signal. */
+static int run_argv_as(uid_t uid, const char *const argv[])
+{
+	struct cli_run r = {
+		.out = out, .out_size = sizeof(out), .err = err, .err_size = sizeof(err),
+		.uid = uid, .before_exec = fail_failing_ioctl,
+	};
+
+	return cli_run(&r, argv);
+}
+
+#define run_cli_as(uid, ...) run_argv_as(uid, CLI_ARGV(__VA_ARGS__))
+#define run_cli(...) run_cli_as(0, __VA_ARGS__)
 
 static pid_t start_sleeper(void)
 {
@@ -725,22 +698,47 @@ static pid_t start_toucher(char *p)
 	return pid;
 }
 
-TEST(walk_json_matches_pagemap)
-{
-	struct json *root, *l;
-	char pid_s[16], addr[32], keys[512];
-	uint64_t e;
-	pid_t pid;
+/*
+ * Eight pages of a toucher: the first written (exclusive, writable), the
+ * second read (the zero page), six never touched.
+ */
+FIXTURE(toucher) {
 	char *p;
+	pid_t pid;
+	uint64_t pagemap;	/* of the first page */
+	char pid_s[16], addr[32], range[64];
+};
 
-	p = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_EQ(0, madvise_no_thp(p, 8 * 4096));
-	pid = start_toucher(p);
-	ASSERT_GT(pid, 0);
-	ASSERT_EQ(0, pagemap_read(pid, (uintptr_t)p, 1, &e));
-	snprintf(pid_s, sizeof(pid_s), "%d", pid);
-	snprintf(addr, sizeof(addr), "%p", (void *)(p + 8));
+FIXTURE_SETUP(toucher)
+{
+	self->p = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	ASSERT_NE(MAP_FAILED, self->p);
+	ASSERT_EQ(0, madvise_no_thp(self->p, 8 * 4096));
+	self->pid = start_toucher(self->p);
+	ASSERT_GT(self->pid, 0);
+	ASSERT_EQ(0, pagemap_read(self->pid, (uintptr_t)self->p, 1, &self->pagemap));
+	snprintf(self->pid_s, sizeof(self->pid_s), "%d", self->pid);
+	snprintf(self->addr, sizeof(self->addr), "%p", (void *)(self->p + 8));
+	snprintf(self->range, sizeof(self->range), "%p-%p", (void *)self->p,
+		 (void *)(self->p + 8 * 4096));
+}
+
+FIXTURE_TEARDOWN(toucher)
+{
+	if (self->pid > 0)
+		stop(self->pid);
+	munmap(self->p, 8 * 4096);
+}
+
+TEST_F(toucher, walk_json_matches_pagemap)
+{
+	const char *pid_s = self->pid_s, *addr = self->addr;
+	uint64_t e = self->pagemap;
+	struct json *root, *l;
+	char keys[512];
+	char *p = self->p;
+
 	ASSERT_EQ(0, run_cli("-j", "walk", pid_s, addr));
 	root = json_parse(out);
 	ASSERT_NE(NULL, root);
@@ -770,24 +768,14 @@ TEST(walk_json_matches_pagemap)
 	EXPECT_NE(NULL, strstr(out, "PGD: "));
 	EXPECT_NE(NULL, strstr(out, "PAGE: "));
 	EXPECT_NE(NULL, strstr(out, "  cow       writable"));
-	stop(pid);
-	munmap(p, 8 * 4096);
 }
 
-TEST(pages_and_cow_json)
+TEST_F(toucher, pages_and_cow_json)
 {
+	const char *pid_s = self->pid_s, *range = self->range;
 	struct json *root, *recs, *summary;
-	char pid_s[16], range[64], keys[512];
-	pid_t pid;
-	char *p;
+	char keys[512];
 
-	p = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_EQ(0, madvise_no_thp(p, 8 * 4096));
-	pid = start_toucher(p);
-	ASSERT_GT(pid, 0);
-	snprintf(pid_s, sizeof(pid_s), "%d", pid);
-	snprintf(range, sizeof(range), "%p-%p", (void *)p, (void *)(p + 8 * 4096));
 	ASSERT_EQ(0, run_cli("-j", "pages", pid_s, range));
 	root = json_parse(out);
 	ASSERT_NE(NULL, root);
@@ -817,27 +805,16 @@ TEST(pages_and_cow_json)
 
 	ASSERT_EQ(0, run_cli("pages", pid_s, range));
 	EXPECT_NE(NULL, strstr(out, "summary of "));
-	stop(pid);
-	munmap(p, 8 * 4096);
 }
 
 /* --summary (the kernel's counts) and --pte (PTE-only records) agree with pages. */
-TEST(pages_summary_and_pte_json)
+TEST_F(toucher, pages_summary_and_pte_json)
 {
+	const char *pid_s = self->pid_s, *range = self->range;
 	struct json *root, *recs, *summary;
-	char pid_s[16], range[64], keys[512];
-	uint64_t e;
-	pid_t pid;
-	char *p;
+	uint64_t e = self->pagemap;
+	char keys[512];
 
-	p = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_EQ(0, madvise_no_thp(p, 8 * 4096));
-	pid = start_toucher(p);
-	ASSERT_GT(pid, 0);
-	ASSERT_EQ(0, pagemap_read(pid, (uintptr_t)p, 1, &e));
-	snprintf(pid_s, sizeof(pid_s), "%d", pid);
-	snprintf(range, sizeof(range), "%p-%p", (void *)p, (void *)(p + 8 * 4096));
 	ASSERT_EQ(0, run_cli("-j", "pages", pid_s, range, "--summary"));
 	root = json_parse(out);
 	ASSERT_NE(NULL, root);
@@ -869,8 +846,6 @@ TEST(pages_summary_and_pte_json)
 	EXPECT_EQ(NULL, strstr(out, "ADDR"));
 	EXPECT_EQ(2, run_cli("pages", pid_s, range, "--summary", "--pte"));
 	EXPECT_NE(NULL, strstr(err, "do not go together"));
-	stop(pid);
-	munmap(p, 8 * 4096);
 }
 
 TEST(walk_pages_cow_errors)
@@ -1314,47 +1289,31 @@ TEST(option_grammar)
 TEST(tlb_watch_ctrl_c)
 {
 	const char *argv[] = { "mmscope", "tlb", NULL, "--watch", "60", NULL };
+	struct cli_run r = { .out = out, .out_size = sizeof(out), .err = err,
+			     .err_size = sizeof(err) };
+	struct pollfd pfd = { .events = POLLIN };
 	char pid_s[16];
-	int po[2], pe[2], status;
-	pid_t pid;
+	int status;
 
 	snprintf(pid_s, sizeof(pid_s), "%d", getpid());
 	argv[2] = pid_s;
-	ASSERT_EQ(0, pipe(po));
-	ASSERT_EQ(0, pipe(pe));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		dup2(po[1], 1);
-		dup2(pe[1], 2);
-		execv(cli_path(), (char **)argv);
-		_exit(98);
-	}
-	close(po[1]);
-	close(pe[1]);
+	ASSERT_EQ(0, cli_spawn(&r, argv));
 	/* Once the first line is out, the count runs: then Ctrl-C. */
-	{
-		struct pollfd pfd = { .fd = po[0], .events = POLLIN };
-
-		ASSERT_EQ(1, poll(&pfd, 1, 60000)) TH_LOG("no line in 60 s");
-	}
-	ASSERT_EQ(0, kill(pid, SIGINT));
-	drain(po[0], out, sizeof(out));
-	drain(pe[0], err, sizeof(err));
-	close(po[0]);
-	close(pe[0]);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 1 && strstr(err, "not in this kernel"))
+	pfd.fd = r.out_fd;
+	ASSERT_EQ(1, poll(&pfd, 1, 60000)) TH_LOG("no line in 60 s");
+	ASSERT_EQ(0, kill(r.pid, SIGINT));
+	status = cli_wait(&r);
+	if (status == 1 && strstr(err, "not in this kernel"))
 		SKIP(return, "%.200s", err);
-	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("killed by the signal: no totals");
-	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("%s", err);
+	ASSERT_NE(-1, status) TH_LOG("killed by the signal: no totals");
+	EXPECT_EQ(0, status) TH_LOG("%s", err);
 	EXPECT_NE(NULL, strstr(out, "tlb_gen"));
 	EXPECT_NE(NULL, strstr(out, "counted for")) TH_LOG("no totals after Ctrl-C:\n%s", out);
 }
 
 TEST(not_root)
 {
-	EXPECT_EQ(1, run_cli_as(65534, "maps", "1", NULL));
+	EXPECT_EQ(1, run_cli_as(65534, "maps", "1"));
 	EXPECT_STREQ("mmscope: permission denied: mmscope needs CAP_SYS_ADMIN\n", err);
 }
 

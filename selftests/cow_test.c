@@ -45,13 +45,28 @@ static struct seen look(int fd, const void *addr)
 	return s;
 }
 
-static void pin_to_one_cpu(void)
+/*
+ * The experiment behind a verdict: @p is @verdict with a read-only PTE; a
+ * write of @value leaves it writable, on a new frame if the verdict said
+ * the kernel copies (@copies), on the same frame if not.
+ */
+static void write_proves(struct __test_metadata *_metadata, int fd, char *p, char value,
+			 uint32_t verdict, bool copies)
 {
-	cpu_set_t set;
+	struct seen before, after;
 
-	CPU_ZERO(&set);
-	CPU_SET(0, &set);
-	sched_setaffinity(0, sizeof(set), &set);
+	before = look(fd, p);
+	EXPECT_EQ(verdict, before.cow);
+	EXPECT_FALSE(before.rw);
+	*(volatile char *)p = value;
+	after = look(fd, p);
+	if (copies) {
+		EXPECT_NE(before.pfn, after.pfn);
+	} else {
+		EXPECT_EQ(before.pfn, after.pfn);
+	}
+	EXPECT_EQ(MMSCOPE_COW_WRITABLE, after.cow);
+	EXPECT_TRUE(after.rw);
 }
 
 static char *anon_pages(size_t n)
@@ -71,7 +86,7 @@ FIXTURE(cow) {
 
 FIXTURE_SETUP(cow)
 {
-	pin_to_one_cpu();
+	pin_to_cpu(0);
 	self->fd = open_target(getpid());
 	ASSERT_GE(self->fd, 0);
 }
@@ -85,19 +100,11 @@ FIXTURE_TEARDOWN(cow)
 /* A read fault maps the zero page; the write gives a page of our own. */
 TEST_F(cow, zero_page_then_writable)
 {
-	struct seen before, after;
 	char *p = anon_pages(1);
 
 	ASSERT_NE(NULL, p);
 	(void)*(volatile char *)p;
-	before = look(self->fd, p);
-	EXPECT_EQ(MMSCOPE_COW_ZERO, before.cow);
-	EXPECT_FALSE(before.rw);
-	p[0] = 1;
-	after = look(self->fd, p);
-	EXPECT_NE(before.pfn, after.pfn);
-	EXPECT_EQ(MMSCOPE_COW_WRITABLE, after.cow);
-	EXPECT_TRUE(after.rw);
+	write_proves(_metadata, self->fd, p, 1, MMSCOPE_COW_ZERO, true);
 	munmap(p, PAGE);
 }
 
@@ -135,6 +142,30 @@ static struct seen parent_ask(struct child_io *io)
 }
 
 /*
+ * A fork whose child reports what mmscope says of @addr, in its own mm, at
+ * each parent_ask(): before its write of @value, then after it. Its exit
+ * code says whether it still reads its own write.
+ */
+static pid_t fork_reporter(struct child_io *io, char *addr, char value)
+{
+	pid_t pid;
+
+	if (pipe(io->to_child) || pipe(io->to_parent))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		child_wait(io);
+		child_report(io, addr);
+		child_wait(io);
+		*(volatile char *)addr = value;
+		child_report(io, addr);
+		child_wait(io);
+		_exit(*addr == value ? 0 : 1);
+	}
+	return pid;
+}
+
+/*
  * fork: both sides see "copy" on the same PFN with read-only PTEs. The
  * child writes and gets a new page; the parent's page is then its alone,
  * "reuse", and its write keeps the PFN.
@@ -143,25 +174,15 @@ TEST_F(cow, fork_copy_then_reuse)
 {
 	struct seen mine, child, again;
 	struct child_io io;
+	int status;
 	pid_t pid;
 	char *p = anon_pages(64);
 
 	ASSERT_NE(NULL, p);
 	memset(p, 1, 64 * PAGE);
 	EXPECT_EQ(MMSCOPE_COW_WRITABLE, look(self->fd, p).cow);
-	ASSERT_EQ(0, pipe(io.to_child));
-	ASSERT_EQ(0, pipe(io.to_parent));
-	pid = fork();
+	pid = fork_reporter(&io, p, 2);
 	ASSERT_GE(pid, 0);
-	if (!pid) {
-		child_wait(&io);
-		child_report(&io, p);		/* before its write */
-		child_wait(&io);
-		p[0] = 2;
-		child_report(&io, p);		/* after it */
-		child_wait(&io);
-		_exit(p[0] == 2 ? 0 : 1);
-	}
 
 	child = parent_ask(&io);
 	mine = look(self->fd, p);
@@ -176,43 +197,29 @@ TEST_F(cow, fork_copy_then_reuse)
 	EXPECT_EQ(MMSCOPE_COW_WRITABLE, again.cow);
 	EXPECT_EQ(1, p[0]);			/* and not our data */
 
-	mine = look(self->fd, p);
-	EXPECT_EQ(MMSCOPE_COW_REUSE, mine.cow);
-	p[0] = 3;
-	again = look(self->fd, p);
-	EXPECT_EQ(mine.pfn, again.pfn);		/* reused: same page */
-	EXPECT_EQ(MMSCOPE_COW_WRITABLE, again.cow);
+	write_proves(_metadata, self->fd, p, 3, MMSCOPE_COW_REUSE, false);
 
 	ASSERT_EQ(1, write(io.to_child[1], "x", 1));
-	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
 	munmap(p, 64 * PAGE);
 }
 
 /* The parent writes first: a copy for it, and the child's page is left. */
 TEST_F(cow, fork_parent_writes_first)
 {
-	struct seen before, after;
+	char *p = anon_pages(64);
+	int wake;
 	pid_t pid;
-	int wake[2];
-	char c, *p = anon_pages(64);
 
 	ASSERT_NE(NULL, p);
 	memset(p, 1, 64 * PAGE);
-	ASSERT_EQ(0, pipe(wake));
-	pid = fork();
+	pid = fork_waiting(&wake);
 	ASSERT_GE(pid, 0);
-	if (!pid) {
-		if (read(wake[0], &c, 1) < 0)
-			_exit(1);
+	if (!pid)
 		_exit(p[0] == 1 ? 0 : 1);	/* the parent's write is not ours */
-	}
-	before = look(self->fd, p);
-	EXPECT_EQ(MMSCOPE_COW_COPY, before.cow);
-	p[0] = 2;
-	after = look(self->fd, p);
-	EXPECT_NE(before.pfn, after.pfn);
-	EXPECT_EQ(MMSCOPE_COW_WRITABLE, after.cow);
-	ASSERT_EQ(1, write(wake[1], "x", 1));
+	write_proves(_metadata, self->fd, p, 2, MMSCOPE_COW_COPY, true);
+	ASSERT_EQ(0, wake_child(wake));
 	int status;
 
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
@@ -223,7 +230,6 @@ TEST_F(cow, fork_parent_writes_first)
 /* MAP_SHARED never copies, even when a write must fault (soft-dirty). */
 TEST_F(cow, shared_never_copies)
 {
-	struct seen before, after;
 	char *p;
 
 	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -232,13 +238,7 @@ TEST_F(cow, shared_never_copies)
 	EXPECT_EQ(MMSCOPE_COW_WRITABLE, look(self->fd, p).cow);
 	/* clear_refs 4 write-protects every PTE to track soft-dirty. */
 	ASSERT_EQ(0, write_file("/proc/self/clear_refs", "4"));
-	before = look(self->fd, p);
-	EXPECT_EQ(MMSCOPE_COW_SHARED, before.cow);
-	EXPECT_FALSE(before.rw);
-	p[0] = 2;
-	after = look(self->fd, p);
-	EXPECT_EQ(before.pfn, after.pfn);
-	EXPECT_EQ(MMSCOPE_COW_WRITABLE, after.cow);
+	write_proves(_metadata, self->fd, p, 2, MMSCOPE_COW_SHARED, false);
 	munmap(p, PAGE);
 }
 
@@ -247,7 +247,6 @@ TEST_F(cow, private_file_mapping)
 {
 	static const char data[PAGE] = "mmscope";
 	struct mmscope_walk w;
-	struct seen before, after;
 	char path[] = "/tmp/mmscope-cow-XXXXXX";
 	char *p;
 	int fd;
@@ -258,15 +257,10 @@ TEST_F(cow, private_file_mapping)
 	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_EQ('m', *(volatile char *)p);
-	before = look(self->fd, p);
-	EXPECT_EQ(MMSCOPE_COW_COPY, before.cow);
 	ASSERT_EQ(0, mms_walk(self->fd, (uintptr_t)p, &w));
 	EXPECT_FALSE(w.page.page_flags & MMSCOPE_PG_ANON);
 	EXPECT_TRUE(w.page.flags & MMSCOPE_PAGE_FILE);
-	p[0] = 'M';
-	after = look(self->fd, p);
-	EXPECT_NE(before.pfn, after.pfn);
-	EXPECT_EQ(MMSCOPE_COW_WRITABLE, after.cow);
+	write_proves(_metadata, self->fd, p, 'M', MMSCOPE_COW_COPY, true);
 	ASSERT_EQ(0, mms_walk(self->fd, (uintptr_t)p, &w));
 	EXPECT_TRUE(w.page.page_flags & MMSCOPE_PG_ANON);
 	munmap(p, PAGE);
@@ -288,19 +282,8 @@ TEST_F(cow, thp_before_and_after_fork)
 	mine = look(self->fd, p + PAGE);
 	EXPECT_EQ(MMSCOPE_COW_WRITABLE, mine.cow);
 
-	ASSERT_EQ(0, pipe(io.to_child));
-	ASSERT_EQ(0, pipe(io.to_parent));
-	pid = fork();
+	pid = fork_reporter(&io, p + PAGE, 2);
 	ASSERT_GE(pid, 0);
-	if (!pid) {
-		child_wait(&io);
-		child_report(&io, p + PAGE);
-		child_wait(&io);
-		p[PAGE] = 2;
-		child_report(&io, p + PAGE);
-		child_wait(&io);
-		_exit(0);
-	}
 	child = parent_ask(&io);
 	mine = look(self->fd, p + PAGE);
 	EXPECT_EQ(MMSCOPE_COW_COPY, child.cow);
@@ -311,12 +294,7 @@ TEST_F(cow, thp_before_and_after_fork)
 	EXPECT_NE(child.pfn, again.pfn);	/* the child copied its 4K */
 
 	/* The THP is still the child's too: our write copies as well. */
-	mine = look(self->fd, p + PAGE);
-	EXPECT_EQ(MMSCOPE_COW_COPY, mine.cow);
-	p[PAGE] = 3;
-	again = look(self->fd, p + PAGE);
-	EXPECT_NE(mine.pfn, again.pfn);
-	EXPECT_EQ(MMSCOPE_COW_WRITABLE, again.cow);
+	write_proves(_metadata, self->fd, p + PAGE, 3, MMSCOPE_COW_COPY, true);
 
 	ASSERT_EQ(1, write(io.to_child[1], "x", 1));
 	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
@@ -357,10 +335,6 @@ TEST_F(cow, not_present_is_none)
 	EXPECT_EQ(MMSCOPE_COW_WRITABLE, look(self->fd, p).cow);
 	munmap(p, PAGE);
 }
-
-#ifndef MAP_HUGE_SHIFT
-#define MAP_HUGE_SHIFT 26
-#endif
 
 /* KSM: identical MADV_MERGEABLE pages share one page, and a write copies. */
 TEST_F_TIMEOUT(cow, ksm_merged_pages_copy, 180)
@@ -403,10 +377,10 @@ TEST_F_TIMEOUT(cow, ksm_merged_pages_copy, 180)
 /* hugetlb after fork: "copy" while shared, "reuse" once the child copied. */
 TEST_F(cow, hugetlb_fork)
 {
-	struct seen mine, again;
-	int status, wake[2];
+	struct seen mine;
+	int status, wake;
 	pid_t pid;
-	char c, *p;
+	char *p;
 
 	p = mmap(NULL, 2 * MB, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | (21 << MAP_HUGE_SHIFT), -1, 0);
@@ -414,12 +388,9 @@ TEST_F(cow, hugetlb_fork)
 		SKIP(return, "no 2M hugetlb page reserved");
 	p[0] = 1;
 	EXPECT_EQ(MMSCOPE_COW_WRITABLE, look(self->fd, p).cow);
-	ASSERT_EQ(0, pipe(wake));
-	pid = fork();
+	pid = fork_waiting(&wake);
 	ASSERT_GE(pid, 0);
 	if (!pid) {
-		if (read(wake[0], &c, 1) != 1)
-			_exit(1);
 		p[0] = 2;	/* a copy: a second hugetlb page */
 		_exit(0);
 	}
@@ -427,16 +398,11 @@ TEST_F(cow, hugetlb_fork)
 	mine = look(self->fd, p);
 	EXPECT_EQ(MMSCOPE_COW_COPY, mine.cow);
 	EXPECT_FALSE(mine.rw);
-	ASSERT_EQ(1, write(wake[1], "x", 1));
+	ASSERT_EQ(0, wake_child(wake));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
 	/* The child copied and left: the page is ours alone. */
-	mine = look(self->fd, p);
-	EXPECT_EQ(MMSCOPE_COW_REUSE, mine.cow);
-	p[0] = 3;
-	again = look(self->fd, p);
-	EXPECT_EQ(mine.pfn, again.pfn);
-	EXPECT_EQ(MMSCOPE_COW_WRITABLE, again.cow);
+	write_proves(_metadata, self->fd, p, 3, MMSCOPE_COW_REUSE, false);
 	munmap(p, 2 * MB);
 }
 

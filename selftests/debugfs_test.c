@@ -155,21 +155,16 @@ TEST(exited_target)
 
 TEST(target_exits_while_set)
 {
-	int wake[2];
+	int wake;
 	pid_t pid;
-	char c;
 
-	ASSERT_EQ(0, pipe(wake));
-	pid = fork();
+	pid = fork_waiting(&wake);
 	ASSERT_GE(pid, 0);
-	if (!pid) {
-		if (read(wake[0], &c, 1) < 0)
-			_exit(1);
+	if (!pid)
 		_exit(0);
-	}
 	ASSERT_EQ(0, set_target(pid));
 	ASSERT_GT(read_file(DEBUGFS_DIR "/maps", text, sizeof(text)), 0);
-	ASSERT_EQ(1, write(wake[1], "x", 1));
+	ASSERT_EQ(0, wake_child(wake));
 	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
 	EXPECT_EQ(-ESRCH, read_file(DEBUGFS_DIR "/maps", text, sizeof(text)));
 	EXPECT_EQ(-ESRCH, read_file(DEBUGFS_DIR "/mm", text, sizeof(text)));

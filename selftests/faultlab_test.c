@@ -1202,6 +1202,32 @@ TEST_F(ro_lab, proc_mem_write_refused)
 	close(mem);
 }
 
+/*
+ * fork() for a tracee: the child asks to be traced and stops; the parent
+ * gets its pid once it has stopped (-1 if it did not), the child 0 once
+ * it is continued.
+ */
+static pid_t fork_stopped_tracee(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
+			_exit(2);
+		raise(SIGSTOP);
+		return 0;
+	}
+	if (waitpid(pid, &status, WUNTRACED) != pid || !WIFSTOPPED(status)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return -1;
+	}
+	return pid;
+}
+
 TEST_F(ro_lab, ptrace_poke_refused)
 {
 	long word, data = 0x4141414141414141L;
@@ -1209,17 +1235,12 @@ TEST_F(ro_lab, ptrace_poke_refused)
 	pid_t pid;
 
 	memcpy(&word, self->before, sizeof(word));
-	pid = fork();
+	pid = fork_stopped_tracee();
 	ASSERT_GE(pid, 0);
 	if (!pid) {
-		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
-			_exit(2);
-		raise(SIGSTOP);
 		/* Our copy of the mapping shows the same device memory. */
 		_exit(memcmp(self->ro + 8, self->before, 16) ? 1 : 0);
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, WUNTRACED));
-	ASSERT_TRUE(WIFSTOPPED(status));
 	errno = 0;
 	EXPECT_EQ(word, ptrace(PTRACE_PEEKDATA, pid, self->ro + 8, NULL));
 	EXPECT_EQ(0, errno);
@@ -1238,7 +1259,7 @@ TEST_F(ro_lab, writable_mapping_writes)
 {
 	struct mmscope_faultlab_counters c0, c1;
 	long data = 0x4242424242424242L;
-	int mem, status;
+	int mem;
 	char *rw;
 	pid_t pid;
 
@@ -1261,15 +1282,10 @@ TEST_F(ro_lab, writable_mapping_writes)
 	EXPECT_EQ(8, c1.access_bytes - c0.access_bytes);
 	close(mem);
 
-	pid = fork();
+	pid = fork_stopped_tracee();
 	ASSERT_GE(pid, 0);
-	if (!pid) {
-		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
-			_exit(2);
-		raise(SIGSTOP);
+	if (!pid)
 		_exit(0);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, WUNTRACED));
 	EXPECT_EQ(0, ptrace(PTRACE_POKEDATA, pid, rw + 16, (void *)data));
 	EXPECT_EQ(0, memcmp(self->ro + 16, &data, sizeof(data)));	/* shared */
 	kill(pid, SIGKILL);

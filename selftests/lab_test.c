@@ -28,6 +28,7 @@
  */
 #undef TEST_TIMEOUT_DEFAULT
 #define TEST_TIMEOUT_DEFAULT 600
+#include "cli.h"
 #include "json.h"
 #include "util.h"
 
@@ -35,57 +36,22 @@ static char out[8 << 20], err[8192];
 /* The CPU the next CLI runs are bound to; -1: any. */
 static int cli_cpu = -1;
 
-static void drain(int fd, char *buf, size_t size)
+/* Runs the CLI (on cli_cpu if set); its exit code, -1 on a signal. */
+static int run_argv(const char *const argv[])
 {
-	size_t len = 0;
-	ssize_t n;
+	struct cli_run r = { .out = out, .out_size = sizeof(out), .err = err,
+			     .err_size = sizeof(err) };
+	cpu_set_t one;
 
-	while (len + 1 < size && (n = read(fd, buf + len, size - 1 - len)) > 0)
-		len += n;
-	buf[len] = '\0';
-}
-
-/* Runs the CLI with stdin from /dev/null; its exit code, -1 on a signal. */
-static int run(const char *first, ...)
-{
-	const char *argv[16] = { "mmscope", first };
-	int po[2], pe[2], status, argc = 2;
-	va_list ap;
-	pid_t pid;
-
-	va_start(ap, first);
-	while (argc < 15 && (argv[argc] = va_arg(ap, const char *)))
-		argc++;
-	va_end(ap);
-	if (pipe(po) || pipe(pe))
-		return -2;
-	pid = fork();
-	if (!pid) {
-		int null = open("/dev/null", O_RDONLY);
-
-		dup2(null, 0);
-		if (cli_cpu >= 0) {
-			cpu_set_t one;
-
-			CPU_ZERO(&one);
-			CPU_SET(cli_cpu, &one);
-			sched_setaffinity(0, sizeof(one), &one);
-		}
-		dup2(po[1], 1);
-		dup2(pe[1], 2);
-		execv(cli_path(), (char **)argv);
-		_exit(98);
+	if (cli_cpu >= 0) {
+		CPU_ZERO(&one);
+		CPU_SET(cli_cpu, &one);
+		r.cpus = &one;
 	}
-	close(po[1]);
-	close(pe[1]);
-	drain(po[0], out, sizeof(out));
-	drain(pe[0], err, sizeof(err));
-	close(po[0]);
-	close(pe[0]);
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return cli_run(&r, argv);
 }
-#define run_cli(...) run(__VA_ARGS__, NULL)
+
+#define run_cli(...) run_argv(CLI_ARGV(__VA_ARGS__))
 
 static bool is_string(const struct json *j)
 {

@@ -174,13 +174,11 @@ TEST(map_count_matches_maps)
 /* The task size follows the paging mode: 47 or 56 bits of user space. */
 TEST(task_size_follows_paging_mode)
 {
-	static char cpuinfo[1 << 16];
 	struct mmscope_mm_info m;
 	bool la57;
 	int fd;
 
-	ASSERT_GT(read_file("/proc/cpuinfo", cpuinfo, sizeof(cpuinfo)), 0);
-	la57 = strstr(cpuinfo, " la57") != NULL;
+	la57 = cpuinfo_flag("la57");
 	fd = open_target(getpid());
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, mms_mm_info(fd, &m, NULL, NULL));
@@ -318,18 +316,13 @@ TEST(forked_child_has_its_own_mm)
 	struct mmscope_mm_user users[8];
 	struct mmscope_mm_info parent, child;
 	uint32_t n = 8;
-	int fd, wake[2];
+	int fd, wake;
 	pid_t pid;
-	char c;
 
-	ASSERT_EQ(0, pipe(wake));
-	pid = fork();
+	pid = fork_waiting(&wake);
 	ASSERT_GE(pid, 0);
-	if (!pid) {
-		if (read(wake[0], &c, 1) < 0)
-			_exit(1);
+	if (!pid)
 		_exit(0);
-	}
 	fd = open_target(getpid());
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, mms_mm_info(fd, &parent, users, &n));
@@ -344,7 +337,7 @@ TEST(forked_child_has_its_own_mm)
 	EXPECT_EQ(parent.start_stack, child.start_stack);
 	EXPECT_EQ(parent.total_vm, child.total_vm);
 	close(fd);
-	ASSERT_EQ(1, write(wake[1], "x", 1));
+	ASSERT_EQ(0, wake_child(wake));
 	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
 }
 

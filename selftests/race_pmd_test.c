@@ -119,18 +119,37 @@ static int hugetlb_child(struct remote_shared *sh, int memfd, char *raw, char *b
 	return 0;
 }
 
+/*
+ * What both tests map: a GiB of a hugetlb memfd, at a PUD-aligned GiB
+ * (base) with a hole of a megabyte or more on each side, in 3 GiB of
+ * PROT_NONE (raw) that the children trim; and the page they report on.
+ */
 FIXTURE(shared_pmd) {
-	int unused;
+	int memfd;
+	struct remote_shared *sh;
+	char *raw, *base;
 };
 
 FIXTURE_SETUP(shared_pmd)
 {
+	self->memfd = memfd_create("mmscope-pmd", MFD_HUGETLB | MFD_HUGE_2MB);
+	if (self->memfd < 0)
+		SKIP(return, "no hugetlb memfd: %s", strerror(errno));
+	ASSERT_EQ(0, ftruncate(self->memfd, GIB));
+	self->sh = shared_page();
+	ASSERT_NE(NULL, self->sh);
+	self->raw = mmap(NULL, 3 * GIB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			 -1, 0);
+	ASSERT_NE(MAP_FAILED, self->raw);
+	self->base = (char *)(((uintptr_t)self->raw + MB + GIB - 1) & ~(GIB - 1));
 	walk_delay("20");
 }
 
 FIXTURE_TEARDOWN(shared_pmd)
 {
 	walk_delay("0");
+	close(self->memfd);
+	munmap(self->sh, sizeof(*self->sh));
 }
 
 TEST_F_TIMEOUT(shared_pmd, walk_while_another_unshares, 120)
@@ -149,16 +168,10 @@ TEST_F_TIMEOUT(shared_pmd, walk_while_another_unshares, 120)
 	if (read_file(HUGETLB_FREE, buf, sizeof(buf)) <= 0 ||
 	    atoi(buf) < HUGETLB_FAULTED + 2)
 		SKIP(return, "fewer than %d free 2M hugetlb pages", HUGETLB_FAULTED + 2);
-	memfd = memfd_create("mmscope-pmd-share", MFD_HUGETLB | MFD_HUGE_2MB);
-	if (memfd < 0)
-		SKIP(return, "no hugetlb memfd: %s", strerror(errno));
-	ASSERT_EQ(0, ftruncate(memfd, GIB));
-	sh = shared_page();
-	ASSERT_NE(NULL, sh);
-	/* A PUD-aligned GiB with a hole of a megabyte or more on each side. */
-	raw = mmap(NULL, 3 * GIB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	ASSERT_NE(MAP_FAILED, raw);
-	base = (char *)(((uintptr_t)raw + MB + GIB - 1) & ~(GIB - 1));
+	memfd = self->memfd;
+	sh = self->sh;
+	raw = self->raw;
+	base = self->base;
 
 	walked = fork();
 	ASSERT_GE(walked, 0);
@@ -225,8 +238,6 @@ TEST_F_TIMEOUT(shared_pmd, walk_while_another_unshares, 120)
 	       w[0].walks + w[1].walks, sh->punches, sh->cycles);
 	EXPECT_LT(0, sh->punches);
 	close(fd_walked);
-	close(memfd);
-	munmap(sh, sizeof(*sh));
 }
 
 /*
@@ -310,15 +321,10 @@ TEST_F_TIMEOUT(shared_pmd, table_freed_under_walks, 120)
 
 	if (read_file(HUGETLB_FREE, buf, sizeof(buf)) <= 0 || atoi(buf) < 2)
 		SKIP(return, "fewer than 2 free 2M hugetlb pages");
-	memfd = memfd_create("mmscope-pmd-unshare", MFD_HUGETLB | MFD_HUGE_2MB);
-	if (memfd < 0)
-		SKIP(return, "no hugetlb memfd: %s", strerror(errno));
-	ASSERT_EQ(0, ftruncate(memfd, GIB));
-	sh = shared_page();
-	ASSERT_NE(NULL, sh);
-	raw = mmap(NULL, 3 * GIB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	ASSERT_NE(MAP_FAILED, raw);
-	base = (char *)(((uintptr_t)raw + MB + GIB - 1) & ~(GIB - 1));
+	memfd = self->memfd;
+	sh = self->sh;
+	raw = self->raw;
+	base = self->base;
 
 	walk_delay("100");	/* the longest: steps 3 and 4 are slow */
 	if (sysconf(_SC_NPROCESSORS_ONLN) >= 2)
@@ -392,8 +398,6 @@ TEST_F_TIMEOUT(shared_pmd, table_freed_under_walks, 120)
 	/* Else nothing stood where the bug was. */
 	EXPECT_LT(0, sh->cycles);
 	EXPECT_LT(0, tables);
-	close(memfd);
-	munmap(sh, sizeof(*sh));
 }
 
 

@@ -48,11 +48,6 @@ static volatile uint64_t *remote_word(size_t i)
 	return (volatile uint64_t *)(REMOTE_BASE + i * PAGE);
 }
 
-#define CHILD_FAIL(sh, ...) do {					\
-	snprintf((sh)->error, sizeof((sh)->error), __VA_ARGS__);	\
-	_exit(1);							\
-} while (0)
-
 /* Every readable page holds what was last written to it. */
 static int remote_verify(struct remote_shared *sh, const char *after)
 {
@@ -93,6 +88,14 @@ static size_t mapped_run(size_t i, size_t n)
 	for (k = 0; k < n && i + k < REMOTE_PAGES && remote_prot[i + k] != UNMAPPED; k++)
 		;
 	return k;
+}
+
+/* Unmap pages [i, i + n) of the region, as remote_prot then says. */
+static void remote_unmap(struct remote_shared *sh, size_t i, size_t n)
+{
+	if (munmap((char *)REMOTE_BASE + i * PAGE, n * PAGE))
+		CHILD_FAIL(sh, "munmap of page %zu, %zu pages: %s", i, n, strerror(errno));
+	memset(remote_prot + i, UNMAPPED, n);
 }
 
 static void remote_map(struct remote_shared *sh, size_t i, size_t n, bool thp)
@@ -202,9 +205,7 @@ static int remote_child(struct remote_shared *sh, bool thp)
 				if (i + n > REMOTE_PAGES)
 					n = REMOTE_PAGES - i;
 			}
-			if (munmap((char *)REMOTE_BASE + i * PAGE, n * PAGE))
-				CHILD_FAIL(sh, "munmap: %s", strerror(errno));
-			memset(remote_prot + i, UNMAPPED, n);
+			remote_unmap(sh, i, n);
 			break;
 		case 3:		/* mprotect a mapped run (a hole would stop it midway) */
 			what = "mprotect";
@@ -250,9 +251,7 @@ static int remote_child(struct remote_shared *sh, bool thp)
 				 * The run spans two VMAs, say: nothing moved, but
 				 * the destination may be unmapped already.
 				 */
-				if (munmap((char *)REMOTE_BASE + d * PAGE, n * PAGE))
-					CHILD_FAIL(sh, "munmap: %s", strerror(errno));
-				memset(remote_prot + d, UNMAPPED, n);
+				remote_unmap(sh, d, n);
 				break;
 			}
 			memcpy(remote_prot + d, remote_prot + i, n);
@@ -274,17 +273,13 @@ static int remote_child(struct remote_shared *sh, bool thp)
 			n = (n + huge - 1) / huge * huge;
 			if (i + n > REMOTE_PAGES)
 				n = REMOTE_PAGES - i;
-			if (munmap((char *)REMOTE_BASE + i * PAGE, n * PAGE))
-				CHILD_FAIL(sh, "munmap: %s", strerror(errno));
-			memset(remote_prot + i, UNMAPPED, n);
+			remote_unmap(sh, i, n);
 			break;
 		default:	/* now and then all of it: PMD and PTE tables are freed */
 			what = "munmap of the whole region";
 			if (rand_r(&seed) % 4)
 				continue;
-			if (munmap((char *)REMOTE_BASE, RANGE))
-				CHILD_FAIL(sh, "munmap: %s", strerror(errno));
-			memset(remote_prot, UNMAPPED, sizeof(remote_prot));
+			remote_unmap(sh, 0, REMOTE_PAGES);
 			remote_map(sh, (rand_r(&seed) % 2) * REMOTE_PAGES / 2, REMOTE_PAGES / 2, thp);
 			break;
 		}

@@ -33,13 +33,6 @@
 #define PAGE 4096UL
 #define MB (1UL << 20)
 
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT 21
-#endif
-#ifndef MAP_HUGE_SHIFT
-#define MAP_HUGE_SHIFT 26
-#endif
-
 /* The fields both sides name, and where mmscope keeps them. */
 static const struct field {
 	const char *name;

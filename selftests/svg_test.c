@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "cli.h"
 #include "libmmscope.h"
 #include "util.h"
 #include "xml.h"
@@ -34,39 +35,14 @@
 static char err[4096];
 
 /* The CLI's exit code (-1 on a signal); its stderr in err, stdout dropped. */
-static int run_cli_args(const char *first, ...)
+static int run_argv(const char *const argv[])
 {
-	const char *argv[16] = { "mmscope", first };
-	int pe[2], status, argc = 2, fd;
-	ssize_t n, len = 0;
-	va_list ap;
-	pid_t pid;
+	struct cli_run r = { .err = err, .err_size = sizeof(err) };
 
-	va_start(ap, first);
-	while (argc < 15 && (argv[argc] = va_arg(ap, const char *)))
-		argc++;
-	va_end(ap);
-	if (pipe(pe))
-		return -2;
-	pid = fork();
-	if (!pid) {
-		fd = open("/dev/null", O_WRONLY);
-		dup2(fd, 1);
-		dup2(pe[1], 2);
-		execv(cli_path(), (char **)argv);
-		_exit(98);
-	}
-	close(pe[1]);
-	while (len + 1 < (ssize_t)sizeof(err) &&
-	       (n = read(pe[0], err + len, sizeof(err) - 1 - len)) > 0)
-		len += n;
-	err[len] = '\0';
-	close(pe[0]);
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return cli_run(&r, argv);
 }
 
-#define run_cli(...) run_cli_args(__VA_ARGS__, NULL)
+#define run_cli(...) run_argv(CLI_ARGV(__VA_ARGS__))
 
 static char *slurp(const char *path, size_t *len)
 {

@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "json.h"
 #include "kselftest_harness.h"
 #include "libmmscope.h"
@@ -35,27 +36,6 @@ static long page_size;
 static bool two_cpus(void)
 {
 	return sysconf(_SC_NPROCESSORS_ONLN) >= 2;
-}
-
-/* Does the "flags" line of /proc/cpuinfo name @flag? */
-static bool cpuinfo_flag(const char *flag)
-{
-	static char buf[1 << 16];
-	char *line, *save, *tok;
-
-	if (read_file("/proc/cpuinfo", buf, sizeof(buf)) <= 0)
-		return false;
-	line = strstr(buf, "\nflags");
-	if (!line)
-		return false;
-	line = strchr(line, ':');
-	if (!line)
-		return false;
-	*strchrnul(line, '\n') = '\0';
-	for (tok = strtok_r(line + 1, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
-		if (!strcmp(tok, flag))
-			return true;
-	return false;
 }
 
 /*
@@ -230,6 +210,19 @@ static int target_start(struct target *t, bool spin)
 	return 0;
 }
 
+/*
+ * The usual start: this test on CPU 0, the target spinning on CPU 1, and a
+ * query fd on it (returned), or -errno.
+ */
+static int spinning_target_open(struct target *t)
+{
+	int ret;
+
+	pin_to_cpu(0);
+	ret = target_start(t, true);
+	return ret ? ret : open_target(t->pid);
+}
+
 static int target_do(struct target *t, int op, long first, long pages)
 {
 	struct cmd c = { .op = op, .first = first, .pages = pages };
@@ -298,9 +291,7 @@ TEST(pinned_spinner_loaded)
 
 	if (!two_cpus())
 		SKIP(return, "needs two CPUs");
-	pin_to_cpu(0);
-	ASSERT_EQ(0, target_start(&tg, true));
-	fd = open_target(tg.pid);
+	fd = spinning_target_open(&tg);
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, mms_mm_info(fd, &info, NULL, NULL));
 	ASSERT_EQ(0, tlb_cpus(fd, 0, &t, cpus, &n));
@@ -384,10 +375,8 @@ TEST(idle_cpu_lazy_then_init_mm)
 
 	if (!two_cpus())
 		SKIP(return, "needs two CPUs");
-	pin_to_cpu(0);
 	/* The spinner runs on CPU 1, then stops: CPU 1 goes idle after it. */
-	ASSERT_EQ(0, target_start(&tg, true));
-	fd = open_target(tg.pid);
+	fd = spinning_target_open(&tg);
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, tlb_cpus(fd, 0, &t, cpus, &n));
 	ASSERT_TRUE(cpu_rec(cpus, n, 1)->flags & MMSCOPE_TLB_CPU_TARGET_LOADED);
@@ -672,9 +661,7 @@ TEST(vmstat_agrees)
 	if (ceiling < 0)
 		SKIP(return, "no /sys/kernel/debug/x86/tlb_single_page_flush_ceiling");
 	ASSERT_LE(256 + 5 * (ceiling + 1), AREA_PAGES);
-	pin_to_cpu(0);
-	ASSERT_EQ(0, target_start(&tg, true));
-	fd = open_target(tg.pid);
+	fd = spinning_target_open(&tg);
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, mms_tlb(fd, MMSCOPE_TLB_COUNT_START, &t, NULL, NULL));
 	usleep(20000);
@@ -959,46 +946,12 @@ TEST(rmmod_while_counting)
 
 /* ---- the CLI: mmscope tlb PID, -j, --watch, --demo ------------------------ */
 
-/* Start the CLI with its stdout on a pipe; its pid, *@rfd the read end. */
-static pid_t cli_start(const char **argv, int *rfd)
-{
-	int po[2];
-	pid_t pid;
-
-	if (pipe(po))
-		return -1;
-	pid = fork();
-	if (!pid) {
-		dup2(po[1], 1);
-		execv(cli_path(), (char **)argv);
-		_exit(98);
-	}
-	close(po[1]);
-	*rfd = po[0];
-	return pid;
-}
-
-/* Read all it prints; its exit code. */
-static int cli_finish(pid_t pid, int rfd)
-{
-	size_t n = 0;
-	ssize_t r;
-	int status;
-
-	while (n < sizeof(cli_out) - 1 && (r = read(rfd, cli_out + n, sizeof(cli_out) - 1 - n)) > 0)
-		n += r;
-	cli_out[n] = '\0';
-	close(rfd);
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
+/* The CLI's exit code (-1 on a signal), its stdout in cli_out. */
 static int cli(const char **argv)
 {
-	int rfd;
-	pid_t pid = cli_start(argv, &rfd);
+	struct cli_run r = { .out = cli_out, .out_size = sizeof(cli_out) };
 
-	return pid < 0 ? -1 : cli_finish(pid, rfd);
+	return cli_run(&r, argv);
 }
 
 static uint64_t jnum(const struct json *o, const char *key)
@@ -1042,12 +995,10 @@ TEST(cli_json_contract)
 
 	if (!two_cpus())
 		SKIP(return, "needs two CPUs");
-	pin_to_cpu(0);
-	ASSERT_EQ(0, target_start(&tg, true));
+	fd = spinning_target_open(&tg);
+	ASSERT_GE(fd, 0);
 	snprintf(pid_s, sizeof(pid_s), "%d", tg.pid);
 	argv[3] = pid_s;
-	fd = open_target(tg.pid);
-	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, mms_mm_info(fd, &info, NULL, NULL));
 	ASSERT_EQ(0, mms_tlb(fd, 0, &t, NULL, NULL));
 	ASSERT_EQ(0, cli(argv));
@@ -1115,22 +1066,21 @@ static int watch_window(struct __test_metadata *_metadata, struct target *tg,
 			const char **argv, int first_page)
 {
 	long remote, local_mm, ipi_sent, gen, pages;
+	struct cli_run r = { .out = cli_out, .out_size = sizeof(cli_out) };
 	struct json *j, *f;
-	int rfd, i, exact;
-	pid_t pid;
+	int i, exact;
 
-	pid = cli_start(argv, &rfd);
-	if (pid <= 0)
+	if (cli_spawn(&r, argv))
 		return -1;
 	usleep(300000);
 	for (i = 0; i < 5; i++) {
 		if (target_do(tg, OP_MUNMAP, first_page + i * 4, 2)) {
-			cli_finish(pid, rfd);	/* the watch ends in 2 s */
+			cli_wait(&r);	/* the watch ends in 2 s */
 			return -1;
 		}
 		usleep(100000);
 	}
-	if (cli_finish(pid, rfd))
+	if (cli_wait(&r))
 		return -1;
 	j = json_parse(cli_out);
 	f = j ? json_get(j, "flushes") : NULL;
@@ -1162,9 +1112,9 @@ TEST(cli_watch)
 	const char *argv[] = { "mmscope", "-j", "tlb", NULL, "--watch", "2", NULL };
 	const char *text[] = { "mmscope", "tlb", NULL, "--watch", "2", NULL };
 	struct target tg;
+	struct cli_run r = { .out = cli_out, .out_size = sizeof(cli_out) };
 	char pid_s[16];
-	int rfd, i, w, exact = 0;
-	pid_t pid;
+	int i, w, exact = 0;
 
 	if (getenv("MMSCOPE_LIGHT"))
 		SKIP(return, "a light run (mmscope.light=1): the CLI's --watch and --demo run on the 6.12 entry");
@@ -1186,14 +1136,13 @@ TEST(cli_watch)
 	}
 	EXPECT_EQ(1, exact);
 
-	pid = cli_start(text, &rfd);
-	ASSERT_GT(pid, 0);
+	ASSERT_EQ(0, cli_spawn(&r, text));
 	usleep(300000);
 	for (i = 0; i < 5; i++) {
 		ASSERT_EQ(0, target_do(&tg, OP_MUNMAP, 232 + i * 4, 2));
 		usleep(100000);
 	}
-	ASSERT_EQ(0, cli_finish(pid, rfd));
+	ASSERT_EQ(0, cli_wait(&r));
 	EXPECT_NE(NULL, strstr(cli_out, "flushes          counted for"));
 	TH_LOG("mmscope tlb %s --watch 2:\n%s", pid_s, cli_out);
 	target_stop(&tg);

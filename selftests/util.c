@@ -433,6 +433,26 @@ bool module_loaded(const char *name)
 	return access(path, F_OK) == 0;
 }
 
+bool cpuinfo_flag(const char *flag)
+{
+	static char buf[1 << 16];
+	char *line, *save, *tok;
+
+	if (read_file("/proc/cpuinfo", buf, sizeof(buf)) <= 0)
+		return false;
+	line = strstr(buf, "\nflags");
+	if (!line)
+		return false;
+	line = strchr(line, ':');
+	if (!line)
+		return false;
+	*strchrnul(line, '\n') = '\0';
+	for (tok = strtok_r(line + 1, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		if (!strcmp(tok, flag))
+			return true;
+	return false;
+}
+
 double now(void)
 {
 	struct timespec ts;
@@ -484,6 +504,39 @@ void stop_child(pid_t pid)
 {
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
+}
+
+pid_t fork_waiting(int *wake_fd)
+{
+	int wake[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(wake))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		close(wake[1]);
+		if (read(wake[0], &c, 1) != 1)
+			_exit(1);
+		close(wake[0]);
+		return 0;
+	}
+	close(wake[0]);
+	if (pid < 0) {
+		close(wake[1]);
+		return -1;
+	}
+	*wake_fd = wake[1];
+	return pid;
+}
+
+int wake_child(int wake_fd)
+{
+	int ret = write(wake_fd, "w", 1) == 1 ? 0 : -1;
+
+	close(wake_fd);
+	return ret;
 }
 
 static bool valid_page_size(uint64_t size)

@@ -133,6 +133,9 @@ int run_as_nobody(int (*fn)(void *), void *arg);
 /* Fault injection for /proc/thread-self/fail-nth, set up quietly. */
 bool fault_injection_ready(void);
 
+/* Whether the CPU flags of /proc/cpuinfo have @flag ("la57", "pcid"). */
+bool cpuinfo_flag(const char *flag);
+
 /* CLOCK_MONOTONIC, in seconds. */
 double now(void);
 /* Run this thread on @cpu only. */
@@ -146,6 +149,16 @@ void pin_to_cpu(int cpu);
 pid_t start_child(uint64_t (*setup)(void *arg), void *arg, uint64_t *out);
 /* SIGKILL and reap it. */
 void stop_child(pid_t pid);
+
+/*
+ * fork() for a child that waits to be woken: in the child it returns 0
+ * once the parent called wake_child() (the child exits 1 if the parent is
+ * gone first); in the parent the child's pid, with the pipe's write end in
+ * *@wake_fd. -1 on failure.
+ */
+pid_t fork_waiting(int *wake_fd);
+/* Wake it: 0 or -1. The pipe is closed either way. */
+int wake_child(int wake_fd);
 
 /*
  * Whether record @p is well-formed: 0, or -1 with why in @why. @what and

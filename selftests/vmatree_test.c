@@ -588,23 +588,50 @@ TEST_F_TIMEOUT(churn, map_unmap_loop, 600)
 	stop_tree_child(&ch);
 }
 
+/*
+ * A walk of @pid's tree under way: its first two records read on a new fd
+ * (returned), the cursor in @req.
+ */
+static int walk_begun(struct __test_metadata *_metadata, pid_t pid,
+		      struct mmscope_vmatree *req)
+{
+	struct mmscope_vmatree_node recs[2];
+	uint32_t count = 2;
+	int fd;
+
+	fd = open_target(pid);
+	ASSERT_LE(0, fd);
+	memset(req, 0, sizeof(*req));
+	ASSERT_EQ(0, mms_vmatree(fd, req, recs, &count));
+	ASSERT_EQ(2, count);
+	ASSERT_FALSE(req->out_flags & MMSCOPE_VMATREE_DONE);
+	return fd;
+}
+
+/* The walk resumed where its cursor no longer belongs: CHANGED, no record. */
+static void resume_sees_change(struct __test_metadata *_metadata, int fd,
+			       struct mmscope_vmatree *req)
+{
+	struct mmscope_vmatree_node recs[2];
+	uint32_t count = 2;
+
+	ASSERT_EQ(0, mms_vmatree(fd, req, recs, &count));
+	EXPECT_TRUE(req->out_flags & MMSCOPE_VMATREE_CHANGED);
+	EXPECT_EQ(0, count);
+}
+
 /* A resume with a cursor of a tree that changed since: CHANGED, no record. */
 TEST(resume_after_change)
 {
 	struct mmscope_vmatree_node recs[2];
-	struct mmscope_vmatree req = { 0 };
+	struct mmscope_vmatree req;
 	struct child ch;
 	uint32_t count = 2;
 	int fd;
 
 	ASSERT_EQ(0, start_tree_child(&ch, 2000, false));
-	fd = open_target(ch.pid);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, mms_vmatree(fd, &req, recs, &count));
-	ASSERT_EQ(2, count);
-	ASSERT_FALSE(req.out_flags & MMSCOPE_VMATREE_DONE);
+	fd = walk_begun(_metadata, ch.pid, &req);
 	EXPECT_EQ(2, req.cursor.id);
-
 	/* Unmap... here: change the protection of every VMA the child made. */
 	ASSERT_EQ(0, child_mprotect(&ch, ch.region, 2000 * PAGE, PROT_READ));
 	count = 2;
@@ -646,11 +673,7 @@ TEST(resume_in_another_mm)
 	ASSERT_EQ(0, start_tree_child(&a, TREE_VMAS, false));
 	ASSERT_EQ(0, start_tree_child(&b, TREE_VMAS, false));
 	ASSERT_EQ(a.region, b.region);
-	fd = open_target(a.pid);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, mms_vmatree(fd, &req, recs, &count));
-	ASSERT_EQ(2, count);
-	ASSERT_FALSE(req.out_flags & MMSCOPE_VMATREE_DONE);
+	fd = walk_begun(_metadata, a.pid, &req);
 	id_a = req.walk_id;
 	EXPECT_NE(0, id_a);
 
@@ -662,10 +685,7 @@ TEST(resume_in_another_mm)
 	EXPECT_FALSE(req.out_flags & MMSCOPE_VMATREE_CHANGED);
 
 	ASSERT_EQ(0, mms_set_target(fd, b.pid));
-	count = 2;
-	ASSERT_EQ(0, mms_vmatree(fd, &req, recs, &count));
-	EXPECT_TRUE(req.out_flags & MMSCOPE_VMATREE_CHANGED);
-	EXPECT_EQ(0, count);
+	resume_sees_change(_metadata, fd, &req);
 
 	/* A walk that starts in b is b's, with an id of its own. */
 	count = 2;
@@ -687,9 +707,7 @@ TEST(resume_in_another_mm)
 	fresh.walk_id = id_a - 1;	/* any other walk's id */
 	fresh.cursor = req.cursor;
 	fresh.seq = req.seq;
-	ASSERT_EQ(0, mms_vmatree(fd, &fresh, recs, &count));
-	EXPECT_TRUE(fresh.out_flags & MMSCOPE_VMATREE_CHANGED);
-	EXPECT_EQ(0, count);
+	resume_sees_change(_metadata, fd, &fresh);
 	close(fd);
 	stop_tree_child(&a);
 	stop_tree_child(&b);
@@ -702,27 +720,17 @@ TEST(resume_in_another_mm)
  */
 TEST(resume_after_exit_and_fork)
 {
-	struct mmscope_vmatree_node recs[2];
 	struct mmscope_vmatree req;
 	struct child a, b;
-	uint32_t count;
 	int fd, round;
 
 	for (round = 0; round < 5; round++) {
 		ASSERT_EQ(0, start_tree_child(&a, TREE_VMAS, false));
-		fd = open_target(a.pid);
-		ASSERT_LE(0, fd);
-		memset(&req, 0, sizeof(req));
-		count = 2;
-		ASSERT_EQ(0, mms_vmatree(fd, &req, recs, &count));
-		ASSERT_EQ(2, count);
+		fd = walk_begun(_metadata, a.pid, &req);
 		stop_tree_child(&a);
 		ASSERT_EQ(0, start_tree_child(&b, TREE_VMAS, false));
 		ASSERT_EQ(0, mms_set_target(fd, b.pid));
-		count = 2;
-		ASSERT_EQ(0, mms_vmatree(fd, &req, recs, &count));
-		EXPECT_TRUE(req.out_flags & MMSCOPE_VMATREE_CHANGED);
-		EXPECT_EQ(0, count);
+		resume_sees_change(_metadata, fd, &req);
 		close(fd);
 		stop_tree_child(&b);
 	}
@@ -731,26 +739,16 @@ TEST(resume_after_exit_and_fork)
 /* The target exec()s between two calls: its new mm is another tree. */
 TEST(resume_after_exec)
 {
-	struct mmscope_vmatree_node recs[2];
-	struct mmscope_vmatree req = { 0 };
+	struct mmscope_vmatree req;
 	struct child ch;
-	uint32_t count = 2;
 	int fd;
 
 	if (access(BUSYBOX, X_OK))
 		SKIP(return, "no %s to exec", BUSYBOX);
 	ASSERT_EQ(0, start_tree_child(&ch, 2000, false));
-	fd = open_target(ch.pid);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, mms_vmatree(fd, &req, recs, &count));
-	ASSERT_EQ(2, count);
-	ASSERT_FALSE(req.out_flags & MMSCOPE_VMATREE_DONE);
-
+	fd = walk_begun(_metadata, ch.pid, &req);
 	ASSERT_EQ(0, child_exec(&ch));
-	count = 2;
-	ASSERT_EQ(0, mms_vmatree(fd, &req, recs, &count));
-	EXPECT_TRUE(req.out_flags & MMSCOPE_VMATREE_CHANGED);
-	EXPECT_EQ(0, count);
+	resume_sees_change(_metadata, fd, &req);
 	close(fd);
 	stop_tree_child(&ch);
 }

@@ -280,7 +280,6 @@ TEST(soft_dirty_after_clear_refs)
 /* Each level's entry points at the next level's table; PGD is mm->pgd. */
 TEST(levels_chain)
 {
-	static char cpuinfo[1 << 16];
 	struct mmscope_mm_info mm;
 	struct mmscope_walk w;
 	uint64_t e;
@@ -288,8 +287,7 @@ TEST(levels_chain)
 	bool la57;
 	int fd;
 
-	ASSERT_GT(read_file("/proc/cpuinfo", cpuinfo, sizeof(cpuinfo)), 0);
-	la57 = strstr(cpuinfo, " la57") != NULL;
+	la57 = cpuinfo_flag("la57");
 	fd = open_target(getpid());
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, mms_mm_info(fd, &mm, NULL, NULL));
@@ -541,13 +539,6 @@ TEST(bad_input)
 	EXPECT_EQ(-ENOENT, mms_walk(fd, 0x400000, &w));
 	close(fd);
 }
-
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT 21
-#endif
-#ifndef MAP_HUGE_SHIFT
-#define MAP_HUGE_SHIFT 26
-#endif
 
 /* MADV_PAGEOUT to zram: swap entries whose type and offset are pagemap's. */
 TEST_F_TIMEOUT(region, swap_entries_match_pagemap, 120)
