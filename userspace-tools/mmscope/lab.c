@@ -37,7 +37,7 @@ static const char help_text[] =
 
 static const struct lab_def *const lab_tables[] = {
 	lab_layout_defs, lab_process_defs, lab_vma_defs, lab_paging_defs, lab_file_defs,
-	lab_memory_defs, lab_huge_defs, lab_tlb_defs,
+	lab_memory_defs, lab_huge_defs, lab_tlb_defs, lab_device_defs,
 };
 
 static void for_each_def(void (*fn)(const struct lab_def *, void *), void *arg)

@@ -34,6 +34,7 @@ extern const struct lab_def lab_layout_defs[];
 extern const struct lab_def lab_file_defs[];
 extern const struct lab_def lab_huge_defs[];
 extern const struct lab_def lab_tlb_defs[];
+extern const struct lab_def lab_device_defs[];
 
 /*
  * Steps. lab_step() begins one (and, with --step, waits for Enter);
