@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
@@ -12,7 +13,7 @@ int cli_spawn(struct cli_run *r, const char *const argv[])
 {
 	int po[2] = { -1, -1 }, pe[2] = { -1, -1 };
 
-	/* CLOEXEC: the CLI gets its 0, 1 and 2 and no other fd of ours. */
+	/* CLOEXEC: the CLI does not hold the pipes' other ends. */
 	if ((r->out && pipe2(po, O_CLOEXEC)) || (r->err && pipe2(pe, O_CLOEXEC)))
 		goto close_pipes;
 	r->pid = fork();
@@ -69,9 +70,17 @@ int cli_wait(struct cli_run *r)
 	int status, i;
 	ssize_t n;
 
+	r->truncated = false;
 	while (pfd[0].fd >= 0 || pfd[1].fd >= 0) {
-		if (poll(pfd, 2, -1) < 0)
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			for (i = 0; i < 2; i++) {
+				if (pfd[i].fd >= 0)
+					close(pfd[i].fd);
+			}
 			break;
+		}
 		for (i = 0; i < 2; i++) {
 			if (pfd[i].fd < 0 || !pfd[i].revents)
 				continue;
@@ -80,11 +89,15 @@ int cli_wait(struct cli_run *r)
 				n = read(pfd[i].fd, buf[i] + len[i], size[i] - 1 - len[i]);
 			else
 				n = read(pfd[i].fd, discard, sizeof(discard));
+			if (n < 0 && errno == EINTR)
+				continue;
 			if (n <= 0) {
 				close(pfd[i].fd);
 				pfd[i].fd = -1;
 			} else if (len[i] + 1 < size[i]) {
 				len[i] += n;
+			} else {
+				r->truncated = true;
 			}
 		}
 	}
@@ -94,6 +107,8 @@ int cli_wait(struct cli_run *r)
 	}
 	if (waitpid(r->pid, &status, 0) != r->pid)
 		return -1;
+	if (r->truncated)
+		return -3;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 

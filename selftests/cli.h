@@ -8,6 +8,7 @@
 #define MMSCOPE_SELFTEST_CLI_H
 
 #include <sched.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -23,11 +24,21 @@ struct cli_run {
 	/* Set by cli_spawn(), for cli_wait(). */
 	pid_t pid;
 	int out_fd, err_fd;
+	bool truncated;		/* it printed more than a buffer holds */
 };
+
+/*
+ * The child's own exit codes, before the CLI runs: 96 sched_setaffinity(),
+ * 97 before_exec(), 98 execv(), 99 setgid() or setuid() failed.
+ */
 
 /* Start it: @argv begins with "mmscope" and ends with NULL. 0 or -1. */
 int cli_spawn(struct cli_run *r, const char *const argv[]);
-/* Read what it prints to the end and reap it: its exit code, -1 on a signal. */
+/*
+ * Read what it prints to the end and reap it: its exit code, -1 on a
+ * signal, -3 if it printed more than a buffer holds (a test must not
+ * pass on the part it saw).
+ */
 int cli_wait(struct cli_run *r);
 /* Both: its exit code, -1 on a signal, -2 if it could not start. */
 int cli_run(struct cli_run *r, const char *const argv[]);

@@ -705,7 +705,6 @@ static pid_t start_toucher(char *p)
 FIXTURE(toucher) {
 	char *p;
 	pid_t pid;
-	uint64_t pagemap;	/* of the first page */
 	char pid_s[16], addr[32], range[64];
 };
 
@@ -717,7 +716,6 @@ FIXTURE_SETUP(toucher)
 	ASSERT_EQ(0, madvise_no_thp(self->p, 8 * 4096));
 	self->pid = start_toucher(self->p);
 	ASSERT_GT(self->pid, 0);
-	ASSERT_EQ(0, pagemap_read(self->pid, (uintptr_t)self->p, 1, &self->pagemap));
 	snprintf(self->pid_s, sizeof(self->pid_s), "%d", self->pid);
 	snprintf(self->addr, sizeof(self->addr), "%p", (void *)(self->p + 8));
 	snprintf(self->range, sizeof(self->range), "%p-%p", (void *)self->p,
@@ -734,11 +732,12 @@ FIXTURE_TEARDOWN(toucher)
 TEST_F(toucher, walk_json_matches_pagemap)
 {
 	const char *pid_s = self->pid_s, *addr = self->addr;
-	uint64_t e = self->pagemap;
 	struct json *root, *l;
 	char keys[512];
 	char *p = self->p;
+	uint64_t e;
 
+	ASSERT_EQ(0, pagemap_read(self->pid, (uintptr_t)p, 1, &e));
 	ASSERT_EQ(0, run_cli("-j", "walk", pid_s, addr));
 	root = json_parse(out);
 	ASSERT_NE(NULL, root);
@@ -812,9 +811,10 @@ TEST_F(toucher, pages_summary_and_pte_json)
 {
 	const char *pid_s = self->pid_s, *range = self->range;
 	struct json *root, *recs, *summary;
-	uint64_t e = self->pagemap;
 	char keys[512];
+	uint64_t e;
 
+	ASSERT_EQ(0, pagemap_read(self->pid, (uintptr_t)self->p, 1, &e));
 	ASSERT_EQ(0, run_cli("-j", "pages", pid_s, range, "--summary"));
 	root = json_parse(out);
 	ASSERT_NE(NULL, root);

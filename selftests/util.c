@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -512,7 +513,8 @@ pid_t fork_waiting(int *wake_fd)
 	pid_t pid;
 	char c;
 
-	if (pipe(wake))
+	/* A socket, not a pipe: waking a child that died is no SIGPIPE. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, wake))
 		return -1;
 	pid = fork();
 	if (!pid) {
@@ -533,7 +535,7 @@ pid_t fork_waiting(int *wake_fd)
 
 int wake_child(int wake_fd)
 {
-	int ret = write(wake_fd, "w", 1) == 1 ? 0 : -1;
+	int ret = send(wake_fd, "w", 1, MSG_NOSIGNAL) == 1 ? 0 : -1;
 
 	close(wake_fd);
 	return ret;

@@ -124,6 +124,7 @@ enum subject_order {
 	ORDER_MMAP,	/* mmap @len bytes of anonymous memory, MAP_PRIVATE | @arg;
 			 * answers the address, or 0 */
 	ORDER_MADVISE,	/* madvise(@addr, @len, @arg); answers 0, or errno */
+	ORDER_MUNMAP,	/* munmap(@addr, @len); answers 0, or errno */
 	ORDER_EXIT,
 };
 int subject_start(struct lab *lab, struct subject *s);

@@ -2,10 +2,11 @@
 /*
  * Labs of a driver's side of a mapping, on mmscope's own device: the fault
  * lab's vm_operations (->fault, ->page_mkwrite, ->close) as the kernel
- * calls them, and device memory (VM_IO | VM_PFNMAP: frames with no struct
- * page, ->pfn_mkwrite, ->access). A new process does the faults; the lab's
- * counters say which handler ran, and /proc/PID/stat, pagemap, smaps,
- * kpageflags and /proc/PID/mem say what the kernel made of it.
+ * calls them, and device memory (VM_IO | VM_PFNMAP: special PTEs that
+ * give the core no struct page, ->pfn_mkwrite, ->access). A new process
+ * does the faults; the lab's counters say which handler ran, and
+ * /proc/PID/stat, pagemap, smaps, kpageflags and /proc/PID/mem say what
+ * the kernel made of it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -78,7 +79,7 @@ static void counters_moved(struct lab *lab, struct device_lab *d,
 
 /*
  * A lab of @mode, mapped MAP_SHARED here, then a subject forked with it:
- * 0, or -1 (broken, or skipped without the device).
+ * 0, or -1 (the step is broken and says why).
  */
 static int device_lab_start(struct lab *lab, struct device_lab *d, uint32_t mode,
 			    uint32_t flags)
@@ -120,6 +121,15 @@ static long subject_touch(struct lab *lab, struct subject *s, uint64_t addr, boo
 	return proc_stat_field(s->pid, STAT_MINFLT) - before;
 }
 
+/* What pagemap says of @addr: "present", "not present" or "unreadable". */
+static const char *pagemap_state(pid_t pid, uint64_t addr)
+{
+	uint64_t pfn;
+	int ret = proc_pagemap(pid, addr, &pfn);
+
+	return ret == 1 ? "present" : ret == 0 ? "not present" : "unreadable";
+}
+
 static const char *kpf_dirty(int64_t kpf)
 {
 	return kpf < 0 ? "unreadable" : kpf & (1LL << KPF_DIRTY) ? "dirty" : "clean";
@@ -143,8 +153,8 @@ static int vm_ops(struct lab *lab)
 		       delta.opens);
 	lab_expect_u64(lab, "/proc/PID/maps: the new process's VMAs over the lab", 1,
 		       proc_maps_count(d.s.pid, addr, addr + LAB_PAGES * LAB_PAGE));
-	lab_expect_u64(lab, "/proc/PID/pagemap: pages present", 0,
-		       proc_pagemap(d.s.pid, addr, &pfn) == 1);
+	lab_expect_str(lab, "/proc/PID/pagemap: page 0 is", "not present",
+		       pagemap_state(d.s.pid, addr));
 
 	lab_step(lab, "It reads page 0: no PTE, so the kernel calls the VMA's ->fault (mmscope's lab_fault()), which returns a page of the lab's cache in vmf->page, and the core maps it");
 	lab_expect_u64(lab, "/proc/PID/stat: minor faults taken", 1,
@@ -199,12 +209,20 @@ static int vm_ops(struct lab *lab)
 	lab_expect_str(lab, "/proc/kpageflags: the page is", "dirty",
 		       kpf_dirty(proc_kpageflags(pfn)));
 
-	lab_step(lab, "The new process exits and this process unmaps the lab: ->close for each VMA");
-	subject_end(&d.s);
+	/*
+	 * munmap(), not exit: an exit runs ->close at the last mmput() of the
+	 * mm, which whoever reads the process's memory at that moment (ps, a
+	 * walker) may hold, and do later.
+	 */
+	lab_step(lab, "The new process and this one unmap the lab: munmap() calls ->close for each VMA");
+	if (subject_do(lab, &d.s, ORDER_MUNMAP, addr, LAB_PAGES * LAB_PAGE, 0, NULL))
+		goto out;
 	munmap(d.map, LAB_PAGES * LAB_PAGE);
 	d.map = NULL;
 	counters_moved(lab, &d, &delta);
 	lab_expect_u64(lab, "mmscope: ->close calls (closes)", 2, delta.closes);
+	lab_expect_u64(lab, "/proc/PID/maps: the new process's VMAs over the lab", 0,
+		       proc_maps_count(d.s.pid, addr, addr + LAB_PAGES * LAB_PAGE));
 	lab_expect_u64(lab, "/proc/PID/maps: this process's VMAs over the lab", 0,
 		       proc_maps_count(getpid(), addr, addr + LAB_PAGES * LAB_PAGE));
 out:
@@ -220,10 +238,11 @@ static int device_memory(struct lab *lab)
 	struct mmscope_lookup res;
 	struct mmscope_vma vma;
 	char path[64], byte = 0;
-	uint64_t addr, pfn;
+	uint64_t addr;
+	ssize_t n;
 	int mem;
 
-	lab_step(lab, "This process opens a fault lab of %d pages in PFN mode (device memory: raw frames the driver owns) and maps it MAP_SHARED: its ->mmap makes the VMA VM_IO | VM_PFNMAP; a new process forked from it shares the mapping",
+	lab_step(lab, "This process opens a fault lab of %d pages in PFN mode (memory mapped as a driver maps device memory: by frame number) and maps it MAP_SHARED: its ->mmap makes the VMA VM_IO | VM_PFNMAP; a new process forked from it shares the mapping",
 		 LAB_PAGES);
 	if (device_lab_start(lab, &d, MMSCOPE_FAULTLAB_PFN, 0))
 		goto out;
@@ -237,7 +256,7 @@ static int device_memory(struct lab *lab)
 		lab_expect_str(lab, "mmscope: the VMA's kind", mms_kind_name(MMSCOPE_KIND_PFNMAP),
 			       mms_kind_name(vma.kind));
 
-	lab_step(lab, "It reads page 0: ->fault inserts the frame with vmf_insert_pfn() and returns VM_FAULT_NOPAGE; the PTE is special, with no struct page behind it");
+	lab_step(lab, "It reads page 0: ->fault inserts the frame with vmf_insert_pfn() and returns VM_FAULT_NOPAGE; the PTE is special: vm_normal_page() gives the core no struct page to use");
 	lab_expect_u64(lab, "/proc/PID/stat: minor faults taken", 1,
 		       subject_touch(lab, &d.s, addr, false, 0));
 	counters_moved(lab, &d, &delta);
@@ -245,8 +264,7 @@ static int device_memory(struct lab *lab)
 	lab_expect_u64(lab, "mmscope: faults that mapped a frame themselves (faults_nopage)", 1,
 		       delta.faults_nopage);
 	lab_expect_str(lab, "/proc/PID/pagemap: page 0 is (its walk passes over VM_PFNMAP)",
-		       "not present", proc_pagemap(d.s.pid, addr, &pfn) == 1 ? "present" :
-		       "not present");
+		       "not present", pagemap_state(d.s.pid, addr));
 	lab_expect_u64(lab, "/proc/PID/smaps: Rss (kB): special entries are not counted", 0,
 		       proc_smaps_kb(d.s.pid, addr, "Rss"));
 	if (!lab_page(lab, d.s.pid, addr, &page)) {
@@ -254,7 +272,7 @@ static int device_memory(struct lab *lab)
 			       page.state == MMSCOPE_ENTRY_PRESENT ? "present" : "not present");
 		lab_expect_str(lab, "mmscope: the PTE is", "special",
 			       page.pte_flags & MMSCOPE_PTE_SPECIAL ? "special" : "normal");
-		lab_expect_str(lab, "mmscope: a struct page behind it", "none",
+		lab_expect_str(lab, "mmscope: a struct page for the core (vm_normal_page())", "none",
 			       page.flags & MMSCOPE_PAGE_HAS_STRUCT_PAGE ? "one" : "none");
 	}
 
@@ -269,9 +287,10 @@ static int device_memory(struct lab *lab)
 	lab_step(lab, "This process reads the new process's page 0 through /proc/PID/mem: get_user_pages() refuses VM_IO | VM_PFNMAP, so access_remote_vm() calls the VMA's ->access, which copies from the frame: the byte written");
 	snprintf(path, sizeof(path), "/proc/%d/mem", d.s.pid);
 	mem = open(path, O_RDONLY | O_CLOEXEC);
-	if (mem < 0 || pread(mem, &byte, 1, (off_t)addr) != 1) {
+	n = mem < 0 ? -1 : pread(mem, &byte, 1, (off_t)addr);
+	if (n != 1) {
 		lab_expect(lab, false, "/proc/PID/mem: a read of page 0", "1 byte",
-			   strerror(errno));
+			   n < 0 ? strerror(errno) : "0 bytes");
 	} else {
 		lab_expect_str(lab, "/proc/PID/mem: the byte read", "d", (char[]){ byte, 0 });
 	}
@@ -292,7 +311,7 @@ static const unsigned char device_concepts[] = { 19, 0 };
 const struct lab_def lab_device_defs[] = {
 	{ "vm-ops", "a driver's vm_operations: ->fault, ->page_mkwrite and ->close as the kernel calls them",
 	  vm_ops_concepts, vm_ops },
-	{ "device-memory", "device memory: VM_IO | VM_PFNMAP frames with no struct page, ->pfn_mkwrite and ->access",
+	{ "device-memory", "device memory: VM_IO | VM_PFNMAP, special PTEs, ->pfn_mkwrite and ->access",
 	  device_concepts, device_memory },
 	{ NULL },
 };

@@ -487,6 +487,10 @@ static void subject_main(int order_fd, int answer_fd)
 			if (madvise((void *)(uintptr_t)o.addr, o.len, (int)o.arg))
 				answer = errno;
 			break;
+		case ORDER_MUNMAP:
+			if (munmap((void *)(uintptr_t)o.addr, o.len))
+				answer = errno;
+			break;
 		case ORDER_EXIT:
 		default:
 			_exit(0);
