@@ -55,6 +55,16 @@ static void vsay(char *buf, size_t len, const char *fmt, va_list ap)
 	vsnprintf(buf, len, fmt, ap);
 }
 
+/* The caller's "..." after @fmt, formatted into the array @buf. */
+#define FORMAT_ARGS(buf, fmt)						\
+	do {								\
+		va_list ap;						\
+									\
+		va_start(ap, fmt);					\
+		vsay(buf, sizeof(buf), fmt, ap);			\
+		va_end(ap);						\
+	} while (0)
+
 static char *xstrdup(const char *s)
 {
 	char *d = strdup(s ? s : "");
@@ -66,32 +76,74 @@ static char *xstrdup(const char *s)
 	return d;
 }
 
+static void lines_free(struct lab_line *lines, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < 3; j++)
+			free(lines[i].text[j]);
+	free(lines);
+}
+
 static void step_clear(struct lab_step *st)
 {
-	size_t i;
-
-	for (i = 0; i < st->nchanges; i++) {
-		free(st->changes[i].what);
-		free(st->changes[i].before);
-		free(st->changes[i].after);
-	}
-	for (i = 0; i < st->nexpects; i++) {
-		free(st->expects[i].what);
-		free(st->expects[i].want);
-		free(st->expects[i].seen);
-	}
-	free(st->changes);
-	free(st->expects);
+	lines_free(st->changes, st->nchanges);
+	lines_free(st->expects, st->nexpects);
 	free(st->skipped);
 	free(st->say);
 	memset(st, 0, sizeof(*st));
+}
+
+/* The next line of @lines (@n of *@cap), holding copies of @a, @b, @c. */
+static struct lab_line *line_add(struct lab_line **lines, size_t *n, size_t *cap,
+				 const char *a, const char *b, const char *c)
+{
+	struct lab_line *l;
+
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 8;
+		*lines = realloc(*lines, *cap * sizeof(**lines));
+		if (!*lines) {
+			perror("mmscope");
+			exit(1);
+		}
+	}
+	l = &(*lines)[(*n)++];
+	l->text[0] = xstrdup(a);
+	l->text[1] = xstrdup(b);
+	l->text[2] = xstrdup(c);
+	l->ok = false;
+	return l;
+}
+
+/* @key: an array of @n objects of the @names of each line's texts, and "ok" if @ok. */
+static void jw_lines(const char *key, const struct lab_line *lines, size_t n,
+		     const char *const names[3], bool ok)
+{
+	size_t i, j;
+
+	jw_key(jw, key);
+	jw_start_array(jw);
+	for (i = 0; i < n; i++) {
+		jw_start_object(jw);
+		for (j = 0; j < 3; j++) {
+			jw_key(jw, names[j]);
+			jw_string(jw, lines[i].text[j]);
+		}
+		if (ok) {
+			jw_key(jw, "ok");
+			jw_bool(jw, lines[i].ok);
+		}
+		jw_end_object(jw);
+	}
+	jw_end_array(jw);
 }
 
 /* A step that ran must have checked something: else the lab is wrong. */
 static void step_close(struct lab *lab)
 {
 	struct lab_step *st = &lab->step;
-	size_t i;
 
 	if (!st->say)
 		return;
@@ -102,39 +154,15 @@ static void step_close(struct lab *lab)
 		jw_start_object(jw);
 		jw_key(jw, "say");
 		jw_string(jw, st->say);
-		jw_key(jw, "changes");
-		jw_start_array(jw);
-		for (i = 0; i < st->nchanges; i++) {
-			jw_start_object(jw);
-			jw_key(jw, "what");
-			jw_string(jw, st->changes[i].what);
-			jw_key(jw, "before");
-			jw_string(jw, st->changes[i].before);
-			jw_key(jw, "after");
-			jw_string(jw, st->changes[i].after);
-			jw_end_object(jw);
-		}
-		jw_end_array(jw);
+		jw_lines("changes", st->changes, st->nchanges,
+			 (const char *const []){ "what", "before", "after" }, false);
 		jw_key(jw, "skipped");
 		if (st->skipped)
 			jw_string(jw, st->skipped);
 		else
 			jw_null(jw);
-		jw_key(jw, "expected");
-		jw_start_array(jw);
-		for (i = 0; i < st->nexpects; i++) {
-			jw_start_object(jw);
-			jw_key(jw, "what");
-			jw_string(jw, st->expects[i].what);
-			jw_key(jw, "want");
-			jw_string(jw, st->expects[i].want);
-			jw_key(jw, "seen");
-			jw_string(jw, st->expects[i].seen);
-			jw_key(jw, "ok");
-			jw_bool(jw, st->expects[i].ok);
-			jw_end_object(jw);
-		}
-		jw_end_array(jw);
+		jw_lines("expected", st->expects, st->nexpects,
+			 (const char *const []){ "what", "want", "seen" }, true);
 		jw_end_object(jw);
 	}
 	step_clear(st);
@@ -143,12 +171,9 @@ static void step_close(struct lab *lab)
 void lab_step(struct lab *lab, const char *fmt, ...)
 {
 	char say[512];
-	va_list ap;
 
 	step_close(lab);
-	va_start(ap, fmt);
-	vsay(say, sizeof(say), fmt, ap);
-	va_end(ap);
+	FORMAT_ARGS(say, fmt);
 	lab->step.say = xstrdup(say);
 	lab->nsteps++;
 	if (lab->step_mode) {
@@ -167,11 +192,8 @@ void lab_step(struct lab *lab, const char *fmt, ...)
 void lab_skip_step(struct lab *lab, const char *fmt, ...)
 {
 	char why[512];
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsay(why, sizeof(why), fmt, ap);
-	va_end(ap);
+	FORMAT_ARGS(why, fmt);
 	free(lab->step.skipped);
 	lab->step.skipped = xstrdup(why);
 	lab->nskipped++;
@@ -182,11 +204,8 @@ void lab_skip_step(struct lab *lab, const char *fmt, ...)
 void lab_skip(struct lab *lab, const char *fmt, ...)
 {
 	char why[512];
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsay(why, sizeof(why), fmt, ap);
-	va_end(ap);
+	FORMAT_ARGS(why, fmt);
 	free(lab->skipped);
 	lab->skipped = xstrdup(why);
 	if (!json_output)
@@ -196,11 +215,8 @@ void lab_skip(struct lab *lab, const char *fmt, ...)
 void lab_broken(struct lab *lab, const char *fmt, ...)
 {
 	char what[512];
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsay(what, sizeof(what), fmt, ap);
-	va_end(ap);
+	FORMAT_ARGS(what, fmt);
 	lab_expect(lab, false, what, "success", "failed");
 }
 
@@ -208,21 +224,8 @@ bool lab_expect(struct lab *lab, bool ok, const char *what, const char *want,
 		const char *seen)
 {
 	struct lab_step *st = &lab->step;
-	struct lab_expect *e;
 
-	if (st->nexpects == st->cap_expects) {
-		st->cap_expects = st->cap_expects ? 2 * st->cap_expects : 8;
-		st->expects = realloc(st->expects, st->cap_expects * sizeof(*e));
-		if (!st->expects) {
-			perror("mmscope");
-			exit(1);
-		}
-	}
-	e = &st->expects[st->nexpects++];
-	e->what = xstrdup(what);
-	e->want = xstrdup(want);
-	e->seen = xstrdup(seen);
-	e->ok = ok;
+	line_add(&st->expects, &st->nexpects, &st->cap_expects, what, want, seen)->ok = ok;
 	lab->nchecks++;
 	if (!ok)
 		lab->nfailed++;
@@ -270,20 +273,8 @@ bool lab_expect_str(struct lab *lab, const char *what, const char *want, const c
 void lab_change(struct lab *lab, const char *what, const char *before, const char *after)
 {
 	struct lab_step *st = &lab->step;
-	struct lab_change *c;
 
-	if (st->nchanges == st->cap_changes) {
-		st->cap_changes = st->cap_changes ? 2 * st->cap_changes : 8;
-		st->changes = realloc(st->changes, st->cap_changes * sizeof(*c));
-		if (!st->changes) {
-			perror("mmscope");
-			exit(1);
-		}
-	}
-	c = &st->changes[st->nchanges++];
-	c->what = xstrdup(what);
-	c->before = xstrdup(before);
-	c->after = xstrdup(after);
+	line_add(&st->changes, &st->nchanges, &st->cap_changes, what, before, after);
 	if (!json_output)
 		printf("     %-30s %s -> %s\n", what, before, after);
 }
@@ -310,20 +301,27 @@ static void concepts_text(const struct lab_def *d, char *buf, size_t len)
 		off += snprintf(buf + off, len - off, "%s%u", c == d->concepts ? "" : ",", *c);
 }
 
-static void list_one(const struct lab_def *d, void *arg)
+/* "concepts": the lab's numbers, as an array. */
+static void jw_concepts(const struct lab_def *d)
 {
 	const unsigned char *c;
+
+	jw_key(jw, "concepts");
+	jw_start_array(jw);
+	for (c = d->concepts; *c; c++)
+		jw_uint(jw, *c);
+	jw_end_array(jw);
+}
+
+static void list_one(const struct lab_def *d, void *arg)
+{
 	char concepts[64];
 
 	if (json_output) {
 		jw_start_object(jw);
 		jw_key(jw, "name");
 		jw_string(jw, d->name);
-		jw_key(jw, "concepts");
-		jw_start_array(jw);
-		for (c = d->concepts; *c; c++)
-			jw_uint(jw, *c);
-		jw_end_array(jw);
+		jw_concepts(d);
 		jw_key(jw, "title");
 		jw_string(jw, d->title);
 		jw_end_object(jw);
@@ -358,7 +356,6 @@ static int list_labs(void)
 static int run_lab(const struct lab_def *d, bool step_mode)
 {
 	struct lab lab = { .def = d, .step_mode = step_mode, .fd = -1 };
-	const unsigned char *c;
 	char concepts[64];
 	bool ok;
 
@@ -369,11 +366,7 @@ static int run_lab(const struct lab_def *d, bool step_mode)
 		jw_string(jw, d->name);
 		jw_key(jw, "title");
 		jw_string(jw, d->title);
-		jw_key(jw, "concepts");
-		jw_start_array(jw);
-		for (c = d->concepts; *c; c++)
-			jw_uint(jw, *c);
-		jw_end_array(jw);
+		jw_concepts(d);
 		jw_key(jw, "steps");
 		jw_start_array(jw);
 	} else {
@@ -465,32 +458,43 @@ static int do_list(int argc, char **argv)
 	return list_labs();
 }
 
-/* lab all */
-static int do_all(int argc, char **argv)
+/* Runs the labs named in @argv, or every lab if @argc is 0: 0 when all held. */
+static int run_labs(int argc, char **argv)
 {
 	struct run_all ra = { 0 };
+	int i;
 
-	(void)argv;
-	if (argc) {
-		p_err("usage: " USAGE);
-		return 2;
-	}
 	if (check_device())
 		return 1;
 	/* A lab's subjects must not inherit unflushed output. */
 	fflush(stdout);
 	if (json_output)
 		jw_start_array(jw);
-	for_each_def(run_one, &ra);
+	if (!argc)
+		for_each_def(run_one, &ra);
+	for (i = 0; i < argc; i++)
+		if (run_lab(find_def(argv[i]), step_mode))
+			ra.ret = 1;
 	if (json_output)
 		jw_end_array(jw);
 	return ra.ret;
 }
 
+/* lab all */
+static int do_all(int argc, char **argv)
+{
+	(void)argv;
+	if (argc) {
+		p_err("usage: " USAGE);
+		return 2;
+	}
+	return run_labs(0, NULL);
+}
+
 /* lab NAME... */
 static int do_names(int argc, char **argv)
 {
-	int i, ret = 0;
+	int i;
 
 	if (!argc) {
 		p_err("usage: " USAGE);
@@ -501,17 +505,7 @@ static int do_names(int argc, char **argv)
 			p_err("lab: no lab '%s' (mmscope lab list)", argv[i]);
 			return 2;
 		}
-	if (check_device())
-		return 1;
-	fflush(stdout);
-	if (json_output)
-		jw_start_array(jw);
-	for (i = 0; i < argc; i++)
-		if (run_lab(find_def(argv[i]), step_mode))
-			ret = 1;
-	if (json_output)
-		jw_end_array(jw);
-	return ret;
+	return run_labs(argc, argv);
 }
 
 static const struct cmd cmds[] = {

@@ -5,12 +5,12 @@
 
 #include "lab.h"
 
-struct lab_change {
-	char *what, *before, *after;
-};
-
-struct lab_expect {
-	char *what, *want, *seen;
+/*
+ * A line of a step: a change (what, before, after) or an expectation
+ * (what, want, seen, and whether it held).
+ */
+struct lab_line {
+	char *text[3];
 	bool ok;
 };
 
@@ -18,9 +18,9 @@ struct lab_expect {
 struct lab_step {
 	char *say;
 	char *skipped;
-	struct lab_change *changes;
+	struct lab_line *changes;
 	size_t nchanges, cap_changes;
-	struct lab_expect *expects;
+	struct lab_line *expects;
 	size_t nexpects, cap_expects;
 };
 
