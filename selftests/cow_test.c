@@ -209,12 +209,12 @@ TEST_F(cow, fork_copy_then_reuse)
 TEST_F(cow, fork_parent_writes_first)
 {
 	char *p = anon_pages(64);
-	int wake;
+	int wake[2];
 	pid_t pid;
 
 	ASSERT_NE(NULL, p);
 	memset(p, 1, 64 * PAGE);
-	pid = fork_waiting(&wake);
+	pid = fork_waiting(wake);
 	ASSERT_GE(pid, 0);
 	if (!pid)
 		_exit(p[0] == 1 ? 0 : 1);	/* the parent's write is not ours */
@@ -378,7 +378,7 @@ TEST_F_TIMEOUT(cow, ksm_merged_pages_copy, 180)
 TEST_F(cow, hugetlb_fork)
 {
 	struct seen mine;
-	int status, wake;
+	int status, wake[2];
 	pid_t pid;
 	char *p;
 
@@ -388,7 +388,7 @@ TEST_F(cow, hugetlb_fork)
 		SKIP(return, "no 2M hugetlb page reserved");
 	p[0] = 1;
 	EXPECT_EQ(MMSCOPE_COW_WRITABLE, look(self->fd, p).cow);
-	pid = fork_waiting(&wake);
+	pid = fork_waiting(wake);
 	ASSERT_GE(pid, 0);
 	if (!pid) {
 		p[0] = 2;	/* a copy: a second hugetlb page */

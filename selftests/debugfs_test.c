@@ -155,10 +155,10 @@ TEST(exited_target)
 
 TEST(target_exits_while_set)
 {
-	int wake;
+	int wake[2];
 	pid_t pid;
 
-	pid = fork_waiting(&wake);
+	pid = fork_waiting(wake);
 	ASSERT_GE(pid, 0);
 	if (!pid)
 		_exit(0);

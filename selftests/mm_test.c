@@ -316,10 +316,10 @@ TEST(forked_child_has_its_own_mm)
 	struct mmscope_mm_user users[8];
 	struct mmscope_mm_info parent, child;
 	uint32_t n = 8;
-	int fd, wake;
+	int fd, wake[2];
 	pid_t pid;
 
-	pid = fork_waiting(&wake);
+	pid = fork_waiting(wake);
 	ASSERT_GE(pid, 0);
 	if (!pid)
 		_exit(0);

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -507,14 +506,12 @@ void stop_child(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
-pid_t fork_waiting(int *wake_fd)
+pid_t fork_waiting(int wake[2])
 {
-	int wake[2];
 	pid_t pid;
 	char c;
 
-	/* A socket, not a pipe: waking a child that died is no SIGPIPE. */
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, wake))
+	if (pipe2(wake, O_CLOEXEC))
 		return -1;
 	pid = fork();
 	if (!pid) {
@@ -524,20 +521,20 @@ pid_t fork_waiting(int *wake_fd)
 		close(wake[0]);
 		return 0;
 	}
-	close(wake[0]);
 	if (pid < 0) {
+		close(wake[0]);
 		close(wake[1]);
-		return -1;
 	}
-	*wake_fd = wake[1];
 	return pid;
 }
 
-int wake_child(int wake_fd)
+int wake_child(int wake[2])
 {
-	int ret = send(wake_fd, "w", 1, MSG_NOSIGNAL) == 1 ? 0 : -1;
+	/* Our read end is still open: a child that died is no SIGPIPE. */
+	int ret = write(wake[1], "w", 1) == 1 ? 0 : -1;
 
-	close(wake_fd);
+	close(wake[0]);
+	close(wake[1]);
 	return ret;
 }
 

@@ -153,12 +153,12 @@ void stop_child(pid_t pid);
 /*
  * fork() for a child that waits to be woken: in the child it returns 0
  * once the parent called wake_child() (the child exits 1 if the parent is
- * gone first); in the parent the child's pid, with the socket to wake it in
- * *@wake_fd. -1 on failure.
+ * gone first); in the parent the child's pid, with the pipe in @wake.
+ * -1 on failure.
  */
-pid_t fork_waiting(int *wake_fd);
-/* Wake it: 0 or -1. Its socket is closed either way. */
-int wake_child(int wake_fd);
+pid_t fork_waiting(int wake[2]);
+/* Wake it: 0 or -1. The pipe is closed either way. */
+int wake_child(int wake[2]);
 
 /*
  * Whether record @p is well-formed: 0, or -1 with why in @why. @what and
