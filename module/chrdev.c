@@ -477,6 +477,33 @@ static int mmscope_ioc_vmatree(struct mmscope_file *mf, void *arg)
 	return ret;
 }
 
+static int mmscope_ioc_pgd(struct mmscope_file *mf, void *arg)
+{
+	struct mmscope_pgd *req = arg;
+	struct mmscope_subject subject;
+	u64 entries_ptr = req->entries_ptr;
+	u32 first = req->first, cap = req->cap;
+	int ret;
+
+	if (req->flags || req->reserved || (!entries_ptr && cap) || first > PTRS_PER_PGD)
+		return -EINVAL;
+	memset(req, 0, sizeof(*req));
+	req->size = sizeof(*req);
+	req->entries_ptr = entries_ptr;
+	req->first = first;
+	req->cap = cap;
+
+	ret = mmscope_target_get(&mf->target, &subject);
+	if (ret)
+		return ret;
+	if (!subject.mm)
+		ret = -ENOENT;	/* a kernel thread has no PGD of its own */
+	else
+		ret = mmscope_pgd_read(subject.mm, req);
+	mmscope_subject_put(&subject);
+	return ret;
+}
+
 /*
  * Every command: its handler, the size of its request today and of its
  * first version (a request may grow; an old caller's smaller one is
@@ -527,6 +554,7 @@ static const struct mmscope_ioctl {
 	MMSCOPE_IOCTL(MMSCOPE_IOC_TLB, mmscope_ioc_tlb, struct mmscope_tlb, true),
 	MMSCOPE_IOCTL_GREW(MMSCOPE_IOC_VMATREE, mmscope_ioc_vmatree, struct mmscope_vmatree,
 			   MMSCOPE_VMATREE_SIZE_VER0, true),
+	MMSCOPE_IOCTL(MMSCOPE_IOC_PGD, mmscope_ioc_pgd, struct mmscope_pgd, true),
 };
 
 /*

@@ -59,6 +59,10 @@ TEST_F(abi, unknown_commands)
 	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IOW(MMSCOPE_IOC_MAGIC, 0x30, struct mmscope_tlb), &t));
 	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IOWR(MMSCOPE_IOC_MAGIC, 0x3f, struct mmscope_tlb), &t));
 	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IOWR(MMSCOPE_IOC_MAGIC, 0x2f, struct mmscope_tlb), &t));
+	/* PGD's number with the wrong direction, and the number after it. */
+	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IOR(MMSCOPE_IOC_MAGIC, 0x14, struct mmscope_pgd), &t));
+	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IOW(MMSCOPE_IOC_MAGIC, 0x14, struct mmscope_pgd), &t));
+	EXPECT_EQ(-ENOTTY, ioc(self->fd, _IOWR(MMSCOPE_IOC_MAGIC, 0x15, struct mmscope_pgd), &t));
 }
 
 TEST_F(abi, wrong_sizes)
@@ -666,6 +670,115 @@ TEST_F(abi, tlb_requests)
 		EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, rec[t.cpus_count].c.cr3);	/* untouched */
 }
 
+/*
+ * PGD: the request's rules (size, flags, reserved, room without a pointer,
+ * a first index past the PGD), unwritable entries, and the window of
+ * entries it copies: from @first, cut at the PGD's end, nothing written
+ * past @count, every output zeroed whatever came in.
+ */
+TEST_F(abi, pgd_requests)
+{
+	struct { struct mmscope_pgd p; __u64 extra; } big;
+	uint64_t all[512], win[16];
+	struct mmscope_pgd p;
+	uint32_t n, i;
+
+	/* The request itself. */
+	EXPECT_EQ(-EFAULT, ioc(self->fd, MMSCOPE_IOC_PGD, NULL));
+	EXPECT_EQ(-EFAULT, ioc(self->fd, MMSCOPE_IOC_PGD, unmapped()));
+	EXPECT_EQ(-EFAULT, ioc(self->fd, MMSCOPE_IOC_PGD, (void *)1));
+
+	/* Its size: too small, absurd, and a newer caller's larger one. */
+	memset(&p, 0, sizeof(p));
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_PGD, &p));
+	p.size = sizeof(p) - 8;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_PGD, &p));
+	p.size = 1 << 20;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_PGD, &p));
+	memset(&big, 0, sizeof(big));
+	big.p.size = sizeof(big);
+	ASSERT_EQ(0, ioc(self->fd, MMSCOPE_IOC_PGD, &big));
+	EXPECT_EQ(sizeof(p), big.p.size);	/* the answer's size is ours */
+	EXPECT_NE(0, big.p.pgd_phys);
+	EXPECT_EQ(0, big.extra);
+	big.p.size = sizeof(big);
+	big.extra = 1;
+	EXPECT_EQ(-E2BIG, ioc(self->fd, MMSCOPE_IOC_PGD, &big));
+
+	/* Flags and reserved. */
+	memset(&p, 0, sizeof(p));
+	p.size = sizeof(p);
+	p.flags = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_PGD, &p));
+	p.flags = 0x80000000;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_PGD, &p));
+	p.flags = 0;
+	p.reserved = 1;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_PGD, &p));
+	p.reserved = 0;
+
+	/* Room without a pointer; no room and no pointer answers the rest. */
+	p.cap = 4;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_PGD, &p));
+	p.cap = 0;
+	ASSERT_EQ(0, ioc(self->fd, MMSCOPE_IOC_PGD, &p));
+	EXPECT_EQ(0, p.count);
+	EXPECT_EQ(512, p.ptrs_per_pgd);
+	EXPECT_EQ(256, p.user_end);
+	EXPECT_LE(p.user_end, p.kernel_clone_first);
+	EXPECT_GT(p.ptrs_per_pgd, p.kernel_clone_first);
+	EXPECT_TRUE(p.levels == 4 || p.levels == 5);
+
+	/* The first index: past the PGD is refused, at its end copies nothing. */
+	p.entries_ptr = (uintptr_t)all;
+	p.cap = 512;
+	p.first = 513;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_PGD, &p));
+	p.first = 0xffffffff;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, MMSCOPE_IOC_PGD, &p));
+	p.first = 512;
+	p.count = 7;	/* an output: overwritten */
+	ASSERT_EQ(0, ioc(self->fd, MMSCOPE_IOC_PGD, &p));
+	EXPECT_EQ(0, p.count);
+
+	/* Entries that cannot be written. */
+	p.first = 0;
+	p.entries_ptr = (uintptr_t)unmapped();
+	EXPECT_EQ(-EFAULT, ioc(self->fd, MMSCOPE_IOC_PGD, &p));
+	p.entries_ptr = 0xffffffff81000000ULL;
+	EXPECT_EQ(-EFAULT, ioc(self->fd, MMSCOPE_IOC_PGD, &p));
+
+	/*
+	 * A window at the end: cut there, the same kernel entries as the
+	 * whole table's, nothing written past it.
+	 */
+	n = 512;
+	ASSERT_EQ(0, mms_pgd(self->fd, 0, all, &n, &p));
+	ASSERT_EQ(512, n);
+	memset(win, 0xa5, sizeof(win));
+	n = 16;
+	ASSERT_EQ(0, mms_pgd(self->fd, 500, win, &n, &p));
+	ASSERT_EQ(12, n);
+	for (i = 0; i < n; i++)
+		EXPECT_EQ(all[500 + i], win[i]) TH_LOG("entry %u", 500 + i);
+	EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, win[12]);
+
+	/* Every output is zeroed, whatever came in. */
+	memset(&p, 0xa5, sizeof(p));
+	p.size = sizeof(p);
+	p.flags = 0;
+	p.reserved = 0;
+	p.entries_ptr = 0;
+	p.cap = 0;
+	p.first = 0;
+	ASSERT_EQ(0, ioc(self->fd, MMSCOPE_IOC_PGD, &p));
+	EXPECT_EQ(0, p.count);
+	EXPECT_EQ(0, p.reserved);
+	EXPECT_EQ(512, p.ptrs_per_pgd);
+	EXPECT_TRUE(p.levels == 4 || p.levels == 5);
+	EXPECT_EQ(0, p.pgd_phys & 4095);
+}
+
 static int ioctl_as_nobody(void *arg)
 {
 	struct mmscope_mm_info m;
@@ -682,6 +795,8 @@ static int ioctl_as_nobody(void *arg)
 		return 5;
 	if (mms_tlb(fd, MMSCOPE_TLB_COUNT_START, &(struct mmscope_tlb){ 0 }, NULL, NULL) != -EPERM)
 		return 6;
+	if (mms_pgd(fd, 0, NULL, NULL, &(struct mmscope_pgd){ 0 }) != -EPERM)
+		return 7;
 	/* Unknown commands are still unknown. */
 	if (ioc(fd, _IO(MMSCOPE_IOC_MAGIC, 0x7f), NULL) != -ENOTTY)
 		return 3;

@@ -39,6 +39,10 @@ exe=$(readlink /proc/$pid/exe)
 
 expect vmatree vm
 expect version ver
+expect pgd pg
+expect kernel pgd $pid k
+expect all pgd $pid ''
+refuse user pgd $pid kernel ''
 expect walk help wa
 expect --json maps $pid --j
 expect --verbose maps $pid --verb
@@ -65,6 +69,7 @@ refuse '[stack]' walk $pid ''
 expect demand faultlab de
 expect list lab li
 expect --step lab fork --st
+expect --step faultlab split --st
 
 [ $failed -eq 0 ] && echo "completion-check: ok"
 exit $failed

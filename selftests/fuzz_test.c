@@ -110,7 +110,7 @@ static pid_t churner, zombie;
 static pid_t lab_tids[NLABS];
 static atomic_bool stop, stop_uffd;
 static atomic_ulong calls, bad, labs_made, lab_signals, dfs_ops, uffd_served, churns;
-static atomic_ulong by_cmd[15], by_errno[15][NERRNOS], ns_by_cmd[15];	/* NCMDS + 1 */
+static atomic_ulong by_cmd[16], by_errno[16][NERRNOS], ns_by_cmd[16];	/* NCMDS + 1 */
 static uint64_t max_calls;
 static double deadline;
 
@@ -150,11 +150,13 @@ static const struct cmd {
 	  { EINVAL, EFAULT, E2BIG, ESRCH, ENOENT } },
 	{ "VMATREE", MMSCOPE_IOC_VMATREE, sizeof(struct mmscope_vmatree),
 	  { EINVAL, EFAULT, E2BIG, ESRCH, ENOENT, ENOMEM } },
+	{ "PGD", MMSCOPE_IOC_PGD, sizeof(struct mmscope_pgd),
+	  { EINVAL, EFAULT, E2BIG, ESRCH, ENOENT, ENOMEM } },
 	{ "VERSION", MMSCOPE_IOC_VERSION, sizeof(struct mmscope_version),
 	  { EINVAL, EFAULT, E2BIG } },
 	{ "unknown", 0, 0, { ENOTTY } },
 };
-#define NCMDS 14
+#define NCMDS 15
 #define UNKNOWN NCMDS
 _Static_assert(UNKNOWN < sizeof(by_cmd) / sizeof(by_cmd[0]), "a counter per command");
 
@@ -571,6 +573,19 @@ static void fill_request(struct fuzzer *f, unsigned int i)
 		}
 		if (one_in(r, 8))
 			vt->height = rnd(r), vt->out_flags = rnd(r), vt->node_count = rnd(r);
+		break;
+	}
+	case 13: {
+		struct mmscope_pgd *pg = q;
+
+		pg->flags = pick_flags(r);
+		/* Mostly inside the PGD, sometimes at its end or past it. */
+		pg->first = one_in(r, 8) ? pick_count(r) : below(r, 514);
+		pg->cap = one_in(r, 4) ? 0 : pick_count(r) % (one_in(r, 8) ? ~0U : 520);
+		pg->entries_ptr = one_in(r, 8) ? 0 : pick_ptr(f, (size_t)pg->cap * sizeof(__u64));
+		pg->reserved = pick_reserved(r);
+		if (one_in(r, 8))	/* outputs that are overwritten */
+			pg->count = rnd(r), pg->levels = rnd(r), pg->pgd_phys = rnd(r);
 		break;
 	}
 	}
@@ -1084,6 +1099,8 @@ static void ro_requests(void)
 	((struct mmscope_vmatree *)(ro_mem + 12 * PAGE))->record_size =
 		sizeof(struct mmscope_vmatree_node);
 	((struct mmscope_vmatree *)(ro_mem + 12 * PAGE))->records_ptr = (uintptr_t)(ro_mem + 13 * PAGE);
+	((struct mmscope_pgd *)(ro_mem + 13 * PAGE))->cap = 8;
+	((struct mmscope_pgd *)(ro_mem + 13 * PAGE))->entries_ptr = (uintptr_t)(ro_mem + 15 * PAGE);
 	mprotect(ro_mem, 16 * PAGE, PROT_READ);
 }
 
@@ -1274,6 +1291,7 @@ static void stalled_call(unsigned int c, struct stall *s)
 						  .event_size = sizeof(struct mmscope_faultlab_event) };
 	static struct mmscope_tlb t = { .size = sizeof(t), .cpus_cap = 4,
 					.cpu_size = sizeof(struct mmscope_tlb_cpu) };
+	static struct mmscope_pgd pg = { .size = sizeof(pg), .cap = 512 };
 	int fd = open_target(getpid()), dfd;
 
 	if (fd < 0)
@@ -1307,6 +1325,10 @@ static void stalled_call(unsigned int c, struct stall *s)
 		t.cpus_ptr = (uintptr_t)s->mem;
 		ioctl(fd, MMSCOPE_IOC_TLB, &t);
 		break;
+	case 7:
+		pg.entries_ptr = (uintptr_t)s->mem;
+		ioctl(fd, MMSCOPE_IOC_PGD, &pg);
+		break;
 	default:
 		dfd = open(DEBUGFS_DIR "/pages", O_WRONLY);
 		if (write(dfd, s->mem, 16) < 0)
@@ -1319,7 +1341,7 @@ TEST_F_TIMEOUT(fuzz, uffd_never_resolved, 120)
 {
 	static const char *const what[] = { "SET_TARGET request", "VMAS records",
 		"PAGES records", "MM_INFO users", "LOOKUP vma", "FAULTLAB_LOG events",
-		"TLB cpus", "debugfs write" };
+		"TLB cpus", "PGD entries", "debugfs write" };
 	unsigned int c, stalled = 0;
 	int status, i, fd;
 	pthread_t t;
@@ -1339,7 +1361,7 @@ TEST_F_TIMEOUT(fuzz, uffd_never_resolved, 120)
 		close(fd);
 	}
 
-	for (c = 0; c < 8; c++) {
+	for (c = 0; c < 9; c++) {
 		int pfd[2];
 		struct pollfd pl;
 		char ch = 0;
@@ -1378,7 +1400,7 @@ TEST_F_TIMEOUT(fuzz, uffd_never_resolved, 120)
 			TH_LOG("%s: status %#x", what[c], status);
 		close(pfd[0]);
 	}
-	TH_LOG("%u of 8 callers stalled on userfaultfd until killed", stalled);
+	TH_LOG("%u of 9 callers stalled on userfaultfd until killed", stalled);
 }
 
 TEST_HARNESS_MAIN

@@ -52,7 +52,7 @@ esac
 default_tests=
 case "$kernel" in
 6.1-rt)
-	default_tests="abi_test target_test mm_test maps_test lookup_test walk_test exec_test
+	default_tests="abi_test target_test mm_test maps_test lookup_test walk_test pgd_test exec_test
 		load_test race_local_test race_remote_test race_lone_test race_pmd_test race_shmem_test"
 	;;
 6.12-rt | debug)

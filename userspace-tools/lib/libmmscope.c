@@ -474,3 +474,21 @@ int mms_tlb(int fd, uint32_t flags, struct mmscope_tlb *tlb,
 		*ncpus = ret ? 0 : tlb->cpus_count;
 	return ret;
 }
+
+int mms_pgd(int fd, uint32_t first, uint64_t *entries, uint32_t *count,
+	    struct mmscope_pgd *out)
+{
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	out->size = sizeof(*out);
+	out->first = first;
+	if (entries && count && *count) {
+		out->entries_ptr = (uintptr_t)entries;
+		out->cap = *count;
+	}
+	ret = ioctl_err(fd, MMSCOPE_IOC_PGD, out);
+	if (count)
+		*count = ret ? 0 : out->count;
+	return ret;
+}

@@ -107,6 +107,15 @@ int mms_tlb(int fd, uint32_t flags, struct mmscope_tlb *tlb,
 	    struct mmscope_tlb_cpu *cpus, uint32_t *ncpus);
 
 /*
+ * The raw entries of the target's PGD from index @first: @entries has room
+ * for *@count of them (NULL with 0: only @out's fields), *@count is the
+ * entries written out. @out says the PGD's address, paging levels, size and
+ * halves (user_end, kernel_clone_first).
+ */
+int mms_pgd(int fd, uint32_t first, uint64_t *entries, uint32_t *count,
+	    struct mmscope_pgd *out);
+
+/*
  * names.c, from include/mmscope_names.h: an enum value's name ("?" if it
  * has none), or a flag bit's (NULL if it has none).
  */

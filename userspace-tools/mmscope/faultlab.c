@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmscope faultlab: guided scenarios on the fault lab of /dev/mmscope.
+ * mmscope faultlab: guided scenarios on the fault lab of /dev/mmscope, and
+ * its counters and log.
  *
- * Each scenario maps a lab into this process, does one thing at a time to
- * it, and after each step shows what the kernel did about it: the lab's
- * counters that moved, the new fault-log entries, the lab's VMAs (maps) and
- * the page-table walk of the pages involved. Steps state what they expect
- * the counters to do; a scenario whose kernel disagrees fails (exit 1).
+ * Each scenario is a lab of mmscope lab (faultlab_lab.c): it maps a fault
+ * lab into this process, does one thing at a time to it, and after each
+ * step shows what the kernel did about it and checks what it expected.
  */
 #define _GNU_SOURCE
+#include <getopt.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -22,21 +22,26 @@
 #include "libmmscope.h"
 #include "main.h"
 
-#define USAGE "mmscope faultlab { SCENARIO | all | list | stats | log }"
+#define USAGE "mmscope faultlab { SCENARIO | all | list | stats | log } [--step]"
+#define LAB_PREFIX "faultlab-"	/* a scenario's lab is faultlab-SCENARIO */
+
+static bool step_mode;
 
 static const char help_text[] =
-	"Usage: mmscope faultlab SCENARIO    run one guided scenario, step by step\n"
-	"       mmscope faultlab all         run every scenario\n"
-	"       mmscope faultlab list        the scenarios\n"
-	"       mmscope faultlab stats       every lab's counters, together\n"
-	"       mmscope faultlab log         the fault log of every lab\n"
+	"Usage: mmscope faultlab SCENARIO [--step]  run one guided scenario, step by step\n"
+	"       mmscope faultlab all [--step]       run every scenario\n"
+	"       mmscope faultlab list               the scenarios\n"
+	"       mmscope faultlab stats              every lab's counters, together\n"
+	"       mmscope faultlab log                the fault log of every lab\n"
 	"       mmscope faultlab help\n"
 	"\n"
 	"A scenario maps a fault lab of /dev/mmscope (mmscope's own vm_operations)\n"
-	"into this process and, after each step, shows the lab's counters that\n"
-	"moved, the new fault-log entries, the lab's VMAs and the walk of the pages\n"
-	"involved. Each step states what it expects of the counters: if the kernel\n"
-	"disagrees, the scenario says FAILED and the exit code is 1.\n";
+	"into this process. It is a lab of mmscope lab (faultlab-SCENARIO), with its\n"
+	"output: after each step, the lab's counters that moved, the new fault-log\n"
+	"entries, and the lab's VMAs and page walks before and after. Each step checks\n"
+	"what it expects of the counters, and /proc/self/pagemap and /proc/self/maps\n"
+	"against mmscope: a check that fails says FAILED, and the exit code is 1.\n"
+	"--step waits for Enter before each step.\n";
 
 #define MAX_EVENTS 256
 
@@ -55,26 +60,56 @@ int64_t counter(const struct mmscope_faultlab_counters *c, size_t i)
 	return v;
 }
 
+/* The bits of @bits by @name, as put_bits() prints them, into @buf at @off. */
+static size_t put_bits_buf(char *buf, size_t len, size_t off, uint64_t bits,
+			   const char *(*name)(unsigned int))
+{
+	const char *s;
+	unsigned int b;
+	bool first = true;
+
+	for (b = 0; b < 64 && off < len; b++) {
+		if (!(bits & (1ULL << b)) || !(s = name(b)))
+			continue;
+		off += snprintf(buf + off, len - off, "%s%s", first ? "" : ",", s);
+		first = false;
+	}
+	if (first && off < len)
+		off += snprintf(buf + off, len - off, "-");
+	return off;
+}
+
+void format_event(char *buf, size_t len, const struct mmscope_faultlab_event *ev)
+{
+	size_t off;
+
+	off = snprintf(buf, len, "%s tid %u addr %#" PRIx64 " pgoff %" PRIu64,
+		       mms_faultlab_handler_name(ev->handler), ev->tid, (uint64_t)ev->addr,
+		       (uint64_t)ev->pgoff);
+	if (ev->pgoff_last != ev->pgoff && off < len)
+		off += snprintf(buf + off, len - off, "-%" PRIu64, (uint64_t)ev->pgoff_last);
+	if (off < len)
+		off += snprintf(buf + off, len - off, " flags ");
+	off = put_bits_buf(buf, len, off, ev->fault_flags, mms_fault_flag_bit_name);
+	if (off < len)
+		off += snprintf(buf + off, len - off, " result ");
+	off = put_bits_buf(buf, len, off, ev->result, mms_vm_fault_bit_name);
+	if (ev->pfn && off < len)
+		off += snprintf(buf + off, len - off, " pfn %#" PRIx64, (uint64_t)ev->pfn);
+	if (ev->handler == MMSCOPE_FAULTLAB_H_MAP_PAGES && off < len)
+		snprintf(buf + off, len - off, " mapped %" PRIu64, (uint64_t)ev->nr);
+	else if (ev->handler == MMSCOPE_FAULTLAB_H_ACCESS && off < len)
+		snprintf(buf + off, len - off, " bytes %" PRIu64, (uint64_t)ev->nr);
+}
+
 /* One event: a JSON object, or a text line after @lead. */
 void show_event(const char *lead, const struct mmscope_faultlab_event *ev)
 {
 	if (!json_output) {
-		printf("%s#%-6" PRIu64 " %-12s tid %-6u addr %#" PRIx64 " pgoff %" PRIu64,
-		       lead, (uint64_t)ev->seq, mms_faultlab_handler_name(ev->handler),
-		       ev->tid, (uint64_t)ev->addr, (uint64_t)ev->pgoff);
-		if (ev->pgoff_last != ev->pgoff)
-			printf("-%" PRIu64, (uint64_t)ev->pgoff_last);
-		printf(" flags ");
-		put_bits(ev->fault_flags, mms_fault_flag_bit_name);
-		printf(" result ");
-		put_bits(ev->result, mms_vm_fault_bit_name);
-		if (ev->pfn)
-			printf(" pfn %#" PRIx64, (uint64_t)ev->pfn);
-		if (ev->handler == MMSCOPE_FAULTLAB_H_MAP_PAGES)
-			printf(" mapped %" PRIu64, (uint64_t)ev->nr);
-		else if (ev->handler == MMSCOPE_FAULTLAB_H_ACCESS)
-			printf(" bytes %" PRIu64, (uint64_t)ev->nr);
-		printf("\n");
+		char text[256];
+
+		format_event(text, sizeof(text), ev);
+		printf("%s#%-6" PRIu64 " %s\n", lead, (uint64_t)ev->seq, text);
 		return;
 	}
 	jw_start_object(jw);
@@ -216,9 +251,20 @@ static int do_log(int argc, char **argv)
 	return no_args(argc) ?: show_log();
 }
 
+/* The scenario's lab: "faultlab-NAME". */
+static const struct lab_def *scenario_lab(const char *name)
+{
+	const struct lab_def *d;
+
+	for (d = lab_faultlab_defs; d->name; d++)
+		if (!strcmp(d->name + strlen(LAB_PREFIX), name))
+			return d;
+	return NULL;
+}
+
 static int do_list(int argc, char **argv)
 {
-	static const struct table_col cols[] = { { "NAME", 0 }, { "TITLE", 0 } };
+	static const struct table_col cols[] = { { "NAME", 0 }, { "LAB", 0 }, { "TITLE", 0 } };
 	struct table t;
 	size_t i;
 
@@ -228,17 +274,22 @@ static int do_list(int argc, char **argv)
 	if (json_output)
 		jw_start_array(jw);
 	else
-		table_start(&t, cols, 2);
+		table_start(&t, cols, 3);
 	for (i = 0; i < nr_scenarios; i++) {
+		const struct lab_def *d = scenario_lab(scenarios[i].name);
+
 		if (json_output) {
 			jw_start_object(jw);
 			jw_key(jw, "name");
 			jw_string(jw, scenarios[i].name);
+			jw_key(jw, "lab");
+			jw_string(jw, d->name);
 			jw_key(jw, "title");
 			jw_string(jw, scenarios[i].title);
 			jw_end_object(jw);
 		} else {
 			table_str(&t, scenarios[i].name);
+			table_str(&t, d->name);
 			table_str(&t, scenarios[i].title);
 		}
 	}
@@ -251,46 +302,32 @@ static int do_list(int argc, char **argv)
 
 static int do_all(int argc, char **argv)
 {
-	struct mmscope_faultlab_stats stats;
-	int failed = 0, fd, ret;
-	size_t i;
+	const struct lab_def *defs[16];
+	size_t n = 0;
 
 	(void)argv;
 	if (no_args(argc))
 		return 2;
-	/* No device, or one that answers no lab request: said once, not per scenario. */
-	fd = open_device_rw();
-	if (fd < 0)
-		return 1;
-	ret = mms_faultlab_stats(fd, &stats);
-	close(fd);
-	if (ret) {
-		p_errno(-ret, ERR_LAB, "fault lab stats");
-		return 1;
-	}
-	if (json_output)
-		jw_start_array(jw);
-	for (i = 0; i < nr_scenarios; i++)
-		failed |= run_scenario(&scenarios[i]);
-	if (json_output)
-		jw_end_array(jw);
-	return failed ? 1 : 0;
+	for (n = 0; lab_faultlab_defs[n].name && n < 16; n++)
+		defs[n] = &lab_faultlab_defs[n];
+	return lab_run(defs, n, step_mode);
 }
 
-/* faultlab SCENARIO */
+/* faultlab SCENARIO: its lab */
 static int do_scenario(int argc, char **argv)
 {
-	size_t i;
+	const struct lab_def *d;
 
 	if (argc != 1) {
 		p_err("usage: " USAGE);
 		return 2;
 	}
-	for (i = 0; i < nr_scenarios; i++)
-		if (!strcmp(argv[0], scenarios[i].name))
-			return run_scenario(&scenarios[i]) ? 1 : 0;
-	p_err("unknown fault-lab scenario '%s' (try: mmscope faultlab list)", argv[0]);
-	return 2;
+	d = scenario_lab(argv[0]);
+	if (!d) {
+		p_err("unknown fault-lab scenario '%s' (try: mmscope faultlab list)", argv[0]);
+		return 2;
+	}
+	return lab_run(&d, 1, step_mode);
 }
 
 static const struct cmd cmds[] = {
@@ -302,8 +339,23 @@ static const struct cmd cmds[] = {
 	{}
 };
 
+static int take_option(int opt, const char *arg)
+{
+	(void)arg;
+	if (opt == 's')
+		step_mode = true;
+	return 0;
+}
+
+static const struct option longopts[] = {
+	{ "step", no_argument, NULL, 's' },
+	{}
+};
+
 const struct object obj_faultlab = {
 	.name = "faultlab",
 	.help = help_text,
 	.cmds = cmds,
+	.longopts = longopts,
+	.take = take_option,
 };

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * mmscope faultlab, in three files: faultlab.c (the object, the counters,
- * stats and log), faultlab_lab.c (the scenario engine: a lab, its steps
- * and what each shows) and faultlab_scenarios.c (the scenarios).
+ * stats and log), faultlab_lab.c (the scenario engine: a fault lab of
+ * /dev/mmscope mapped here, and what each step shows and checks) and
+ * faultlab_scenarios.c (the scenarios). Each scenario runs as a lab of
+ * mmscope lab (lab.h): `mmscope faultlab NAME` is `mmscope lab faultlab-NAME`.
  */
 #ifndef MMSCOPE_FAULTLAB_H
 #define MMSCOPE_FAULTLAB_H
@@ -10,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/mmscope.h>
+
+#include "lab.h"
 
 #define PAGE 4096UL
 
@@ -23,6 +27,8 @@ extern const size_t nr_counters;
 int64_t counter(const struct mmscope_faultlab_counters *c, size_t i);
 /* One event: a JSON object, or a text line after @lead. */
 void show_event(const char *lead, const struct mmscope_faultlab_event *ev);
+/* One event as text, without its sequence number. */
+void format_event(char *buf, size_t len, const struct mmscope_faultlab_event *ev);
 
 /* What a step expects of a counter: its change over the step. */
 struct expect {
@@ -30,18 +36,18 @@ struct expect {
 	int64_t delta;
 };
 
-/* A scenario in progress. */
-struct lab {
-	int fd;			/* the lab, and the query fd aimed at us */
+#define FAULT_ADDRS_MAX 4
+
+/* A scenario in progress: the lab of the mmscope lab engine, and its fault lab. */
+struct fault_lab {
+	struct lab *lab;
+	int fd;			/* the fault lab, and the query fd aimed at us */
 	uint64_t id;
-	uint32_t mode;
-	uint32_t flags;
 	uint64_t since;		/* log position */
 	struct mmscope_faultlab_counters last;
-	int step;
-	int failed;		/* expectations the kernel did not meet */
-	int checked;
-	char maps_shape[512];	/* the lab VMAs the text showed last */
+	struct snap before;	/* the lab's VMAs and walks, as the step began */
+	uint64_t addrs[FAULT_ADDRS_MAX];
+	unsigned int naddrs;
 };
 
 struct scenario {
@@ -50,24 +56,32 @@ struct scenario {
 	uint32_t mode;
 	uint32_t flags;
 	uint64_t pages;
-	int (*run)(struct lab *lab);
+	int (*run)(struct fault_lab *fl);
 };
 
-/* faultlab_scenarios.c */
+/* faultlab_scenarios.c: the scenarios, and the same as labs (NULL-ended) */
 extern const struct scenario scenarios[];
 extern const size_t nr_scenarios;
 
 /* faultlab_lab.c: the engine */
 /*
- * After the step's action: what moved, what was logged, the maps and the
- * walk of @addrs (0-terminated).
+ * Begins a step (with --step, waits for Enter) before its action: the
+ * lab's VMAs and the walks of @addrs (0-ended, or NULL) as they are now.
  */
-void step(struct lab *lab, const char *action, const struct expect *expect,
-	  const uint64_t *addrs);
-/* The lab mapped into this process, or NULL after p_err(). */
-char *lab_map(struct lab *lab, size_t pages, int prot, int flags);
-/* Run one scenario; 0 if the kernel did all the steps expected. */
-int run_scenario(const struct scenario *sc);
+void fault_step(struct fault_lab *fl, const char *say, const uint64_t *addrs);
+/* Walk @addr too, from now on (it was mapped by the step's action). */
+void fault_walk_also(struct fault_lab *fl, uint64_t addr);
+/*
+ * Ends the step's action: what moved (the lab's counters, the fault log,
+ * its VMAs, the walks) and the checks: each counter in @expect moved by
+ * its delta; every walk agrees with /proc/self/pagemap, and the lab's
+ * VMAs with /proc/self/maps.
+ */
+void fault_check(struct fault_lab *fl, const struct expect *expect);
+/* The lab mapped into this process, or NULL (the step is broken). */
+char *fault_map(struct fault_lab *fl, size_t pages, int prot, int flags);
+/* The lab of a scenario (lab.h's run): 0, or -1 when it could not go on. */
+int run_scenario_lab(struct lab *lab, const struct scenario *sc);
 
 #define ADDRS(...) ((const uint64_t[]){ __VA_ARGS__, 0 })
 #define EXPECT(...) ((const struct expect[]){ __VA_ARGS__, { NULL, 0 } })

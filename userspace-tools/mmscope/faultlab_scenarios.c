@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The scenarios of mmscope faultlab: each maps a lab into this process and
- * does one thing at a time to it, stating what it expects of the counters.
+ * The scenarios of mmscope faultlab: each maps a fault lab into this
+ * process and does one thing at a time to it, stating what it expects of
+ * the lab's counters. Each is also a lab of mmscope lab, "faultlab-NAME".
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "faultlab.h"
@@ -25,225 +27,307 @@ static void touch_read(const volatile char *p)
 	(void)*p;
 }
 
-static int demand(struct lab *lab)
+static int demand(struct fault_lab *fl)
 {
-	volatile char *p = lab_map(lab, 4, PROT_READ, MAP_SHARED);
+	volatile char *p;
 
+	fault_step(fl, "mmap() 4 pages MAP_SHARED: nothing is mapped until touched", NULL);
+	p = fault_map(fl, 4, PROT_READ, MAP_SHARED);
 	if (!p)
 		return -1;
-	step(lab, "mmap() 4 pages MAP_SHARED: nothing is mapped until touched",
-	     EXPECT({ "mmaps", 1 }, { "faults_read", 0 }), ADDRS(A(p)));
+	fault_walk_also(fl, A(p));
+	fault_walk_also(fl, A(p + PAGE));
+	fault_check(fl, EXPECT({ "mmaps", 1 }, { "faults_read", 0 }));
+
+	fault_step(fl, "read page 0: ->fault fills a zeroed page, returns it locked in vmf->page",
+		   ADDRS(A(p), A(p + PAGE)));
 	touch_read(p);
-	step(lab, "read page 0: ->fault fills a zeroed page, returns it locked in vmf->page",
-	     EXPECT({ "faults_read", 1 }, { "faults_page", 1 }, { "pages_filled", 1 }),
-	     ADDRS(A(p), A(p + PAGE)));
+	fault_check(fl, EXPECT({ "faults_read", 1 }, { "faults_page", 1 }, { "pages_filled", 1 }));
+
+	fault_step(fl, "read page 0 again: the PTE is present, the kernel is not entered",
+		   ADDRS(A(p)));
 	touch_read(p + 8);
-	step(lab, "read page 0 again: the PTE is present, the kernel is not entered",
-	     EXPECT({ "faults_read", 0 }), NULL);
+	fault_check(fl, EXPECT({ "faults_read", 0 }));
+
+	fault_step(fl, "read page 2: one more fault; page 1 stays unmapped",
+		   ADDRS(A(p + PAGE), A(p + 2 * PAGE)));
 	touch_read(p + 2 * PAGE);
-	step(lab, "read page 2: one more fault; page 1 stays unmapped",
-	     EXPECT({ "faults_read", 1 }), ADDRS(A(p + PAGE), A(p + 2 * PAGE)));
+	fault_check(fl, EXPECT({ "faults_read", 1 }));
+
+	fault_step(fl, "munmap(): ->close; the lab keeps its pages for the next mmap()",
+		   ADDRS(A(p)));
 	munmap((void *)p, 4 * PAGE);
-	step(lab, "munmap(): ->close; the lab keeps its pages for the next mmap()",
-	     EXPECT({ "closes", 1 }, { "vmas", -1 }), NULL);
+	fault_check(fl, EXPECT({ "closes", 1 }, { "vmas", -1 }));
 	return 0;
 }
 
-static int faultaround(struct lab *lab)
+static int faultaround(struct fault_lab *fl)
 {
-	volatile char *p = lab_map(lab, 16, PROT_READ, MAP_SHARED);
+	volatile char *p = fault_map(fl, 16, PROT_READ, MAP_SHARED);
 	int i;
 
 	if (!p)
 		return -1;
+	fault_step(fl, "read 16 pages of an empty lab: ->map_pages finds nothing cached, so each page faults",
+		   ADDRS(A(p), A(p + 15 * PAGE)));
 	for (i = 0; i < 16; i++)
 		touch_read(p + i * PAGE);
-	step(lab, "read 16 pages of an empty lab: ->map_pages finds nothing cached, so each page faults",
-	     EXPECT({ "faults_read", 16 }, { "map_pages_calls", 16 }, { "map_pages_pages", 0 }),
-	     NULL);
+	fault_check(fl, EXPECT({ "faults_read", 16 }, { "map_pages_calls", 16 },
+			       { "map_pages_pages", 0 }));
 	munmap((void *)p, 16 * PAGE);
-	p = lab_map(lab, 16, PROT_READ, MAP_SHARED);
+
+	p = fault_map(fl, 16, PROT_READ, MAP_SHARED);
 	if (!p)
 		return -1;
+	fault_step(fl, "map again and read page 0: fault-around maps the cached pages around it, and page 0 itself, without ->fault",
+		   ADDRS(A(p), A(p + PAGE), A(p + 15 * PAGE)));
 	touch_read(p);
-	step(lab, "map again and read page 0: fault-around maps the cached pages around it, and page 0 itself, without ->fault",
-	     EXPECT({ "faults_read", 0 }, { "map_pages_calls", 1 }),
-	     ADDRS(A(p), A(p + PAGE), A(p + 15 * PAGE)));
+	fault_check(fl, EXPECT({ "faults_read", 0 }, { "map_pages_calls", 1 }));
+
+	fault_step(fl, "read all 16: what fault-around did not map, the next ->map_pages calls do; still no ->fault",
+		   ADDRS(A(p + 15 * PAGE)));
 	for (i = 0; i < 16; i++)
 		touch_read(p + i * PAGE);
-	step(lab, "read all 16: what fault-around did not map, the next ->map_pages calls do; still no ->fault",
-	     EXPECT({ "faults_read", 0 }), NULL);
+	fault_check(fl, EXPECT({ "faults_read", 0 }));
 	munmap((void *)p, 16 * PAGE);
 	return 0;
 }
 
-static int cow(struct lab *lab)
+static int cow(struct fault_lab *fl)
 {
-	char *priv = lab_map(lab, 2, PROT_READ | PROT_WRITE, MAP_PRIVATE);
-	char *shared = lab_map(lab, 2, PROT_READ, MAP_SHARED);
+	char *priv = fault_map(fl, 2, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	char *shared = fault_map(fl, 2, PROT_READ, MAP_SHARED);
 	const struct mmscope_faultlab_pattern *rec = (const void *)shared;
+	char seen[64];
 
 	if (!priv || !shared)
 		return -1;
+	fault_step(fl, "read page 0 of a MAP_PRIVATE mapping: the lab's page is mapped read-only (cow: copy)",
+		   ADDRS(A(priv)));
 	touch_read(priv);
-	step(lab, "read page 0 of a MAP_PRIVATE mapping: the lab's page is mapped read-only (cow: copy)",
-	     EXPECT({ "faults_read", 1 }), ADDRS(A(priv)));
+	fault_check(fl, EXPECT({ "faults_read", 1 }));
+
+	fault_step(fl, "write it: do_wp_page() copies it to a new anonymous page; no lab callback runs",
+		   ADDRS(A(priv)));
 	priv[0] = 'x';
-	step(lab, "write it: do_wp_page() copies it to a new anonymous page; no lab callback runs",
-	     EXPECT({ "faults_write", 0 }, { "page_mkwrites", 0 }), ADDRS(A(priv)));
+	fault_check(fl, EXPECT({ "faults_write", 0 }, { "page_mkwrites", 0 }));
+
+	fault_step(fl, "write page 1 before reading it: ->fault runs for a write, and the core copies what it returns",
+		   ADDRS(A(priv + PAGE)));
 	priv[PAGE] = 'y';
-	step(lab, "write page 1 before reading it: ->fault runs for a write, and the core copies what it returns",
-	     EXPECT({ "faults_write", 1 }), ADDRS(A(priv + PAGE)));
+	fault_check(fl, EXPECT({ "faults_write", 1 }));
+
+	fault_step(fl, "read the lab's page 0 through MAP_SHARED: it still holds its pattern, so the write went to the copy",
+		   ADDRS(A(shared), A(priv)));
 	touch_read(shared);
-	step(lab, rec->magic == MMSCOPE_FAULTLAB_MAGIC && rec->pgoff == 0 ?
-	     "the lab's page 0, seen through MAP_SHARED, still holds its pattern: the write went to the copy" :
-	     "the lab's page 0 LOST its pattern",
-	     NULL, ADDRS(A(shared), A(priv)));
-	if (rec->magic != MMSCOPE_FAULTLAB_MAGIC)
-		lab->failed++;
+	snprintf(seen, sizeof(seen), "magic 0x%llx pgoff %llu",
+		 (unsigned long long)rec->magic, (unsigned long long)rec->pgoff);
+	lab_expect(fl->lab, rec->magic == MMSCOPE_FAULTLAB_MAGIC && rec->pgoff == 0,
+		   "the lab's page 0, read through MAP_SHARED", "its pattern (pgoff 0)", seen);
+	fault_check(fl, NULL);
 	munmap(priv, 2 * PAGE);
 	munmap(shared, 2 * PAGE);
 	return 0;
 }
 
-static int mkwrite(struct lab *lab)
+static int mkwrite(struct fault_lab *fl)
 {
-	volatile char *p = lab_map(lab, 2, PROT_READ | PROT_WRITE, MAP_SHARED);
+	volatile char *p = fault_map(fl, 2, PROT_READ | PROT_WRITE, MAP_SHARED);
 
 	if (!p)
 		return -1;
+	fault_step(fl, "write page 0 of a MAP_SHARED mapping: ->fault, then ->page_mkwrite dirties the page",
+		   ADDRS(A(p)));
 	p[0] = 1;
-	step(lab, "write page 0 of a MAP_SHARED mapping: ->fault, then ->page_mkwrite dirties the page",
-	     EXPECT({ "faults_write", 1 }, { "page_mkwrites", 1 }), ADDRS(A(p)));
+	fault_check(fl, EXPECT({ "faults_write", 1 }, { "page_mkwrites", 1 }));
+
+	fault_step(fl, "write it again: the PTE is writable and dirty now, no callback", ADDRS(A(p)));
 	p[1] = 2;
-	step(lab, "write it again: the PTE is writable and dirty now, no callback",
-	     EXPECT({ "page_mkwrites", 0 }), NULL);
+	fault_check(fl, EXPECT({ "page_mkwrites", 0 }));
+
+	fault_step(fl, "msync(MS_SYNC) cleans the page: its PTE is write-protected again",
+		   ADDRS(A(p)));
 	msync((void *)p, 2 * PAGE, MS_SYNC);
-	step(lab, "msync(MS_SYNC) cleans the page: its PTE is write-protected again",
-	     EXPECT({ "pages_cleaned", 1 }), ADDRS(A(p)));
+	fault_check(fl, EXPECT({ "pages_cleaned", 1 }));
+
+	fault_step(fl, "write it once more: ->page_mkwrite runs again, as after writeback",
+		   ADDRS(A(p)));
 	p[2] = 3;
-	step(lab, "write it once more: ->page_mkwrite runs again, as after writeback",
-	     EXPECT({ "page_mkwrites", 1 }, { "faults_write", 0 }), ADDRS(A(p)));
+	fault_check(fl, EXPECT({ "page_mkwrites", 1 }, { "faults_write", 0 }));
 	munmap((void *)p, 2 * PAGE);
 	return 0;
 }
 
-static int forked(struct lab *lab)
+/*
+ * An exit calls ->close at the mm's last mmput(), which a reader of the
+ * process (ps, a walker) may do a little later: wait for it, a while.
+ */
+static void wait_for_close(struct fault_lab *fl)
 {
-	volatile char *p = lab_map(lab, 2, PROT_READ | PROT_WRITE, MAP_SHARED);
+	struct mmscope_faultlab_stats st;
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (mms_faultlab_stats(fl->fd, &st) || st.lab.closes != fl->last.closes)
+			return;
+		nanosleep(&pause, NULL);
+	}
+}
+
+static int forked(struct fault_lab *fl)
+{
+	volatile char *p = fault_map(fl, 2, PROT_READ | PROT_WRITE, MAP_SHARED);
+	char seen[16];
 	int status;
 	pid_t pid;
 
 	if (!p)
 		return -1;
+	fault_step(fl, "write page 0 of 2 pages mapped MAP_SHARED", ADDRS(A(p)));
 	p[0] = 1;
-	step(lab, "map 2 pages MAP_SHARED and write page 0", NULL, NULL);
+	fault_check(fl, EXPECT({ "faults_write", 1 }, { "page_mkwrites", 1 }));
+
+	fault_step(fl, "fork(); the child writes page 1 and exits: ->open for its copy of the VMA, ->close at its exit; we see its write",
+		   ADDRS(A(p + PAGE)));
 	fflush(stdout);
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		lab_broken(fl->lab, "fork(): %s", strerror(errno));
 		return -1;
+	}
 	if (!pid) {
 		p[PAGE] = 42;
 		_exit(0);
 	}
 	waitpid(pid, &status, 0);
-	step(lab, p[PAGE] == 42 ?
-	     "fork(); the child writes page 1 and exits: ->open for its copy of the VMA, ->close at its exit; we see its write" :
-	     "fork(); the child's write to page 1 is NOT visible here",
-	     EXPECT({ "opens", 1 }, { "closes", 1 }, { "faults_write", 1 }), ADDRS(A(p + PAGE)));
-	if (p[PAGE] != 42)
-		lab->failed++;
+	wait_for_close(fl);
+	snprintf(seen, sizeof(seen), "%d", p[PAGE]);
+	lab_expect(fl->lab, p[PAGE] == 42, "the child's write, read here", "42", seen);
+	fault_check(fl, EXPECT({ "opens", 1 }, { "closes", 1 }, { "faults_write", 1 }));
 	munmap((void *)p, 2 * PAGE);
 	return 0;
 }
 
-static int split(struct lab *lab)
+static int split(struct fault_lab *fl)
 {
-	char *p = lab_map(lab, 3, PROT_READ | PROT_WRITE, MAP_SHARED);
+	char *p;
 
+	fault_step(fl, "map 3 pages: one VMA", NULL);
+	p = fault_map(fl, 3, PROT_READ | PROT_WRITE, MAP_SHARED);
 	if (!p)
 		return -1;
-	step(lab, "map 3 pages: one VMA", EXPECT({ "vmas", 1 }), NULL);
-	mprotect(p + PAGE, PAGE, PROT_READ);
-	step(lab, "mprotect() the middle page read-only: ->may_split twice, ->open for each new VMA",
-	     EXPECT({ "may_splits", 2 }, { "opens", 2 }, { "vmas", 2 }), NULL);
+	fault_check(fl, EXPECT({ "vmas", 1 }));
+
+	fault_step(fl, "mprotect() the middle page read-only: ->may_split twice, ->open for each new VMA",
+		   NULL);
+	if (mprotect(p + PAGE, PAGE, PROT_READ))
+		lab_broken(fl->lab, "mprotect(): %s", strerror(errno));
+	fault_check(fl, EXPECT({ "may_splits", 2 }, { "opens", 2 }, { "vmas", 2 }));
+
+	fault_step(fl, "munmap() all: ->close for each of the three", NULL);
 	munmap(p, 3 * PAGE);
-	step(lab, "munmap() all: ->close for each of the three", EXPECT({ "closes", 3 }), NULL);
+	fault_check(fl, EXPECT({ "closes", 3 }, { "vmas", -3 }));
 	return 0;
 }
 
-static int moved(struct lab *lab)
+static int moved(struct fault_lab *fl)
 {
-	char *p = lab_map(lab, 2, PROT_READ | PROT_WRITE, MAP_SHARED);
+	char *p = fault_map(fl, 2, PROT_READ | PROT_WRITE, MAP_SHARED);
 	char *hole = mmap(NULL, 2 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *q;
 
-	if (!p || hole == MAP_FAILED)
+	if (!p)
 		return -1;
-	p[0] = 'm';
-	step(lab, "map 2 pages and write page 0", NULL, ADDRS(A(p)));
-	q = mremap(p, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, hole);
-	if (q == MAP_FAILED) {
-		p_err("mremap: %s", strerror(errno));
+	if (hole == MAP_FAILED) {
+		lab_broken(fl->lab, "mmap() of a hole: %s", strerror(errno));
 		return -1;
 	}
-	step(lab, "mremap() them elsewhere: ->open for the new VMA, ->mremap, ->close for the old; the page table moved with them",
-	     EXPECT({ "mremaps", 1 }, { "opens", 1 }, { "closes", 1 }, { "faults_read", 0 }),
-	     ADDRS(A(q)));
+	fault_step(fl, "write page 0 of 2 pages mapped MAP_SHARED", ADDRS(A(p), A(hole)));
+	p[0] = 'm';
+	fault_check(fl, EXPECT({ "faults_write", 1 }));
+
+	fault_step(fl, "mremap() them elsewhere: ->open for the new VMA, ->mremap, ->close for the old; the page table moved with them",
+		   ADDRS(A(p), A(hole)));
+	q = mremap(p, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, hole);
+	if (q == MAP_FAILED) {
+		lab_broken(fl->lab, "mremap(): %s", strerror(errno));
+		munmap(p, 2 * PAGE);
+		munmap(hole, 2 * PAGE);
+		return -1;
+	}
+	fault_check(fl, EXPECT({ "mremaps", 1 }, { "opens", 1 }, { "closes", 1 },
+			       { "faults_read", 0 }));
 	munmap(q, 2 * PAGE);
 	return 0;
 }
 
-static int sigbus(struct lab *lab)
+static int sigbus(struct fault_lab *fl)
 {
-	volatile char *p = lab_map(lab, 2, PROT_READ, MAP_SHARED);
+	volatile char *p = fault_map(fl, 2, PROT_READ, MAP_SHARED);
+	char seen[32];
 	int status;
 	pid_t pid;
 
 	if (!p)
 		return -1;
+	fault_step(fl, "a 1-page lab mapped with 2 pages: page 0 reads fine", ADDRS(A(p)));
 	touch_read(p);
-	step(lab, "a 1-page lab mapped with 2 pages: page 0 reads fine", NULL, ADDRS(A(p)));
+	fault_check(fl, EXPECT({ "faults_read", 1 }, { "faults_sigbus", 0 }));
+
+	fault_step(fl, "a child reads page 1, past the lab's end: ->fault says VM_FAULT_SIGBUS and the child dies of SIGBUS",
+		   NULL);
 	fflush(stdout);
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		lab_broken(fl->lab, "fork(): %s", strerror(errno));
 		return -1;
+	}
 	if (!pid) {
 		touch_read(p + PAGE);
 		_exit(0);
 	}
 	waitpid(pid, &status, 0);
-	step(lab, WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS ?
-	     "a child reads page 1, past the lab's end: ->fault says VM_FAULT_SIGBUS and the child dies of SIGBUS" :
-	     "a child read past the lab's end and did NOT get SIGBUS",
-	     EXPECT({ "faults_sigbus", 1 }), NULL);
-	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGBUS)
-		lab->failed++;
+	if (WIFSIGNALED(status))
+		snprintf(seen, sizeof(seen), "signal %d", WTERMSIG(status));
+	else
+		snprintf(seen, sizeof(seen), "exit %d", WEXITSTATUS(status));
+	lab_expect(fl->lab, WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS,
+		   "the child's end (waitpid)", "signal 7 (SIGBUS)", seen);
+	fault_check(fl, EXPECT({ "faults_sigbus", 1 }));
 	munmap((void *)p, 2 * PAGE);
 	return 0;
 }
 
-static int pfnmap(struct lab *lab)
+static int pfnmap(struct fault_lab *fl)
 {
-	volatile char *p = lab_map(lab, 2, PROT_READ | PROT_WRITE, MAP_SHARED);
-	char buf[8] = "";
+	volatile char *p = fault_map(fl, 2, PROT_READ | PROT_WRITE, MAP_SHARED);
+	char buf[8] = "", seen[32];
 	int mem;
 
 	if (!p)
 		return -1;
+	fault_step(fl, "read page 0 of device memory: ->fault inserts the PFN with vmf_insert_pfn(); the VMA is VM_IO|VM_PFNMAP",
+		   ADDRS(A(p)));
 	touch_read(p);
-	step(lab, "read page 0 of device memory: ->fault inserts the PFN with vmf_insert_pfn(); the VMA is VM_IO|VM_PFNMAP",
-	     EXPECT({ "faults_read", 1 }, { "faults_nopage", 1 }), ADDRS(A(p)));
+	fault_check(fl, EXPECT({ "faults_read", 1 }, { "faults_nopage", 1 }));
+
+	fault_step(fl, "write it: the entry was read-only (write-notify), so ->pfn_mkwrite runs",
+		   ADDRS(A(p)));
 	p[0] = 'd';
-	step(lab, "write it: the entry was read-only (write-notify), so ->pfn_mkwrite runs",
-	     EXPECT({ "pfn_mkwrites", 1 }, { "faults_write", 0 }), ADDRS(A(p)));
+	fault_check(fl, EXPECT({ "pfn_mkwrites", 1 }, { "faults_write", 0 }));
+
+	fault_step(fl, "read it through /proc/self/mem: GUP refuses VM_IO, so access_remote_vm() calls ->access",
+		   NULL);
 	mem = open("/proc/self/mem", O_RDONLY);
-	if (mem < 0 || pread(mem, buf, 1, (off_t)A(p)) != 1 || buf[0] != 'd')
-		lab->failed++;
+	if (mem < 0 || pread(mem, buf, 1, (off_t)A(p)) != 1)
+		snprintf(seen, sizeof(seen), "%s", strerror(errno));
+	else
+		snprintf(seen, sizeof(seen), "'%c'", buf[0]);
 	if (mem >= 0)
 		close(mem);
-	step(lab, "read it through /proc/self/mem: GUP refuses VM_IO, so access_remote_vm() calls ->access",
-	     EXPECT({ "access_calls", 1 }, { "access_bytes", 1 }), NULL);
+	lab_expect_str(fl->lab, "the byte read from /proc/self/mem", "'d'", seen);
+	fault_check(fl, EXPECT({ "access_calls", 1 }, { "access_bytes", 1 }));
 	munmap((void *)p, 2 * PAGE);
 	return 0;
 }
@@ -269,3 +353,48 @@ const struct scenario scenarios[] = {
 	  MMSCOPE_FAULTLAB_PFN, 0, 2, pfnmap },
 };
 const size_t nr_scenarios = sizeof(scenarios) / sizeof(scenarios[0]);
+
+/* The scenarios as labs: lab.h's run takes only the lab, so one stub each. */
+#define SCENARIO_LAB(i, fn)						\
+	static int lab_##fn(struct lab *lab)				\
+	{								\
+		return run_scenario_lab(lab, &scenarios[i]);		\
+	}
+SCENARIO_LAB(0, demand)
+SCENARIO_LAB(1, faultaround)
+SCENARIO_LAB(2, cow)
+SCENARIO_LAB(3, mkwrite)
+SCENARIO_LAB(4, forked)
+SCENARIO_LAB(5, split)
+SCENARIO_LAB(6, moved)
+SCENARIO_LAB(7, sigbus)
+SCENARIO_LAB(8, pfnmap)
+
+static const unsigned char demand_concepts[] = { 9, 18, 0 };
+static const unsigned char vm_ops_concepts[] = { 18, 0 };
+static const unsigned char cow_concepts[] = { 16, 18, 0 };
+static const unsigned char fork_concepts[] = { 3, 18, 0 };
+static const unsigned char split_concepts[] = { 7, 18, 0 };
+static const unsigned char device_concepts[] = { 19, 0 };
+
+const struct lab_def lab_faultlab_defs[] = {
+	{ "faultlab-demand", "the fault lab: demand paging, one ->fault per page touched",
+	  demand_concepts, lab_demand },
+	{ "faultlab-faultaround", "the fault lab: fault-around, ->map_pages maps what the cache holds",
+	  vm_ops_concepts, lab_faultaround },
+	{ "faultlab-cow", "the fault lab: copy-on-write of a MAP_PRIVATE mapping",
+	  cow_concepts, lab_cow },
+	{ "faultlab-mkwrite", "the fault lab: ->page_mkwrite on MAP_SHARED, and cleaning",
+	  vm_ops_concepts, lab_mkwrite },
+	{ "faultlab-fork", "the fault lab: fork and ->open, exit and ->close",
+	  fork_concepts, lab_forked },
+	{ "faultlab-split", "the fault lab: mprotect splits a VMA (->may_split, ->open)",
+	  split_concepts, lab_split },
+	{ "faultlab-mremap", "the fault lab: mremap moves a VMA (->mremap)",
+	  vm_ops_concepts, lab_moved },
+	{ "faultlab-sigbus", "the fault lab: SIGBUS past the end",
+	  vm_ops_concepts, lab_sigbus },
+	{ "faultlab-pfnmap", "the fault lab: device memory, VM_PFNMAP, ->pfn_mkwrite and ->access",
+	  device_concepts, lab_pfnmap },
+	{}
+};

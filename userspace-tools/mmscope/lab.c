@@ -37,7 +37,7 @@ static const char help_text[] =
 
 static const struct lab_def *const lab_tables[] = {
 	lab_layout_defs, lab_process_defs, lab_vma_defs, lab_paging_defs, lab_file_defs,
-	lab_memory_defs, lab_huge_defs, lab_tlb_defs, lab_device_defs,
+	lab_memory_defs, lab_huge_defs, lab_tlb_defs, lab_device_defs, lab_faultlab_defs,
 };
 
 static void for_each_def(void (*fn)(const struct lab_def *, void *), void *arg)
@@ -217,6 +217,9 @@ void lab_broken(struct lab *lab, const char *fmt, ...)
 	char what[512];
 
 	FORMAT_ARGS(what, fmt);
+	/* Where JSON goes to a program, a person still reads stderr. */
+	if (json_output)
+		fprintf(stderr, "mmscope: lab %s: %s\n", lab->def->name, what);
 	lab_expect(lab, false, what, "success", "failed");
 }
 
@@ -423,7 +426,8 @@ static int take_option(int opt, const char *arg)
 /* 0 when the device opens; else the exit code, after the message. */
 static int check_device(void)
 {
-	int fd = mms_open(device);
+	struct mmscope_version v;
+	int fd = mms_open(device), ret;
 
 	/* A subject that died must not kill the lab (EPIPE instead). */
 	signal(SIGPIPE, SIG_IGN);
@@ -431,11 +435,18 @@ static int check_device(void)
 		p_errno(-fd, ERR_DEVICE, device);
 		return 1;
 	}
+	/* Said once here, not as a failed step of every lab. */
+	ret = mms_version(fd, &v);
 	close(fd);
+	if (ret) {
+		p_errno(-ret, ERR_DEVICE, device);
+		return 1;
+	}
 	return 0;
 }
 
 struct run_all {
+	bool step;
 	int ret;
 };
 
@@ -443,7 +454,7 @@ static void run_one(const struct lab_def *d, void *arg)
 {
 	struct run_all *ra = arg;
 
-	if (run_lab(d, step_mode))
+	if (run_lab(d, ra->step))
 		ra->ret = 1;
 }
 
@@ -458,11 +469,10 @@ static int do_list(int argc, char **argv)
 	return list_labs();
 }
 
-/* Runs the labs named in @argv, or every lab if @argc is 0: 0 when all held. */
-static int run_labs(int argc, char **argv)
+int lab_run(const struct lab_def *const *defs, size_t n, bool step)
 {
-	struct run_all ra = { 0 };
-	int i;
+	struct run_all ra = { .step = step };
+	size_t i;
 
 	if (check_device())
 		return 1;
@@ -470,10 +480,10 @@ static int run_labs(int argc, char **argv)
 	fflush(stdout);
 	if (json_output)
 		jw_start_array(jw);
-	if (!argc)
+	if (!defs)
 		for_each_def(run_one, &ra);
-	for (i = 0; i < argc; i++)
-		if (run_lab(find_def(argv[i]), step_mode))
+	for (i = 0; defs && i < n; i++)
+		if (run_lab(defs[i], step))
 			ra.ret = 1;
 	if (json_output)
 		jw_end_array(jw);
@@ -488,24 +498,27 @@ static int do_all(int argc, char **argv)
 		p_err("usage: " USAGE);
 		return 2;
 	}
-	return run_labs(0, NULL);
+	return lab_run(NULL, 0, step_mode);
 }
 
 /* lab NAME... */
 static int do_names(int argc, char **argv)
 {
+	const struct lab_def *defs[64];
 	int i;
 
-	if (!argc) {
+	if (!argc || argc > 64) {
 		p_err("usage: " USAGE);
 		return 2;
 	}
-	for (i = 0; i < argc; i++)
-		if (!find_def(argv[i])) {
+	for (i = 0; i < argc; i++) {
+		defs[i] = find_def(argv[i]);
+		if (!defs[i]) {
 			p_err("lab: no lab '%s' (mmscope lab list)", argv[i]);
 			return 2;
 		}
-	return run_labs(argc, argv);
+	}
+	return lab_run(defs, argc, step_mode);
 }
 
 static const struct cmd cmds[] = {

@@ -35,6 +35,14 @@ extern const struct lab_def lab_file_defs[];
 extern const struct lab_def lab_huge_defs[];
 extern const struct lab_def lab_tlb_defs[];
 extern const struct lab_def lab_device_defs[];
+extern const struct lab_def lab_faultlab_defs[];	/* mmscope faultlab's scenarios */
+
+/*
+ * Runs @n labs of @defs, or every lab if @defs is NULL, as `lab NAME...`
+ * does: the device checked once, then one JSON array; @step waits for
+ * Enter before each step. 0 when all held.
+ */
+int lab_run(const struct lab_def *const *defs, size_t n, bool step);
 
 /*
  * Steps. lab_step() begins one (and, with --step, waits for Enter);

@@ -195,6 +195,68 @@ out:
 }
 
 #define PTE_PFN_MASK 0x000ffffffffff000ULL
+#define PGD_ENTRIES 512	/* PTRS_PER_PGD on x86-64 */
+#define PGD_SHOWN 3	/* kernel entries shown side by side */
+
+/* The whole PGD of @pid (MMSCOPE_IOC_PGD): 0, or -errno (the step is broken). */
+static int pgd_of(struct lab *lab, pid_t pid, uint64_t *e, struct mmscope_pgd *pgd)
+{
+	uint32_t n = PGD_ENTRIES;
+	int ret = mms_set_target(lab->fd, pid);
+
+	if (!ret)
+		ret = mms_pgd(lab->fd, 0, e, &n, pgd);
+	if (!ret && n != pgd->ptrs_per_pgd)
+		ret = -EOVERFLOW;	/* a PGD larger than x86-64's */
+	if (ret)
+		lab_broken(lab, "mmscope pgd %d: %s", pid, strerror(-ret));
+	return ret;
+}
+
+/*
+ * pgd_alloc() -> pgd_ctor() copies the entries from KERNEL_PGD_BOUNDARY on
+ * from swapper_pg_dir (clone_pgd_range()): this process's and a forked
+ * one's are the same there, in two PGDs, while their user entries point at
+ * tables of their own.
+ */
+static void kernel_half_step(struct lab *lab, uint64_t addr)
+{
+	static uint64_t mine[PGD_ENTRIES], theirs[PGD_ENTRIES];
+	struct mmscope_pgd p, q;
+	struct subject s = { 0 };
+	unsigned int i, idx, equal = 0, present = 0;
+	char what[96], a[32], b[32];
+
+	if (subject_start(lab, &s))
+		return;
+	lab_step(lab, "The kernel half of the PGD is the same in every process: pgd_ctor() copied it from the kernel's own (this process's entries -> those of PID %d, a fork)",
+		 s.pid);
+	if (pgd_of(lab, getpid(), mine, &p) || pgd_of(lab, s.pid, theirs, &q))
+		goto out;
+	lab_expect_hex_ne(lab, "mmscope: the fork's pgd_phys, not ours", p.pgd_phys, q.pgd_phys);
+	for (i = p.kernel_clone_first; i < p.ptrs_per_pgd; i++) {
+		equal += mine[i] == theirs[i];
+		if (!(mine[i] & 1))
+			continue;
+		if (present++ < PGD_SHOWN) {
+			snprintf(what, sizeof(what), "pgd[%u] (kernel)", i);
+			snprintf(a, sizeof(a), "0x%" PRIx64, mine[i]);
+			snprintf(b, sizeof(b), "0x%" PRIx64, theirs[i]);
+			lab_change(lab, what, a, b);
+		}
+	}
+	snprintf(what, sizeof(what), "entries %u-%u (pgd_ctor()'s range) equal in both",
+		 p.kernel_clone_first, p.ptrs_per_pgd - 1);
+	lab_expect_u64(lab, what, p.ptrs_per_pgd - p.kernel_clone_first, equal);
+	snprintf(a, sizeof(a), "%u", present);
+	lab_expect(lab, present > 0, "present entries in that range", "at least 1", a);
+	/* The user half: the same address, a table of each process's own. */
+	idx = addr >> (p.levels == 5 ? 48 : 39);
+	snprintf(what, sizeof(what), "pgd[%u] (user): the fork's next table, not ours", idx);
+	lab_expect_hex_ne(lab, what, mine[idx] & PTE_PFN_MASK, theirs[idx] & PTE_PFN_MASK);
+out:
+	subject_end(&s);
+}
 
 static int walk_lab(struct lab *lab)
 {
@@ -258,6 +320,8 @@ static int walk_lab(struct lab *lab)
 	ret = mms_walk(lab->fd, 0xffffffff81000000ULL, &walk);
 	snprintf(seen, sizeof(seen), "%s", ret ? strerror(-ret) : "walked");
 	lab_expect_str(lab, "mmscope walk of 0xffffffff81000000", strerror(EINVAL), seen);
+
+	kernel_half_step(lab, addr);
 out:
 	lab_region_free(p, 1);
 	return 0;

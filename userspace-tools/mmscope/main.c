@@ -170,6 +170,8 @@ static const char usage_text[] =
 	"  lookup    the VMA containing an address, or the first one above it\n"
 	"  walk      the page-table walk of an address, level by level (as crash's\n"
 	"            vtop), the page's state and its copy-on-write verdict\n"
+	"  pgd       the top-level page table's present entries: the user half, and\n"
+	"            the kernel half every process copies from the kernel's\n"
 	"  pages     every page of a range: state, PFN, COW, counts\n"
 	"  cow       copy-on-write verdicts of a range, as runs\n"
 	"  faultlab  guided scenarios on /dev/mmscope's own vm_operations, and the\n"
@@ -197,8 +199,8 @@ static const char usage_text[] =
 	"mmscope needs CAP_SYS_ADMIN and the mmscope.ko module.\n";
 
 static const struct object *const objects[] = {
-	&obj_mm, &obj_maps, &obj_lookup, &obj_walk, &obj_pages, &obj_cow, &obj_faultlab,
-	&obj_lab, &obj_smaps, &obj_tlb, &obj_map, &obj_vmatree, &obj_version,
+	&obj_mm, &obj_maps, &obj_lookup, &obj_walk, &obj_pgd, &obj_pages, &obj_cow,
+	&obj_faultlab, &obj_lab, &obj_smaps, &obj_tlb, &obj_map, &obj_vmatree, &obj_version,
 };
 #define NR_OBJECTS (sizeof(objects) / sizeof(objects[0]))
 

@@ -39,8 +39,8 @@ struct object {
 	int (*take)(int opt, const char *arg);	/* 0, or 2 after p_err() */
 };
 
-extern const struct object obj_mm, obj_maps, obj_lookup, obj_walk, obj_pages, obj_cow,
-	obj_faultlab, obj_lab, obj_smaps, obj_tlb, obj_map, obj_vmatree, obj_version;
+extern const struct object obj_mm, obj_maps, obj_lookup, obj_walk, obj_pgd, obj_pages,
+	obj_cow, obj_faultlab, obj_lab, obj_smaps, obj_tlb, obj_map, obj_vmatree, obj_version;
 
 /* One line on stderr, and {"error": ...} on stdout with -j. */
 void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -34,7 +34,7 @@
  * The ABI's version: raised with every command, flag or field added, so
  * that a tool can tell a module older than itself (MMSCOPE_IOC_VERSION).
  */
-#define MMSCOPE_ABI_VERSION	2
+#define MMSCOPE_ABI_VERSION	3
 
 /**
  * struct mmscope_version - MMSCOPE_IOC_VERSION: which module this is, and
@@ -1420,6 +1420,59 @@ struct mmscope_vmatree {
 /* Nodes read per call, per hold of the mmap lock */
 #define MMSCOPE_VMATREE_BATCH	32
 
+/* --- The top-level page table (PGD) ------------------------------------- */
+
+/**
+ * struct mmscope_pgd - MMSCOPE_IOC_PGD: the raw entries of the target's PGD
+ * @size: sizeof(struct mmscope_pgd)
+ * @flags: must be 0
+ * @entries_ptr: in: an array of @cap __u64, where the entries go; may be 0
+ *	only when @cap is 0 (then only the out fields are answered)
+ * @first: in: the index of the first entry to copy: at most @ptrs_per_pgd
+ *	(EINVAL above it; equal to it copies nothing, @count 0)
+ * @cap: in: room at @entries_ptr, in entries; more than is left from
+ *	@first is fine
+ * @count: out: entries copied, from index @first on: the smaller of @cap
+ *	and @ptrs_per_pgd - @first
+ * @levels: out: the paging levels, 4 or 5 (with 4, the PGD holds P4D
+ *	entries folded into it: each entry points at a PUD table)
+ * @ptrs_per_pgd: out: the entries of a PGD, PTRS_PER_PGD (512 on x86-64)
+ * @user_end: out: the first index past the user half, pgd_index() of the
+ *	largest TASK_SIZE less one, plus one (256 on x86-64, with 4-level or
+ *	5-level paging): entries below it map user addresses and are the
+ *	process's own
+ * @kernel_clone_first: out: KERNEL_PGD_BOUNDARY, pgd_index(PAGE_OFFSET):
+ *	the first entry pgd_alloc() (pgd_ctor()) copies from the kernel's own
+ *	PGD (swapper_pg_dir); from there to the last entry every process's
+ *	entries are the kernel's. The kernel-half entries between @user_end
+ *	and it (the guard hole, and with PTI the slot of the LDT remap) are
+ *	not copied, and may be the process's own.
+ * @reserved: must be 0
+ * @pgd_phys: out: the physical address of the PGD read, mm->pgd
+ *
+ * The entries are read from mm->pgd, the kernel's copy of the PGD. With
+ * page-table isolation (PTI, MMSCOPE_TLB_PTI) user mode runs on a second
+ * copy, the next page, which is not read: its kernel half maps only what
+ * entering the kernel needs, and its user half is the same but for the NX
+ * bit that the kernel copy sets in present user entries. A kernel thread
+ * has no PGD of its own: ENOENT. The values are a snapshot taken under the
+ * target's mmap lock.
+ */
+struct mmscope_pgd {
+	__u32 size;
+	__u32 flags;
+	__u64 entries_ptr;
+	__u32 first;
+	__u32 cap;
+	__u32 count;
+	__u32 levels;
+	__u32 ptrs_per_pgd;
+	__u32 user_end;
+	__u32 kernel_clone_first;
+	__u32 reserved;
+	__u64 pgd_phys;
+};
+
 #define MMSCOPE_IOC_VERSION	_IOWR(MMSCOPE_IOC_MAGIC, 0x00, struct mmscope_version)
 #define MMSCOPE_IOC_SET_TARGET	_IOW(MMSCOPE_IOC_MAGIC, 0x01, struct mmscope_set_target)
 #define MMSCOPE_IOC_MM_INFO	_IOWR(MMSCOPE_IOC_MAGIC, 0x02, struct mmscope_mm_info)
@@ -1430,6 +1483,7 @@ struct mmscope_vmatree {
 #define MMSCOPE_IOC_PAGES	_IOWR(MMSCOPE_IOC_MAGIC, 0x11, struct mmscope_pages)
 #define MMSCOPE_IOC_SMAPS	_IOWR(MMSCOPE_IOC_MAGIC, 0x12, struct mmscope_smaps)
 #define MMSCOPE_IOC_VMATREE	_IOWR(MMSCOPE_IOC_MAGIC, 0x13, struct mmscope_vmatree)
+#define MMSCOPE_IOC_PGD		_IOWR(MMSCOPE_IOC_MAGIC, 0x14, struct mmscope_pgd)
 #define MMSCOPE_IOC_FAULTLAB_SETUP _IOWR(MMSCOPE_IOC_MAGIC, 0x20, struct mmscope_faultlab_setup)
 #define MMSCOPE_IOC_FAULTLAB_STATS _IOWR(MMSCOPE_IOC_MAGIC, 0x21, struct mmscope_faultlab_stats)
 #define MMSCOPE_IOC_FAULTLAB_LOG _IOWR(MMSCOPE_IOC_MAGIC, 0x22, struct mmscope_faultlab_log)
