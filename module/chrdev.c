@@ -481,8 +481,8 @@ static int mmscope_ioc_pgd(struct mmscope_file *mf, void *arg)
 {
 	struct mmscope_pgd *req = arg;
 	struct mmscope_subject subject;
-	u64 entries_ptr = req->entries_ptr;
-	u32 first = req->first, cap = req->cap;
+	u64 entries_ptr = req->entries_ptr, *entries = NULL;
+	u32 first = req->first, cap = req->cap, n;
 	int ret;
 
 	if (req->flags || req->reserved || (!entries_ptr && cap) || first > PTRS_PER_PGD)
@@ -493,14 +493,28 @@ static int mmscope_ioc_pgd(struct mmscope_file *mf, void *arg)
 	req->first = first;
 	req->cap = cap;
 
+	n = min_t(u32, cap, PTRS_PER_PGD - first);
+	if (n) {
+		entries = kmalloc_array(n, sizeof(*entries), GFP_KERNEL);
+		if (!entries)
+			return -ENOMEM;
+	}
 	ret = mmscope_target_get(&mf->target, &subject);
 	if (ret)
-		return ret;
+		goto out_free_entries;
 	if (!subject.mm)
 		ret = -ENOENT;	/* a kernel thread has no PGD of its own */
 	else
-		ret = mmscope_pgd_read(subject.mm, req);
+		ret = mmscope_pgd_read(subject.mm, req, entries, n);
+	/* Copy out without the target: a stalled copy must not keep its mm alive. */
 	mmscope_subject_put(&subject);
+	if (!ret && n && copy_to_user(u64_to_user_ptr(entries_ptr), entries,
+				      n * sizeof(*entries)))
+		ret = -EFAULT;
+	if (!ret)
+		req->count = n;
+out_free_entries:
+	kfree(entries);
 	return ret;
 }
 

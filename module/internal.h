@@ -213,7 +213,7 @@ int mmscope_vmatree_copy(struct mmscope_vmatree_walk *vw, struct mm_struct *mm,
 void mmscope_seq_vmatree_node(struct seq_file *m, const struct mmscope_vmatree_node *r);
 
 /* pgd.c */
-int mmscope_pgd_read(struct mm_struct *mm, struct mmscope_pgd *req);
+int mmscope_pgd_read(struct mm_struct *mm, struct mmscope_pgd *req, u64 *entries, u32 n);
 
 /* chrdev.c */
 int mmscope_chrdev_init(void);

@@ -773,10 +773,13 @@ TEST_F(abi, pgd_requests)
 	p.first = 0;
 	ASSERT_EQ(0, ioc(self->fd, MMSCOPE_IOC_PGD, &p));
 	EXPECT_EQ(0, p.count);
-	EXPECT_EQ(0, p.reserved);
 	EXPECT_EQ(512, p.ptrs_per_pgd);
+	EXPECT_EQ(256, p.user_end);
+	EXPECT_LE(256, p.kernel_clone_first);
+	EXPECT_GT(512, p.kernel_clone_first);
 	EXPECT_TRUE(p.levels == 4 || p.levels == 5);
 	EXPECT_EQ(0, p.pgd_phys & 4095);
+	EXPECT_NE(0, p.pgd_phys);
 }
 
 static int ioctl_as_nobody(void *arg)

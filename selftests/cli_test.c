@@ -23,7 +23,7 @@
 
 #include "kselftest_harness.h"
 #include "cli.h"
-#include "json.h"
+#include "json_reader.h"
 #include "libmmscope.h"
 #include "util.h"
 
@@ -1714,6 +1714,261 @@ TEST(faultlab_scenarios)
 	EXPECT_NE(NULL, strstr(err, "unknown fault-lab scenario 'nosuch'"));
 	EXPECT_EQ(2, run_cli("faultlab"));
 	EXPECT_NE(NULL, strstr(err, "usage: mmscope faultlab"));
+}
+
+/*
+ * The child of snapshot_and_diff: a layout in a PROT_NONE reservation (so
+ * that no region merges with a neighbour), then, at the parent's word, one
+ * change of each kind diff reads: a split, pages touched in a VMA that
+ * stays, a VMA unmapped and one mapped.
+ */
+#define SD_PAGE 4096UL
+enum { SD_R = 1, SD_T = 6, SD_U = 11, SD_PAGES = 16 };
+
+static void snapshot_child(int cmd, int ack)
+{
+	char *base = mmap(NULL, SD_PAGES * SD_PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *r = base + SD_R * SD_PAGE, *t = base + SD_T * SD_PAGE, *u = base + SD_U * SD_PAGE;
+	uint64_t addr[2] = { (uintptr_t)base, 0 };
+	char c;
+	int fd;
+
+	if (base == MAP_FAILED ||
+	    mmap(r, 4 * SD_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+		 -1, 0) == MAP_FAILED ||
+	    mmap(t, 4 * SD_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+		 -1, 0) == MAP_FAILED ||
+	    mmap(u, 2 * SD_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+		 -1, 0) == MAP_FAILED)
+		_exit(1);
+	r[0] = r[SD_PAGE] = t[0] = 1;
+	fd = memfd_create("mmscope-diff", 0);
+	if (fd < 0 || ftruncate(fd, 3 * SD_PAGE) ||
+	    write(ack, addr, sizeof(addr)) != sizeof(addr) || read(cmd, &c, 1) != 1)
+		_exit(1);
+	if (mprotect(r + SD_PAGE, SD_PAGE, PROT_READ))
+		_exit(1);
+	t[SD_PAGE] = t[2 * SD_PAGE] = t[3 * SD_PAGE] = 1;
+	if (munmap(u, 2 * SD_PAGE))
+		_exit(1);
+	addr[1] = (uintptr_t)mmap(NULL, 3 * SD_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (addr[1] == (uintptr_t)MAP_FAILED || write(ack, addr, sizeof(addr)) != sizeof(addr))
+		_exit(1);
+	pause();
+	_exit(0);
+}
+
+/* The diff's VMA event @kind; NULL if it has none, or more than one. */
+static const struct json *diff_event(const struct json *root, const char *kind)
+{
+	const struct json *e, *found = NULL;
+
+	for (e = json_get(root, "vmas")->child; e; e = e->next) {
+		if (strcmp(json_get(e, "event")->string, kind))
+			continue;
+		if (found)
+			return NULL;
+		found = e;
+	}
+	return found;
+}
+
+/* The diff's change of @what, or NULL. */
+static const struct json *diff_change(const struct json *root, const char *what)
+{
+	const struct json *c;
+
+	for (c = json_get(root, "changes")->child; c; c = c->next)
+		if (!strcmp(json_get(c, "what")->string, what))
+			return c;
+	return NULL;
+}
+
+/* Whether /proc/PID/maps has a VMA of exactly [start, end). */
+static bool proc_has_vma(pid_t pid, uint64_t start, uint64_t end)
+{
+	static struct proc_vma vmas[512];
+	int n = proc_maps(pid, vmas, 512), i;
+
+	for (i = 0; i < n; i++)
+		if (vmas[i].start == start && vmas[i].end == end)
+			return true;
+	return false;
+}
+
+static uint64_t hex_of(const struct json *o, const char *key)
+{
+	return strtoull(json_get(o, key)->string, NULL, 16);
+}
+
+/*
+ * snapshot, then diff of it against the process after a split, pages
+ * touched, an munmap and an mmap: each VMA change and the values that
+ * moved, against /proc/PID/maps, smaps and status. Then the diff of a
+ * snapshot with itself, and every error.
+ */
+TEST(snapshot_and_diff)
+{
+	static const char *const not_snapshots[][2] = {
+		{ "{\"x\": 1}", "not an mmscope snapshot (no \"snapshot\" member" },
+		{ "{\"snapshot\": {\"format\": 2}, \"\"", "not JSON: line 1, column 31" },
+		{ "{\"snapshot\": {\"format\": 2}}",
+		  "a snapshot of format 2, and this mmscope reads format 1" },
+	};
+	static struct proc_vma vmas[512];
+	char path[] = "/tmp/mmscope-snapshot-XXXXXX", pid_s[16], key[96], bad[64];
+	size_t i;
+	const struct json *e, *c, *into;
+	uint64_t addr[2], base, r, t, u;
+	int cmd[2], ack[2], fd, n;
+	struct json *root;
+	long long vmsize;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(cmd));
+	ASSERT_EQ(0, pipe(ack));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(cmd[1]);
+		close(ack[0]);
+		snapshot_child(cmd[0], ack[1]);
+	}
+	close(cmd[0]);
+	close(ack[1]);
+	ASSERT_EQ(sizeof(addr), read(ack[0], addr, sizeof(addr)));
+	base = addr[0];
+	r = base + SD_R * SD_PAGE;
+	t = base + SD_T * SD_PAGE;
+	u = base + SD_U * SD_PAGE;
+	snprintf(pid_s, sizeof(pid_s), "%d", pid);
+
+	/* The snapshot: the VMAs of /proc/PID/maps, total_vm of its VmSize. */
+	ASSERT_EQ(0, run_cli("snapshot", pid_s)) TH_LOG("%s", err);
+	root = json_parse(out);
+	ASSERT_NE(NULL, root);
+	n = proc_maps(pid, vmas, 512);
+	EXPECT_EQ(n, json_count(json_get(root, "maps")));
+	EXPECT_EQ(n, json_count(json_get(root, "smaps")));
+	EXPECT_EQ(proc_status(pid, "VmSize"),
+		  (long long)json_get(json_get(root, "mm"), "total_vm")->number * 4);
+	EXPECT_EQ(1, json_get(json_get(root, "snapshot"), "format")->number);
+	EXPECT_EQ(pid, json_get(json_get(root, "snapshot"), "pid")->number);
+	json_free(root);
+	fd = mkstemp(path);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)strlen(out), write(fd, out, strlen(out)));
+	close(fd);
+
+	/* A snapshot against itself: nothing changed, exit 0. */
+	EXPECT_EQ(0, run_cli("-j", "diff", path, path));
+	root = json_parse(out);
+	ASSERT_NE(NULL, root);
+	EXPECT_EQ(0, json_count(json_get(root, "vmas")));
+	EXPECT_EQ(0, json_count(json_get(root, "changes")));
+	EXPECT_STREQ("file", json_get(json_get(root, "a"), "source")->string);
+	json_free(root);
+
+	ASSERT_EQ(1, write(cmd[1], "x", 1));
+	ASSERT_EQ(sizeof(addr), read(ack[0], addr, sizeof(addr)));
+	EXPECT_EQ(1, run_cli("-j", "diff", path, pid_s)) TH_LOG("%s", err);
+	root = json_parse(out);
+	ASSERT_NE(NULL, root) TH_LOG("%.2000s", out);
+	EXPECT_EQ(3, json_count(json_get(root, "vmas"))) TH_LOG("%.2000s", out);
+	EXPECT_STREQ("pid", json_get(json_get(root, "b"), "source")->string);
+
+	/* mprotect() of the middle page: one VMA in three, as /proc says. */
+	e = diff_event(root, "split");
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(r, hex_of(json_get(e, "from")->child, "start"));
+	EXPECT_EQ(r + 4 * SD_PAGE, hex_of(json_get(e, "from")->child, "end"));
+	ASSERT_EQ(3, json_count(json_get(e, "into")));
+	into = json_get(e, "into")->child;
+	EXPECT_EQ(r, hex_of(into, "start"));
+	EXPECT_EQ(r + SD_PAGE, hex_of(into, "end"));
+	EXPECT_EQ(r + 2 * SD_PAGE, hex_of(into->next, "end"));
+	EXPECT_EQ(r + 4 * SD_PAGE, hex_of(into->next->next, "end"));
+	for (; into; into = into->next)
+		EXPECT_TRUE(proc_has_vma(pid, hex_of(into, "start"), hex_of(into, "end")));
+
+	/* munmap(): gone from /proc too; mmap() of a memfd: there. */
+	e = diff_event(root, "removed");
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(u, hex_of(json_get(e, "from")->child, "start"));
+	EXPECT_EQ(u + 2 * SD_PAGE, hex_of(json_get(e, "from")->child, "end"));
+	EXPECT_EQ(0, json_count(json_get(e, "into")));
+	e = diff_event(root, "added");
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(addr[1], hex_of(json_get(e, "into")->child, "start"));
+	EXPECT_EQ(addr[1] + 3 * SD_PAGE, hex_of(json_get(e, "into")->child, "end"));
+	EXPECT_TRUE(proc_has_vma(pid, addr[1], addr[1] + 3 * SD_PAGE));
+
+	/* Three pages touched in a VMA that stayed: its Rss, as smaps says. */
+	snprintf(key, sizeof(key), "vma %016llx-%016llx Rss", (unsigned long long)t,
+		 (unsigned long long)(t + 4 * SD_PAGE));
+	c = diff_change(root, key);
+	ASSERT_NE(NULL, c) TH_LOG("no change of %s", key);
+	EXPECT_STREQ("4 kB", json_get(c, "before")->string);
+	snprintf(bad, sizeof(bad), "%lld kB", proc_smaps_field(pid, t, "Rss"));
+	EXPECT_STREQ(bad, json_get(c, "after")->string);
+	EXPECT_STREQ("16 kB", json_get(c, "after")->string);
+
+	/* total_vm: 2 pages gone, 3 come; now VmSize. */
+	c = diff_change(root, "mm total_vm");
+	ASSERT_NE(NULL, c);
+	vmsize = proc_status(pid, "VmSize");
+	EXPECT_EQ(vmsize / 4, atoll(json_get(c, "after")->string));
+	EXPECT_EQ(1, atoll(json_get(c, "after")->string) - atoll(json_get(c, "before")->string));
+	/* The fields of a VMA on one side only are the VMA's coming or going. */
+	snprintf(key, sizeof(key), "vma %016llx-%016llx", (unsigned long long)u,
+		 (unsigned long long)(u + 2 * SD_PAGE));
+	for (c = json_get(root, "changes")->child; c; c = c->next)
+		EXPECT_NE(0, strncmp(json_get(c, "what")->string, key, strlen(key)));
+	json_free(root);
+
+	/* The text says the same. */
+	EXPECT_EQ(1, run_cli("diff", path, pid_s));
+	EXPECT_NE(NULL, strstr(out, "VMAs: 1 added, 1 removed, 1 split, 0 merged, 0 resized\n"))
+		TH_LOG("%s", out);
+	snprintf(key, sizeof(key), "PID %s (", pid_s);
+	EXPECT_NE(NULL, strstr(out, key));
+
+	/* Errors: exit 2 with what is wrong; JSON says it too. */
+	EXPECT_EQ(2, run_cli("diff", path));
+	EXPECT_NE(NULL, strstr(err, "usage: mmscope diff"));
+	EXPECT_EQ(2, run_cli("diff", "/nonexistent.json", path));
+	EXPECT_STREQ("mmscope: /nonexistent.json: No such file or directory (a snapshot file, or a PID)\n",
+		     err);
+	EXPECT_EQ(2, run_cli("-j", "diff", path, "/proc/self/status"));
+	EXPECT_NE(NULL, strstr(err, "/proc/self/status: not an mmscope snapshot (not JSON: line 1, column 1:"))
+		TH_LOG("%s", err);
+	root = json_parse(out);
+	ASSERT_NE(NULL, root);
+	EXPECT_NE(NULL, json_get(root, "error"));
+	json_free(root);
+	for (i = 0; i < sizeof(not_snapshots) / sizeof(not_snapshots[0]); i++) {
+		fd = open(path, O_WRONLY | O_TRUNC);
+		ASSERT_LE(0, fd);
+		n = strlen(not_snapshots[i][0]);
+		ASSERT_EQ(n, write(fd, not_snapshots[i][0], n));
+		close(fd);
+		EXPECT_EQ(2, run_cli("diff", path, pid_s));
+		EXPECT_NE(NULL, strstr(err, not_snapshots[i][1])) TH_LOG("%s", err);
+	}
+	EXPECT_EQ(2, run_cli("diff", "-", "-"));
+	EXPECT_EQ(1, run_cli("snapshot", "2"));
+	EXPECT_STREQ("mmscope: PID 2 is a kernel thread: it has no user address space\n", err);
+	EXPECT_EQ(2, run_cli("snapshot"));
+	EXPECT_EQ(2, run_cli("snapshot", "12x"));
+	unlink(path);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	snprintf(pid_s, sizeof(pid_s), "%d", pid);
+	EXPECT_EQ(1, run_cli("snapshot", pid_s));
+	EXPECT_NE(NULL, strstr(err, "no such process")) TH_LOG("%s", err);
+	EXPECT_EQ(2, run_cli("diff", pid_s, pid_s));
+	close(cmd[1]);
+	close(ack[0]);
 }
 
 TEST_HARNESS_MAIN

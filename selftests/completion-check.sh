@@ -70,6 +70,11 @@ expect demand faultlab de
 expect list lab li
 expect --step lab fork --st
 expect --step faultlab split --st
+expect snapshot sn
+expect "$pid" snapshot ''
+expect "$pid" diff ''
+expect "$pid" diff a.json ''
+refuse "$pid" diff a.json b.json ''
 
 [ $failed -eq 0 ] && echo "completion-check: ok"
 exit $failed

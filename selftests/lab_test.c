@@ -29,7 +29,7 @@
 #undef TEST_TIMEOUT_DEFAULT
 #define TEST_TIMEOUT_DEFAULT 600
 #include "cli.h"
-#include "json.h"
+#include "json_reader.h"
 #include "util.h"
 
 static char out[8 << 20], err[8192];

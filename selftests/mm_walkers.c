@@ -278,6 +278,15 @@ static void round_of(int fd, int pid)
 	}
 	if (!stop && check(mms_tlb(fd, 0, &tlb, cpus, &ncpus), "TLB", t, 0))
 		goto out;
+	if (!stop) {
+		struct mmscope_pgd pgd;
+		uint64_t entries[512];
+		uint32_t n = 512;
+
+		/* The whole PGD; a target that exec()s meanwhile still answers. */
+		if (check(mms_pgd(fd, 0, entries, &n, &pgd), "PGD", t, 0))
+			goto out;
+	}
 	/* The VMA tree: a target that changes it under every dump gives EAGAIN. */
 	if (!stop) {
 		struct mmscope_vmatree_node *nodes = NULL;

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "json.h"
+#include "json_reader.h"
 #include "kselftest_harness.h"
 #include "libmmscope.h"
 #include "util.h"

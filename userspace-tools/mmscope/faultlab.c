@@ -23,7 +23,6 @@
 #include "main.h"
 
 #define USAGE "mmscope faultlab { SCENARIO | all | list | stats | log } [--step]"
-#define LAB_PREFIX "faultlab-"	/* a scenario's lab is faultlab-SCENARIO */
 
 static bool step_mode;
 
@@ -257,7 +256,7 @@ static const struct lab_def *scenario_lab(const char *name)
 	const struct lab_def *d;
 
 	for (d = lab_faultlab_defs; d->name; d++)
-		if (!strcmp(d->name + strlen(LAB_PREFIX), name))
+		if (!strcmp(d->name + strlen(FAULTLAB_LAB_PREFIX), name))
 			return d;
 	return NULL;
 }
@@ -265,8 +264,8 @@ static const struct lab_def *scenario_lab(const char *name)
 static int do_list(int argc, char **argv)
 {
 	static const struct table_col cols[] = { { "NAME", 0 }, { "LAB", 0 }, { "TITLE", 0 } };
+	const struct lab_def *d;
 	struct table t;
-	size_t i;
 
 	(void)argv;
 	if (no_args(argc))
@@ -275,22 +274,20 @@ static int do_list(int argc, char **argv)
 		jw_start_array(jw);
 	else
 		table_start(&t, cols, 3);
-	for (i = 0; i < nr_scenarios; i++) {
-		const struct lab_def *d = scenario_lab(scenarios[i].name);
-
+	for (d = lab_faultlab_defs; d->name; d++) {
 		if (json_output) {
 			jw_start_object(jw);
 			jw_key(jw, "name");
-			jw_string(jw, scenarios[i].name);
+			jw_string(jw, d->name + strlen(FAULTLAB_LAB_PREFIX));
 			jw_key(jw, "lab");
 			jw_string(jw, d->name);
 			jw_key(jw, "title");
-			jw_string(jw, scenarios[i].title);
+			jw_string(jw, d->title);
 			jw_end_object(jw);
 		} else {
-			table_str(&t, scenarios[i].name);
+			table_str(&t, d->name + strlen(FAULTLAB_LAB_PREFIX));
 			table_str(&t, d->name);
-			table_str(&t, scenarios[i].title);
+			table_str(&t, d->title);
 		}
 	}
 	if (json_output)
@@ -302,13 +299,13 @@ static int do_list(int argc, char **argv)
 
 static int do_all(int argc, char **argv)
 {
-	const struct lab_def *defs[16];
-	size_t n = 0;
+	const struct lab_def *defs[32];
+	size_t n;
 
 	(void)argv;
 	if (no_args(argc))
 		return 2;
-	for (n = 0; lab_faultlab_defs[n].name && n < 16; n++)
+	for (n = 0; lab_faultlab_defs[n].name && n < sizeof(defs) / sizeof(defs[0]); n++)
 		defs[n] = &lab_faultlab_defs[n];
 	return lab_run(defs, n, step_mode);
 }

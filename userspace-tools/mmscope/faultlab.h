@@ -50,18 +50,19 @@ struct fault_lab {
 	unsigned int naddrs;
 };
 
+/* A scenario: the fault lab it sets up, and its steps. */
 struct scenario {
 	const char *name;
-	const char *title;
 	uint32_t mode;
 	uint32_t flags;
 	uint64_t pages;
 	int (*run)(struct fault_lab *fl);
 };
-
-/* faultlab_scenarios.c: the scenarios, and the same as labs (NULL-ended) */
-extern const struct scenario scenarios[];
-extern const size_t nr_scenarios;
+/*
+ * faultlab_scenarios.c: each scenario is the lab "faultlab-NAME" of
+ * lab_faultlab_defs (lab.h), which faultlab list, all and NAME run.
+ */
+#define FAULTLAB_LAB_PREFIX "faultlab-"
 
 /* faultlab_lab.c: the engine */
 /*

@@ -183,17 +183,6 @@ static void log_changes(struct fault_lab *fl)
 	} while (n);
 }
 
-/* @key is in @s. */
-static bool snap_has(const struct snap *s, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < s->count; i++)
-		if (!strcmp(s->keys[i], key))
-			return true;
-	return false;
-}
-
 /* The range of /proc/self/maps holding @addr, as "START-END", or "no VMA". */
 static void maps_range(uint64_t addr, char *buf, size_t len)
 {
@@ -207,7 +196,7 @@ static void maps_range(uint64_t addr, char *buf, size_t len)
 }
 
 /* Each lab VMA the step ended (unmapped, split, moved) is gone from /proc/self/maps. */
-static void gone_check(struct fault_lab *fl, const struct snap *after)
+static void gone_check(struct fault_lab *fl, struct snap *after)
 {
 	char what[96], want[64], seen[64];
 	unsigned long long a, b;
@@ -215,7 +204,7 @@ static void gone_check(struct fault_lab *fl, const struct snap *after)
 
 	for (i = 0; i < fl->before.count; i++) {
 		if (sscanf(fl->before.keys[i], "lab vma %llx-%llx", &a, &b) != 2 ||
-		    snap_has(after, fl->before.keys[i]))
+		    snap_get(after, fl->before.keys[i]))
 			continue;
 		snprintf(what, sizeof(what), "/proc/self/maps at 0x%llx, where %llx-%llx was", a,
 			 a, b);

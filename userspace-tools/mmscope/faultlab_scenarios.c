@@ -100,8 +100,13 @@ static int cow(struct fault_lab *fl)
 	const struct mmscope_faultlab_pattern *rec = (const void *)shared;
 	char seen[64];
 
-	if (!priv || !shared)
+	if (!priv || !shared) {
+		if (priv)
+			munmap(priv, 2 * PAGE);
+		if (shared)
+			munmap(shared, 2 * PAGE);
 		return -1;
+	}
 	fault_step(fl, "read page 0 of a MAP_PRIVATE mapping: the lab's page is mapped read-only (cow: copy)",
 		   ADDRS(A(priv)));
 	touch_read(priv);
@@ -160,7 +165,8 @@ static int mkwrite(struct fault_lab *fl)
 
 /*
  * An exit calls ->close at the mm's last mmput(), which a reader of the
- * process (ps, a walker) may do a little later: wait for it, a while.
+ * process (ps, a walker) may do a little later: wait for it, 5 s at most,
+ * and say so if it did not come.
  */
 static void wait_for_close(struct fault_lab *fl)
 {
@@ -169,10 +175,40 @@ static void wait_for_close(struct fault_lab *fl)
 	int i;
 
 	for (i = 0; i < 500; i++) {
-		if (mms_faultlab_stats(fl->fd, &st) || st.lab.closes != fl->last.closes)
+		if (mms_faultlab_stats(fl->fd, &st))
+			return;	/* fault_check() says why */
+		if (st.lab.closes != fl->last.closes)
 			return;
 		nanosleep(&pause, NULL);
 	}
+	lab_expect(fl->lab, false, "->close of the child's VMA, after its exit", "within 5 s",
+		   "not yet");
+}
+
+/*
+ * A child reads @p (or writes @value there, if not 0) and exits; its end
+ * in *@status, once its copy of the VMA is closed. 0, or -1 (broken).
+ */
+static int in_child(struct fault_lab *fl, volatile char *p, char value, int *status)
+{
+	pid_t pid;
+
+	fflush(stdout);	/* the child must not print what we have not */
+	pid = fork();
+	if (pid < 0) {
+		lab_broken(fl->lab, "fork(): %s", strerror(errno));
+		return -1;
+	}
+	if (!pid) {
+		if (value)
+			*p = value;
+		else
+			touch_read(p);
+		_exit(0);
+	}
+	waitpid(pid, status, 0);
+	wait_for_close(fl);
+	return 0;
 }
 
 static int forked(struct fault_lab *fl)
@@ -180,7 +216,6 @@ static int forked(struct fault_lab *fl)
 	volatile char *p = fault_map(fl, 2, PROT_READ | PROT_WRITE, MAP_SHARED);
 	char seen[16];
 	int status;
-	pid_t pid;
 
 	if (!p)
 		return -1;
@@ -190,18 +225,10 @@ static int forked(struct fault_lab *fl)
 
 	fault_step(fl, "fork(); the child writes page 1 and exits: ->open for its copy of the VMA, ->close at its exit; we see its write",
 		   ADDRS(A(p + PAGE)));
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0) {
-		lab_broken(fl->lab, "fork(): %s", strerror(errno));
+	if (in_child(fl, p + PAGE, 42, &status)) {
+		munmap((void *)p, 2 * PAGE);
 		return -1;
 	}
-	if (!pid) {
-		p[PAGE] = 42;
-		_exit(0);
-	}
-	waitpid(pid, &status, 0);
-	wait_for_close(fl);
 	snprintf(seen, sizeof(seen), "%d", p[PAGE]);
 	lab_expect(fl->lab, p[PAGE] == 42, "the child's write, read here", "42", seen);
 	fault_check(fl, EXPECT({ "opens", 1 }, { "closes", 1 }, { "faults_write", 1 }));
@@ -237,10 +264,13 @@ static int moved(struct fault_lab *fl)
 	char *hole = mmap(NULL, 2 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *q;
 
-	if (!p)
-		return -1;
-	if (hole == MAP_FAILED) {
-		lab_broken(fl->lab, "mmap() of a hole: %s", strerror(errno));
+	if (!p || hole == MAP_FAILED) {
+		if (hole == MAP_FAILED)
+			lab_broken(fl->lab, "mmap() of a hole: %s", strerror(errno));
+		else
+			munmap(hole, 2 * PAGE);
+		if (p)
+			munmap(p, 2 * PAGE);
 		return -1;
 	}
 	fault_step(fl, "write page 0 of 2 pages mapped MAP_SHARED", ADDRS(A(p), A(hole)));
@@ -267,7 +297,6 @@ static int sigbus(struct fault_lab *fl)
 	volatile char *p = fault_map(fl, 2, PROT_READ, MAP_SHARED);
 	char seen[32];
 	int status;
-	pid_t pid;
 
 	if (!p)
 		return -1;
@@ -275,26 +304,19 @@ static int sigbus(struct fault_lab *fl)
 	touch_read(p);
 	fault_check(fl, EXPECT({ "faults_read", 1 }, { "faults_sigbus", 0 }));
 
-	fault_step(fl, "a child reads page 1, past the lab's end: ->fault says VM_FAULT_SIGBUS and the child dies of SIGBUS",
+	fault_step(fl, "a child reads page 1, past the lab's end: ->fault says VM_FAULT_SIGBUS and the child dies of SIGBUS; ->open and ->close for its copy of the VMA",
 		   NULL);
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0) {
-		lab_broken(fl->lab, "fork(): %s", strerror(errno));
+	if (in_child(fl, p + PAGE, 0, &status)) {
+		munmap((void *)p, 2 * PAGE);
 		return -1;
 	}
-	if (!pid) {
-		touch_read(p + PAGE);
-		_exit(0);
-	}
-	waitpid(pid, &status, 0);
 	if (WIFSIGNALED(status))
 		snprintf(seen, sizeof(seen), "signal %d", WTERMSIG(status));
 	else
 		snprintf(seen, sizeof(seen), "exit %d", WEXITSTATUS(status));
 	lab_expect(fl->lab, WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS,
 		   "the child's end (waitpid)", "signal 7 (SIGBUS)", seen);
-	fault_check(fl, EXPECT({ "faults_sigbus", 1 }));
+	fault_check(fl, EXPECT({ "faults_sigbus", 1 }, { "opens", 1 }, { "closes", 1 }));
 	munmap((void *)p, 2 * PAGE);
 	return 0;
 }
@@ -332,69 +354,46 @@ static int pfnmap(struct fault_lab *fl)
 	return 0;
 }
 
-const struct scenario scenarios[] = {
-	{ "demand", "demand paging: one fault per page touched",
-	  MMSCOPE_FAULTLAB_PAGE, MMSCOPE_FAULTLAB_NO_FAULT_AROUND, 4, demand },
-	{ "faultaround", "fault-around: ->map_pages maps what the cache holds",
-	  MMSCOPE_FAULTLAB_PAGE, 0, 16, faultaround },
-	{ "cow", "copy-on-write of a MAP_PRIVATE mapping",
-	  MMSCOPE_FAULTLAB_PATTERN, 0, 2, cow },
-	{ "mkwrite", "page_mkwrite on MAP_SHARED, and cleaning",
-	  MMSCOPE_FAULTLAB_PAGE, 0, 2, mkwrite },
-	{ "fork", "fork and ->open, exit and ->close",
-	  MMSCOPE_FAULTLAB_PAGE, 0, 2, forked },
-	{ "split", "mprotect splits a VMA",
-	  MMSCOPE_FAULTLAB_PAGE, 0, 3, split },
-	{ "mremap", "mremap moves a VMA",
-	  MMSCOPE_FAULTLAB_PATTERN, 0, 2, moved },
-	{ "sigbus", "SIGBUS past the end",
-	  MMSCOPE_FAULTLAB_PAGE, 0, 1, sigbus },
-	{ "pfnmap", "device memory: VM_PFNMAP, pfn_mkwrite and ->access",
-	  MMSCOPE_FAULTLAB_PFN, 0, 2, pfnmap },
-};
-const size_t nr_scenarios = sizeof(scenarios) / sizeof(scenarios[0]);
+/*
+ * Each scenario, once: its function, name, fault-lab mode, setup flags and
+ * pages, the concepts of docs/lab.md it shows, and its title. It becomes a
+ * struct scenario and a lab, "faultlab-NAME".
+ */
+#define FAULTLAB_SCENARIOS(X)							\
+	X(demand, "demand", MMSCOPE_FAULTLAB_PAGE, MMSCOPE_FAULTLAB_NO_FAULT_AROUND, 4,	\
+	  C(9, 18), "demand paging: one ->fault per page touched")		\
+	X(faultaround, "faultaround", MMSCOPE_FAULTLAB_PAGE, 0, 16, C(18),	\
+	  "fault-around: ->map_pages maps what the cache holds")		\
+	X(cow, "cow", MMSCOPE_FAULTLAB_PATTERN, 0, 2, C(16, 18),		\
+	  "copy-on-write of a MAP_PRIVATE mapping of a driver's pages")		\
+	X(mkwrite, "mkwrite", MMSCOPE_FAULTLAB_PAGE, 0, 2, C(18),		\
+	  "->page_mkwrite on MAP_SHARED, and cleaning by msync()")		\
+	X(forked, "fork", MMSCOPE_FAULTLAB_PAGE, 0, 2, C(3, 18),		\
+	  "fork and ->open, exit and ->close")					\
+	X(split, "split", MMSCOPE_FAULTLAB_PAGE, 0, 3, C(7, 18),		\
+	  "mprotect() splits a VMA: ->may_split, ->open")			\
+	X(moved, "mremap", MMSCOPE_FAULTLAB_PATTERN, 0, 2, C(18),		\
+	  "mremap() moves a VMA and its page tables: ->mremap")		\
+	X(sigbus, "sigbus", MMSCOPE_FAULTLAB_PAGE, 0, 1, C(18),			\
+	  "SIGBUS past the end of a driver's pages")				\
+	X(pfnmap, "pfnmap", MMSCOPE_FAULTLAB_PFN, 0, 2, C(19),			\
+	  "device memory: VM_PFNMAP, ->pfn_mkwrite and ->access")
 
-/* The scenarios as labs: lab.h's run takes only the lab, so one stub each. */
-#define SCENARIO_LAB(i, fn)						\
-	static int lab_##fn(struct lab *lab)				\
-	{								\
-		return run_scenario_lab(lab, &scenarios[i]);		\
+#define C(...) ((const unsigned char[]){ __VA_ARGS__, 0 })
+
+/* lab.h's run takes only the lab: one stub per scenario gives it its own. */
+#define AS_STUB(fn, name, mode, flags, pages, concepts, title)		\
+	static int lab_##fn(struct lab *lab)					\
+	{									\
+		static const struct scenario sc = { name, mode, flags, pages, fn }; \
+										\
+		return run_scenario_lab(lab, &sc);				\
 	}
-SCENARIO_LAB(0, demand)
-SCENARIO_LAB(1, faultaround)
-SCENARIO_LAB(2, cow)
-SCENARIO_LAB(3, mkwrite)
-SCENARIO_LAB(4, forked)
-SCENARIO_LAB(5, split)
-SCENARIO_LAB(6, moved)
-SCENARIO_LAB(7, sigbus)
-SCENARIO_LAB(8, pfnmap)
+FAULTLAB_SCENARIOS(AS_STUB)
 
-static const unsigned char demand_concepts[] = { 9, 18, 0 };
-static const unsigned char vm_ops_concepts[] = { 18, 0 };
-static const unsigned char cow_concepts[] = { 16, 18, 0 };
-static const unsigned char fork_concepts[] = { 3, 18, 0 };
-static const unsigned char split_concepts[] = { 7, 18, 0 };
-static const unsigned char device_concepts[] = { 19, 0 };
-
+#define AS_LAB(fn, name, mode, flags, pages, concepts, title)		\
+	{ "faultlab-" name, title, concepts, lab_##fn },
 const struct lab_def lab_faultlab_defs[] = {
-	{ "faultlab-demand", "the fault lab: demand paging, one ->fault per page touched",
-	  demand_concepts, lab_demand },
-	{ "faultlab-faultaround", "the fault lab: fault-around, ->map_pages maps what the cache holds",
-	  vm_ops_concepts, lab_faultaround },
-	{ "faultlab-cow", "the fault lab: copy-on-write of a MAP_PRIVATE mapping",
-	  cow_concepts, lab_cow },
-	{ "faultlab-mkwrite", "the fault lab: ->page_mkwrite on MAP_SHARED, and cleaning",
-	  vm_ops_concepts, lab_mkwrite },
-	{ "faultlab-fork", "the fault lab: fork and ->open, exit and ->close",
-	  fork_concepts, lab_forked },
-	{ "faultlab-split", "the fault lab: mprotect splits a VMA (->may_split, ->open)",
-	  split_concepts, lab_split },
-	{ "faultlab-mremap", "the fault lab: mremap moves a VMA (->mremap)",
-	  vm_ops_concepts, lab_moved },
-	{ "faultlab-sigbus", "the fault lab: SIGBUS past the end",
-	  vm_ops_concepts, lab_sigbus },
-	{ "faultlab-pfnmap", "the fault lab: device memory, VM_PFNMAP, ->pfn_mkwrite and ->access",
-	  device_concepts, lab_pfnmap },
+	FAULTLAB_SCENARIOS(AS_LAB)
 	{}
 };

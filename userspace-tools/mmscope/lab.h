@@ -16,6 +16,8 @@
 #include <sys/types.h>
 #include <linux/mmscope.h>
 
+#include "snap.h"
+
 struct lab;
 
 struct lab_def {
@@ -65,21 +67,11 @@ bool lab_expect_str(struct lab *lab, const char *what, const char *want, const c
 /* @seen must differ from @other. */
 bool lab_expect_hex_ne(struct lab *lab, const char *what, uint64_t other, uint64_t seen);
 
-/*
- * Snapshots of what mmscope exports, as sorted key = value lines, and
- * their diff: a step shows only what moved.
- */
-struct snap {
-	size_t count, cap;
-	char **keys, **vals;
-};
-void snap_put(struct snap *s, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-void snap_free(struct snap *s);
+/* Snapshots of what mmscope exports, and their diff (snap.h): a step shows only what moved. */
 /* One thing that moved in this step. */
 void lab_change(struct lab *lab, const char *what, const char *before, const char *after);
 /* The lab's step records what moved from @before to @after. */
-void lab_changes(struct lab *lab, const struct snap *before, const struct snap *after);
+void lab_changes(struct lab *lab, struct snap *before, struct snap *after);
 
 /*
  * What mmscope says (ioctls of /dev/mmscope), under @prefix ("", or

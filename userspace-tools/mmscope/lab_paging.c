@@ -204,8 +204,11 @@ static int pgd_of(struct lab *lab, pid_t pid, uint64_t *e, struct mmscope_pgd *p
 	uint32_t n = PGD_ENTRIES;
 	int ret = mms_set_target(lab->fd, pid);
 
-	if (!ret)
-		ret = mms_pgd(lab->fd, 0, e, &n, pgd);
+	if (ret) {
+		lab_broken(lab, "mmscope aims at PID %d: %s", pid, strerror(-ret));
+		return ret;
+	}
+	ret = mms_pgd(lab->fd, 0, e, &n, pgd);
 	if (!ret && n != pgd->ptrs_per_pgd)
 		ret = -EOVERFLOW;	/* a PGD larger than x86-64's */
 	if (ret)
@@ -225,12 +228,13 @@ static void kernel_half_step(struct lab *lab, uint64_t addr)
 	struct mmscope_pgd p, q;
 	struct subject s = { 0 };
 	unsigned int i, idx, equal = 0, present = 0;
+	uint64_t pfn_mine = 0, pfn_theirs = 0;
+	int pm_mine, pm_theirs;
 	char what[96], a[32], b[32];
 
+	lab_step(lab, "The kernel half of the PGD is the same in every process: pgd_ctor() copied it from the kernel's own; the user half is each process's (this process's entries -> those of a fork)");
 	if (subject_start(lab, &s))
 		return;
-	lab_step(lab, "The kernel half of the PGD is the same in every process: pgd_ctor() copied it from the kernel's own (this process's entries -> those of PID %d, a fork)",
-		 s.pid);
 	if (pgd_of(lab, getpid(), mine, &p) || pgd_of(lab, s.pid, theirs, &q))
 		goto out;
 	lab_expect_hex_ne(lab, "mmscope: the fork's pgd_phys, not ours", p.pgd_phys, q.pgd_phys);
@@ -239,7 +243,7 @@ static void kernel_half_step(struct lab *lab, uint64_t addr)
 		if (!(mine[i] & 1))
 			continue;
 		if (present++ < PGD_SHOWN) {
-			snprintf(what, sizeof(what), "pgd[%u] (kernel)", i);
+			snprintf(what, sizeof(what), "pgd[%u] (kernel): ours -> fork's", i);
 			snprintf(a, sizeof(a), "0x%" PRIx64, mine[i]);
 			snprintf(b, sizeof(b), "0x%" PRIx64, theirs[i]);
 			lab_change(lab, what, a, b);
@@ -254,6 +258,13 @@ static void kernel_half_step(struct lab *lab, uint64_t addr)
 	idx = addr >> (p.levels == 5 ? 48 : 39);
 	snprintf(what, sizeof(what), "pgd[%u] (user): the fork's next table, not ours", idx);
 	lab_expect_hex_ne(lab, what, mine[idx] & PTE_PFN_MASK, theirs[idx] & PTE_PFN_MASK);
+	/* The kernel's word on it: one frame, shared by COW, under two tables. */
+	pm_mine = proc_pagemap(getpid(), addr, &pfn_mine);
+	pm_theirs = proc_pagemap(s.pid, addr, &pfn_theirs);
+	snprintf(a, sizeof(a), pm_mine == 1 ? "0x%" PRIx64 : "not present", pfn_mine);
+	snprintf(b, sizeof(b), pm_theirs == 1 ? "0x%" PRIx64 : "not present", pfn_theirs);
+	snprintf(what, sizeof(what), "/proc/PID/pagemap of 0x%" PRIx64 ": the fork's frame", addr);
+	lab_expect(lab, pm_mine == 1 && pm_theirs == 1 && pfn_mine == pfn_theirs, what, a, b);
 out:
 	subject_end(&s);
 }

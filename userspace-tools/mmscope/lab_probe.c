@@ -23,77 +23,14 @@
 #include "libmmscope.h"
 #include "main.h"
 
-/* Snapshots: key = value lines, kept sorted by key for the diff. */
-
-void snap_put(struct snap *s, const char *key, const char *fmt, ...)
+static void change(void *arg, const char *key, const char *before, const char *after)
 {
-	char val[256];
-	va_list ap;
-	size_t i;
-
-	va_start(ap, fmt);
-	vsnprintf(val, sizeof(val), fmt, ap);
-	va_end(ap);
-	if (s->count == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 32;
-		s->keys = realloc(s->keys, s->cap * sizeof(*s->keys));
-		s->vals = realloc(s->vals, s->cap * sizeof(*s->vals));
-		if (!s->keys || !s->vals) {
-			perror("mmscope");
-			exit(1);
-		}
-	}
-	for (i = s->count; i > 0 && strcmp(s->keys[i - 1], key) > 0; i--) {
-		s->keys[i] = s->keys[i - 1];
-		s->vals[i] = s->vals[i - 1];
-	}
-	s->keys[i] = strdup(key);
-	s->vals[i] = strdup(val);
-	if (!s->keys[i] || !s->vals[i]) {
-		perror("mmscope");
-		exit(1);
-	}
-	s->count++;
+	lab_change(arg, key, before, after);
 }
 
-void snap_free(struct snap *s)
+void lab_changes(struct lab *lab, struct snap *before, struct snap *after)
 {
-	size_t i;
-
-	for (i = 0; i < s->count; i++) {
-		free(s->keys[i]);
-		free(s->vals[i]);
-	}
-	free(s->keys);
-	free(s->vals);
-	memset(s, 0, sizeof(*s));
-}
-
-void lab_changes(struct lab *lab, const struct snap *before, const struct snap *after)
-{
-	size_t i = 0, j = 0;
-	int c;
-
-	while (i < before->count || j < after->count) {
-		if (i == before->count)
-			c = 1;
-		else if (j == after->count)
-			c = -1;
-		else
-			c = strcmp(before->keys[i], after->keys[j]);
-		if (c < 0) {
-			lab_change(lab, before->keys[i], before->vals[i], "-");
-			i++;
-		} else if (c > 0) {
-			lab_change(lab, after->keys[j], "-", after->vals[j]);
-			j++;
-		} else {
-			if (strcmp(before->vals[i], after->vals[j]))
-				lab_change(lab, before->keys[i], before->vals[i], after->vals[j]);
-			i++;
-			j++;
-		}
-	}
+	snap_diff(before, after, change, lab);
 }
 
 /* mmscope's answers */

@@ -171,7 +171,7 @@ static const char usage_text[] =
 	"  walk      the page-table walk of an address, level by level (as crash's\n"
 	"            vtop), the page's state and its copy-on-write verdict\n"
 	"  pgd       the top-level page table's present entries: the user half, and\n"
-	"            the kernel half every process copies from the kernel's\n"
+	"            the kernel-half entries every process copies from the kernel's\n"
 	"  pages     every page of a range: state, PFN, COW, counts\n"
 	"  cow       copy-on-write verdicts of a range, as runs\n"
 	"  faultlab  guided scenarios on /dev/mmscope's own vm_operations, and the\n"
@@ -181,6 +181,9 @@ static const char usage_text[] =
 	"  tlb       TLB state: mm context, CR3 and lazy TLB per CPU, flushes\n"
 	"  map       the address space as a picture (--svg FILE): a box per VMA\n"
 	"  vmatree   the VMA tree (maple tree) node by node: pivots, gaps, VMAs\n"
+	"  lab       guided experiments on process memory, checked against /proc\n"
+	"  snapshot  mm, maps, smaps and TLB of a process now, as JSON to keep\n"
+	"  diff      what changed between two snapshots, or a snapshot and a PID\n"
 	"  version   this tool, the module and its ABI, the kernel's features\n"
 	"\n"
 	"'mmscope OBJECT help' shows an object's arguments and options (maps -v,\n"
@@ -200,7 +203,8 @@ static const char usage_text[] =
 
 static const struct object *const objects[] = {
 	&obj_mm, &obj_maps, &obj_lookup, &obj_walk, &obj_pgd, &obj_pages, &obj_cow,
-	&obj_faultlab, &obj_lab, &obj_smaps, &obj_tlb, &obj_map, &obj_vmatree, &obj_version,
+	&obj_faultlab, &obj_lab, &obj_smaps, &obj_tlb, &obj_map, &obj_vmatree, &obj_snapshot,
+	&obj_diff, &obj_version,
 };
 #define NR_OBJECTS (sizeof(objects) / sizeof(objects[0]))
 
@@ -538,5 +542,7 @@ int main(int argc, char **argv)
 	ret = obj ? cmd_select(obj, nargs, args) : do_help(nargs, args);
 	if (jw)
 		jw_destroy(jw);
+	free(args);
+	free(all);
 	return ret;
 }

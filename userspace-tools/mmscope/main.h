@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <linux/mmscope.h>
 
 #include "json_writer.h"
@@ -40,7 +41,8 @@ struct object {
 };
 
 extern const struct object obj_mm, obj_maps, obj_lookup, obj_walk, obj_pgd, obj_pages,
-	obj_cow, obj_faultlab, obj_lab, obj_smaps, obj_tlb, obj_map, obj_vmatree, obj_version;
+	obj_cow, obj_faultlab, obj_lab, obj_smaps, obj_tlb, obj_map, obj_vmatree, obj_snapshot,
+	obj_diff, obj_version;
 
 /* One line on stderr, and {"error": ...} on stdout with -j. */
 void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -109,6 +111,17 @@ void json_vma_brief(const struct mmscope_vma_brief *v, const char *path);
 void vma_table_start(struct table *t);
 void vma_table_row(struct table *t, const struct mmscope_vma_brief *v, const char *path);
 void vma_table_row_full(struct table *t, const struct mmscope_vma *v);
+
+/* mm.c: the members of `mm -j` but its users, into the open object */
+void json_mm_fields(const struct mmscope_mm_info *info);
+/* smaps.c: a record's smaps fields (kB, as /proc), into the open object */
+void json_smaps_fields(const struct mmscope_smaps_vma *r);
+
+/* tlb.c: ctx_id, tlb_gen and pgd_phys, into the open object */
+void json_tlb_context(const struct mmscope_tlb *t);
+
+/* snapshot.c: the snapshot of PID @pid_arg, as `mmscope snapshot` writes it, to @f */
+int snapshot_write(FILE *f, const char *pid_arg);
 
 /* pages.c: the records of `pages PID START-END` (or --vma N), for cow too */
 int fetch_pages(int argc, char **argv, const char *vma_arg, const char *usage, uint64_t *start,

@@ -49,6 +49,39 @@ static const struct mm_field mm_fields[] = {
 	MM_BYTES(pgtables_bytes),
 };
 
+void json_mm_fields(const struct mmscope_mm_info *info)
+{
+	bool has_mm = !(info->out_flags & MMSCOPE_MM_NO_MM);
+	uint64_t value;
+	size_t i;
+
+	jw_key(jw, "pid");
+	jw_uint(jw, info->pid);
+	jw_key(jw, "comm");
+	jw_string(jw, (const char *)info->comm);
+	jw_key(jw, "kernel_thread");
+	jw_bool(jw, info->out_flags & MMSCOPE_MM_KERNEL_THREAD);
+	jw_key(jw, "has_mm");
+	jw_bool(jw, has_mm);
+	for (i = 0; i < sizeof(mm_fields) / sizeof(mm_fields[0]); i++) {
+		memcpy(&value, (const char *)info + mm_fields[i].offset, sizeof(value));
+		jw_key(jw, mm_fields[i].name);
+		if (!has_mm)
+			jw_null(jw);
+		else if (mm_fields[i].unit == UNIT_ADDR)
+			jw_hex(jw, value);
+		else
+			jw_uint(jw, value);
+	}
+	jw_key(jw, "not_in_kernel");
+	jw_start_object(jw);
+	if (info->out_flags & MMSCOPE_MM_NO_SWAP) {
+		jw_key(jw, "swap_ents");
+		jw_string(jw, "CONFIG_SWAP");
+	}
+	jw_end_object(jw);
+}
+
 static int mm_show(int argc, char **argv)
 {
 	struct mmscope_mm_user *users = NULL;
@@ -88,31 +121,7 @@ static int mm_show(int argc, char **argv)
 	has_mm = !(info.out_flags & MMSCOPE_MM_NO_MM);
 	if (json_output) {
 		jw_start_object(jw);
-		jw_key(jw, "pid");
-		jw_uint(jw, info.pid);
-		jw_key(jw, "comm");
-		jw_string(jw, (const char *)info.comm);
-		jw_key(jw, "kernel_thread");
-		jw_bool(jw, kthread);
-		jw_key(jw, "has_mm");
-		jw_bool(jw, has_mm);
-		for (i = 0; i < sizeof(mm_fields) / sizeof(mm_fields[0]); i++) {
-			memcpy(&value, (char *)&info + mm_fields[i].offset, sizeof(value));
-			jw_key(jw, mm_fields[i].name);
-			if (!has_mm)
-				jw_null(jw);
-			else if (mm_fields[i].unit == UNIT_ADDR)
-				jw_hex(jw, value);
-			else
-				jw_uint(jw, value);
-		}
-		jw_key(jw, "not_in_kernel");
-		jw_start_object(jw);
-		if (info.out_flags & MMSCOPE_MM_NO_SWAP) {
-			jw_key(jw, "swap_ents");
-			jw_string(jw, "CONFIG_SWAP");
-		}
-		jw_end_object(jw);
+		json_mm_fields(&info);
 		jw_key(jw, "users");
 		jw_start_array(jw);
 		for (i = 0; i < nusers; i++) {

@@ -154,7 +154,7 @@ static int by_pss(const void *a, const void *b)
 	return x->r->start < y->r->start ? -1 : x->r->start > y->r->start;
 }
 
-static void json_fields(const struct mmscope_smaps_vma *r)
+void json_smaps_fields(const struct mmscope_smaps_vma *r)
 {
 	size_t j;
 
@@ -183,7 +183,7 @@ static void json_vma_smaps(const struct row *row)
 	jw_uint(jw, r->kernel_page_size >> 10);
 	jw_key(jw, "MMUPageSize");
 	jw_uint(jw, r->mmu_page_size >> 10);
-	json_fields(r);
+	json_smaps_fields(r);
 	jw_key(jw, "changed");
 	jw_bool(jw, r->flags & MMSCOPE_SMAPS_VMA_CHANGED);
 	jw_end_object(jw);
@@ -197,7 +197,7 @@ static void json_rollup(const struct mmscope_smaps_vma *sum)
 	jw_hex(jw, sum->start);
 	jw_key(jw, "end");
 	jw_hex(jw, sum->end);
-	json_fields(sum);
+	json_smaps_fields(sum);
 	json_not_in_kernel(sum->flags);
 	jw_end_object(jw);
 }

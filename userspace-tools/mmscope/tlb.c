@@ -197,6 +197,16 @@ static void json_flushes(const struct mmscope_tlb *t)
 	jw_end_object(jw);
 }
 
+void json_tlb_context(const struct mmscope_tlb *t)
+{
+	jw_key(jw, "ctx_id");
+	jw_uint(jw, t->ctx_id);
+	jw_key(jw, "tlb_gen");
+	jw_uint(jw, t->tlb_gen);
+	jw_key(jw, "pgd_phys");
+	jw_hex(jw, t->pgd_phys);
+}
+
 static void json_tlb(const struct mmscope_tlb *t, const struct mmscope_tlb_cpu *cpus,
 		     uint32_t n)
 {
@@ -218,12 +228,7 @@ static void json_tlb(const struct mmscope_tlb *t, const struct mmscope_tlb_cpu *
 		jw_bool(jw, t->out_flags & MMSCOPE_TLB_INVLPGB);
 	else
 		jw_null(jw);	/* this kernel does not know INVLPGB */
-	jw_key(jw, "ctx_id");
-	jw_uint(jw, t->ctx_id);
-	jw_key(jw, "tlb_gen");
-	jw_uint(jw, t->tlb_gen);
-	jw_key(jw, "pgd_phys");
-	jw_hex(jw, t->pgd_phys);
+	json_tlb_context(t);
 	jw_key(jw, "cr3");
 	jw_hex(jw, t->cr3);
 	jw_key(jw, "init_mm_pgd_phys");

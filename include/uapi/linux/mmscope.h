@@ -1455,8 +1455,9 @@ struct mmscope_vmatree {
  * copy, the next page, which is not read: its kernel half maps only what
  * entering the kernel needs, and its user half is the same but for the NX
  * bit that the kernel copy sets in present user entries. A kernel thread
- * has no PGD of its own: ENOENT. The values are a snapshot taken under the
- * target's mmap lock.
+ * has no PGD of its own: ENOENT. The entries are read under the target's
+ * mmap read lock, each once: a fault may still fill a user entry meanwhile,
+ * and munmap() clear one.
  */
 struct mmscope_pgd {
 	__u32 size;
