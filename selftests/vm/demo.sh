@@ -38,6 +38,21 @@ step "the VMA tree (the maple tree), node by node" \
 	mmscope vmatree "$pid"
 step "the address space as boxes (mmscope map $pid --svg FILE draws it)" \
 	mmscope map "$pid"
+step "the top-level page table: the sample's own entries (the user half)" \
+	mmscope pgd "$pid" user
+mmscope snapshot "$pid" >/tmp/before.json
+step "a snapshot of the sample (mm, maps, smaps, TLB, as JSON), and its size" \
+	wc -c /tmp/before.json
+# At SIGUSR1 the sample changes its memory once, and says so.
+kill -USR1 "$pid"
+i=0
+while ! grep -q changed /tmp/sample.out; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "the sample did not change in 10 s"; exit 1; }
+	sleep 0.1
+done
+step "what the sample did since (an mprotect(), an mmap(), writes): exit code 1" \
+	mmscope diff /tmp/before.json "$pid" || [ $? -eq 1 ]
 step "the same walk through debugfs: write the target and the address, read" \
 	sh -c "echo $pid >/sys/kernel/debug/mmscope/target &&
 	       echo $heap >/sys/kernel/debug/mmscope/pagetable &&
