@@ -1,15 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fmt.h"
 #include "json_writer.h"
 
 /* Containers nest at most this deep; deeper ones are not tracked. */
 #define JW_MAX_DEPTH 64
+/*
+ * Output collects here and goes to the FILE in large writes: a record of
+ * `pages -j` is some twenty tokens, and a stdio call for each cost more
+ * than building them (docs/performance.md).
+ */
+#define JW_BUF_SIZE 65536
 
 struct json_writer {
 	FILE *f;
+	size_t len;		/* bytes in buf */
 	bool pretty;
 	unsigned int depth;
 	bool first;	/* nothing written yet at this depth */
@@ -17,13 +26,53 @@ struct json_writer {
 	bool started;	/* a value was begun */
 	bool failed;	/* closed by jw_fail(): it writes nothing more */
 	uint64_t arrays;	/* bit d: the container at depth d + 1 is an array */
+	char buf[JW_BUF_SIZE];
 };
+
+static void jw_drain(struct json_writer *jw)
+{
+	if (jw->len)
+		fwrite(jw->buf, 1, jw->len, jw->f);
+	jw->len = 0;
+}
+
+static void jw_write(struct json_writer *jw, const char *s, size_t n)
+{
+	if (n > JW_BUF_SIZE - jw->len) {
+		jw_drain(jw);
+		if (n > JW_BUF_SIZE) {
+			fwrite(s, 1, n, jw->f);
+			return;
+		}
+	}
+	memcpy(jw->buf + jw->len, s, n);
+	jw->len += n;
+}
+
+static void jw_putc(struct json_writer *jw, char c)
+{
+	if (jw->len == JW_BUF_SIZE)
+		jw_drain(jw);
+	jw->buf[jw->len++] = c;
+}
+
+static void jw_puts(struct json_writer *jw, const char *s)
+{
+	jw_write(jw, s, strlen(s));
+}
+
+void jw_flush(struct json_writer *jw)
+{
+	jw_drain(jw);
+	fflush(jw->f);
+}
 
 struct json_writer *jw_new(FILE *f, bool pretty)
 {
-	struct json_writer *jw = calloc(1, sizeof(*jw));
+	struct json_writer *jw = malloc(sizeof(*jw));
 
 	if (jw) {
+		memset(jw, 0, offsetof(struct json_writer, buf));
 		jw->f = f;
 		jw->pretty = pretty;
 		jw->first = true;
@@ -34,7 +83,8 @@ struct json_writer *jw_new(FILE *f, bool pretty)
 void jw_destroy(struct json_writer *jw)
 {
 	if (jw->started)
-		fputc('\n', jw->f);
+		jw_putc(jw, '\n');
+	jw_drain(jw);
 	free(jw);
 }
 
@@ -44,9 +94,9 @@ static void jw_newline(struct json_writer *jw)
 
 	if (!jw->pretty)
 		return;
-	fputc('\n', jw->f);
+	jw_putc(jw, '\n');
 	for (i = 0; i < jw->depth; i++)
-		fputs("  ", jw->f);
+		jw_write(jw, "  ", 2);
 }
 
 /* Separator and indentation before a value or a key; false after jw_fail(). */
@@ -59,7 +109,7 @@ static bool jw_begin_value(struct json_writer *jw)
 		return true;
 	}
 	if (!jw->first)
-		fputc(',', jw->f);
+		jw_putc(jw, ',');
 	if (jw->depth)
 		jw_newline(jw);
 	jw->first = false;
@@ -71,7 +121,7 @@ static void jw_open(struct json_writer *jw, char c)
 {
 	if (!jw_begin_value(jw))
 		return;
-	fputc(c, jw->f);
+	jw_putc(jw, c);
 	if (jw->depth < JW_MAX_DEPTH) {
 		if (c == '[')
 			jw->arrays |= 1ULL << jw->depth;
@@ -91,7 +141,7 @@ static void jw_close(struct json_writer *jw, char c)
 	jw->depth--;
 	if (!empty)
 		jw_newline(jw);
-	fputc(c, jw->f);
+	jw_putc(jw, c);
 	jw->first = false;
 }
 
@@ -126,36 +176,43 @@ void jw_end_object(struct json_writer *jw) { jw_close(jw, '}'); }
 void jw_start_array(struct json_writer *jw) { jw_open(jw, '['); }
 void jw_end_array(struct json_writer *jw) { jw_close(jw, ']'); }
 
-/* Runs of characters that need no escape go out in one fwrite(). */
-static void jw_quoted(FILE *f, const char *s)
+/* The bytes a JSON string cannot hold as they are: control bytes, '"', '\\', and NUL. */
+static const bool needs_escape[256] = {
+	[0 ... 0x1f] = true, ['"'] = true, ['\\'] = true,
+};
+
+/* Runs of characters that need no escape go out in one copy. */
+static void jw_quoted(struct json_writer *jw, const char *s)
 {
 	const unsigned char *p, *run;
+	char esc[8];
 
-	fputc('"', f);
+	jw_putc(jw, '"');
 	for (run = p = (const unsigned char *)s; *p; p++) {
-		if (*p >= 0x20 && *p != '"' && *p != '\\')
+		if (!needs_escape[*p])
 			continue;
-		fwrite(run, 1, p - run, f);
+		jw_write(jw, (const char *)run, p - run);
 		run = p + 1;
 		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\t': fputs("\\t", f); break;
+		case '"': jw_write(jw, "\\\"", 2); break;
+		case '\\': jw_write(jw, "\\\\", 2); break;
+		case '\n': jw_write(jw, "\\n", 2); break;
+		case '\t': jw_write(jw, "\\t", 2); break;
 		default:
-			fprintf(f, "\\u%04x", *p);
+			snprintf(esc, sizeof(esc), "\\u%04x", *p);
+			jw_write(jw, esc, 6);
 		}
 	}
-	fwrite(run, 1, p - run, f);
-	fputc('"', f);
+	jw_write(jw, (const char *)run, p - run);
+	jw_putc(jw, '"');
 }
 
 void jw_key(struct json_writer *jw, const char *key)
 {
 	if (!jw_begin_value(jw))
 		return;
-	jw_quoted(jw->f, key);
-	fputs(jw->pretty ? ": " : ":", jw->f);
+	jw_quoted(jw, key);
+	jw_write(jw, ": ", jw->pretty ? 2 : 1);
 	jw->after_key = true;
 }
 
@@ -163,7 +220,7 @@ void jw_string(struct json_writer *jw, const char *s)
 {
 	if (!jw_begin_value(jw))
 		return;
-	jw_quoted(jw->f, s);
+	jw_quoted(jw, s);
 }
 
 void jw_uint(struct json_writer *jw, uint64_t v)
@@ -172,14 +229,20 @@ void jw_uint(struct json_writer *jw, uint64_t v)
 
 	if (!jw_begin_value(jw))
 		return;
-	fwrite(buf, 1, fmt_udec(buf, v) - buf, jw->f);
+	jw_write(jw, buf, fmt_udec(buf, v) - buf);
 }
 
 void jw_int(struct json_writer *jw, int64_t v)
 {
+	char buf[24], *p = buf;
+
 	if (!jw_begin_value(jw))
 		return;
-	fprintf(jw->f, "%" PRId64, v);
+	if (v < 0)
+		*p++ = '-';
+	/* The magnitude of INT64_MIN does not fit in an int64_t: negate unsigned. */
+	p = fmt_udec(p, v < 0 ? -(uint64_t)v : (uint64_t)v);
+	jw_write(jw, buf, p - buf);
 }
 
 void jw_hex(struct json_writer *jw, uint64_t v)
@@ -190,19 +253,19 @@ void jw_hex(struct json_writer *jw, uint64_t v)
 		return;
 	p = fmt_hex(buf + 3, v, 1);
 	*p++ = '"';
-	fwrite(buf, 1, p - buf, jw->f);
+	jw_write(jw, buf, p - buf);
 }
 
 void jw_bool(struct json_writer *jw, bool v)
 {
 	if (!jw_begin_value(jw))
 		return;
-	fputs(v ? "true" : "false", jw->f);
+	jw_puts(jw, v ? "true" : "false");
 }
 
 void jw_null(struct json_writer *jw)
 {
 	if (!jw_begin_value(jw))
 		return;
-	fputs("null", jw->f);
+	jw_write(jw, "null", 4);
 }
