@@ -10,9 +10,9 @@
 /* Containers nest at most this deep; deeper ones are not tracked. */
 #define JW_MAX_DEPTH 64
 /*
- * Output collects here and goes to the FILE in large writes: a record of
- * `pages -j` is some twenty tokens, and a stdio call for each cost more
- * than building them (docs/performance.md).
+ * Output collects here and goes to the FILE in large writes, the rest at
+ * jw_destroy(): a record of `pages -j` is some twenty tokens, and a stdio
+ * call for each cost more than building them (docs/performance.md).
  */
 #define JW_BUF_SIZE 65536
 
@@ -59,12 +59,6 @@ static void jw_putc(struct json_writer *jw, char c)
 static void jw_puts(struct json_writer *jw, const char *s)
 {
 	jw_write(jw, s, strlen(s));
-}
-
-void jw_flush(struct json_writer *jw)
-{
-	jw_drain(jw);
-	fflush(jw->f);
 }
 
 struct json_writer *jw_new(FILE *f, bool pretty)

@@ -10,9 +10,8 @@
 struct json_writer;
 
 struct json_writer *jw_new(FILE *f, bool pretty);
-void jw_destroy(struct json_writer *jw);	/* ends any output with '\n' */
-/* What is written so far, out to the FILE and flushed (output collects). */
-void jw_flush(struct json_writer *jw);
+/* Ends any output with '\n', and writes out what it collected. */
+void jw_destroy(struct json_writer *jw);
 
 void jw_start_object(struct json_writer *jw);
 void jw_end_object(struct json_writer *jw);
