@@ -396,6 +396,21 @@ TEST(usage_errors)
 	EXPECT_NE(NULL, strstr(err, "/nonexistent"));
 	EXPECT_EQ(0, run_cli("help", "lab"));
 	EXPECT_NE(NULL, strstr(out, "mmscope lab list"));
+
+	/* A device that is not mmscope's: said once, not as every lab's failure. */
+	EXPECT_EQ(1, run_cli("-d", "/dev/null", "lab", "fork", "walk"));
+	EXPECT_STREQ("mmscope: /dev/null is not the mmscope device (give it with -d, or leave -d out for /dev/mmscope)\n",
+		     err);
+	/* More names than a run takes. */
+	{
+		const char *argv[70] = { "mmscope", "lab" };
+		int i;
+
+		for (i = 2; i < 67; i++)
+			argv[i] = "walk";
+		EXPECT_EQ(2, run_argv(argv));
+		EXPECT_NE(NULL, strstr(err, "at most 64 labs at a time"));
+	}
 }
 
 TEST_HARNESS_MAIN

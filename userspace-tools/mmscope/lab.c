@@ -507,8 +507,12 @@ static int do_names(int argc, char **argv)
 	const struct lab_def *defs[64];
 	int i;
 
-	if (!argc || argc > 64) {
+	if (!argc) {
 		p_err("usage: " USAGE);
+		return 2;
+	}
+	if (argc > 64) {
+		p_err("lab: at most 64 labs at a time (mmscope lab all runs every lab)");
 		return 2;
 	}
 	for (i = 0; i < argc; i++) {
