@@ -438,6 +438,9 @@ TEST(idle_cpu_lazy_then_init_mm)
 
 /* ---- flushes by reason --------------------------------------------------- */
 
+/* Windows by_reason may take to find one whose shootdown CPU 1 received. */
+#define WINDOWS 5
+
 FIXTURE(flush) {
 	struct target tg;
 	int fd;
@@ -490,20 +493,37 @@ TEST_F(flush, by_reason)
 {
 	long pages = variant->small ? 4 : self->ceiling + 1;
 	struct mmscope_tlb t;
-	int r;
+	int r, w;
 
-	ASSERT_LE(pages, AREA_PAGES / 2);
-	ASSERT_EQ(0, mms_tlb(self->fd, MMSCOPE_TLB_COUNT_START, &t, NULL, NULL));
-	ASSERT_TRUE(t.out_flags & MMSCOPE_TLB_COUNTING);
-	ASSERT_EQ(0, target_do(&self->tg, variant->op, AREA_PAGES / 4, pages));
-	ASSERT_EQ(0, mms_tlb(self->fd, MMSCOPE_TLB_COUNT_STOP, &t, NULL, NULL));
-	ASSERT_TRUE(t.out_flags & MMSCOPE_TLB_COUNTING);
-	for (r = 0; r < MMSCOPE_TLB_REASON_COUNT; r++)
-		TH_LOG("reason %d: events %llu pages %llu full %llu", r,
-		       (unsigned long long)t.events[r], (unsigned long long)t.pages[r],
-		       (unsigned long long)t.full[r]);
-	TH_LOG("tlb_gen_delta %llu, %ld pages, ceiling %ld",
-	       (unsigned long long)t.tlb_gen_delta, pages, self->ceiling);
+	ASSERT_LE(pages * WINDOWS, AREA_PAGES / 2);
+	/*
+	 * If CPU 1 ran something else at the moment of the flush (a kernel
+	 * thread, kmemleak's scan on the debug kernel), it was lazy and the
+	 * shootdown skipped it: it catches up at its next switch, and no IPI
+	 * reaches it. Such a window must still count one request, once
+	 * locally; the exact count is checked in the first window whose
+	 * shootdown CPU 1 received.
+	 */
+	for (w = 0; w < WINDOWS; w++) {
+		ASSERT_EQ(0, mms_tlb(self->fd, MMSCOPE_TLB_COUNT_START, &t, NULL, NULL));
+		ASSERT_TRUE(t.out_flags & MMSCOPE_TLB_COUNTING);
+		ASSERT_EQ(0, target_do(&self->tg, variant->op, AREA_PAGES / 4 + w * pages,
+				       pages));
+		ASSERT_EQ(0, mms_tlb(self->fd, MMSCOPE_TLB_COUNT_STOP, &t, NULL, NULL));
+		ASSERT_TRUE(t.out_flags & MMSCOPE_TLB_COUNTING);
+		for (r = 0; r < MMSCOPE_TLB_REASON_COUNT; r++)
+			TH_LOG("window %d: reason %d: events %llu pages %llu full %llu", w, r,
+			       (unsigned long long)t.events[r], (unsigned long long)t.pages[r],
+			       (unsigned long long)t.full[r]);
+		TH_LOG("window %d: tlb_gen_delta %llu, %ld pages, ceiling %ld", w,
+		       (unsigned long long)t.tlb_gen_delta, pages, self->ceiling);
+		if (t.events[MMSCOPE_TLB_REMOTE])
+			break;
+		EXPECT_EQ(1, t.tlb_gen_delta);
+		EXPECT_EQ(1, t.events[MMSCOPE_TLB_LOCAL_MM]);
+		EXPECT_GE(1, t.events[MMSCOPE_TLB_IPI_SENT]);
+	}
+	ASSERT_GT(WINDOWS, w) TH_LOG("CPU 1 received no shootdown in any window");
 
 	/* One flush request: tlb_gen moved once, and each CPU did its part once. */
 	EXPECT_EQ(1, t.tlb_gen_delta);
